@@ -1,0 +1,100 @@
+package dev.isola.jmh;
+
+import dev.isola.Handler;
+import dev.isola.Isola;
+import dev.isola.Request;
+import dev.isola.Response;
+import java.io.OutputStream;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Engine;
+import org.graalvm.polyglot.SandboxPolicy;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.Value;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One JavaScript call, end to end through {@link Isola#handle}, next to its peers in the same run:
+ * raw GraalJS with a fresh context per call on a shared engine (what Isola does, minus routing and
+ * the Web API runtime), a reused context (the non-fresh lower bound), and a plain Java lambda.
+ *
+ * <pre>
+ * bin/mvn -q -DskipTests install && (cd jmh && ../bin/mvn -q package)
+ * java -Dpolyglot.engine.WarnInterpreterOnly=false -jar jmh/target/benchmarks.jar JsCallBenchmark -prof gc
+ * </pre>
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 5, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"-Dpolyglot.engine.WarnInterpreterOnly=false", "--enable-native-access=ALL-UNNAMED"})
+public class JsCallBenchmark {
+  @Param({"trivial", "work"})
+  public String handler;
+
+  private Isola isola;
+  private Request request;
+  private Engine engine;
+  private Source module;
+  private Context reused;
+  private Value reusedFetch;
+  private Function<Request, Response> lambda;
+
+  @Setup(Level.Trial)
+  public void setUp() {
+    isola = Isola.newBuilder().route("GET /bench", Handler.javascript(handler + ".js", JsHandlers.code(handler))).build();
+    request = Request.get("/bench");
+    engine = Engine.newBuilder("js").sandbox(SandboxPolicy.CONSTRAINED)
+        .out(OutputStream.nullOutputStream()).err(OutputStream.nullOutputStream()).build();
+    // The raw peers have no Web API runtime: give them a minimal Response so the same code runs.
+    String raw = "globalThis.Response = class { constructor(b) { this.body = b; } };\n" + JsHandlers.code(handler);
+    module = Source.newBuilder("js", raw, handler + ".mjs").buildLiteral();
+    reused = JsContexts.newContext(engine, JsContexts.TRIMMED);
+    reusedFetch = reused.eval(module).getMember("default");
+    lambda = r -> Response.of(200, "hello");
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    isola.close();
+    reused.close();
+    engine.close();
+  }
+
+  @Benchmark
+  public Response isolaHandle() {
+    return isola.handle(request);
+  }
+
+  @Benchmark
+  public Object rawGraalJsFreshContext() {
+    try (Context context = JsContexts.newContext(engine, JsContexts.TRIMMED)) {
+      Value fetch = context.eval(module).getMember("default");
+      return fetch.invokeMember("fetch", "GET /bench").isNull();
+    }
+  }
+
+  @Benchmark
+  public Object rawGraalJsReusedContext() {
+    return reusedFetch.invokeMember("fetch", "GET /bench").isNull();
+  }
+
+  @Benchmark
+  public Response javaLambda() {
+    return lambda.apply(request);
+  }
+}

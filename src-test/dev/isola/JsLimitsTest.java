@@ -1,0 +1,159 @@
+package dev.isola;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.isola.LimitExceededException.Limit;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Limits stop only the offending call, on platform and virtual threads alike, and the same Isola
+ * keeps serving. The only timing assertions in the unit tests live here, with generous slack.
+ */
+class JsLimitsTest {
+  private static final Duration TIMEOUT = Duration.ofMillis(500);
+  /** The contract is timeout + 100 ms; CI machines are busy, so the assertion allows more. */
+  private static final Duration SLACK = Duration.ofMillis(1500);
+
+  private static Isola isola;
+
+  enum Caller {
+    PLATFORM, VIRTUAL;
+
+    Response handle(Request request) throws InterruptedException {
+      if (this == PLATFORM) {
+        return isola.handle(request);
+      }
+      AtomicReference<Object> result = new AtomicReference<>();
+      Thread t = Thread.ofVirtual().start(() -> {
+        try {
+          result.set(isola.handle(request));
+        } catch (RuntimeException e) {
+          result.set(e);
+        }
+      });
+      t.join();
+      if (result.get() instanceof RuntimeException e) {
+        throw e;
+      }
+      return (Response) result.get();
+    }
+  }
+
+  @BeforeAll
+  static void build() {
+    Limits tight = Limits.newBuilder()
+        .timeout(TIMEOUT)
+        .memory(DataSize.ofMiB(64))
+        .maxRequestBody(DataSize.ofKiB(4))
+        .maxResponseBody(DataSize.ofMiB(1))
+        .build();
+    isola = Isola.newBuilder()
+        .defaultLimits(tight)
+        .route("/ok", js("return new Response('ok');"))
+        .route("/loop", js("while (true) {}"))
+        .route("/loop-in-promise", js("await Promise.resolve(); for (;;) { await null; }"))
+        .route("/alloc", js("const keep = []; for (;;) { keep.push(new Array(100000).fill(1.5)); }"))
+        .route("/alloc-strings", js("const keep = []; for (let i = 0; ; i++) { keep.push('x'.repeat(1000) + i); }"))
+        .route("/huge", Handler.javascript("huge.js", handler("return new Response('x'.repeat(200 * 1024 * 1024));"))
+            .limits(Limits.newBuilder().timeout(Duration.ofSeconds(20)).memory(DataSize.ofGiB(2))
+                .maxResponseBody(DataSize.ofMiB(1)).build()))
+        .route("/huge-bytes", Handler.javascript("huge-bytes.js", handler("return new Response(new Uint8Array(3 * 1024 * 1024));"))
+            .limits(Limits.newBuilder().memory(DataSize.ofGiB(1)).maxResponseBody(DataSize.ofMiB(1)).build()))
+        .route("/echo", js("return new Response(await request.text());"))
+        .build();
+  }
+
+  @AfterAll
+  static void close() {
+    isola.close();
+  }
+
+  private static String handler(String body) {
+    return "export default { async fetch(request, env, ctx) { " + body + " } };";
+  }
+
+  private static Handler js(String body) {
+    return Handler.javascript("test.js", handler(body));
+  }
+
+  private static void assertStillServes(Caller caller) throws InterruptedException {
+    assertEquals("ok", caller.handle(Request.get("/ok")).bodyText());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Caller.class)
+  void timeout_endlessLoop_stoppedNearDeadline(Caller caller) throws InterruptedException {
+    long start = System.nanoTime();
+    LimitExceededException e = assertThrows(LimitExceededException.class, () -> caller.handle(Request.get("/loop")));
+    long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+    System.out.printf("[limits] %s endless loop stopped after %d ms (timeout %d ms)%n", caller, elapsedMs, TIMEOUT.toMillis());
+    assertEquals(Limit.TIMEOUT, e.limit());
+    assertEquals(504, e.httpStatus());
+    assertTrue(elapsedMs < TIMEOUT.plus(SLACK).toMillis(), "stopped after " + elapsedMs + " ms");
+    assertStillServes(caller);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Caller.class)
+  void timeout_loopOfPromiseJobs_stopped(Caller caller) throws InterruptedException {
+    LimitExceededException e =
+        assertThrows(LimitExceededException.class, () -> caller.handle(Request.get("/loop-in-promise")));
+    assertEquals(Limit.TIMEOUT, e.limit());
+    assertStillServes(caller);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Caller.class)
+  void memory_endlessArrays_stoppedAtBudget(Caller caller) throws InterruptedException {
+    long start = System.nanoTime();
+    LimitExceededException e = assertThrows(LimitExceededException.class, () -> caller.handle(Request.get("/alloc")));
+    System.out.printf("[limits] %s array bomb stopped after %d ms%n", caller, (System.nanoTime() - start) / 1_000_000);
+    assertEquals(Limit.MEMORY, e.limit());
+    assertTrue(e.getMessage().contains("64MiB"), e.getMessage());
+    assertStillServes(caller);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Caller.class)
+  void memory_endlessStrings_stoppedAtBudget(Caller caller) throws InterruptedException {
+    LimitExceededException e =
+        assertThrows(LimitExceededException.class, () -> caller.handle(Request.get("/alloc-strings")));
+    assertEquals(Limit.MEMORY, e.limit());
+    assertStillServes(caller);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Caller.class)
+  void maxResponseBody_200MiBString_refused(Caller caller) throws InterruptedException {
+    LimitExceededException e = assertThrows(LimitExceededException.class, () -> caller.handle(Request.get("/huge")));
+    assertEquals(Limit.RESPONSE_BODY, e.limit());
+    assertTrue(e.getMessage().contains("1MiB"), e.getMessage());
+    assertStillServes(caller);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Caller.class)
+  void maxResponseBody_bytesOverCap_refused(Caller caller) throws InterruptedException {
+    LimitExceededException e = assertThrows(LimitExceededException.class, () -> caller.handle(Request.get("/huge-bytes")));
+    assertEquals(Limit.RESPONSE_BODY, e.limit());
+    assertStillServes(caller);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Caller.class)
+  void maxRequestBody_overCap_refusedWith413(Caller caller) throws InterruptedException {
+    Request big = Request.newBuilder().method("POST").target("/echo").body(new byte[4097]).build();
+    LimitExceededException e = assertThrows(LimitExceededException.class, () -> caller.handle(big));
+    assertEquals(Limit.REQUEST_BODY, e.limit());
+    assertEquals(413, e.httpStatus());
+    Request fits = Request.newBuilder().method("POST").target("/echo").body("x".repeat(4096)).build();
+    assertEquals(4096, caller.handle(fits).bodyLength());
+  }
+}

@@ -1,0 +1,18 @@
+package dev.isola;
+
+/**
+ * A handler reached for a capability its route was not granted. The message names the route, the
+ * capability and the grant that would allow it. Answered with 403 by HTTP adapters.
+ */
+public final class CapabilityDeniedException extends IsolaException {
+  private static final long serialVersionUID = 1L;
+
+  public CapabilityDeniedException(String message) {
+    super(message);
+  }
+
+  @Override
+  public int httpStatus() {
+    return 403;
+  }
+}

@@ -1,0 +1,283 @@
+package dev.isola;
+
+import dev.isola.LimitExceededException.Limit;
+import dev.isola.internal.engine.Call;
+import dev.isola.internal.engine.PreparedHandler;
+import dev.isola.internal.engine.Watchdog;
+import dev.isola.internal.js.JsEngine;
+import dev.isola.internal.route.Lookup;
+import dev.isola.internal.route.RoutePattern;
+import dev.isola.internal.route.Router;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Routes requests to handlers and runs every call in a fresh sandbox. Built once with {@link
+ * #newBuilder()}, then immutable and safe to share between threads.
+ *
+ * <pre>{@code
+ * try (Isola isola = Isola.newBuilder()
+ *     .route("GET /hello/:name", Handler.javascript(Path.of("handlers/hello.js")))
+ *     .build()) {
+ *   Response r = isola.handle(Request.get("/hello/world"));
+ * }
+ * }</pre>
+ *
+ * <p>{@link #handle(Request)} answers 404 when no route matches, 405 (with {@code Allow}) when a
+ * route matches the path but not the method, and 400 for paths that cannot be routed safely (dot
+ * segments, encoded slashes, bad percent-encoding). Failures of the handler itself are exceptions
+ * ({@link GuestException}, {@link LimitExceededException}), each with {@link
+ * IsolaException#httpStatus()} for HTTP adapters.
+ *
+ * <p>Guest code runs on the calling thread when that is a platform thread. Calls from virtual
+ * threads, and {@link #handleAsync(Request)}, run on platform threads owned by this {@code Isola},
+ * because memory budgets are measured per platform thread. {@link #close()} stops them.
+ */
+public final class Isola implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Isola.class);
+  private static final String MDC_ROUTE = "isola.route";
+  private static final String MDC_REQUEST_ID = "isola.requestId";
+
+  private final Router<Route> router;
+  private final Watchdog watchdog;
+  private final JsEngine js;
+  private final ExecutorService callThreads;
+  private final List<String> routeSpecs;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private record Route(String spec, PreparedHandler handler, Limits limits) {}
+
+  private Isola(Builder b) {
+    this.watchdog = new Watchdog("isola-watchdog");
+    JsEngine engine = null;
+    try {
+      engine = new JsEngine(watchdog);
+      Router.Builder<Route> routes = Router.builder();
+      for (Map.Entry<String, Handler> e : b.routes.entrySet()) {
+        routes.add(e.getKey(), prepare(engine, e.getKey(), e.getValue(), b.defaultLimits));
+      }
+      this.router = routes.build();
+    } catch (RuntimeException e) {
+      if (engine != null) {
+        engine.close();
+      }
+      watchdog.close();
+      throw e;
+    }
+    this.js = engine;
+    this.routeSpecs = List.copyOf(b.routes.keySet());
+    this.callThreads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
+        new SynchronousQueue<>(), Thread.ofPlatform().daemon().name("isola-call-", 1).factory());
+  }
+
+  private static Route prepare(JsEngine engine, String spec, Handler handler, Limits defaults) {
+    Limits limits = handler.limits().orElse(defaults);
+    String code = handler.code().orElseGet(() -> read(spec, handler));
+    return new Route(spec, engine.prepare(spec, handler.name(), code, limits), limits);
+  }
+
+  private static String read(String spec, Handler handler) {
+    var file = handler.file().orElseThrow();
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new HandlerLoadException("handler file " + file.toAbsolutePath() + " of route \"" + spec
+          + "\" does not exist: check the path (relative paths start at " + Path.of("").toAbsolutePath() + ")", e);
+    } catch (IOException e) {
+      throw new HandlerLoadException("handler file " + file.toAbsolutePath() + " of route \"" + spec
+          + "\" cannot be read: " + e, e);
+    }
+  }
+
+  /** A builder with no routes and {@link Limits#defaults()}. */
+  public static Builder newBuilder() {
+    return new Builder();
+  }
+
+  /** The routes as declared, in declaration order. */
+  public List<String> routes() {
+    return routeSpecs;
+  }
+
+  /**
+   * The limits of the route that {@code method} and {@code path} (raw, as in {@link Request#path()})
+   * would reach, if any. HTTP adapters use it to bound how much of a request body they read before
+   * calling {@link #handle(Request)}.
+   */
+  public java.util.Optional<Limits> limitsFor(String method, String path) {
+    return router.match(method, path) instanceof Lookup.Found<Route> found
+        ? java.util.Optional.of(found.target().limits())
+        : java.util.Optional.empty();
+  }
+
+  /**
+   * Routes {@code request} and runs its handler in a fresh sandbox, blocking until it answers.
+   *
+   * @throws GuestException if the handler threw or answered with something that is not a response
+   * @throws LimitExceededException if the call crossed one of its route's {@link Limits}
+   * @throws IllegalStateException if this {@code Isola} is closed
+   */
+  public Response handle(Request request) {
+    Objects.requireNonNull(request, "request");
+    checkOpen();
+    Lookup<Route> lookup = router.match(request.method(), request.path());
+    return switch (lookup) {
+      case Lookup.Found<Route> found -> run(found, request);
+      case Lookup.MethodNotAllowed<Route> m -> Response.newBuilder()
+          .status(405)
+          .header("Allow", String.join(", ", m.allowed()))
+          .header("Content-Type", "text/plain; charset=utf-8")
+          .body("405 Method Not Allowed: " + request.method() + " " + request.path() + " allows " + String.join(", ", m.allowed()) + "\n")
+          .build();
+      case Lookup.NotFound<Route> n -> Response.of(404, "404 Not Found: no route matches " + request.path() + "\n");
+      case Lookup.BadPath<Route> bad -> Response.of(400, "400 Bad Request: " + bad.reason() + "\n");
+    };
+  }
+
+  /**
+   * Like {@link #handle(Request)}, on a platform thread of this {@code Isola}. The future fails with
+   * the same exceptions {@code handle} throws.
+   */
+  public CompletableFuture<Response> handleAsync(Request request) {
+    Objects.requireNonNull(request, "request");
+    checkOpen();
+    return CompletableFuture.supplyAsync(() -> handle(request), callThreads);
+  }
+
+  private Response run(Lookup.Found<Route> found, Request request) {
+    Route route = found.target();
+    Limits limits = route.limits();
+    if (request.bodyLength() > limits.maxRequestBody().bytes()) {
+      throw new LimitExceededException(route.spec(), Limit.REQUEST_BODY,
+          "the request body of " + request.bodyLength() + " bytes is larger than max_request_body "
+              + limits.maxRequestBody() + "; send less or raise maxRequestBody");
+    }
+    Call call = new Call(route.spec(), request, found.params(), found.tail(), requestId(request), limits,
+        System.nanoTime() + limits.timeout().toNanos());
+    Response response = Thread.currentThread().isVirtual() ? onPlatformThread(route, call) : runHere(route, call);
+    return "HEAD".equals(request.method()) ? response.toBuilder().body(Body.EMPTY).build() : response;
+  }
+
+  private Response runHere(Route route, Call call) {
+    MDC.put(MDC_ROUTE, route.spec());
+    MDC.put(MDC_REQUEST_ID, call.requestId());
+    long start = System.nanoTime();
+    try {
+      Response response = route.handler().call(call);
+      log.debug("{} {} -> {} in {} us", call.request().method(), call.request().path(), response.status(),
+          (System.nanoTime() - start) / 1000);
+      return response;
+    } catch (IsolaException e) {
+      log.debug("{} {} -> {}", call.request().method(), call.request().path(), e.getMessage());
+      throw e;
+    } finally {
+      MDC.remove(MDC_ROUTE);
+      MDC.remove(MDC_REQUEST_ID);
+    }
+  }
+
+  private Response onPlatformThread(Route route, Call call) {
+    Future<Response> future = callThreads.submit(() -> runHere(route, call));
+    try {
+      return future.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IsolaException("route \"" + route.spec() + "\": the call failed: " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      future.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new IsolaException("route \"" + route.spec() + "\": interrupted while waiting for the call", e);
+    }
+  }
+
+  /** The caller's {@code X-Request-Id} when it is short and plain, else a new random id. */
+  private static String requestId(Request request) {
+    return request.headers().first("X-Request-Id")
+        .filter(id -> id.length() <= 64 && id.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '-' || c == '_' || c == '.'))
+        .orElseGet(() -> Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE));
+  }
+
+  private void checkOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("this Isola is closed: build a new one with Isola.newBuilder()");
+    }
+  }
+
+  /**
+   * Stops the call threads, cancels calls still running and releases the engines. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    callThreads.shutdownNow();
+    try {
+      js.close();
+    } finally {
+      watchdog.close();
+    }
+  }
+
+  /** Builds an {@link Isola}; not thread-safe. Each setting is checked where it is written. */
+  public static final class Builder {
+    private final Map<String, Handler> routes = new LinkedHashMap<>();
+    private Limits defaultLimits = Limits.defaults();
+
+    private Builder() {}
+
+    /**
+     * Routes requests matching {@code spec} to {@code handler}. Specs: {@code "/exact"}, {@code
+     * "/users/:id"} (one segment), {@code "/static/..."} (any rest), each with an optional method
+     * prefix such as {@code "GET /hello/:name"}.
+     *
+     * @throws IllegalArgumentException if {@code spec} is not a valid route or is declared twice
+     */
+    public Builder route(String spec, Handler handler) {
+      Objects.requireNonNull(spec, "spec");
+      Objects.requireNonNull(handler, "handler");
+      RoutePattern.parse(spec);
+      if (routes.putIfAbsent(spec, handler) != null) {
+        throw new IllegalArgumentException("route \"" + spec + "\" is declared twice: keep one");
+      }
+      return this;
+    }
+
+    /** Limits for every route whose handler does not set its own; {@link Limits#defaults()} if unset. */
+    public Builder defaultLimits(Limits limits) {
+      this.defaultLimits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
+    /**
+     * Reads and checks every handler, checks the route table, and starts the engines.
+     *
+     * @throws HandlerLoadException if a handler file is missing or its code does not load
+     * @throws RouteConflictException if two routes match the same requests with equal rank
+     */
+    public Isola build() {
+      return new Isola(this);
+    }
+  }
+}

@@ -1,0 +1,183 @@
+package dev.isola;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * What one call may use. Every call runs under its route's limits; crossing one ends only that call
+ * with a {@link LimitExceededException} naming the limit.
+ *
+ * <ul>
+ *   <li>{@link #timeout()}: wall-clock time from the start of the call, default 10 s. A handler
+ *       still running then is stopped (within about 10 ms).
+ *   <li>{@link #memory()}: for JavaScript, the bytes the call may allocate in all (its allocation
+ *       budget, checked by a watchdog about every 10 ms), default 256 MiB.
+ *   <li>{@link #maxRequestBody()}: default 8 MiB; a larger request is refused before it runs.
+ *   <li>{@link #maxResponseBody()}: default 8 MiB; a larger answer is refused.
+ *   <li>{@link #maxLogLines()}: guest log lines kept per call, default 100; later ones are dropped
+ *       and counted.
+ * </ul>
+ *
+ * <pre>{@code
+ * Limits limits = Limits.newBuilder()
+ *     .timeout(Duration.ofSeconds(2))
+ *     .memory(DataSize.ofMiB(32))
+ *     .build();
+ * }</pre>
+ */
+public final class Limits {
+  private static final Limits DEFAULTS = new Builder().build();
+
+  private final Duration timeout;
+  private final DataSize memory;
+  private final DataSize maxRequestBody;
+  private final DataSize maxResponseBody;
+  private final int maxLogLines;
+
+  private Limits(Builder b) {
+    this.timeout = b.timeout;
+    this.memory = b.memory;
+    this.maxRequestBody = b.maxRequestBody;
+    this.maxResponseBody = b.maxResponseBody;
+    this.maxLogLines = b.maxLogLines;
+  }
+
+  /** The defaults listed above. */
+  public static Limits defaults() {
+    return DEFAULTS;
+  }
+
+  /** A builder starting from the defaults. */
+  public static Builder newBuilder() {
+    return new Builder();
+  }
+
+  /** A builder starting from these limits. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.timeout = timeout;
+    b.memory = memory;
+    b.maxRequestBody = maxRequestBody;
+    b.maxResponseBody = maxResponseBody;
+    b.maxLogLines = maxLogLines;
+    return b;
+  }
+
+  public Duration timeout() {
+    return timeout;
+  }
+
+  public DataSize memory() {
+    return memory;
+  }
+
+  public DataSize maxRequestBody() {
+    return maxRequestBody;
+  }
+
+  public DataSize maxResponseBody() {
+    return maxResponseBody;
+  }
+
+  public int maxLogLines() {
+    return maxLogLines;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Limits l
+        && timeout.equals(l.timeout)
+        && memory.equals(l.memory)
+        && maxRequestBody.equals(l.maxRequestBody)
+        && maxResponseBody.equals(l.maxResponseBody)
+        && maxLogLines == l.maxLogLines;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(timeout, memory, maxRequestBody, maxResponseBody, maxLogLines);
+  }
+
+  @Override
+  public String toString() {
+    return "Limits{timeout=" + timeout + ", memory=" + memory + ", maxRequestBody=" + maxRequestBody
+        + ", maxResponseBody=" + maxResponseBody + ", maxLogLines=" + maxLogLines + "}";
+  }
+
+  /** Builds {@link Limits}; each setter checks its value. Not thread-safe. */
+  public static final class Builder {
+    private Duration timeout = Duration.ofSeconds(10);
+    private DataSize memory = DataSize.ofMiB(256);
+    private DataSize maxRequestBody = DataSize.ofMiB(8);
+    private DataSize maxResponseBody = DataSize.ofMiB(8);
+    private int maxLogLines = 100;
+
+    private Builder() {}
+
+    /**
+     * @throws IllegalArgumentException unless {@code 1 ms <= timeout <= 1 day}
+     */
+    public Builder timeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.compareTo(Duration.ofMillis(1)) < 0 || timeout.compareTo(Duration.ofDays(1)) > 0) {
+        throw new IllegalArgumentException(
+            "timeout " + timeout + " is out of range: use between 1 ms and 1 day, e.g. Duration.ofSeconds(2)");
+      }
+      this.timeout = timeout;
+      return this;
+    }
+
+    /**
+     * @throws IllegalArgumentException if below 1 MiB (a JavaScript context alone needs about 150 KiB)
+     */
+    public Builder memory(DataSize memory) {
+      Objects.requireNonNull(memory, "memory");
+      if (memory.compareTo(DataSize.ofMiB(1)) < 0) {
+        throw new IllegalArgumentException(
+            "memory " + memory + " is too small: use at least 1MiB, e.g. DataSize.ofMiB(32)");
+      }
+      this.memory = memory;
+      return this;
+    }
+
+    /**
+     * @throws IllegalArgumentException if above 2 GiB (bodies are held in memory)
+     */
+    public Builder maxRequestBody(DataSize size) {
+      this.maxRequestBody = checkBody("maxRequestBody", size);
+      return this;
+    }
+
+    /**
+     * @throws IllegalArgumentException if above 2 GiB (bodies are held in memory)
+     */
+    public Builder maxResponseBody(DataSize size) {
+      this.maxResponseBody = checkBody("maxResponseBody", size);
+      return this;
+    }
+
+    /**
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder maxLogLines(int lines) {
+      if (lines < 0) {
+        throw new IllegalArgumentException("maxLogLines " + lines + " must be 0 or more");
+      }
+      this.maxLogLines = lines;
+      return this;
+    }
+
+    public Limits build() {
+      return new Limits(this);
+    }
+
+    private static DataSize checkBody(String name, DataSize size) {
+      Objects.requireNonNull(size, name);
+      if (size.bytes() > Integer.MAX_VALUE - 8) {
+        throw new IllegalArgumentException(
+            name + " " + size + " is too large: bodies are held in memory, use at most 2GiB");
+      }
+      return size;
+    }
+  }
+}

@@ -1,0 +1,57 @@
+package dev.isola.internal.engine;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A guest's log output for one call: written to SLF4J logger {@code isola.guest.<route>}, at most
+ * {@code maxLines} lines of at most {@link #MAX_LINE_CHARS} characters each; the rest is counted and
+ * reported in one line at the end of the call. MDC ({@code isola.route}, {@code isola.requestId}) is
+ * set by the caller for the whole call.
+ */
+public final class GuestLog {
+  /** Longer lines are cut here, with a marker. */
+  public static final int MAX_LINE_CHARS = 8192;
+
+  private final Logger logger;
+  private final int maxLines;
+  private int lines;
+  private int dropped;
+
+  public GuestLog(String route, int maxLines) {
+    this.logger = LoggerFactory.getLogger(loggerName(route));
+    this.maxLines = maxLines;
+  }
+
+  /** {@code isola.guest.} followed by the route with characters other than letters and digits as '_'. */
+  public static String loggerName(String route) {
+    StringBuilder b = new StringBuilder("isola.guest.");
+    route.codePoints().forEach(c -> b.append(Character.isLetterOrDigit(c) ? Character.toChars(c) : new char[] {'_'}));
+    return b.toString();
+  }
+
+  /** Logs one guest line at {@code level} ("debug", "info", "warn", "error"; anything else is info). */
+  public void line(String level, String message) {
+    if (lines >= maxLines) {
+      dropped++;
+      return;
+    }
+    lines++;
+    String text = message.length() > MAX_LINE_CHARS
+        ? message.substring(0, MAX_LINE_CHARS) + "… (" + message.length() + " chars)"
+        : message;
+    switch (level) {
+      case "debug" -> logger.debug("{}", text);
+      case "warn" -> logger.warn("{}", text);
+      case "error" -> logger.error("{}", text);
+      default -> logger.info("{}", text);
+    }
+  }
+
+  /** Reports lines dropped over the cap, once, at the end of the call. */
+  public void finish() {
+    if (dropped > 0) {
+      logger.warn("{} more log lines dropped: the route allows {} per call (max_log_lines)", dropped, maxLines);
+    }
+  }
+}

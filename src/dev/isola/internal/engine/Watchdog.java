@@ -1,0 +1,138 @@
+package dev.isola.internal.engine;
+
+import dev.isola.LimitExceededException.Limit;
+import java.lang.management.ManagementFactory;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Enforces the time and memory limits of running calls from one daemon thread per {@code Isola}.
+ *
+ * <p>Each call registers the platform thread it runs on, its deadline and its allocation budget.
+ * Every {@link #TICK_NANOS} the watchdog compares the clock and the bytes the thread has allocated
+ * since the call started ({@code ThreadMXBean.getThreadAllocatedBytes}, which counts platform
+ * threads only: that is why calls from virtual threads run on a platform thread of the {@code
+ * Isola}) and trips the call's guard, which cancels the sandbox. The thread parks while no call is
+ * running.
+ */
+public final class Watchdog implements AutoCloseable {
+  /** How often running calls are checked; a limit is enforced at most this late. */
+  public static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+
+  private static final Logger log = LoggerFactory.getLogger(Watchdog.class);
+  private static final com.sun.management.ThreadMXBean THREADS =
+      (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+  private final Set<Guard> active = ConcurrentHashMap.newKeySet();
+  private final Thread thread;
+  private volatile boolean closed;
+
+  public Watchdog(String name) {
+    if (!THREADS.isThreadAllocatedMemorySupported()) {
+      log.warn("this JVM cannot measure per-thread allocation: memory limits are not enforced");
+    } else if (!THREADS.isThreadAllocatedMemoryEnabled()) {
+      THREADS.setThreadAllocatedMemoryEnabled(true);
+    }
+    this.thread = Thread.ofPlatform().daemon().name(name).unstarted(this::run);
+    thread.start();
+  }
+
+  /**
+   * Starts watching the current (platform) thread until the returned guard is closed.
+   *
+   * @param deadlineNanos {@link System#nanoTime()} after which the call is stopped
+   * @param memoryBudget bytes the thread may allocate from now on
+   * @param cancel stops the sandbox; called once, from another thread, when a limit trips
+   */
+  public Guard watch(long deadlineNanos, long memoryBudget, Runnable cancel) {
+    Thread current = Thread.currentThread();
+    if (current.isVirtual()) {
+      throw new IllegalStateException("guest code must run on a platform thread");
+    }
+    Guard guard = new Guard(current.threadId(), deadlineNanos, memoryBudget, cancel);
+    active.add(guard);
+    LockSupport.unpark(thread);
+    return guard;
+  }
+
+  private void run() {
+    while (!closed) {
+      if (active.isEmpty()) {
+        LockSupport.park(this);
+        continue;
+      }
+      LockSupport.parkNanos(this, TICK_NANOS);
+      long now = System.nanoTime();
+      for (Guard guard : active) {
+        guard.check(now);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    LockSupport.unpark(thread);
+  }
+
+  /** One call being watched. Closing it ends the watch; it is safe to close more than once. */
+  public final class Guard implements AutoCloseable {
+    private final long threadId;
+    private final long deadlineNanos;
+    private final long memoryBudget;
+    private final long allocatedAtStart;
+    private final Runnable cancel;
+    private final AtomicReference<Limit> tripped = new AtomicReference<>();
+
+    private Guard(long threadId, long deadlineNanos, long memoryBudget, Runnable cancel) {
+      this.threadId = threadId;
+      this.deadlineNanos = deadlineNanos;
+      this.memoryBudget = memoryBudget;
+      this.allocatedAtStart = THREADS.getCurrentThreadAllocatedBytes();
+      this.cancel = cancel;
+    }
+
+    /** The limit that stopped this call, if one did. */
+    public Optional<Limit> tripped() {
+      return Optional.ofNullable(tripped.get());
+    }
+
+    /** Bytes the call's thread allocated since the watch began (-1 if the JVM cannot tell). */
+    public long allocated() {
+      long now = THREADS.getThreadAllocatedBytes(threadId);
+      return now < 0 || allocatedAtStart < 0 ? -1 : now - allocatedAtStart;
+    }
+
+    private void check(long now) {
+      if (now - deadlineNanos >= 0) {
+        trip(Limit.TIMEOUT);
+      } else if (memoryBudget >= 0 && allocated() > memoryBudget) {
+        trip(Limit.MEMORY);
+      }
+    }
+
+    private void trip(Limit limit) {
+      if (active.remove(this) && tripped.compareAndSet(null, limit)) {
+        // Cancelling may wait for the guest thread to leave the sandbox; never stall the other calls.
+        Thread.ofVirtual().name("isola-cancel").start(() -> {
+          try {
+            cancel.run();
+          } catch (RuntimeException e) {
+            log.debug("cancelling a call after its {} limit failed", limit, e);
+          }
+        });
+      }
+    }
+
+    @Override
+    public void close() {
+      active.remove(this);
+    }
+  }
+}

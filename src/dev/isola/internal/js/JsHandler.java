@@ -1,0 +1,244 @@
+package dev.isola.internal.js;
+
+import dev.isola.GuestException;
+import dev.isola.Headers;
+import dev.isola.IsolaException;
+import dev.isola.LimitExceededException;
+import dev.isola.LimitExceededException.Limit;
+import dev.isola.Limits;
+import dev.isola.Request;
+import dev.isola.Response;
+import dev.isola.internal.engine.Call;
+import dev.isola.internal.engine.GuestLog;
+import dev.isola.internal.engine.PreparedHandler;
+import dev.isola.internal.engine.Watchdog;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.Value;
+import org.graalvm.polyglot.proxy.ProxyExecutable;
+
+/** One JavaScript handler: a parsed module run in a new context per call. */
+final class JsHandler implements PreparedHandler {
+  private static final char SEP = '\0';
+
+  private final JsEngine engine;
+  private final Watchdog watchdog;
+  private final String route;
+  private final String name;
+  private final Source source;
+
+  JsHandler(JsEngine engine, Watchdog watchdog, String route, String name, Source source) {
+    this.engine = engine;
+    this.watchdog = watchdog;
+    this.route = route;
+    this.name = name;
+    this.source = source;
+  }
+
+  /** Evaluates the module once, as a call would, and checks the shape of its default export. */
+  void validate(Limits limits) {
+    long deadline = System.nanoTime() + limits.timeout().toNanos();
+    try (Context context = engine.newContext();
+        Watchdog.Guard guard = watchdog.watch(deadline, limits.memory().bytes(), () -> context.close(true))) {
+      Value exports = context.eval(source);
+      Value main = exports.getMember("default");
+      if (main == null || !main.hasMember("fetch") || !main.getMember("fetch").canExecute()) {
+        throw new dev.isola.HandlerLoadException(
+            "handler " + name + " of route \"" + route + "\" has no default export with a fetch method:"
+                + " write export default { async fetch(request, env, ctx) { return new Response(\"hi\"); } }");
+      }
+    }
+  }
+
+  @Override
+  public Response call(Call call) {
+    Outcome outcome = new Outcome();
+    GuestLog guestLog = new GuestLog(route, call.limits().maxLogLines());
+    Context context = engine.newContext();
+    Watchdog.Guard guard =
+        watchdog.watch(call.deadlineNanos(), call.limits().memory().bytes(), () -> context.close(true));
+    try {
+      Value dispatch = engine.installRuntime(context);
+      Value module = context.eval(source);
+      dispatch.executeVoid(
+          module,
+          call.request().method(),
+          url(call.request()),
+          flatHeaders(call.request().headers()),
+          flat(call.params()),
+          call.tail(),
+          route,
+          call.requestId(),
+          (ProxyExecutable) args -> call.request().bodyText(),
+          (ProxyExecutable) args -> new String(call.request().bodyBytes(), StandardCharsets.ISO_8859_1),
+          (ProxyExecutable) args -> {
+            guestLog.line(args[0].asString(), args[1].asString());
+            return null;
+          },
+          call.limits().maxResponseBody().bytes(),
+          (ProxyExecutable) args -> outcome.done(args[0]),
+          (ProxyExecutable) args -> outcome.fail(args[0], args[1]));
+      guard.close();
+      return outcome.response(call.limits());
+    } catch (PolyglotException e) {
+      guard.close();
+      throw failure(e, guard, call.limits());
+    } catch (IllegalStateException e) {
+      // The watchdog closed the context between two guest steps.
+      guard.close();
+      if (guard.tripped().isPresent()) {
+        throw limitExceeded(guard.tripped().get(), call.limits());
+      }
+      throw e;
+    } finally {
+      guard.close();
+      guestLog.finish();
+      closeQuietly(context);
+    }
+  }
+
+  private IsolaException failure(PolyglotException e, Watchdog.Guard guard, Limits limits) {
+    if (guard.tripped().isPresent()) {
+      return limitExceeded(guard.tripped().get(), limits);
+    }
+    if (e.isResourceExhausted()) {
+      return limitExceeded(Limit.MEMORY, limits);
+    }
+    if (e.isCancelled() || e.isInterrupted()) {
+      return new IsolaException("route \"" + route + "\": the call was cancelled: the Isola is closing");
+    }
+    if (e.isHostException()) {
+      return new IsolaException("route \"" + route + "\": the host failed inside a guest call", e.asHostException());
+    }
+    return new GuestException(route, "handler " + name + " threw " + e.getMessage(), guestStack(e));
+  }
+
+  private LimitExceededException limitExceeded(Limit limit, Limits limits) {
+    String message = switch (limit) {
+      case TIMEOUT -> "the call ran past its timeout of " + limits.timeout().toMillis()
+          + " ms and was stopped; raise timeout or make the handler finish sooner";
+      case MEMORY -> "the call allocated more than its memory budget of " + limits.memory()
+          + " and was stopped; raise memory or allocate less per call";
+      default -> "the call crossed " + limit.key();
+    };
+    return new LimitExceededException(route, limit, message);
+  }
+
+  private static String guestStack(PolyglotException e) {
+    StringBuilder b = new StringBuilder();
+    for (PolyglotException.StackFrame frame : e.getPolyglotStackTrace()) {
+      if (frame.isGuestFrame()) {
+        b.append("    at ").append(frame).append('\n');
+      }
+    }
+    return b.toString();
+  }
+
+  private static void closeQuietly(Context context) {
+    try {
+      context.close();
+    } catch (PolyglotException | IllegalStateException e) {
+      // Already closed or being cancelled by the watchdog: nothing is left to release.
+    }
+  }
+
+  private static String url(Request request) {
+    String origin = request.origin().orElseGet(() -> "http://" + request.headers().first("Host")
+        .filter(JsHandler::isPlainAuthority)
+        .orElse("localhost"));
+    return request.origin().isPresent() ? request.target() : origin + request.target();
+  }
+
+  /** A Host header usable in a URL: host name or address and an optional port, nothing else. */
+  private static boolean isPlainAuthority(String host) {
+    return !host.isEmpty() && host.length() <= 255 && host.chars().allMatch(
+        c -> (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || ".-:[]".indexOf(c) >= 0);
+  }
+
+  private static String flatHeaders(Headers headers) {
+    StringBuilder b = new StringBuilder();
+    headers.forEach((k, v) -> b.append(k).append(SEP).append(v).append(SEP));
+    return b.toString();
+  }
+
+  private static String flat(Map<String, String> pairs) {
+    StringBuilder b = new StringBuilder();
+    pairs.forEach((k, v) -> b.append(k).append(SEP).append(v).append(SEP));
+    return b.toString();
+  }
+
+  /** What the guest reported through done() or fail(); read while its context is still open. */
+  private final class Outcome {
+    private Response response;
+    private IsolaException failure;
+    private long tooLarge = -1;
+
+    Object done(Value result) {
+      try {
+        int status = result.getArrayElement(0).asInt();
+        String kind = result.getArrayElement(2).asString();
+        if ("too-large".equals(kind)) {
+          tooLarge = result.getArrayElement(3).asLong();
+          return null;
+        }
+        Response.Builder b = Response.newBuilder().status(status).headers(parseHeaders(result.getArrayElement(1).asString()));
+        Value body = result.getArrayElement(3);
+        switch (kind) {
+          case "s" -> b.body(body.asString());
+          case "b" -> {
+            byte[] bytes = new byte[Math.toIntExact(body.getBufferSize())];
+            body.readBuffer(0, bytes, 0, bytes.length);
+            b.body(bytes);
+          }
+          default -> { }
+        }
+        response = b.build();
+      } catch (IllegalArgumentException | UnsupportedOperationException | ClassCastException
+          | ArithmeticException | NullPointerException e) {
+        failure = new GuestException(route, "handler " + name + " returned an unusable response: " + e.getMessage(), "");
+      }
+      return null;
+    }
+
+    Object fail(Value message, Value stack) {
+      failure = new GuestException(route, "handler " + name + " threw " + message.asString(), stack.asString());
+      return null;
+    }
+
+    Response response(Limits limits) {
+      if (failure != null) {
+        throw failure;
+      }
+      long max = limits.maxResponseBody().bytes();
+      if (tooLarge >= 0 || (response != null && response.bodyLength() > max)) {
+        long size = tooLarge >= 0 ? tooLarge : response.bodyLength();
+        throw new LimitExceededException(route, Limit.RESPONSE_BODY,
+            "the response body (" + size + " bytes or more) is larger than max_response_body "
+                + limits.maxResponseBody() + "; raise maxResponseBody or answer with less");
+      }
+      if (response == null) {
+        throw new GuestException(route, "handler " + name + " never settled the promise fetch returned:"
+            + " there are no timers or I/O to wait for, so resolve it or return a Response directly", "");
+      }
+      return response;
+    }
+
+    private Headers parseHeaders(String flat) {
+      Headers.Builder b = Headers.newBuilder();
+      int start = 0;
+      while (start < flat.length()) {
+        int nameEnd = flat.indexOf(SEP, start);
+        int valueEnd = flat.indexOf(SEP, nameEnd + 1);
+        if (nameEnd < 0 || valueEnd < 0) {
+          throw new IllegalArgumentException("malformed header list");
+        }
+        b.add(flat.substring(start, nameEnd), flat.substring(nameEnd + 1, valueEnd));
+        start = valueEnd + 1;
+      }
+      return b.build();
+    }
+  }
+}

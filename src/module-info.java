@@ -1,0 +1,15 @@
+/**
+ * Isola: in-process isolated handlers. The public API is {@code dev.isola}; the dev server and
+ * {@code isola} command line are in {@code dev.isola.server}.
+ */
+module dev.isola {
+  requires org.graalvm.polyglot;
+  requires org.slf4j;
+  requires org.tomlj;
+  requires jdk.management;
+  requires jdk.httpserver;
+  requires static org.jspecify;
+
+  exports dev.isola;
+  exports dev.isola.server;
+}
