@@ -30,7 +30,7 @@ public final class ManifestException extends IsolaException {
    * Creates an exception for {@code file}; {@code line} and {@code column} are 1-based, 0 when
    * unknown; {@code key} is the TOML key at fault, if there is one.
    */
-  public ManifestException(Path file, int line, int column, @Nullable String key, String problem,
+  ManifestException(Path file, int line, int column, @Nullable String key, String problem,
       @Nullable Throwable cause) {
     super(location(file, line, column) + " " + problem, cause);
     this.file = file.toString();

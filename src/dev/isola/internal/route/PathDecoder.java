@@ -145,7 +145,8 @@ final class PathDecoder {
           .decode(ByteBuffer.wrap(bytes, 0, length))
           .toString();
     } catch (CharacterCodingException e) {
-      throw new Refusal("path segment " + quote(raw) + " is not valid UTF-8 after percent-decoding");
+      throw new Refusal(
+          "path segment " + quote(raw) + " is not valid UTF-8 after percent-decoding");
     }
   }
 

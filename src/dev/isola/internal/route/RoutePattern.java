@@ -121,7 +121,8 @@ public record RoutePattern(
         });
     if (!spec.equals(render(method, segments, wildcard))) {
       throw new IllegalArgumentException(
-          "spec " + quote(spec) + " does not spell its parts; build patterns with RoutePattern.parse");
+          "spec " + quote(spec) + " does not spell its parts; build patterns with"
+              + " RoutePattern.parse");
     }
     Set<String> names = new HashSet<>();
     for (Segment segment : segments) {
@@ -147,7 +148,8 @@ public record RoutePattern(
     if (spec.charAt(0) != '/') {
       int space = spec.indexOf(' ');
       if (space <= 0) {
-        throw invalid(spec, "must start with '/' or with a method and one space (e.g. \"GET /hello\")");
+        throw invalid(spec,
+            "must start with '/' or with a method and one space (e.g. \"GET /hello\")");
       }
       String token = spec.substring(0, space);
       String problem = methodProblem(token);
@@ -168,6 +170,9 @@ public record RoutePattern(
     if (path.equals("/")) {
       return new RoutePattern(spec, method, List.of(), false);
     }
+    if (path.contains("//")) {
+      throw invalid(spec, "an empty segment (\"//\") is not allowed; remove the extra '/'");
+    }
     if (path.endsWith("/")) {
       String fixed = spec.substring(0, spec.length() - 1);
       throw invalid(spec, "a trailing '/' is not allowed; write " + quote(fixed)
@@ -179,11 +184,10 @@ public record RoutePattern(
     boolean wildcard = false;
     for (int i = 0; i < parts.length; i++) {
       String part = parts[i];
-      if (part.isEmpty()) {
-        throw invalid(spec, "an empty segment (\"//\") is not allowed; remove the extra '/'");
-      } else if (part.equals(WILDCARD)) {
+      if (part.equals(WILDCARD)) {
         if (i != parts.length - 1) {
-          throw invalid(spec, "the wildcard \"...\" must be the last segment (e.g. \"/static/...\")");
+          throw invalid(spec,
+              "the wildcard \"...\" must be the last segment (e.g. \"/static/...\")");
         }
         wildcard = true;
       } else if (part.startsWith(":")) {
@@ -257,6 +261,9 @@ public record RoutePattern(
     if (value.isEmpty()) {
       return "an empty segment is not allowed";
     }
+    if (value.equals(WILDCARD)) {
+      return "the wildcard \"...\" must be the last segment (e.g. \"/static/...\")";
+    }
     if (value.equals(".") || value.equals("..")) {
       return "segment " + quote(value) + " is not allowed: requests with \".\" or \"..\" segments"
           + " are refused, so this route could never match";
@@ -321,8 +328,8 @@ public record RoutePattern(
 
   /**
    * Whether this route accepts a request with {@code requestMethod}: an any-method route accepts
-   * all, a method route its own method, and a {@code GET} route also {@code HEAD} (RFC 9110 §9.3.2:
-   * HEAD is GET without the body; the caller drops the body).
+   * all, a method route its own method, and a {@code GET} route also {@code HEAD} (RFC 9110
+   * §9.3.2: HEAD is GET without the body; the caller drops the body).
    */
   public boolean acceptsMethod(String requestMethod) {
     return method.isEmpty()

@@ -119,7 +119,9 @@ public final class Router<T> {
         pathMatched = true;
       }
     }
-    return pathMatched ? new Lookup.MethodNotAllowed<>(allowedMethods(path)) : new Lookup.NotFound<>();
+    return pathMatched
+        ? new Lookup.MethodNotAllowed<>(allowedMethods(path))
+        : new Lookup.NotFound<>();
   }
 
   /** The methods of every route matching the path; called only when none accepted the request. */
@@ -217,7 +219,9 @@ public final class Router<T> {
       for (int i = 0; i < a.segments().size(); i++) {
         RoutePattern.Segment x = a.segments().get(i);
         RoutePattern.Segment y = b.segments().get(i);
-        if (x instanceof RoutePattern.Literal && y instanceof RoutePattern.Literal && !x.equals(y)) {
+        boolean bothLiteral =
+            x instanceof RoutePattern.Literal && y instanceof RoutePattern.Literal;
+        if (bothLiteral && !x.equals(y)) {
           return null;
         }
         RoutePattern.Segment shown = x instanceof RoutePattern.Literal ? x : y;

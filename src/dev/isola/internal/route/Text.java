@@ -2,7 +2,7 @@ package dev.isola.internal.route;
 
 /** Message helpers shared by the parser and the path decoder. */
 final class Text {
-  /** Longest value quoted in full; longer ones are cut so a hostile path cannot flood a log line. */
+  /** Longest value quoted in full; longer ones are cut so a hostile path cannot flood a log. */
   private static final int MAX_QUOTED = 200;
 
   private Text() {}

@@ -1,0 +1,108 @@
+package dev.isola;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The examples in README.md compile and do what the README says, so the docs cannot rot. */
+class ReadmeSnippetsTest {
+  private static final Path README = Path.of("README.md");
+
+  static List<String> blocks(String language) throws Exception {
+    String text = Files.readString(README);
+    Matcher m = Pattern.compile("```" + language + "\\n(.*?)```", Pattern.DOTALL).matcher(text);
+    List<String> blocks = new ArrayList<>();
+    while (m.find()) {
+      blocks.add(m.group(1));
+    }
+    return blocks;
+  }
+
+  @Test
+  void javaExample_compilesAndServesHello(@TempDir Path dir) throws Exception {
+    List<String> java = blocks("java");
+    assertFalse(java.isEmpty(), "README has no java example");
+    Path handlers = Files.createDirectories(dir.resolve("handlers"));
+    Files.writeString(handlers.resolve("hello.js"), blocks("js").get(0));
+    Files.writeString(handlers.resolve("api.js"), "export default { fetch() { return new Response('api'); } };");
+
+    String output = compileAndRun(dir, java.get(0));
+
+    assertEquals("200 Hello, world!", output.strip());
+  }
+
+  @Test
+  void jsExample_servesParamAndQuery() throws Exception {
+    try (Isola isola = Isola.newBuilder().route("GET /hello/:name", Handler.javascript("hello.js", blocks("js").get(0))).build()) {
+      Response r = isola.handle(Request.get("/hello/world?x=1"));
+      assertEquals("Hello, world!?x=1", r.bodyText());
+      assertEquals("text/plain; charset=utf-8", r.headers().first("content-type").orElseThrow());
+    }
+  }
+
+  @Test
+  void shellCommands_referToScriptsThatExist() throws Exception {
+    for (String block : blocks("sh")) {
+      for (String line : block.lines().toList()) {
+        if (line.startsWith("bin/")) {
+          Path script = Path.of(line.split(" ")[0]);
+          assertTrue(Files.isExecutable(script), "README runs " + script + " which is not an executable file");
+        }
+      }
+    }
+  }
+
+  /**
+   * Compiles {@code snippet} as the body of a method, with relative paths resolved against {@code
+   * dir} (a snippet cannot change the working directory), runs it and returns what it printed.
+   */
+  private static String compileAndRun(Path dir, String snippet) throws Exception {
+    String body = snippet.replace("Path.of(\"", "BASE.resolve(\"");
+    String source = """
+        import dev.isola.*;
+        import java.nio.file.Path;
+        import java.time.Duration;
+        public class Snippet {
+          static Path BASE;
+          public static void run(Path base) throws Exception {
+            BASE = base;
+        %s
+          }
+        }
+        """.formatted(body);
+    Path src = Files.writeString(dir.resolve("Snippet.java"), source);
+    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+    ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
+    int rc = javac.run(null, diagnostics, diagnostics, "-proc:none", "-cp", System.getProperty("java.class.path"),
+        "-d", dir.toString(), src.toString());
+    assertEquals(0, rc, "README example does not compile:\n" + diagnostics.toString(StandardCharsets.UTF_8));
+
+    PrintStream original = System.out;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()}, ReadmeSnippetsTest.class.getClassLoader())) {
+      Method run = loader.loadClass("Snippet").getMethod("run", Path.class);
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      run.invoke(null, dir);
+    } finally {
+      System.setOut(original);
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+}

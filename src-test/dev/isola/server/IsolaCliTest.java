@@ -1,0 +1,192 @@
+package dev.isola.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import dev.isola.server.TestHttp.Reply;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class IsolaCliTest {
+  private static final Path SAMPLE = Path.of("samples/isola.toml");
+
+  private final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+  private final PrintStream out = new PrintStream(outBytes, true, StandardCharsets.UTF_8);
+  private final PrintStream err = new PrintStream(errBytes, true, StandardCharsets.UTF_8);
+
+  @TempDir Path dir;
+
+  private int run(String... args) {
+    return IsolaCli.run(args, out, err);
+  }
+
+  private String out() {
+    return outBytes.toString(StandardCharsets.UTF_8);
+  }
+
+  private String err() {
+    return errBytes.toString(StandardCharsets.UTF_8);
+  }
+
+  private IsolaCli.Serving serve(String... args) {
+    IsolaCli.Launch launch = IsolaCli.launch(args, out, err);
+    return assertInstanceOf(IsolaCli.Serving.class, launch, () -> "not serving: " + err());
+  }
+
+  @Test
+  void check_sampleManifest_printsRoutesAndExits0() {
+    int code = run("check", SAMPLE.toString());
+
+    assertEquals(0, code, err());
+    assertTrue(out().contains("3 routes"), out());
+    assertTrue(out().contains("GET /hello/:name") && out().contains("-> js/hello.js"), out());
+    assertTrue(out().contains("/echo") && out().contains("GET /static/..."), out());
+    assertEquals("", err());
+  }
+
+  @Test
+  void check_badDuration_printsOneLineWithFileLineAndKeyAndExits1() throws IOException {
+    Path file = Files.writeString(dir.resolve("isola.toml"), """
+        [[route]]
+        path = "/a"
+        handler = "a.js"
+        timeout = "2 parsecs"
+        """);
+
+    int code = run("check", file.toString());
+
+    assertEquals(1, code);
+    assertTrue(err().startsWith("isola: " + file + ":4:"), err());
+    assertTrue(err().contains("timeout"), err());
+    assertEquals(1, err().lines().count(), err());
+    assertEquals("", out());
+  }
+
+  @Test
+  void check_handlerSyntaxError_printsOneLineAndExits1() throws IOException {
+    Files.writeString(dir.resolve("broken.js"), "export default { fetch( {\n");
+    Path file = Files.writeString(dir.resolve("isola.toml"), """
+        [[route]]
+        path = "/broken"
+        handler = "broken.js"
+        """);
+
+    int code = run("check", file.toString());
+
+    assertEquals(1, code);
+    assertTrue(err().startsWith("isola: " + file + ":1: "), err());
+    assertTrue(err().contains("broken.js"), err());
+    assertEquals(1, err().lines().count(), err());
+  }
+
+  @Test
+  void check_verbose_addsStackTrace() throws IOException {
+    Path file = Files.writeString(dir.resolve("isola.toml"), "[server]\nport = \"80\"\n");
+
+    int code = run("check", "--verbose", file.toString());
+
+    assertEquals(1, code);
+    assertTrue(err().contains("ManifestException"), err());
+  }
+
+  @Test
+  void run_noArguments_printsUsageAndExits2() {
+    assertEquals(2, run());
+    assertTrue(err().contains("usage: isola serve"), err());
+  }
+
+  @Test
+  void run_unknownCommand_exits2() {
+    assertEquals(2, run("start", SAMPLE.toString()));
+    assertTrue(err().startsWith("isola: unknown command \"start\""), err());
+  }
+
+  @Test
+  void run_badPort_exits2() {
+    assertEquals(2, run("serve", "--port", "eighty", SAMPLE.toString()));
+    assertTrue(err().contains("--port \"eighty\" is not a port"), err());
+  }
+
+  @Test
+  void run_missingManifestArgument_exits2() {
+    assertEquals(2, run("serve", "--port", "0"));
+    assertTrue(err().contains("needs the path of an isola.toml"), err());
+  }
+
+  @Test
+  void run_help_printsUsageAndExits0() {
+    assertEquals(0, run("--help"));
+    assertTrue(out().startsWith("usage: isola serve"), out());
+  }
+
+  @Test
+  void run_version_printsVersionAndExits0() {
+    assertEquals(0, run("--version"));
+    assertTrue(out().startsWith("isola "), out());
+  }
+
+  @Test
+  void serve_portZero_answersRequestsUntilClosed() throws Exception {
+    Files.writeString(dir.resolve("hi.js"), """
+        export default { async fetch(request, env, ctx) { return new Response("hi " + request.method); } };
+        """);
+    Path file = Files.writeString(dir.resolve("isola.toml"), """
+        [[route]]
+        path = "/hi"
+        handler = "hi.js"
+        """);
+
+    try (IsolaCli.Serving serving = serve("serve", "--port=0", file.toString())) {
+      int port = serving.server().port();
+      assertTrue(out().startsWith("Isola serving 1 route on http://127.0.0.1:" + port + "\n"), out());
+
+      Reply response = TestHttp.get(URI.create("http://127.0.0.1:" + port + "/hi"));
+
+      assertEquals(200, response.status());
+      assertEquals("hi GET", response.body());
+    }
+  }
+
+  @Test
+  void serve_portInUse_printsOneLineAndExits1() throws IOException {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      int code = run("serve", "--host", "127.0.0.1", "--port", Integer.toString(taken.getLocalPort()),
+          SAMPLE.toString());
+
+      assertEquals(1, code);
+      assertTrue(err().startsWith("isola: cannot listen on 127.0.0.1:" + taken.getLocalPort()), err());
+    }
+  }
+
+  /** The sample serves what README promises: a greeting and an echo of the request. */
+  @Test
+  void serve_sampleManifest_servesHelloAndEcho() throws Exception {
+    try (IsolaCli.Serving serving = serve("serve", "--port", "0", SAMPLE.toString())) {
+      URI base = serving.server().uri();
+
+      Reply hello = TestHttp.get(base.resolve("/hello/world"));
+      Reply echo = TestHttp.post(base.resolve("/echo?x=1"), Map.of("X-Demo", "yes"), "hi there");
+
+      assertEquals(200, hello.status());
+      assertEquals("Hello, world!\n", hello.body());
+      assertEquals(200, echo.status(), echo.body());
+      assertTrue(echo.header("content-type").orElseThrow().startsWith("application/json"));
+      for (String expected : new String[] {
+          "\"method\":\"POST\"", "\"x\":\"1\"", "\"x-demo\":\"yes\"", "\"body\":\"hi there\"", "/echo?x=1"}) {
+        assertTrue(echo.body().contains(expected), () -> expected + " not in " + echo.body());
+      }
+    }
+  }
+}

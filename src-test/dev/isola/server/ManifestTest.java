@@ -1,0 +1,473 @@
+package dev.isola.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.isola.DataSize;
+import dev.isola.HandlerLoadException;
+import dev.isola.Isola;
+import dev.isola.Limits;
+import dev.isola.RouteConflictException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalInt;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ManifestTest {
+  private static final String HANDLER = """
+      export default { async fetch(request, env, ctx) { return new Response("ok"); } };
+      """;
+
+  @TempDir Path dir;
+
+  @BeforeEach
+  void handlers() throws IOException {
+    Files.createDirectories(dir.resolve("js"));
+    Files.writeString(dir.resolve("js/a.js"), HANDLER);
+    Files.writeString(dir.resolve("js/b.mjs"), HANDLER);
+    Files.writeString(dir.resolve("js/tool.py"), "print('hi')\n");
+  }
+
+  private Path manifest(String toml) throws IOException {
+    return Files.writeString(dir.resolve("isola.toml"), toml);
+  }
+
+  /** Loads {@code toml} expecting a failure at {@code line} about {@code key}, and returns the message. */
+  private String fails(String toml, int line, String key) throws IOException {
+    Path file = manifest(toml);
+    ManifestException e = assertThrows(ManifestException.class, () -> Manifest.load(file));
+    String message = e.getMessage();
+    assertTrue(message.startsWith(file + ":" + line + ":"), () -> "no " + file + ":" + line + ": in " + message);
+    assertTrue(message.contains(key), () -> "key " + key + " not named in " + message);
+    assertEquals(OptionalInt.of(line), e.line(), message);
+    assertEquals(key, e.key().orElse(null), message);
+    assertEquals(file, e.file());
+    return message;
+  }
+
+  private static void assertContains(String message, String... fragments) {
+    for (String fragment : fragments) {
+      assertTrue(message.contains(fragment), () -> "\"" + fragment + "\" not in: " + message);
+    }
+  }
+
+  @Test
+  void load_fullManifest_readsServerLimitsAndRoutes() throws IOException {
+    Path file = manifest("""
+        [server]
+        host = "0.0.0.0"
+        port = 9090
+
+        [limits]
+        timeout = "3s"
+        memory = "64MiB"
+        max_request_body = "1MiB"
+        max_response_body = "2MiB"
+        max_log_lines = 7
+
+        [[route]]
+        path = "GET /hello/:name"
+        handler = "js/a.js"
+        timeout = "250ms"
+        memory = "32MiB"
+
+        [[route]]
+        path = "/static/..."
+        handler = "./js/../js/b.mjs"
+        """);
+
+    Manifest manifest = Manifest.load(file);
+
+    Limits defaults = Limits.newBuilder()
+        .timeout(Duration.ofSeconds(3))
+        .memory(DataSize.ofMiB(64))
+        .maxRequestBody(DataSize.ofMiB(1))
+        .maxResponseBody(DataSize.ofMiB(2))
+        .maxLogLines(7)
+        .build();
+    assertEquals("0.0.0.0", manifest.host());
+    assertEquals(9090, manifest.port());
+    assertEquals(defaults, manifest.defaultLimits());
+    assertEquals(List.of(
+            new Manifest.Route("GET /hello/:name", dir.resolve("js/a.js").toAbsolutePath(),
+                defaults.toBuilder().timeout(Duration.ofMillis(250)).memory(DataSize.ofMiB(32)).build(), 12),
+            new Manifest.Route("/static/...", dir.resolve("js/b.mjs").toAbsolutePath(), defaults, 18)),
+        manifest.routes());
+  }
+
+  @Test
+  void load_onlyRoutes_usesDefaults() throws IOException {
+    Manifest manifest = Manifest.load(manifest("""
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+        """));
+
+    assertEquals(Manifest.DEFAULT_HOST, manifest.host());
+    assertEquals(Manifest.DEFAULT_PORT, manifest.port());
+    assertEquals(Limits.defaults(), manifest.defaultLimits());
+    assertEquals(Limits.defaults(), manifest.routes().get(0).limits());
+  }
+
+  @Test
+  void load_folder_readsIsolaTomlInside() throws IOException {
+    manifest("""
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+        """);
+
+    assertEquals(dir.resolve("isola.toml"), Manifest.load(dir).file());
+  }
+
+  @Test
+  void build_validManifest_servesItsRoutes() throws IOException {
+    Manifest manifest = Manifest.load(manifest("""
+        [[route]]
+        path = "GET /a"
+        handler = "js/a.js"
+
+        [[route]]
+        path = "/b"
+        handler = "js/b.mjs"
+        """));
+
+    try (Isola isola = manifest.build()) {
+      assertEquals(List.of("GET /a", "/b"), isola.routes());
+      assertEquals(Limits.defaults(), isola.limitsFor("GET", "/a").orElseThrow());
+    }
+  }
+
+  @Test
+  void load_missingFile_namesFileAndFix() {
+    Path file = dir.resolve("nope/isola.toml");
+
+    ManifestException e = assertThrows(ManifestException.class, () -> Manifest.load(file));
+
+    assertContains(e.getMessage(), file + ":", "does not exist", "check the path");
+    assertEquals(OptionalInt.empty(), e.line());
+  }
+
+  @Test
+  void load_tomlSyntaxError_namesLineAndColumn() throws IOException {
+    Path file = manifest("""
+        [server]
+        port = 80 80
+        """);
+
+    ManifestException e = assertThrows(ManifestException.class, () -> Manifest.load(file));
+
+    assertContains(e.getMessage(), file + ":2:11:", "not valid TOML", "Unexpected '80'");
+  }
+
+  @Test
+  void load_misspelledTopLevelKey_suggestsNearMiss() throws IOException {
+    String message = fails("""
+        [[routes]]
+        path = "/a"
+        handler = "js/a.js"
+        """, 1, "routes");
+
+    assertContains(message, "unknown key \"routes\" at the top level", "did you mean \"route\"?");
+  }
+
+  @Test
+  void load_misspelledLimitKey_suggestsNearMiss() throws IOException {
+    String message = fails("""
+        [limits]
+        timout = "2s"
+        """, 2, "timout");
+
+    assertContains(message, "in [limits]", "did you mean \"timeout\"?");
+  }
+
+  @Test
+  void load_camelCaseRouteKey_suggestsSnakeCase() throws IOException {
+    String message = fails("""
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+        maxRequestBody = "1MiB"
+        """, 4, "maxRequestBody");
+
+    assertContains(message, "in [[route]] #1", "did you mean \"max_request_body\"?");
+  }
+
+  @Test
+  void load_misplacedKey_saysWhereItBelongs() throws IOException {
+    String message = fails("""
+        [limits]
+        port = 8080
+        """, 2, "port");
+
+    assertContains(message, "\"port\" belongs in [server]");
+  }
+
+  @Test
+  void load_unknownKey_listsAllowedKeys() throws IOException {
+    String message = fails("""
+        [server]
+        host = "127.0.0.1"
+        colour = "blue"
+        """, 3, "colour");
+
+    assertContains(message, "remove it", "host, port");
+  }
+
+  @Test
+  void load_portAsString_reportsWrongType() throws IOException {
+    String message = fails("""
+        [server]
+        port = "80"
+        """, 2, "port");
+
+    assertContains(message, "port = \"80\" in [server] is a string", "must be an integer", "port = 8080");
+  }
+
+  @Test
+  void load_portOutOfRange_reportsRange() throws IOException {
+    String message = fails("""
+        [server]
+        port = 70000
+        """, 2, "port");
+
+    assertContains(message, "port = 70000", "out of range", "1 to 65535");
+  }
+
+  @Test
+  void load_badDuration_reportsDurationSyntax() throws IOException {
+    String message = fails("""
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+        timeout = "2 parsecs"
+        """, 4, "timeout");
+
+    assertContains(message, "timeout = \"2 parsecs\" in [[route]] #1 is not a duration", "\"250ms\", \"2s\"");
+  }
+
+  @Test
+  void load_durationWithoutUnit_reportsWrongType() throws IOException {
+    String message = fails("""
+        [limits]
+        timeout = 10
+        """, 2, "timeout");
+
+    assertContains(message, "is an integer", "timeout = \"10s\"");
+  }
+
+  @Test
+  void load_durationTooLong_reportsRange() throws IOException {
+    String message = fails("""
+        [limits]
+
+        timeout = "48h"
+        """, 3, "timeout");
+
+    assertContains(message, "out of range", "1 day");
+  }
+
+  @Test
+  void load_badSize_reportsSizeSyntax() throws IOException {
+    String message = fails("""
+        [limits]
+        memory = "lots"
+        """, 2, "memory");
+
+    assertContains(message, "memory = \"lots\" in [limits] is not a data size", "\"256MiB\"");
+  }
+
+  @Test
+  void load_sizeTooSmall_reportsRange() throws IOException {
+    String message = fails("""
+        [limits]
+        memory = "512KiB"
+        """, 2, "memory");
+
+    assertContains(message, "out of range", "at least 1MiB");
+  }
+
+  @Test
+  void load_logLinesAsString_reportsWrongType() throws IOException {
+    String message = fails("""
+        [limits]
+        max_log_lines = "100"
+        """, 2, "max_log_lines");
+
+    assertContains(message, "is a string", "max_log_lines = 100");
+  }
+
+  @Test
+  void load_serverNotATable_reportsWrongType() throws IOException {
+    String message = fails("""
+        server = "localhost"
+        """, 1, "server");
+
+    assertContains(message, "must be a table", "[server]");
+  }
+
+  @Test
+  void load_routeWithoutPath_pointsAtRouteHeader() throws IOException {
+    String message = fails("""
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+
+        [[route]]
+        handler = "js/a.js"
+        """, 5, "path");
+
+    assertContains(message, "has no path", "path = \"GET /hello/:name\"");
+  }
+
+  @Test
+  void load_routeWithoutHandler_pointsAtRouteHeader() throws IOException {
+    String message = fails("""
+        [[route]]
+        path = "/a"
+        """, 1, "handler");
+
+    assertContains(message, "has no handler", "handler = \"js/hello.js\"");
+  }
+
+  @Test
+  void load_pathNotAString_reportsWrongType() throws IOException {
+    String message = fails("""
+        [[route]]
+        path = 42
+        handler = "js/a.js"
+        """, 2, "path");
+
+    assertContains(message, "path = 42 in [[route]] #1 is an integer", "must be a string");
+  }
+
+  @Test
+  void load_handlerFileMissing_namesResolvedPath() throws IOException {
+    String message = fails("""
+        [[route]]
+        path = "/a"
+        handler = "js/missing.js"
+        """, 3, "handler");
+
+    assertContains(message, "does not exist", dir.resolve("js/missing.js").toString(), "relative to");
+  }
+
+  @Test
+  void load_handlerUnknownExtension_namesAcceptedOnes() throws IOException {
+    String message = fails("""
+        [[route]]
+        path = "/a"
+        handler = "js/tool.py"
+        """, 3, "handler");
+
+    assertContains(message, "handler = \"js/tool.py\"", "unknown extension", ".js or .mjs");
+  }
+
+  @Test
+  void load_wasmHandler_saysItIsNotSupportedHere() throws IOException {
+    String message = fails("""
+        [[route]]
+        path = "/a"
+        handler = "app.wasm"
+        """, 3, "handler");
+
+    assertContains(message, "WebAssembly", ".js or .mjs");
+  }
+
+  @Test
+  void load_invalidRouteSpec_wrapsReasonWithLine() throws IOException {
+    String message = fails("""
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+
+        [[route]]
+        path = "hello"
+        handler = "js/a.js"
+        """, 6, "path");
+
+    assertContains(message, "path = \"hello\" in [[route]] #2 is not a valid route:");
+  }
+
+  @Test
+  void load_duplicateRoute_namesEarlierLine() throws IOException {
+    String message = fails("""
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+
+        [[route]]
+        path = "/a"
+        handler = "js/b.mjs"
+        """, 6, "path");
+
+    assertContains(message, "same route as the [[route]] at line 1", "keep one");
+  }
+
+  @Test
+  void load_noRoutes_saysHowToAddOne() throws IOException {
+    Path file = manifest("""
+        [server]
+        port = 8080
+        """);
+
+    ManifestException e = assertThrows(ManifestException.class, () -> Manifest.load(file));
+
+    assertContains(e.getMessage(), file + ":", "declares no routes", "[[route]]");
+    assertEquals("route", e.key().orElseThrow());
+  }
+
+  @Test
+  void load_singleBracketRoute_asksForDoubleBrackets() throws IOException {
+    String message = fails("""
+        [route]
+        path = "/a"
+        handler = "js/a.js"
+        """, 1, "route");
+
+    assertContains(message, "write [[route]]");
+  }
+
+  @Test
+  void build_handlerSyntaxError_prefixesManifestLine() throws IOException {
+    Files.writeString(dir.resolve("js/broken.js"), "export default { fetch( {\n");
+    Path file = manifest("""
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+
+        [[route]]
+        path = "/broken"
+        handler = "js/broken.js"
+        """);
+    Manifest manifest = Manifest.load(file);
+
+    HandlerLoadException e = assertThrows(HandlerLoadException.class, manifest::build);
+
+    assertContains(e.getMessage(), file + ":5: ", "broken.js");
+  }
+
+  @Test
+  void build_routeConflict_prefixesManifestLine() throws IOException {
+    Path file = manifest("""
+        [[route]]
+        path = "GET /users/:id"
+        handler = "js/a.js"
+
+        [[route]]
+        path = "GET /users/:name"
+        handler = "js/a.js"
+        """);
+    Manifest manifest = Manifest.load(file);
+
+    RouteConflictException e = assertThrows(RouteConflictException.class, manifest::build);
+
+    assertContains(e.getMessage(), file + ":", "/users/:id", "/users/:name");
+  }
+}

@@ -1,0 +1,178 @@
+package dev.isola.server;
+
+import dev.isola.Handler;
+import dev.isola.HandlerLoadException;
+import dev.isola.Isola;
+import dev.isola.Limits;
+import dev.isola.RouteConflictException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * An {@code isola.toml}: the routes of an {@link Isola}, their limits, and where the dev server
+ * listens. Immutable; {@link #load(Path)} checks everything it can without starting an engine, and
+ * {@link #build()} builds the {@code Isola}.
+ *
+ * <pre>{@code
+ * [server]                  # optional; isola serve --host/--port override it
+ * host = "127.0.0.1"        # default 127.0.0.1
+ * port = 8080               # default 8080
+ *
+ * [limits]                  # optional defaults for every route
+ * timeout = "10s"           # a whole number and ms, s, m or h
+ * memory = "256MiB"         # a whole number and B, KiB, MiB or GiB
+ * max_request_body = "8MiB"
+ * max_response_body = "8MiB"
+ * max_log_lines = 100
+ *
+ * [[route]]
+ * path = "GET /hello/:name"     # a route spec, see Isola.Builder#route
+ * handler = "js/hello.js"       # relative to this file's folder; .js or .mjs
+ * timeout = "2s"                # any [limits] key overrides the default for this route
+ * }</pre>
+ *
+ * <pre>{@code
+ * Manifest manifest = Manifest.load(Path.of("isola.toml"));
+ * try (Isola isola = manifest.build();
+ *      DevServer server = DevServer.start(isola, manifest.address())) {
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <p>Every problem is a {@link ManifestException} whose message starts with {@code file:line:column:},
+ * names the key and says what to write instead.
+ */
+public final class Manifest {
+  /** The host the dev server binds when {@code [server] host} is not set. */
+  public static final String DEFAULT_HOST = "127.0.0.1";
+
+  /** The port the dev server binds when {@code [server] port} is not set. */
+  public static final int DEFAULT_PORT = 8080;
+
+  private final Path file;
+  private final String host;
+  private final int port;
+  private final Limits defaultLimits;
+  private final List<Route> routes;
+
+  /**
+   * One {@code [[route]]} entry.
+   *
+   * @param spec the route spec, e.g. {@code "GET /hello/:name"}
+   * @param handler the handler file, resolved against the manifest's folder
+   * @param limits the route's effective limits: {@code [limits]} with the route's own keys on top
+   * @param line the line of the entry's {@code [[route]]} header in the manifest
+   */
+  public record Route(String spec, Path handler, Limits limits, int line) {
+    /** Checks that no part is null. */
+    public Route {
+      Objects.requireNonNull(spec, "spec");
+      Objects.requireNonNull(handler, "handler");
+      Objects.requireNonNull(limits, "limits");
+    }
+  }
+
+  Manifest(Path file, String host, int port, Limits defaultLimits, List<Route> routes) {
+    this.file = file;
+    this.host = host;
+    this.port = port;
+    this.defaultLimits = defaultLimits;
+    this.routes = List.copyOf(routes);
+  }
+
+  /**
+   * Reads and checks {@code file}: TOML syntax, known keys and their types, durations and sizes,
+   * route specs, and that every handler file exists with a known extension. Handlers are not
+   * compiled here; {@link #build()} does that. A folder holding an {@code isola.toml} may be given
+   * instead of the file.
+   *
+   * @throws ManifestException naming the file, line, key and fix for the first problem found
+   */
+  public static Manifest load(Path file) {
+    Objects.requireNonNull(file, "file");
+    return new ManifestReader(file).read();
+  }
+
+  /** The manifest file that was loaded. */
+  public Path file() {
+    return file;
+  }
+
+  /** {@code [server] host}, or {@value #DEFAULT_HOST}. */
+  public String host() {
+    return host;
+  }
+
+  /** {@code [server] port}, or {@value #DEFAULT_PORT}; 0 means any free port. */
+  public int port() {
+    return port;
+  }
+
+  /** {@link #host()} and {@link #port()} as a socket address (the host name is resolved). */
+  public InetSocketAddress address() {
+    return new InetSocketAddress(host, port);
+  }
+
+  /** {@code [limits]} on top of {@link Limits#defaults()}. */
+  public Limits defaultLimits() {
+    return defaultLimits;
+  }
+
+  /** The routes in the order they are declared; never empty. */
+  public List<Route> routes() {
+    return routes;
+  }
+
+  /**
+   * A new {@link Isola.Builder} holding every route, each handler carrying its route's effective
+   * limits, and {@link #defaultLimits()} as the default for routes added to it later. Use it to add
+   * routes in code; otherwise call {@link #build()}.
+   */
+  public Isola.Builder toBuilder() {
+    Isola.Builder builder = Isola.newBuilder().defaultLimits(defaultLimits);
+    for (Route route : routes) {
+      builder.route(route.spec(), Handler.javascript(route.handler()).limits(route.limits()));
+    }
+    return builder;
+  }
+
+  /**
+   * Builds the {@link Isola}: compiles every handler and checks the route table. Errors from that
+   * step keep their type and gain the manifest's {@code file:line:} in front of their message.
+   *
+   * @throws HandlerLoadException if a handler does not load (e.g. a JavaScript syntax error)
+   * @throws RouteConflictException if two routes match the same requests with equal rank
+   */
+  public Isola build() {
+    try {
+      return toBuilder().build();
+    } catch (HandlerLoadException e) {
+      throw new HandlerLoadException(where(e.getMessage()) + e.getMessage(), e);
+    } catch (RouteConflictException e) {
+      RouteConflictException located = new RouteConflictException(where(e.getMessage()) + e.getMessage());
+      located.initCause(e);
+      throw located;
+    }
+  }
+
+  /** {@code file:line: } of the route quoted first in {@code message}, or just {@code file: }. */
+  private String where(String message) {
+    Route first = null;
+    int firstAt = Integer.MAX_VALUE;
+    for (Route route : routes) {
+      int at = message.indexOf('"' + route.spec() + '"');
+      if (at >= 0 && at < firstAt) {
+        first = route;
+        firstAt = at;
+      }
+    }
+    return first == null ? file + ": " : file + ":" + first.line() + ": ";
+  }
+
+  @Override
+  public String toString() {
+    return "Manifest{" + file + ", " + routes.size() + " routes, " + host + ":" + port + "}";
+  }
+}

@@ -1,0 +1,425 @@
+package dev.isola.server;
+
+import dev.isola.DataSize;
+import dev.isola.Handler;
+import dev.isola.Isola;
+import dev.isola.Limits;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+import org.tomlj.Toml;
+import org.tomlj.TomlArray;
+import org.tomlj.TomlParseError;
+import org.tomlj.TomlParseResult;
+import org.tomlj.TomlPosition;
+import org.tomlj.TomlTable;
+
+/**
+ * Reads one {@code isola.toml} into a {@link Manifest}, turning every problem into a {@link
+ * ManifestException} that points at the line and key. Used once per {@link Manifest#load(Path)}.
+ */
+final class ManifestReader {
+  private static final List<String> TOP_KEYS = List.of("server", "limits", "route");
+  private static final List<String> SERVER_KEYS = List.of("host", "port");
+  private static final List<String> LIMIT_KEYS =
+      List.of("timeout", "memory", "max_request_body", "max_response_body", "max_log_lines");
+  private static final List<String> ROUTE_KEYS =
+      Stream.concat(Stream.of("path", "handler"), LIMIT_KEYS.stream()).toList();
+
+  private static final Pattern DURATION = Pattern.compile("(\\d{1,18})(ms|s|m|h)");
+
+  /** A value of one section: where it is written and what that section is called in messages. */
+  private record Entry(TomlTable table, String key, Object value, String section) {}
+
+  private final Path file;
+  private final Path folder;
+
+  ManifestReader(Path file) {
+    this.file = Files.isDirectory(file) ? file.resolve("isola.toml") : file;
+    Path parent = this.file.toAbsolutePath().getParent();
+    this.folder = parent == null ? Path.of("").toAbsolutePath() : parent;
+  }
+
+  Manifest read() {
+    TomlParseResult toml = parse();
+    checkKeys(toml, TOP_KEYS, "at the top level");
+    String host = Manifest.DEFAULT_HOST;
+    int port = Manifest.DEFAULT_PORT;
+    TomlTable server = section(toml, "server");
+    if (server != null) {
+      checkKeys(server, SERVER_KEYS, "in [server]");
+      host = host(server);
+      port = port(server);
+    }
+    TomlTable limits = section(toml, "limits");
+    Limits defaults = limits == null ? Limits.defaults() : limits(limits, Limits.defaults(), "in [limits]");
+    return new Manifest(file, host, port, defaults, routes(toml, defaults));
+  }
+
+  private TomlParseResult parse() {
+    if (!Files.exists(file)) {
+      throw new ManifestException(file, 0, 0, null, "the manifest does not exist (looked for "
+          + file.toAbsolutePath() + "): check the path, or start from samples/isola.toml", null);
+    }
+    if (!Files.isRegularFile(file)) {
+      throw new ManifestException(file, 0, 0, null,
+          "the manifest is not a regular file: give the path of an isola.toml", null);
+    }
+    TomlParseResult result;
+    try {
+      result = Toml.parse(file);
+    } catch (IOException e) {
+      throw new ManifestException(file, 0, 0, null,
+          "the manifest cannot be read (" + e + "): check that it is a readable file", e);
+    }
+    if (result.hasErrors()) {
+      TomlParseError first = result.errors().get(0);
+      int more = result.errors().size() - 1;
+      throw new ManifestException(file, first.position().line(), first.position().column(), null,
+          "not valid TOML: " + first.getMessage() + (more > 0 ? " (and " + more + " more errors)" : "")
+              + "; fix the syntax, see https://toml.io",
+          first);
+    }
+    return result;
+  }
+
+  // ---- sections -------------------------------------------------------------------------------
+
+  private @Nullable TomlTable section(TomlTable top, String key) {
+    Object value = top.get(List.of(key));
+    if (value == null) {
+      return null;
+    }
+    if (value instanceof TomlTable table) {
+      return table;
+    }
+    throw wrongType(new Entry(top, key, value, "at the top level"),
+        "a table", "[" + key + "] on its own line, with its keys below it");
+  }
+
+  private String host(TomlTable server) {
+    Object value = server.get(List.of("host"));
+    if (value == null) {
+      return Manifest.DEFAULT_HOST;
+    }
+    Entry entry = new Entry(server, "host", value, "in [server]");
+    if (!(value instanceof String host)) {
+      throw wrongType(entry, "a string", "host = \"127.0.0.1\"");
+    }
+    if (host.isBlank() || host.chars().anyMatch(c -> c <= ' ' || c == '/')) {
+      throw fail(entry, show(value) + " is not a host name or address:"
+          + " write e.g. host = \"127.0.0.1\" (this machine only) or host = \"0.0.0.0\" (every interface)");
+    }
+    return host;
+  }
+
+  private int port(TomlTable server) {
+    Object value = server.get(List.of("port"));
+    if (value == null) {
+      return Manifest.DEFAULT_PORT;
+    }
+    Entry entry = new Entry(server, "port", value, "in [server]");
+    if (!(value instanceof Long port)) {
+      throw wrongType(entry, "an integer from 0 to 65535", "port = 8080");
+    }
+    if (port < 0 || port > 65535) {
+      throw fail(entry, "is out of range: use a port from 1 to 65535 (0 picks any free port), e.g. port = 8080");
+    }
+    return port.intValue();
+  }
+
+  private Limits limits(TomlTable table, Limits base, String section) {
+    Limits.Builder builder = base.toBuilder();
+    for (String key : LIMIT_KEYS) {
+      Object value = table.get(List.of(key));
+      if (value == null) {
+        continue;
+      }
+      Entry entry = new Entry(table, key, value, section);
+      try {
+        switch (key) {
+          case "timeout" -> builder.timeout(duration(entry));
+          case "memory" -> builder.memory(size(entry, "\"256MiB\""));
+          case "max_request_body" -> builder.maxRequestBody(size(entry, "\"8MiB\""));
+          case "max_response_body" -> builder.maxResponseBody(size(entry, "\"8MiB\""));
+          case "max_log_lines" -> builder.maxLogLines(count(entry));
+          default -> throw new AssertionError(key);
+        }
+      } catch (IllegalArgumentException e) {
+        throw fail(entry, "is out of range: " + e.getMessage(), e);
+      }
+    }
+    return builder.build();
+  }
+
+  private Duration duration(Entry entry) {
+    if (!(entry.value() instanceof String text)) {
+      throw wrongType(entry, "a string with a unit", entry.key() + " = \"10s\"");
+    }
+    Matcher m = DURATION.matcher(text.strip());
+    if (!m.matches()) {
+      throw fail(entry, "is not a duration: write a whole number and a unit (ms, s, m or h),"
+          + " e.g. \"250ms\", \"2s\", \"1m\", \"1h\"");
+    }
+    long amount = Long.parseLong(m.group(1));
+    try {
+      return switch (m.group(2)) {
+        case "ms" -> Duration.ofMillis(amount);
+        case "s" -> Duration.ofSeconds(amount);
+        case "m" -> Duration.ofMinutes(amount);
+        default -> Duration.ofHours(amount);
+      };
+    } catch (ArithmeticException e) {
+      throw fail(entry, "is too long: durations go up to 1 day, e.g. \"24h\"", e);
+    }
+  }
+
+  private DataSize size(Entry entry, String example) {
+    if (!(entry.value() instanceof String text)) {
+      throw wrongType(entry, "a string with a unit", entry.key() + " = " + example);
+    }
+    try {
+      return DataSize.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw fail(entry, "is not a data size: write a whole number and a unit (B, KiB, MiB or GiB),"
+          + " e.g. " + example, e);
+    }
+  }
+
+  private int count(Entry entry) {
+    if (!(entry.value() instanceof Long n)) {
+      throw wrongType(entry, "an integer", entry.key() + " = 100");
+    }
+    if (n < 0 || n > Integer.MAX_VALUE) {
+      throw fail(entry, "is out of range: use 0 or more, up to " + Integer.MAX_VALUE + ", e.g. 100");
+    }
+    return n.intValue();
+  }
+
+  // ---- routes ---------------------------------------------------------------------------------
+
+  private List<Manifest.Route> routes(TomlParseResult toml, Limits defaults) {
+    Object value = toml.get(List.of("route"));
+    if (value instanceof TomlTable) {
+      TomlPosition at = toml.inputPositionOf(List.of("route"));
+      throw new ManifestException(file, line(at), column(at), "route", "[route] declares one table, but"
+          + " routes are an array of tables: write [[route]] (double brackets) above each route", null);
+    }
+    if (value != null && !(value instanceof TomlArray)) {
+      throw wrongType(new Entry(toml, "route", value, "at the top level"), "an array of tables",
+          "[[route]] followed by path = ... and handler = ...");
+    }
+    TomlArray array = (TomlArray) value;
+    if (array == null || array.isEmpty()) {
+      throw new ManifestException(file, 0, 0, "route", "declares no routes: add at least one, e.g."
+          + " [[route]] with path = \"GET /hello/:name\" and handler = \"js/hello.js\" below it", null);
+    }
+    Isola.Builder validator = Isola.newBuilder();
+    Map<String, Integer> declared = new HashMap<>();
+    List<Manifest.Route> routes = new ArrayList<>();
+    for (int i = 0; i < array.size(); i++) {
+      TomlPosition at = array.inputPositionOf(i);
+      String section = "in [[route]] #" + (i + 1);
+      if (!(array.get(i) instanceof TomlTable table)) {
+        throw new ManifestException(file, at.line(), at.column(), "route", "route entry #" + (i + 1) + " is "
+            + typeOf(array.get(i)) + ", but routes must be tables: write [[route]] entries", null);
+      }
+      checkKeys(table, ROUTE_KEYS, section);
+      String spec = requiredString(table, "path", section, at, "path = \"GET /hello/:name\"");
+      Entry pathEntry = new Entry(table, "path", spec, section);
+      Path handler = handler(new Entry(table, "handler",
+          requiredString(table, "handler", section, at, "handler = \"js/hello.js\""), section));
+      Integer earlier = declared.putIfAbsent(spec, at.line());
+      if (earlier != null) {
+        throw fail(pathEntry, "declares the same route as the [[route]] at line " + earlier + ": keep one");
+      }
+      try {
+        validator.route(spec, Handler.javascript(handler));
+      } catch (IllegalArgumentException e) {
+        throw fail(pathEntry, "is not a valid route: " + e.getMessage(), e);
+      }
+      routes.add(new Manifest.Route(spec, handler, limits(table, defaults, section), at.line()));
+    }
+    return routes;
+  }
+
+  private String requiredString(TomlTable table, String key, String section, TomlPosition at, String example) {
+    Object value = table.get(List.of(key));
+    if (value == null) {
+      throw new ManifestException(file, at.line(), at.column(), key,
+          "the [[route]] here has no " + key + ": add e.g. " + example, null);
+    }
+    if (!(value instanceof String text)) {
+      throw wrongType(new Entry(table, key, value, section), "a string", example);
+    }
+    if (text.isBlank()) {
+      throw fail(new Entry(table, key, value, section), "is empty: write e.g. " + example);
+    }
+    return text;
+  }
+
+  private Path handler(Entry entry) {
+    String text = (String) entry.value();
+    String name = text.toLowerCase(Locale.ROOT);
+    if (name.endsWith(".wasm")) {
+      throw fail(entry, "is a WebAssembly module, which isola.toml cannot declare yet:"
+          + " use a JavaScript handler (.js or .mjs), or add the route in Java");
+    }
+    if (!name.endsWith(".js") && !name.endsWith(".mjs")) {
+      throw fail(entry, "has an unknown extension: handlers are JavaScript modules ending in .js or .mjs");
+    }
+    Path handler;
+    try {
+      handler = folder.resolve(text).normalize();
+    } catch (InvalidPathException e) {
+      throw fail(entry, "is not a valid path (" + e.getReason() + "): write a path relative to " + folder, e);
+    }
+    if (!Files.exists(handler)) {
+      throw fail(entry, "names a file that does not exist (" + handler + "): handler paths are relative to"
+          + " the manifest's folder " + folder + "; fix the path or create the file");
+    }
+    if (!Files.isRegularFile(handler) || !Files.isReadable(handler)) {
+      throw fail(entry, "names " + handler + ", which is not a readable file: point it at a .js module");
+    }
+    return handler;
+  }
+
+  // ---- keys and messages ----------------------------------------------------------------------
+
+  private void checkKeys(TomlTable table, List<String> known, String section) {
+    for (String key : table.keySet()) {
+      if (known.contains(key)) {
+        continue;
+      }
+      TomlPosition at = table.inputPositionOf(List.of(key));
+      String quoted = '"' + key + '"';
+      String fix = KeySuggestions.nearest(key, known)
+          .map(near -> "did you mean \"" + near + "\"?")
+          .or(() -> KeySuggestions.home(key).map(home -> quoted + " belongs " + home))
+          .orElse("remove it; the keys allowed here are " + String.join(", ", known));
+      throw new ManifestException(file, line(at), column(at), key,
+          "unknown key " + quoted + " " + section + ": " + fix, null);
+    }
+  }
+
+  private ManifestException wrongType(Entry entry, String expected, String example) {
+    return fail(entry, "is " + typeOf(entry.value()) + ", but it must be " + expected + ": write " + example);
+  }
+
+  private ManifestException fail(Entry entry, String problem) {
+    return fail(entry, problem, null);
+  }
+
+  /** {@code key = value in section <problem>}, at the key's line. */
+  private ManifestException fail(Entry entry, String problem, @Nullable Throwable cause) {
+    TomlPosition at = entry.table().inputPositionOf(List.of(entry.key()));
+    return new ManifestException(file, line(at), column(at), entry.key(),
+        entry.key() + " = " + show(entry.value()) + " " + entry.section() + " " + problem, cause);
+  }
+
+  private static int line(@Nullable TomlPosition at) {
+    return at == null ? 0 : at.line();
+  }
+
+  private static int column(@Nullable TomlPosition at) {
+    return at == null ? 0 : at.column();
+  }
+
+  private static String typeOf(@Nullable Object value) {
+    return switch (value) {
+      case String s -> "a string";
+      case Long l -> "an integer";
+      case Double d -> "a float";
+      case Boolean b -> "a boolean";
+      case TomlArray a -> "an array";
+      case TomlTable t -> "a table";
+      case null -> "nothing";
+      default -> "a date/time";
+    };
+  }
+
+  /** The value as TOML would show it, cut short when long. */
+  private static String show(Object value) {
+    String shown = switch (value) {
+      case String s -> "\"" + Toml.tomlEscape(s) + "\"";
+      case TomlArray a -> "[...]";
+      case TomlTable t -> "{...}";
+      default -> String.valueOf(value);
+    };
+    return shown.length() > 80 ? shown.substring(0, 77) + "..." : shown;
+  }
+
+  /** Hints for misspelled or misplaced keys. */
+  static final class KeySuggestions {
+    private KeySuggestions() {}
+
+    /** The known key {@code key} was most likely meant to be, if one is close enough. */
+    static Optional<String> nearest(String key, List<String> known) {
+      String plain = plain(key);
+      String best = null;
+      int bestDistance = Integer.MAX_VALUE;
+      for (String candidate : known) {
+        if (plain(candidate).equals(plain)) {
+          return Optional.of(candidate);
+        }
+        int distance = distance(key.toLowerCase(Locale.ROOT), candidate);
+        if (distance < bestDistance) {
+          best = candidate;
+          bestDistance = distance;
+        }
+      }
+      int allowed = key.length() <= 4 ? 1 : 2;
+      return bestDistance <= allowed ? Optional.ofNullable(best) : Optional.empty();
+    }
+
+    /** Where a key that is valid elsewhere in the manifest belongs. */
+    static Optional<String> home(String key) {
+      if (SERVER_KEYS.contains(key)) {
+        return Optional.of("in [server]");
+      }
+      if (LIMIT_KEYS.contains(key)) {
+        return Optional.of("in [limits] (for every route) or in a [[route]] entry (for that route)");
+      }
+      if (ROUTE_KEYS.contains(key)) {
+        return Optional.of("in a [[route]] entry: write [[route]] on the line above it");
+      }
+      return Optional.empty();
+    }
+
+    private static String plain(String key) {
+      return key.toLowerCase(Locale.ROOT).replace("_", "").replace("-", "").replace(" ", "");
+    }
+
+    /** Levenshtein distance. */
+    private static int distance(String a, String b) {
+      int[] previous = new int[b.length() + 1];
+      int[] current = new int[b.length() + 1];
+      for (int j = 0; j <= b.length(); j++) {
+        previous[j] = j;
+      }
+      for (int i = 1; i <= a.length(); i++) {
+        current[0] = i;
+        for (int j = 1; j <= b.length(); j++) {
+          int substitute = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+          current[j] = Math.min(substitute, Math.min(previous[j], current[j - 1]) + 1);
+        }
+        int[] swap = previous;
+        previous = current;
+        current = swap;
+      }
+      return previous[b.length()];
+    }
+  }
+}
