@@ -58,6 +58,7 @@ class IsolaCliTest {
 
   @Test
   void check_badDuration_printsOneLineWithFileLineAndKeyAndExits1() throws IOException {
+    Files.writeString(dir.resolve("a.js"), "export default { fetch() { return new Response(\"a\"); } };\n");
     Path file = Files.writeString(dir.resolve("isola.toml"), """
         [[route]]
         path = "/a"

@@ -270,7 +270,7 @@ class ManifestTest {
         timeout = "48h"
         """, 3, "timeout");
 
-    assertContains(message, "out of range", "1 day");
+    assertContains(message, "timeout = \"48h\" in [limits] is out of range", "\"24h\"");
   }
 
   @Test
@@ -290,7 +290,7 @@ class ManifestTest {
         memory = "512KiB"
         """, 2, "memory");
 
-    assertContains(message, "out of range", "at least 1MiB");
+    assertContains(message, "memory = \"512KiB\" in [limits] is too small", "at least \"1MiB\"");
   }
 
   @Test

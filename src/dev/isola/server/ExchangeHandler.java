@@ -121,9 +121,7 @@ final class ExchangeHandler implements HttpHandler {
 
   /** The body, or {@code null} when it is larger than {@code max}; never buffers more than max + 1 bytes. */
   private static byte @Nullable [] readBody(HttpExchange exchange, long max) throws IOException {
-    String declared = exchange.getRequestHeaders().getFirst("Content-Length");
-    // The JDK server has already refused a Content-Length that is not a plain number.
-    if (declared != null && Long.parseLong(declared.strip()) > max) {
+    if (declaredLength(exchange) > max) {
       return null;
     }
     InputStream in = exchange.getRequestBody();
@@ -144,17 +142,22 @@ final class ExchangeHandler implements HttpHandler {
     }
   }
 
+  /** The Content-Length the client sent, or -1; the JDK server has already refused malformed ones. */
+  private static long declaredLength(HttpExchange exchange) {
+    String declared = exchange.getRequestHeaders().getFirst("Content-Length");
+    try {
+      return declared == null ? -1 : Long.parseLong(declared.strip());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
   private void failed(HttpExchange exchange, String method, String target, String id, IsolaException e)
       throws IOException {
     int status = e.httpStatus();
-    String route = switch (e) {
-      case GuestException g -> g.route();
-      case LimitExceededException l -> l.route();
-      default -> "?";
-    };
-    String guestStack = e instanceof GuestException g ? g.guestStack().map(s -> "\n" + s).orElse("") : "";
-    log.warn("{} {} -> {}: route \"{}\", request id {}: {}{}", method, target, status, route, id,
-        e.getMessage(), guestStack, e);
+    // The messages of Isola's exceptions start with the route; a guest's own stack is not in the Java one.
+    String guestStack = e instanceof GuestException g ? g.guestStack().map(s -> "\nguest stack:\n" + s).orElse("") : "";
+    log.warn("{} {} -> {} (request id {}): {}{}", method, target, status, id, e.getMessage(), guestStack, e);
     if (status == 503) {
       long seconds = e instanceof OverloadedException o ? Math.max(1, o.retryAfter().toSeconds()) : 1;
       exchange.getResponseHeaders().set("Retry-After", Long.toString(seconds));

@@ -187,8 +187,8 @@ public final class IsolaCli {
       throw new UsageException("unknown command \"" + name + "\": use serve or check");
     }
     boolean verbose = false;
-    String host = null;
-    Integer port = null;
+    @Nullable String host = null;
+    @Nullable Integer port = null;
     List<String> files = new ArrayList<>();
     for (int i = 1; i < args.length; i++) {
       String arg = args[i];

@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An {@code isola.toml}: the routes of an {@link Isola}, their limits, and where the dev server
@@ -159,7 +160,7 @@ public final class Manifest {
 
   /** {@code file:line: } of the route quoted first in {@code message}, or just {@code file: }. */
   private String where(String message) {
-    Route first = null;
+    @Nullable Route first = null;
     int firstAt = Integer.MAX_VALUE;
     for (Route route : routes) {
       int at = message.indexOf('"' + route.spec() + '"');

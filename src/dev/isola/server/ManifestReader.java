@@ -64,6 +64,9 @@ final class ManifestReader {
       port = port(server);
     }
     TomlTable limits = section(toml, "limits");
+    if (limits != null) {
+      checkKeys(limits, LIMIT_KEYS, "in [limits]");
+    }
     Limits defaults = limits == null ? Limits.defaults() : limits(limits, Limits.defaults(), "in [limits]");
     return new Manifest(file, host, port, defaults, routes(toml, defaults));
   }
@@ -119,7 +122,7 @@ final class ManifestReader {
       throw wrongType(entry, "a string", "host = \"127.0.0.1\"");
     }
     if (host.isBlank() || host.chars().anyMatch(c -> c <= ' ' || c == '/')) {
-      throw fail(entry, show(value) + " is not a host name or address:"
+      throw fail(entry, "is not a host name or address:"
           + " write e.g. host = \"127.0.0.1\" (this machine only) or host = \"0.0.0.0\" (every interface)");
     }
     return host;
@@ -158,7 +161,11 @@ final class ManifestReader {
           default -> throw new AssertionError(key);
         }
       } catch (IllegalArgumentException e) {
-        throw fail(entry, "is out of range: " + e.getMessage(), e);
+        throw fail(entry, switch (key) {
+          case "timeout" -> "is out of range: use from \"1ms\" to \"24h\"";
+          case "memory" -> "is too small: use at least \"1MiB\", e.g. \"32MiB\"";
+          default -> "is too large: bodies are held in memory, use less than 2GiB, e.g. \"8MiB\"";
+        }, e);
       }
     }
     return builder.build();
@@ -182,7 +189,7 @@ final class ManifestReader {
         default -> Duration.ofHours(amount);
       };
     } catch (ArithmeticException e) {
-      throw fail(entry, "is too long: durations go up to 1 day, e.g. \"24h\"", e);
+      throw fail(entry, "is out of range: use from \"1ms\" to \"24h\"", e);
     }
   }
 
@@ -221,7 +228,7 @@ final class ManifestReader {
       throw wrongType(new Entry(toml, "route", value, "at the top level"), "an array of tables",
           "[[route]] followed by path = ... and handler = ...");
     }
-    TomlArray array = (TomlArray) value;
+    @Nullable TomlArray array = (TomlArray) value;
     if (array == null || array.isEmpty()) {
       throw new ManifestException(file, 0, 0, "route", "declares no routes: add at least one, e.g."
           + " [[route]] with path = \"GET /hello/:name\" and handler = \"js/hello.js\" below it", null);
@@ -307,7 +314,7 @@ final class ManifestReader {
       String quoted = '"' + key + '"';
       String fix = KeySuggestions.nearest(key, known)
           .map(near -> "did you mean \"" + near + "\"?")
-          .or(() -> KeySuggestions.home(key).map(home -> quoted + " belongs " + home))
+          .or(() -> home(key).map(home -> quoted + " belongs " + home))
           .orElse("remove it; the keys allowed here are " + String.join(", ", known));
       throw new ManifestException(file, line(at), column(at), key,
           "unknown key " + quoted + " " + section + ": " + fix, null);
@@ -361,65 +368,17 @@ final class ManifestReader {
     return shown.length() > 80 ? shown.substring(0, 77) + "..." : shown;
   }
 
-  /** Hints for misspelled or misplaced keys. */
-  static final class KeySuggestions {
-    private KeySuggestions() {}
-
-    /** The known key {@code key} was most likely meant to be, if one is close enough. */
-    static Optional<String> nearest(String key, List<String> known) {
-      String plain = plain(key);
-      String best = null;
-      int bestDistance = Integer.MAX_VALUE;
-      for (String candidate : known) {
-        if (plain(candidate).equals(plain)) {
-          return Optional.of(candidate);
-        }
-        int distance = distance(key.toLowerCase(Locale.ROOT), candidate);
-        if (distance < bestDistance) {
-          best = candidate;
-          bestDistance = distance;
-        }
-      }
-      int allowed = key.length() <= 4 ? 1 : 2;
-      return bestDistance <= allowed ? Optional.ofNullable(best) : Optional.empty();
+  /** Where a key that is valid elsewhere in the manifest belongs. */
+  private static Optional<String> home(String key) {
+    if (SERVER_KEYS.contains(key)) {
+      return Optional.of("in [server]");
     }
-
-    /** Where a key that is valid elsewhere in the manifest belongs. */
-    static Optional<String> home(String key) {
-      if (SERVER_KEYS.contains(key)) {
-        return Optional.of("in [server]");
-      }
-      if (LIMIT_KEYS.contains(key)) {
-        return Optional.of("in [limits] (for every route) or in a [[route]] entry (for that route)");
-      }
-      if (ROUTE_KEYS.contains(key)) {
-        return Optional.of("in a [[route]] entry: write [[route]] on the line above it");
-      }
-      return Optional.empty();
+    if (LIMIT_KEYS.contains(key)) {
+      return Optional.of("in [limits] (for every route) or in a [[route]] entry (for that route)");
     }
-
-    private static String plain(String key) {
-      return key.toLowerCase(Locale.ROOT).replace("_", "").replace("-", "").replace(" ", "");
+    if (ROUTE_KEYS.contains(key)) {
+      return Optional.of("in a [[route]] entry: write [[route]] on the line above it");
     }
-
-    /** Levenshtein distance. */
-    private static int distance(String a, String b) {
-      int[] previous = new int[b.length() + 1];
-      int[] current = new int[b.length() + 1];
-      for (int j = 0; j <= b.length(); j++) {
-        previous[j] = j;
-      }
-      for (int i = 1; i <= a.length(); i++) {
-        current[0] = i;
-        for (int j = 1; j <= b.length(); j++) {
-          int substitute = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-          current[j] = Math.min(substitute, Math.min(previous[j], current[j - 1]) + 1);
-        }
-        int[] swap = previous;
-        previous = current;
-        current = swap;
-      }
-      return previous[b.length()];
-    }
+    return Optional.empty();
   }
 }

@@ -41,6 +41,18 @@ public final class JsEngine implements AutoCloseable {
         .err(OutputStream.nullOutputStream())
         .build();
     this.runtime = Source.newBuilder("js", readRuntime(), "isola:runtime.js").buildLiteral();
+    warmUp();
+  }
+
+  /**
+   * Creates one context and runs the runtime script in it, so that the one-time cost of starting
+   * the language (tens of MiB of class loading and initialisation in a fresh JVM) is paid here and
+   * never charged to the memory budget of a handler's first call.
+   */
+  private void warmUp() {
+    try (Context context = newContext()) {
+      installRuntime(context);
+    }
   }
 
   /** A fresh context on the shared engine; the caller closes it. */

@@ -1,0 +1,1250 @@
+// Isola's JavaScript runtime: the Web APIs a handler expects (Headers, Request, Response, URL,
+// URLSearchParams, console, atob/btoa, structuredClone, queueMicrotask, DOMException) and the
+// dispatch function the host calls once per context.
+//
+// It is evaluated in every fresh context, before the handler module, so top-level work is kept
+// to defining functions and classes. Everything dispatch relies on is captured here, before any
+// handler code runs, and Request/Response/Headers keep their state in private fields: a handler
+// that rewrites prototypes or globals can break its own calls, never the result handed to the host.
+(() => {
+"use strict";
+
+// ---- built-ins captured before any handler code runs ----
+const G = globalThis;
+const { apply, ownKeys } = Reflect;
+const { freeze, defineProperty, getOwnPropertyDescriptor: gopd, getPrototypeOf, is: objectIs } = Object;
+const ObjectPrototype = Object.prototype;
+const { push: arrayPush, sort: arraySort, values: arrayValues } = Array.prototype;
+const isArray = Array.isArray;
+const { split: stringSplit, toLowerCase: stringLower, toUpperCase: stringUpper, indexOf: stringIndexOf,
+  slice: stringSlice, charCodeAt: stringCharCodeAt } = String.prototype;
+const Str = String, fromCharCode = String.fromCharCode;
+const regexpExec = RegExp.prototype.exec;
+const U8 = Uint8Array, AB = ArrayBuffer, P = Promise, Err = Error, TypeErr = TypeError, RangeErr = RangeError;
+const promiseThen = P.prototype.then;
+const getter = (o, k) => gopd(o, k).get;
+const TA = getPrototypeOf(U8.prototype);
+const taTag = getter(TA, Symbol.toStringTag), taBuffer = getter(TA, "buffer"),
+  taOffset = getter(TA, "byteOffset"), taLength = getter(TA, "byteLength");
+const DV = DataView.prototype;
+const dvBuffer = getter(DV, "buffer"), dvOffset = getter(DV, "byteOffset"), dvLength = getter(DV, "byteLength");
+const abLength = getter(AB.prototype, "byteLength"), isView = AB.isView;
+const jsonParse = JSON.parse, jsonStringify = JSON.stringify;
+const encodeComponent = encodeURIComponent, decodeComponent = decodeURIComponent;
+const encoderEncode = TextEncoder.prototype.encode, decoderDecode = TextDecoder.prototype.decode;
+const Encoder = TextEncoder, Decoder = TextDecoder;
+const dateNow = Date.now;
+const { get: weakGet, set: weakSet } = WeakMap.prototype, Weak = WeakMap;
+const ITERATOR = Symbol.iterator;
+
+// ---- small helpers (all built on the captured functions) ----
+const matches = (re, s) => apply(regexpExec, re, [s]) !== null;
+const lower = (s) => apply(stringLower, s, []);
+const push2 = (list, a, b) => { apply(arrayPush, list, [a, b]); };
+const push1 = (list, a) => { apply(arrayPush, list, [a]); };
+const toStr = (v) => { if (typeof v === "symbol") throw new TypeErr("Cannot convert a Symbol value to a string"); return Str(v); };
+const isObject = (v) => v !== null && (typeof v === "object" || typeof v === "function");
+let encoder = null, decoder = null;
+const utf8 = (s) => apply(encoderEncode, encoder ??= new Encoder(), [s]);
+const fromUtf8 = (u) => apply(decoderDecode, decoder ??= new Decoder(), [u]);
+const isArrayBuffer = (v) => { try { apply(abLength, v, []); return true; } catch { return false; } };
+const u8Length = (u) => apply(taLength, u, []);
+// A Uint8Array that owns a fresh buffer holding exactly these bytes (no species lookups involved).
+const copyBytes = (buffer, offset, length) => new U8(new U8(buffer, offset, length));
+const exactBuffer = (u) => {
+  const buffer = apply(taBuffer, u, []);
+  if (apply(taOffset, u, []) === 0 && apply(abLength, buffer, []) === u8Length(u)) return buffer;
+  return apply(taBuffer, new U8(u), []);
+};
+const TOKEN = {}; // lets the runtime call its own constructors without the public checks
+// Instance state lives in WeakMaps, never in properties a handler could reach. (Private fields
+// would do too, but GraalJS pays ~20 us per class for the first instance in a fresh context.)
+const stateOf = (map, o) => apply(weakGet, map, [o]);
+const setState = (map, o, st) => { apply(weakSet, map, [o, st]); };
+const thisState = (map, o, what) => {
+  const st = apply(weakGet, map, [o]);
+  if (st === undefined) throw new TypeErr(`Illegal invocation: not a ${what}`);
+  return st;
+};
+
+// ---- Headers ----
+const TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const BAD_VALUE_RE = /[\0\r\n]|[^\0-\u00ff]/;
+const headerName = (n) => {
+  n = toStr(n);
+  if (!matches(TOKEN_RE, n)) throw new TypeErr(`Invalid header name: "${n}"`);
+  return lower(n);
+};
+const isHttpSpace = (c) => c === 9 || c === 10 || c === 13 || c === 32;
+const headerValue = (v, name) => {
+  v = toStr(v);
+  let start = 0, end = v.length;
+  while (start < end && isHttpSpace(apply(stringCharCodeAt, v, [start]))) start++;
+  while (end > start && isHttpSpace(apply(stringCharCodeAt, v, [end - 1]))) end--;
+  if (start > 0 || end < v.length) v = apply(stringSlice, v, [start, end]);
+  if (matches(BAD_VALUE_RE, v)) throw new TypeErr(`Invalid header value for "${name}": CR, LF, NUL and characters above U+00FF are not allowed`);
+  return v;
+};
+// The list is flat: [name0, value0, name1, value1, ...], lower-case names, insertion order.
+const listGet = (l, n) => {
+  let r = null;
+  for (let i = 0; i < l.length; i += 2) if (l[i] === n) r = r === null ? l[i + 1] : r + ", " + l[i + 1];
+  return r;
+};
+const listRemove = (l, n, keepValue) => { // removes n; if keepValue is a string, the first n becomes it
+  let j = 0, kept = false;
+  for (let i = 0; i < l.length; i += 2) {
+    if (l[i] === n) {
+      if (keepValue === undefined || kept) continue;
+      kept = true; l[j++] = n; l[j++] = keepValue;
+    } else { l[j++] = l[i]; l[j++] = l[i + 1]; }
+  }
+  l.length = j;
+  return kept;
+};
+// Sorted and combined, as the Fetch spec iterates headers; set-cookie values stay separate.
+const listSorted = (l) => {
+  const names = [];
+  for (let i = 0; i < l.length; i += 2) {
+    let seen = false;
+    for (let k = 0; k < names.length; k++) if (names[k] === l[i]) { seen = true; break; }
+    if (!seen) push1(names, l[i]);
+  }
+  apply(arraySort, names, []);
+  const out = [];
+  for (let k = 0; k < names.length; k++) {
+    const n = names[k];
+    if (n === "set-cookie") { for (let i = 0; i < l.length; i += 2) if (l[i] === n) push1(out, [n, l[i + 1]]); }
+    else push1(out, [n, listGet(l, n)]);
+  }
+  return out;
+};
+const listFlat = (l) => { // the host's encoding; null if the list was corrupted by tampering
+  let s = "";
+  const n = l.length;
+  if (typeof n !== "number" || n % 2 !== 0) return null;
+  for (let i = 0; i < n; i++) {
+    const x = l[i];
+    if (typeof x !== "string" || apply(stringIndexOf, x, ["\0"]) >= 0) return null;
+    s += x + "\0";
+  }
+  return s;
+};
+const pairOf = (pair, what) => {
+  const a = isArray(pair) ? pair : isObject(pair) && typeof pair[ITERATOR] === "function" ? [...pair] : null;
+  if (a === null || a.length !== 2) throw new TypeErr(`${what} must be [name, value] pairs`);
+  return a;
+};
+
+const HEADERS = new Weak();
+const MUTABLE = 0, IMMUTABLE = 1;
+const headersList = (h) => stateOf(HEADERS, h).l;
+const isHeaders = (h) => stateOf(HEADERS, h) !== undefined;
+const headersOf = (h) => thisState(HEADERS, h, "Headers");
+const writableList = (h) => {
+  const st = headersOf(h);
+  if (st.g === IMMUTABLE) throw new TypeErr("Can't modify immutable headers");
+  return st.l;
+};
+class Headers {
+  constructor(init) {
+    const l = [];
+    setState(HEADERS, this, { l, g: MUTABLE });
+    if (init === undefined || init === null || init === TOKEN) return;
+    if (!isObject(init)) throw new TypeErr("Headers init must be a Headers, an array of [name, value] pairs or an object");
+    const src = stateOf(HEADERS, init);
+    if (src !== undefined) { for (let i = 0; i < src.l.length; i++) push1(l, src.l[i]); return; }
+    if (typeof init[ITERATOR] === "function") {
+      for (const pair of init) {
+        const a = pairOf(pair, "Headers init");
+        const n = headerName(a[0]);
+        push2(l, n, headerValue(a[1], n));
+      }
+      return;
+    }
+    const keys = ownKeys(init);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i], d = gopd(init, k);
+      if (typeof k !== "string" || d === undefined || !d.enumerable) continue;
+      const n = headerName(k);
+      push2(l, n, headerValue(init[k], n));
+    }
+  }
+  append(name, value) { const l = writableList(this), n = headerName(name); push2(l, n, headerValue(value, n)); }
+  set(name, value) {
+    const l = writableList(this), n = headerName(name), v = headerValue(value, n);
+    if (!listRemove(l, n, v)) push2(l, n, v);
+  }
+  delete(name) { listRemove(writableList(this), headerName(name)); }
+  get(name) { return listGet(headersOf(this).l, headerName(name)); }
+  getSetCookie() {
+    const l = headersOf(this).l, out = [];
+    for (let i = 0; i < l.length; i += 2) if (l[i] === "set-cookie") push1(out, l[i + 1]);
+    return out;
+  }
+  has(name) { return listGet(headersOf(this).l, headerName(name)) !== null; }
+  forEach(callback, thisArg) {
+    const pairs = listSorted(headersOf(this).l);
+    for (let i = 0; i < pairs.length; i++) apply(callback, thisArg, [pairs[i][1], pairs[i][0], this]);
+  }
+  entries() { return apply(arrayValues, listSorted(headersOf(this).l), []); }
+  keys() { const p = listSorted(headersOf(this).l); for (let i = 0; i < p.length; i++) p[i] = p[i][0]; return apply(arrayValues, p, []); }
+  values() { const p = listSorted(headersOf(this).l); for (let i = 0; i < p.length; i++) p[i] = p[i][1]; return apply(arrayValues, p, []); }
+  [ITERATOR]() { return this.entries(); }
+}
+const headersMake = (l, guard) => { const h = new Headers(TOKEN), st = stateOf(HEADERS, h); st.l = l; st.g = guard; return h; };
+const copyHeaders = (h, guard) => {
+  const src = headersList(h), l = [];
+  for (let i = 0; i < src.length; i++) push1(l, src[i]);
+  return headersMake(l, guard);
+};
+
+// ---- bodies (shared by Request and Response) ----
+// A body is { t: string | null, b: Uint8Array | null, h: host source | null }; it is never
+// mutated after creation except to cache host reads, so clones can share it.
+const TEXT = 0, JSON_ = 1, BUFFER = 2, BYTES = 3;
+const textBody = (t) => ({ t, b: null, h: null });
+const bytesBody = (b) => ({ t: null, b, h: null });
+let uspBrand = null, uspSerialize = null; // set when URLSearchParams is first used
+const extractBody = (v) => { // -> [body, default content type or null]
+  if (v === undefined || v === null) return [null, null];
+  if (typeof v === "string") return [textBody(v), "text/plain;charset=UTF-8"];
+  if (isObject(v)) {
+    if (isArrayBuffer(v)) return [bytesBody(copyBytes(v, 0, apply(abLength, v, []))), null];
+    if (isView(v)) {
+      const typed = apply(taTag, v, []) !== undefined;
+      return [bytesBody(typed ? copyBytes(apply(taBuffer, v, []), apply(taOffset, v, []), apply(taLength, v, []))
+        : copyBytes(apply(dvBuffer, v, []), apply(dvOffset, v, []), apply(dvLength, v, []))), null];
+    }
+    if (uspBrand !== null && uspBrand(v)) return [textBody(uspSerialize(v)), "application/x-www-form-urlencoded;charset=UTF-8"];
+    throw new TypeErr(`Unsupported body: ${describe(v)}. Use a string, ArrayBuffer, TypedArray, DataView, URLSearchParams or null (Response.json(value) for JSON)`);
+  }
+  if (typeof v === "symbol") throw new TypeErr("A Symbol cannot be a body");
+  return [textBody(Str(v)), "text/plain;charset=UTF-8"];
+};
+const latin1Bytes = (s) => { // one char (0-255) per byte, via UTF-8 to avoid a per-char call
+  const u = utf8(s), n = s.length;
+  if (u8Length(u) === n) return u;
+  const out = new U8(n);
+  for (let i = 0, j = 0; i < n; i++) {
+    const c = u[j++];
+    out[i] = c < 0x80 ? c : ((c & 3) << 6) | (u[j++] & 0x3f);
+  }
+  return out;
+};
+const bodyText = (b) => {
+  if (b.t !== null) return b.t;
+  if (b.b !== null) return fromUtf8(b.b);
+  const h = b.h;
+  return h.tc ??= Str(h.text());
+};
+const bodyBytes = (b) => {
+  if (b.b !== null) return b.b;
+  if (b.t !== null) return utf8(b.t);
+  const h = b.h;
+  return h.bc ??= latin1Bytes(Str(h.latin1()));
+};
+const consume = (st, how) => {
+  const b = st.body;
+  if (b !== null) {
+    if (st.used) throw new TypeErr("Body has already been used: a body can be read once; call clone() before reading it twice");
+    st.used = true;
+  }
+  switch (how) {
+    case TEXT: return b === null ? "" : bodyText(b);
+    case JSON_: return jsonParse(b === null ? "" : bodyText(b));
+    case BUFFER: return b === null ? new AB(0) : apply(taBuffer, new U8(bodyBytes(b)), []);
+    default: return b === null ? new U8(0) : new U8(bodyBytes(b));
+  }
+};
+const unsupported = async (what) => { throw new TypeErr(`${what}() is not supported by Isola: use text(), json(), arrayBuffer() or bytes()`); };
+
+// ---- Request ----
+const METHOD_RE = /^(?:delete|get|head|options|post|put)$/i;
+const FORBIDDEN_METHOD_RE = /^(?:connect|trace|track)$/i;
+const normalizeMethod = (m) => {
+  m = toStr(m);
+  if (!matches(TOKEN_RE, m)) throw new TypeErr(`Invalid method: "${m}"`);
+  if (matches(FORBIDDEN_METHOD_RE, m)) throw new TypeErr(`Forbidden method: "${m}"`);
+  return matches(METHOD_RE, m) ? apply(stringUpper, m, []) : m;
+};
+const REQUESTS = new Weak();
+const requestState = (r) => stateOf(REQUESTS, r);
+class Request {
+  constructor(input, init) {
+    if (input === TOKEN) { setState(REQUESTS, this, init); return; }
+    let method = "GET", url, headers, body = null;
+    const src = stateOf(REQUESTS, input);
+    if (src !== undefined) {
+      if (src.used) throw new TypeErr("Cannot construct a Request from a Request whose body has been used");
+      method = src.method; url = src.url; headers = copyHeaders(src.headers, MUTABLE); body = src.body;
+    } else {
+      const s = toStr(input), r = urlParse(s, null);
+      if (r === null) throw invalidUrl(s, undefined);
+      url = urlHref(r); headers = headersMake([], MUTABLE);
+    }
+    if (init !== undefined && init !== null) {
+      if (!isObject(init)) throw new TypeErr("Request init must be an object");
+      if (init.method !== undefined) method = normalizeMethod(init.method);
+      if (init.headers !== undefined) headers = new Headers(init.headers);
+      if (init.body !== undefined) {
+        const [b, type] = extractBody(init.body);
+        body = b;
+        const l = headersList(headers);
+        if (type !== null && listGet(l, "content-type") === null) push2(l, "content-type", type);
+      }
+    }
+    if (body !== null && (method === "GET" || method === "HEAD")) throw new TypeErr("Request with GET/HEAD method cannot have body");
+    if (body !== null && src !== undefined && body === src.body) src.used = true; // the body moved here
+    setState(REQUESTS, this, { method, url, headers, body, used: false });
+  }
+  get method() { return thisState(REQUESTS, this, "Request").method; }
+  get url() { return thisState(REQUESTS, this, "Request").url; }
+  get headers() { return thisState(REQUESTS, this, "Request").headers; }
+  get bodyUsed() { return thisState(REQUESTS, this, "Request").used; }
+  get redirect() { return "follow"; }
+  async text() { return consume(thisState(REQUESTS, this, "Request"), TEXT); }
+  async json() { return consume(thisState(REQUESTS, this, "Request"), JSON_); }
+  async arrayBuffer() { return consume(thisState(REQUESTS, this, "Request"), BUFFER); }
+  async bytes() { return consume(thisState(REQUESTS, this, "Request"), BYTES); }
+  formData() { return unsupported("formData"); }
+  blob() { return unsupported("blob"); }
+  clone() {
+    const s = thisState(REQUESTS, this, "Request");
+    if (s.used) throw new TypeErr("Cannot clone a Request whose body has been used");
+    return new Request(TOKEN, { method: s.method, url: s.url, headers: copyHeaders(s.headers, MUTABLE), body: s.body, used: false });
+  }
+}
+
+// ---- Response ----
+const REASON_RE = /^[\t\u0020-\u007e\u0080-\u00ff]*$/;
+const responseInit = (body, init, jsonType) => {
+  if (init === undefined || init === null) init = {};
+  else if (!isObject(init)) throw new TypeErr("Response init must be an object");
+  let status = 200;
+  if (init.status !== undefined) {
+    status = +init.status;
+    if (!(status >= 200 && status <= 599)) throw new RangeErr(`Response status must be in the range 200 to 599, got ${Str(init.status)}`);
+    status = status - status % 1;
+  }
+  let statusText = "";
+  if (init.statusText !== undefined) {
+    statusText = toStr(init.statusText);
+    if (!matches(REASON_RE, statusText)) throw new TypeErr(`Invalid statusText: "${statusText}"`);
+  }
+  const headers = new Headers(init.headers);
+  const [b, type] = extractBody(body);
+  if (b !== null) {
+    if (status === 204 || status === 205 || status === 304) throw new TypeErr(`A Response with status ${status} cannot have a body`);
+    const l = headersList(headers);
+    if (type !== null && listGet(l, "content-type") === null) push2(l, "content-type", jsonType ? "application/json" : type);
+  }
+  return { status, statusText, headers, body: b, used: false };
+};
+const RESPONSES = new Weak();
+const responseState = (r) => stateOf(RESPONSES, r);
+class Response {
+  constructor(body, init) {
+    setState(RESPONSES, this, body === TOKEN ? init : responseInit(body, init, false));
+  }
+  static json(data, init) {
+    const s = jsonStringify(data);
+    if (s === undefined) throw new TypeErr("Response.json: the data is not JSON-serializable");
+    return new Response(TOKEN, responseInit(s, init, true));
+  }
+  static redirect(url, status = 302) {
+    const s = toStr(url), r = urlParse(s, null);
+    if (r === null) throw invalidUrl(s, undefined);
+    status = +status;
+    if (status !== 301 && status !== 302 && status !== 303 && status !== 307 && status !== 308) throw new RangeErr(`Invalid redirect status: ${status} (use 301, 302, 303, 307 or 308)`);
+    return new Response(TOKEN, { status, statusText: "", headers: headersMake(["location", urlHref(r)], IMMUTABLE), body: null, used: false });
+  }
+  get status() { return thisState(RESPONSES, this, "Response").status; }
+  get ok() { const s = thisState(RESPONSES, this, "Response").status; return s >= 200 && s <= 299; }
+  get statusText() { return thisState(RESPONSES, this, "Response").statusText; }
+  get headers() { return thisState(RESPONSES, this, "Response").headers; }
+  get bodyUsed() { return thisState(RESPONSES, this, "Response").used; }
+  get redirected() { return false; }
+  get type() { return "default"; }
+  get url() { return ""; }
+  async text() { return consume(thisState(RESPONSES, this, "Response"), TEXT); }
+  async json() { return consume(thisState(RESPONSES, this, "Response"), JSON_); }
+  async arrayBuffer() { return consume(thisState(RESPONSES, this, "Response"), BUFFER); }
+  async bytes() { return consume(thisState(RESPONSES, this, "Response"), BYTES); }
+  formData() { return unsupported("formData"); }
+  blob() { return unsupported("blob"); }
+  clone() {
+    const s = thisState(RESPONSES, this, "Response");
+    if (s.used) throw new TypeErr("Cannot clone a Response whose body has been used");
+    return new Response(TOKEN, { status: s.status, statusText: s.statusText, headers: copyHeaders(s.headers, MUTABLE), body: s.body, used: false });
+  }
+}
+
+// ---- URL (WHATWG URL Standard, without the IDNA tables: non-ASCII hosts use NFKC + lower case + Punycode) ----
+// A record: { s: scheme, u: username, pw: password, h: host | null, p: port | null,
+//             path: string[], op: opaque path | null, q: query | null, f: fragment | null }
+const isSpecial = (s) => s === "http" || s === "https" || s === "ws" || s === "wss" || s === "file" || s === "ftp";
+const defaultPort = (s) => s === "http" || s === "ws" ? 80 : s === "https" || s === "wss" ? 443 : s === "ftp" ? 21 : null;
+const isSlash = (c, special) => c === "/" || (special && c === "\\");
+const HEX = "0123456789ABCDEF";
+const pctChar = (c) => {
+  const k = c.charCodeAt(0);
+  return k < 0x80 ? "%" + HEX[k >> 4] + HEX[k & 15] : encodeComponent(c);
+};
+const usv = (s) => s.toWellFormed();
+const C0_SET = /[\0-\x1f\x7f-\u{10ffff}]/gu;
+const FRAGMENT_SET = /[\0-\x20"<>`\x7f-\u{10ffff}]/gu;
+const QUERY_SET = /[\0-\x20"#<>\x7f-\u{10ffff}]/gu;
+const SPECIAL_QUERY_SET = /[\0-\x20"#'<>\x7f-\u{10ffff}]/gu;
+const PATH_SET = /[\0-\x20"#<>?`{}\x7f-\u{10ffff}]/gu;
+const USERINFO_SET = /[\0-\x20"#<>?`{}/:;=@[\\\]^|\x7f-\u{10ffff}]/gu;
+const encode = (s, set) => s.replace(set, pctChar);
+const pctDecode = (s) => { // percent-decode, then UTF-8 decode (invalid sequences become U+FFFD)
+  if (s.indexOf("%") < 0) return s;
+  try { return decodeComponent(s); } catch { /* invalid escapes or UTF-8: decode by hand */ }
+  const b = utf8(s), out = new U8(b.length);
+  const hex = (c) => c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
+  let j = 0;
+  for (let i = 0; i < b.length; i++) {
+    if (b[i] === 37 && i + 2 < b.length && hex(b[i + 1]) >= 0 && hex(b[i + 2]) >= 0) {
+      out[j++] = hex(b[i + 1]) * 16 + hex(b[i + 2]); i += 2;
+    } else out[j++] = b[i];
+  }
+  return fromUtf8(out.subarray(0, j));
+};
+const isDot = (s) => s === "." || s.length === 3 && s.toLowerCase() === "%2e";
+const isDotDot = (s) => {
+  if (s === "..") return true;
+  const l = s.toLowerCase();
+  return l === ".%2e" || l === "%2e." || l === "%2e%2e";
+};
+const parsePath = (path, s, special) => {
+  const segs = special ? s.split(/[/\\]/) : s.split("/");
+  for (let i = 0, last = segs.length - 1; i <= last; i++) {
+    const seg = segs[i];
+    if (isDotDot(seg)) { if (path.length > 0) path.pop(); if (i === last) path.push(""); }
+    else if (isDot(seg)) { if (i === last) path.push(""); }
+    else path.push(encode(seg, PATH_SET));
+  }
+  return path;
+};
+const parseIPv6 = (s) => {
+  const a = [0, 0, 0, 0, 0, 0, 0, 0], n = s.length;
+  const hexv = (c) => c === undefined ? -1 : "0123456789abcdef".indexOf(c.toLowerCase());
+  const isDigit = (c) => c !== undefined && c >= "0" && c <= "9";
+  let pi = 0, comp = null, i = 0;
+  if (s[0] === ":") { if (s[1] !== ":") return null; i = 2; comp = ++pi; }
+  while (i < n) {
+    if (pi === 8) return null;
+    if (s[i] === ":") { if (comp !== null) return null; i++; comp = ++pi; continue; }
+    let v = 0, len = 0;
+    while (len < 4 && hexv(s[i]) >= 0) { v = v * 16 + hexv(s[i]); i++; len++; }
+    if (s[i] === ".") {
+      if (len === 0 || pi > 6) return null;
+      i -= len;
+      let seen = 0;
+      while (i < n) {
+        let v4 = null;
+        if (seen > 0) { if (s[i] === "." && seen < 4) i++; else return null; }
+        if (!isDigit(s[i])) return null;
+        while (isDigit(s[i])) {
+          const d = s.charCodeAt(i) - 48;
+          if (v4 === null) v4 = d; else if (v4 === 0) return null; else v4 = v4 * 10 + d;
+          if (v4 > 255) return null;
+          i++;
+        }
+        a[pi] = a[pi] * 256 + v4;
+        if (++seen === 2 || seen === 4) pi++;
+      }
+      if (seen !== 4) return null;
+      break;
+    } else if (s[i] === ":") { if (++i >= n) return null; }
+    else if (i < n) return null;
+    a[pi++] = v;
+  }
+  if (comp !== null) {
+    let swaps = pi - comp;
+    pi = 7;
+    while (pi !== 0 && swaps > 0) { const t = a[comp + swaps - 1]; a[comp + swaps - 1] = a[pi]; a[pi] = t; pi--; swaps--; }
+  } else if (pi !== 8) return null;
+  return a;
+};
+const serializeIPv6 = (a) => {
+  let best = -1, bestLen = 1, cur = -1;
+  for (let i = 0; i < 8; i++) {
+    if (a[i] !== 0) { cur = -1; continue; }
+    if (cur < 0) cur = i;
+    if (i - cur + 1 > bestLen) { best = cur; bestLen = i - cur + 1; }
+  }
+  let out = "";
+  for (let i = 0; i < 8; i++) {
+    if (i === best) { out += i === 0 ? "::" : ":"; i += bestLen - 1; continue; }
+    out += a[i].toString(16);
+    if (i < 7) out += ":";
+  }
+  return out;
+};
+const ipv4Number = (p) => {
+  if (p === "") return null;
+  let radix = 10;
+  if (p.length > 1 && p[0] === "0" && (p[1] === "x" || p[1] === "X")) { radix = 16; p = p.slice(2); }
+  else if (p.length > 1 && p[0] === "0") { radix = 8; p = p.slice(1); }
+  if (p === "") return 0;
+  if (!(radix === 10 ? /^[0-9]+$/ : radix === 16 ? /^[0-9a-fA-F]+$/ : /^[0-7]+$/).test(p)) return null;
+  return parseInt(p, radix);
+};
+const endsInNumber = (d) => {
+  const parts = d.split(".");
+  if (parts[parts.length - 1] === "") { if (parts.length === 1) return false; parts.pop(); }
+  const last = parts[parts.length - 1];
+  return /^[0-9]+$/.test(last) || /^0[xX][0-9a-fA-F]*$/.test(last);
+};
+const parseIPv4 = (d) => {
+  const parts = d.split(".");
+  if (parts[parts.length - 1] === "" && parts.length > 1) parts.pop();
+  if (parts.length > 4) return null;
+  const nums = [];
+  for (const p of parts) { const v = ipv4Number(p); if (v === null) return null; nums.push(v); }
+  const last = nums.length - 1;
+  for (let i = 0; i < last; i++) if (nums[i] > 255) return null;
+  if (nums[last] >= 256 ** (4 - last)) return null;
+  let v = nums[last];
+  for (let i = 0; i < last; i++) v += nums[i] * 256 ** (3 - i);
+  return [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join(".");
+};
+const punycode = (label) => { // RFC 3492 encoding of one label
+  const cps = [...label].map((c) => c.codePointAt(0));
+  const digit = (d) => String.fromCharCode(d < 26 ? 97 + d : 22 + d);
+  const adapt = (delta, points, first) => {
+    delta = first ? Math.floor(delta / 700) : delta >> 1;
+    delta += Math.floor(delta / points);
+    let k = 0;
+    for (; delta > 455; k += 36) delta = Math.floor(delta / 35);
+    return k + Math.floor(36 * delta / (delta + 38));
+  };
+  let out = "";
+  for (const c of cps) if (c < 0x80) out += String.fromCharCode(c);
+  let h = out.length, n = 128, delta = 0, bias = 72;
+  const b = h;
+  if (b > 0) out += "-";
+  while (h < cps.length) {
+    let m = Infinity;
+    for (const c of cps) if (c >= n && c < m) m = c;
+    delta += (m - n) * (h + 1); n = m;
+    for (const c of cps) {
+      if (c < n) delta++;
+      if (c !== n) continue;
+      let q = delta;
+      for (let k = 36; ; k += 36) {
+        const t = k <= bias ? 1 : k >= bias + 26 ? 26 : k - bias;
+        if (q < t) break;
+        out += digit(t + (q - t) % (36 - t));
+        q = Math.floor((q - t) / (36 - t));
+      }
+      out += digit(q);
+      bias = adapt(delta, h + 1, h === b);
+      delta = 0; h++;
+    }
+    delta++; n++;
+  }
+  return "xn--" + out;
+};
+const domainToASCII = (d) => {
+  if (/^[\0-\x7f]*$/.test(d)) return d.toLowerCase();
+  return d.normalize("NFKC").toLowerCase().replace(/[\u3002\uff61]/g, ".").split(".")
+    .map((l) => /^[\0-\x7f]*$/.test(l) ? l : punycode(l)).join(".");
+};
+const parseHost = (s, special) => {
+  if (s[0] === "[") {
+    if (s[s.length - 1] !== "]") return null;
+    const a = parseIPv6(s.slice(1, -1));
+    return a === null ? null : "[" + serializeIPv6(a) + "]";
+  }
+  if (!special) return /[\0\t\n\r #/:<>?@[\\\]^|]/.test(s) ? null : encode(s, C0_SET);
+  const d = domainToASCII(pctDecode(s));
+  if (d === "" || /[\0-\x20#%/:<>?@[\\\]^|\x7f]/.test(d)) return null;
+  return endsInNumber(d) ? parseIPv4(d) : d;
+};
+const setHostPort = (r, s, special) => { // "host[:port]" into r; false on failure
+  const i = s[0] === "[" ? s.indexOf(":", s.indexOf("]")) : s.indexOf(":");
+  const hs = i < 0 ? s : s.slice(0, i), ps = i < 0 ? "" : s.slice(i + 1);
+  if (i >= 0 && hs === "") return false;
+  const h = parseHost(hs, special);
+  if (h === null || (special && h === "")) return false;
+  let p = null;
+  if (ps !== "") {
+    if (!/^[0-9]+$/.test(ps)) return false;
+    p = +ps;
+    if (p > 65535) return false;
+    if (p === defaultPort(r.s)) p = null;
+  }
+  r.h = h; r.p = p;
+  return true;
+};
+const parseAuthority = (r, s) => {
+  const special = isSpecial(r.s);
+  let end = 0;
+  while (end < s.length && !isSlash(s[end], special)) end++;
+  let auth = s.slice(0, end);
+  const at = auth.lastIndexOf("@");
+  if (at >= 0) {
+    const ui = auth.slice(0, at), c = ui.indexOf(":");
+    r.u = encode(c < 0 ? ui : ui.slice(0, c), USERINFO_SET);
+    r.pw = c < 0 ? "" : encode(ui.slice(c + 1), USERINFO_SET);
+    auth = auth.slice(at + 1);
+    if (auth === "") return false;
+  }
+  if (!setHostPort(r, auth, special)) return false;
+  r.path = end === s.length ? (special ? [""] : []) : parsePath([], s.slice(end + 1), special);
+  return true;
+};
+const stripSlashes = (s) => { let i = 0; while (s[i] === "/" || s[i] === "\\") i++; return s.slice(i); };
+const inheritAuthority = (r, base) => { r.u = base.u; r.pw = base.pw; r.h = base.h; r.p = base.p; };
+const parseRelative = (r, rest, base, hasQuery) => {
+  const special = isSpecial(r.s);
+  if (isSlash(rest[0], special)) {
+    if (isSlash(rest[1], special)) return parseAuthority(r, special ? stripSlashes(rest) : rest.slice(2));
+    inheritAuthority(r, base);
+    r.path = parsePath([], rest.slice(1), special);
+  } else {
+    inheritAuthority(r, base);
+    r.path = base.path.slice();
+    if (rest !== "") { r.path.pop(); parsePath(r.path, rest, special); }
+    else if (!hasQuery) r.q = base.q;
+  }
+  return true;
+};
+const parseFile = (r, rest, base, hasQuery) => {
+  r.h = "";
+  if (isSlash(rest[0], true) && isSlash(rest[1], true)) {
+    const s = rest.slice(2);
+    let end = 0;
+    while (end < s.length && !isSlash(s[end], true)) end++;
+    const hs = s.slice(0, end);
+    if (/^[A-Za-z][:|]$/.test(hs)) { r.path = parsePath([], s, true); return true; }
+    if (hs !== "") {
+      const h = parseHost(hs, true);
+      if (h === null) return false;
+      r.h = h === "localhost" ? "" : h;
+    }
+    r.path = end === s.length ? [""] : parsePath([], s.slice(end + 1), true);
+  } else if (isSlash(rest[0], true)) {
+    if (base !== null) r.h = base.h;
+    r.path = parsePath([], rest.slice(1), true);
+  } else if (base !== null) {
+    r.h = base.h;
+    r.path = base.path.slice();
+    if (rest !== "") { r.path.pop(); parsePath(r.path, rest, true); }
+    else if (!hasQuery) r.q = base.q;
+  } else r.path = parsePath([], rest, true);
+  return true;
+};
+const SCHEME_RE = /^([A-Za-z][A-Za-z0-9+.\-]*):/;
+const urlParse = (input, base) => { // -> record or null
+  let s = usv(input.replace(/^[\0-\x20]+|[\0-\x20]+$/g, "").replace(/[\t\n\r]/g, ""));
+  const m = SCHEME_RE.exec(s);
+  let rest = m ? s.slice(m[0].length) : s, query = null, fragment = null;
+  let i = rest.indexOf("#");
+  if (i >= 0) { fragment = rest.slice(i + 1); rest = rest.slice(0, i); }
+  i = rest.indexOf("?");
+  if (i >= 0) { query = rest.slice(i + 1); rest = rest.slice(0, i); }
+  const r = { s: "", u: "", pw: "", h: null, p: null, path: [], op: null, q: null, f: null };
+  let ok = true;
+  if (m) {
+    r.s = m[1].toLowerCase();
+    const special = isSpecial(r.s);
+    if (r.s === "file") ok = parseFile(r, rest, base !== null && base.s === "file" ? base : null, query !== null);
+    else if (special) {
+      ok = base !== null && base.s === r.s && !(isSlash(rest[0], true) && isSlash(rest[1], true))
+        ? parseRelative(r, rest, base, query !== null) : parseAuthority(r, stripSlashes(rest));
+    } else if (rest[0] === "/") {
+      if (rest[1] === "/") ok = parseAuthority(r, rest.slice(2));
+      else r.path = parsePath([], rest.slice(1), false);
+    } else r.op = encode(rest, C0_SET);
+  } else {
+    if (base === null) return null;
+    r.s = base.s;
+    if (base.op !== null) {
+      if (rest !== "" || query !== null || fragment === null) return null;
+      r.op = base.op; r.q = base.q;
+    } else ok = r.s === "file" ? parseFile(r, rest, base, query !== null) : parseRelative(r, rest, base, query !== null);
+  }
+  if (!ok) return null;
+  if (query !== null) r.q = encode(query, isSpecial(r.s) ? SPECIAL_QUERY_SET : QUERY_SET);
+  if (fragment !== null) r.f = encode(fragment, FRAGMENT_SET);
+  return r;
+};
+const urlPath = (r) => r.op !== null ? r.op : r.path.length === 0 ? "" : "/" + r.path.join("/");
+const urlHref = (r) => {
+  let out = r.s + ":";
+  if (r.h !== null) {
+    out += "//";
+    if (r.u !== "" || r.pw !== "") out += r.u + (r.pw !== "" ? ":" + r.pw : "") + "@";
+    out += r.h;
+    if (r.p !== null) out += ":" + r.p;
+  } else if (r.op === null && r.path.length > 1 && r.path[0] === "") out += "/.";
+  out += urlPath(r);
+  if (r.q !== null) out += "?" + r.q;
+  if (r.f !== null) out += "#" + r.f;
+  return out;
+};
+const urlOrigin = (r) => {
+  switch (r.s) {
+    case "http": case "https": case "ws": case "wss": case "ftp":
+      return r.s + "://" + r.h + (r.p !== null ? ":" + r.p : "");
+    case "blob": {
+      const inner = urlParse(urlPath(r), null);
+      return inner !== null && (inner.s === "http" || inner.s === "https") ? urlOrigin(inner) : "null";
+    }
+    default: return "null";
+  }
+};
+const invalidUrl = (input, base) => new TypeErr(`Invalid URL: ${input}` + (base === undefined
+  ? (SCHEME_RE.test(input) ? "" : " (a relative URL needs a base, e.g. new URL(path, request.url))")
+  : ` (base: ${base})`));
+const setterInput = (v) => usv(toStr(v).replace(/[\t\n\r]/g, ""));
+
+let uspMake, uspReset, urlRecord;
+class URL {
+  #r;
+  #sp = null;
+  constructor(url, base) {
+    const s = toStr(url);
+    let b = null;
+    if (base !== undefined) {
+      b = urlParse(toStr(base), null);
+      if (b === null) throw new TypeErr(`Invalid base URL: ${toStr(base)}`);
+    }
+    const r = urlParse(s, b);
+    if (r === null) throw invalidUrl(s, base === undefined ? undefined : toStr(base));
+    this.#r = r;
+  }
+  static canParse(url, base) {
+    const b = base === undefined ? null : urlParse(toStr(base), null);
+    return (base === undefined || b !== null) && urlParse(toStr(url), b) !== null;
+  }
+  static parse(url, base) { try { return new URL(url, base); } catch { return null; } }
+  #queryChanged() { if (this.#sp !== null) uspReset(this.#sp, this.#r.q ?? ""); }
+  get href() { return urlHref(this.#r); }
+  set href(v) {
+    const s = toStr(v), r = urlParse(s, null);
+    if (r === null) throw invalidUrl(s, undefined);
+    this.#r = r;
+    this.#queryChanged();
+  }
+  get origin() { return urlOrigin(this.#r); }
+  get protocol() { return this.#r.s + ":"; }
+  set protocol(v) {
+    const r = this.#r, m = /^([A-Za-z][A-Za-z0-9+.\-]*)(?::|$)/.exec(setterInput(v));
+    if (m === null) return;
+    const s = m[1].toLowerCase();
+    if (isSpecial(s) !== isSpecial(r.s)) return;
+    if (s === "file" && (r.u !== "" || r.pw !== "" || r.p !== null)) return;
+    if (r.s === "file" && r.h === "") return;
+    r.s = s;
+    if (r.p === defaultPort(s)) r.p = null;
+  }
+  get username() { return this.#r.u; }
+  set username(v) { const r = this.#r; if (r.h !== null && r.h !== "" && r.s !== "file") r.u = encode(setterInput(v), USERINFO_SET); }
+  get password() { return this.#r.pw; }
+  set password(v) { const r = this.#r; if (r.h !== null && r.h !== "" && r.s !== "file") r.pw = encode(setterInput(v), USERINFO_SET); }
+  get host() { const r = this.#r; return r.h === null ? "" : r.p === null ? r.h : r.h + ":" + r.p; }
+  set host(v) { this.#setHost(setterInput(v), true); }
+  get hostname() { return this.#r.h ?? ""; }
+  set hostname(v) { this.#setHost(setterInput(v), false); }
+  #setHost(s, withPort) {
+    const r = this.#r, special = isSpecial(r.s);
+    if (r.op !== null) return;
+    let end = 0;
+    while (end < s.length && !isSlash(s[end], special) && s[end] !== "?" && s[end] !== "#") end++;
+    s = s.slice(0, end);
+    const colon = s[0] === "[" ? s.indexOf(":", s.indexOf("]")) : s.indexOf(":");
+    if (colon >= 0 && !withPort) return;
+    const t = { s: r.s, h: null, p: r.p };
+    const digits = colon < 0 ? "" : /^[0-9]*/.exec(s.slice(colon + 1))[0];
+    if (!setHostPort(t, colon < 0 ? s : s.slice(0, colon + 1) + digits, special)) return;
+    if (t.h === "" && (r.u !== "" || r.pw !== "" || r.p !== null)) return;
+    r.h = t.h === "localhost" && r.s === "file" ? "" : t.h;
+    if (colon >= 0 && digits !== "") r.p = t.p;
+  }
+  get port() { const p = this.#r.p; return p === null ? "" : "" + p; }
+  set port(v) {
+    const r = this.#r, s = setterInput(v);
+    if (r.h === null || r.h === "" || r.s === "file") return;
+    if (s === "") { r.p = null; return; }
+    const digits = /^[0-9]*/.exec(s)[0];
+    if (digits === "" || +digits > 65535) return;
+    r.p = +digits === defaultPort(r.s) ? null : +digits;
+  }
+  get pathname() { return urlPath(this.#r); }
+  set pathname(v) {
+    const r = this.#r;
+    if (r.op !== null) return;
+    const s = setterInput(v), special = isSpecial(r.s);
+    if (!special && s === "") { r.path = r.h === null ? [""] : []; return; }
+    r.path = parsePath([], isSlash(s[0], special) ? s.slice(1) : s, special);
+  }
+  get search() { const q = this.#r.q; return q === null || q === "" ? "" : "?" + q; }
+  set search(v) {
+    const r = this.#r, s = setterInput(v);
+    r.q = s === "" ? null : encode(s[0] === "?" ? s.slice(1) : s, isSpecial(r.s) ? SPECIAL_QUERY_SET : QUERY_SET);
+    this.#queryChanged();
+  }
+  get searchParams() {
+    if (this.#sp === null) {
+      const r = this.#r;
+      this.#sp = uspMake(r.q ?? "", (q) => { r.q = q === "" ? null : q; });
+    }
+    return this.#sp;
+  }
+  get hash() { const f = this.#r.f; return f === null || f === "" ? "" : "#" + f; }
+  set hash(v) { const s = setterInput(v); this.#r.f = s === "" ? null : encode(s[0] === "#" ? s.slice(1) : s, FRAGMENT_SET); }
+  toString() { return urlHref(this.#r); }
+  toJSON() { return urlHref(this.#r); }
+  static { urlRecord = (v) => #r in v ? v.#r : undefined; }
+}
+
+// ---- URLSearchParams (application/x-www-form-urlencoded) ----
+const formDecode = (s) => pctDecode(s.indexOf("+") < 0 ? s : s.replace(/\+/g, " "));
+const formEncode = (s) => encodeComponent(usv(s)).replace(/%20/g, "+").replace(/[!'()~]/g, pctChar);
+const formParse = (s, l) => {
+  if (s === "") return;
+  for (const part of s.split("&")) {
+    if (part === "") continue;
+    const i = part.indexOf("=");
+    l.push(formDecode(i < 0 ? part : part.slice(0, i)), formDecode(i < 0 ? "" : part.slice(i + 1)));
+  }
+};
+const formSerialize = (l) => {
+  let out = "";
+  for (let i = 0; i < l.length; i += 2) out += (i === 0 ? "" : "&") + formEncode(l[i]) + "=" + formEncode(l[i + 1]);
+  return out;
+};
+const usvString = (v) => usv(toStr(v));
+class URLSearchParams {
+  #l = [];
+  #update = null;
+  constructor(init) {
+    const l = this.#l;
+    if (init === undefined) return;
+    if (isObject(init)) {
+      if (typeof init[ITERATOR] === "function") {
+        for (const pair of init) { const a = pairOf(pair, "URLSearchParams init"); l.push(usvString(a[0]), usvString(a[1])); }
+      } else {
+        for (const k of ownKeys(init)) {
+          const d = gopd(init, k);
+          if (typeof k === "string" && d !== undefined && d.enumerable) l.push(usv(k), usvString(init[k]));
+        }
+      }
+      return;
+    }
+    const s = usvString(init);
+    formParse(s[0] === "?" ? s.slice(1) : s, l);
+  }
+  #changed() { if (this.#update !== null) this.#update(formSerialize(this.#l)); }
+  get size() { return this.#l.length / 2; }
+  append(name, value) { this.#l.push(usvString(name), usvString(value)); this.#changed(); }
+  delete(name, value) {
+    const l = this.#l, n = usvString(name), v = value === undefined ? undefined : usvString(value);
+    let j = 0;
+    for (let i = 0; i < l.length; i += 2) if (!(l[i] === n && (v === undefined || l[i + 1] === v))) { l[j++] = l[i]; l[j++] = l[i + 1]; }
+    l.length = j;
+    this.#changed();
+  }
+  get(name) {
+    const l = this.#l, n = usvString(name);
+    for (let i = 0; i < l.length; i += 2) if (l[i] === n) return l[i + 1];
+    return null;
+  }
+  getAll(name) {
+    const l = this.#l, n = usvString(name), out = [];
+    for (let i = 0; i < l.length; i += 2) if (l[i] === n) out.push(l[i + 1]);
+    return out;
+  }
+  has(name, value) {
+    const l = this.#l, n = usvString(name), v = value === undefined ? undefined : usvString(value);
+    for (let i = 0; i < l.length; i += 2) if (l[i] === n && (v === undefined || l[i + 1] === v)) return true;
+    return false;
+  }
+  set(name, value) {
+    const n = usvString(name), v = usvString(value);
+    if (!listRemove(this.#l, n, v)) this.#l.push(n, v);
+    this.#changed();
+  }
+  sort() {
+    const l = this.#l, pairs = [];
+    for (let i = 0; i < l.length; i += 2) pairs.push([l[i], l[i + 1]]);
+    pairs.sort((a, b) => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0); // code-unit order, stable
+    for (let i = 0; i < pairs.length; i++) { l[2 * i] = pairs[i][0]; l[2 * i + 1] = pairs[i][1]; }
+    this.#changed();
+  }
+  forEach(callback, thisArg) {
+    const l = this.#l;
+    for (let i = 0; i < l.length; i += 2) apply(callback, thisArg, [l[i + 1], l[i], this]);
+  }
+  entries() { const l = this.#l, out = []; for (let i = 0; i < l.length; i += 2) out.push([l[i], l[i + 1]]); return out.values(); }
+  keys() { const l = this.#l, out = []; for (let i = 0; i < l.length; i += 2) out.push(l[i]); return out.values(); }
+  values() { const l = this.#l, out = []; for (let i = 0; i < l.length; i += 2) out.push(l[i + 1]); return out.values(); }
+  [ITERATOR]() { return this.entries(); }
+  toString() { return formSerialize(this.#l); }
+  static {
+    uspBrand = (v) => #l in v;
+    uspSerialize = (v) => formSerialize(v.#l);
+    uspMake = (query, update) => { const p = new URLSearchParams(); formParse(query, p.#l); p.#update = update; return p; };
+    uspReset = (p, query) => { p.#l.length = 0; formParse(query, p.#l); };
+  }
+}
+
+// ---- console: one formatted string per call to the host's log(level, message) ----
+let hostLog = null;
+const pendingLogs = []; // console calls made while the module loads, before dispatch gives us log
+const emit = (level, message) => {
+  if (hostLog !== null) hostLog(level, message);
+  else if (pendingLogs.length < 200) push2(pendingLogs, level, message);
+};
+const quote = (s) => {
+  const j = jsonStringify(s);
+  return "'" + j.slice(1, -1).replace(/\\"/g, "\"").replace(/'/g, "\\'") + "'";
+};
+const keyName = (k) => typeof k === "symbol" ? "[" + Str(k) + "]" : /^[A-Za-z_$][\w$]*$/.test(k) ? k : quote(k);
+const ownData = (o, k) => { const d = gopd(o, k); return d !== undefined && "value" in d ? d.value : undefined; };
+const className = (v) => {
+  const proto = getPrototypeOf(v);
+  if (proto === null) return "[Object: null prototype]";
+  const c = ownData(proto, "constructor"), n = typeof c === "function" ? ownData(c, "name") : undefined;
+  return typeof n === "string" ? n : "";
+};
+const braces = (prefix, items, open = "{", close = "}") =>
+  (prefix ? prefix + " " : "") + (items.length === 0 ? open + close : open + " " + items.join(", ") + " " + close);
+const MAX_ITEMS = 100;
+const inspect = (v, depth = 0, seen = []) => {
+  switch (typeof v) {
+    case "string": return quote(v);
+    case "number": return objectIs(v, -0) ? "-0" : "" + v;
+    case "bigint": return v + "n";
+    case "boolean": case "undefined": return "" + v;
+    case "symbol": return Str(v);
+  }
+  if (v === null) return "null";
+  try { return inspectObject(v, depth, seen); } catch { return "[Uninspectable]"; }
+};
+const inspectObject = (v, depth, seen) => {
+  for (let i = 0; i < seen.length; i++) if (seen[i] === v) return "[Circular]";
+  if (typeof v === "function") {
+    const n = ownData(v, "name") || "(anonymous)";
+    return /^class[\s{]/.test(Function.prototype.toString.call(v)) ? `[class ${n}]` : `[Function: ${n}]`;
+  }
+  if (v instanceof Err) {
+    const stack = v.stack;
+    if (depth === 0 && typeof stack === "string") return stack + (v.cause !== undefined ? "\n  [cause]: " + inspect(v.cause, depth + 1, [...seen, v]) : "");
+    return "[" + (v.name || "Error") + (v.message ? ": " + v.message : "") + "]";
+  }
+  const name = className(v);
+  if (depth > 2) return "[" + (isArray(v) ? "Array" : name || "Object") + "]";
+  seen = [...seen, v];
+  const item = (x) => inspect(x, depth + 1, seen);
+  if (isArray(v)) {
+    const items = [];
+    const n = v.length < MAX_ITEMS ? v.length : MAX_ITEMS;
+    for (let i = 0; i < n; i++) items.push(i in v ? item(v[i]) : "<empty item>");
+    if (v.length > n) items.push(`... ${v.length - n} more items`);
+    return braces(name === "Array" ? "" : name, items, "[", "]");
+  }
+  if (isHeaders(v)) return braces("Headers", listSorted(headersList(v)).map((p) => keyName(p[0]) + ": " + quote(p[1])));
+  const rq = requestState(v);
+  if (rq !== undefined) return braces("Request", [`method: ${quote(rq.method)}`, `url: ${quote(rq.url)}`, `headers: ${item(rq.headers)}`, `bodyUsed: ${rq.used}`]);
+  const rs = responseState(v);
+  if (rs !== undefined) return braces("Response", [`status: ${rs.status}`, `statusText: ${quote(rs.statusText)}`, `headers: ${item(rs.headers)}`, `bodyUsed: ${rs.used}`]);
+  const ur = urlRecord(v);
+  if (ur !== undefined) return braces("URL", [`href: ${quote(urlHref(ur))}`, `origin: ${quote(urlOrigin(ur))}`]);
+  if (uspBrand(v)) return braces("URLSearchParams", [...v].map((p) => quote(p[0]) + " => " + quote(p[1])));
+  if (v instanceof Date) return isNaN(v.getTime()) ? "Invalid Date" : v.toISOString();
+  if (v instanceof RegExp) return "" + v;
+  if (v instanceof Map) return braces(`Map(${v.size})`, [...v].slice(0, MAX_ITEMS).map((e) => item(e[0]) + " => " + item(e[1])));
+  if (v instanceof Set) return braces(`Set(${v.size})`, [...v].slice(0, MAX_ITEMS).map(item));
+  if (v instanceof WeakMap || v instanceof WeakSet) return name + " { <items unknown> }";
+  if (v instanceof P) return "Promise { <state unknown> }";
+  if (isArrayBuffer(v)) {
+    const u = new U8(v, 0, Math.min(apply(abLength, v, []), 50));
+    return `ArrayBuffer { [Uint8Contents]: <${[...u].map((b) => (b < 16 ? "0" : "") + b.toString(16)).join(" ")}${apply(abLength, v, []) > 50 ? " ..." : ""}>, byteLength: ${apply(abLength, v, [])} }`;
+  }
+  if (isView(v)) {
+    const tag = apply(taTag, v, []);
+    if (tag === undefined) return `DataView { byteLength: ${apply(dvLength, v, [])}, byteOffset: ${apply(dvOffset, v, [])} }`;
+    const items = [];
+    for (let i = 0; i < v.length && i < MAX_ITEMS; i++) items.push(inspect(v[i]));
+    if (v.length > MAX_ITEMS) items.push(`... ${v.length - MAX_ITEMS} more items`);
+    return braces(`${tag}(${v.length})`, items, "[", "]");
+  }
+  const items = [];
+  const keys = ownKeys(v);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i], d = gopd(v, k);
+    if (d === undefined || !d.enumerable) continue;
+    if (items.length === MAX_ITEMS) { items.push("..."); break; }
+    items.push(keyName(k) + ": " + ("value" in d ? item(d.value) : d.get && d.set ? "[Getter/Setter]" : d.get ? "[Getter]" : "[Setter]"));
+  }
+  return braces(name === "Object" ? "" : name, items);
+};
+const formatOne = (v) => typeof v === "string" ? v : inspect(v);
+const FORMAT_RE = /%[sdifjoOc%]/g;
+const format = (args) => {
+  let out = "", i = 0;
+  const first = args[0];
+  if (typeof first === "string") {
+    i = 1;
+    out = args.length < 2 || first.indexOf("%") < 0 ? first : first.replace(FORMAT_RE, (m) => {
+      if (m === "%%") return "%";
+      if (i >= args.length) return m;
+      const a = args[i++];
+      switch (m) {
+        case "%s": return typeof a === "bigint" ? a + "n" : typeof a === "symbol" ? Str(a) : isObject(a) ? inspect(a, 1) : formatOne(a);
+        case "%d": return typeof a === "bigint" ? a + "n" : typeof a === "symbol" || isObject(a) ? "NaN" : "" + Number(a);
+        case "%i": return typeof a === "bigint" ? a + "n" : typeof a === "symbol" || isObject(a) ? "NaN" : "" + parseInt(a);
+        case "%f": return typeof a === "symbol" ? "NaN" : "" + parseFloat(a);
+        case "%j": try { return "" + jsonStringify(a); } catch { return "[Circular]"; }
+        case "%c": return "";
+        default: return inspect(a);
+      }
+    });
+  }
+  for (; i < args.length; i++) out += (i === 0 ? "" : " ") + formatOne(args[i]);
+  return out;
+};
+let groupIndent = "";
+const log = (level, args) => {
+  let message;
+  try { message = format(args); } catch { message = "[console: the arguments could not be formatted]"; }
+  if (groupIndent !== "") message = groupIndent + message.split("\n").join("\n" + groupIndent);
+  emit(level, message);
+};
+const counts = new Map(), timers = new Map();
+const console = {
+  log: (...args) => log("info", args),
+  info: (...args) => log("info", args),
+  warn: (...args) => log("warn", args),
+  error: (...args) => log("error", args),
+  debug: (...args) => log("debug", args),
+  trace: (...args) => {
+    const stack = new Err().stack || "";
+    const at = stack.indexOf("\n");
+    log("debug", ["Trace" + (args.length ? ": " + format(args) : "") + (at >= 0 ? stack.slice(at) : "")]);
+  },
+  dir: (value) => log("info", [inspect(value)]),
+  table: (...args) => log("info", args),
+  assert: (condition, ...args) => { if (!condition) log("error", ["Assertion failed" + (args.length ? ": " + format(args) : "")]); },
+  count: (label = "default") => { const n = (counts.get("" + label) || 0) + 1; counts.set("" + label, n); log("info", [`${label}: ${n}`]); },
+  countReset: (label = "default") => { counts.delete("" + label); },
+  time: (label = "default") => { timers.set("" + label, dateNow()); },
+  timeLog: (label = "default", ...args) => {
+    const t = timers.get("" + label);
+    log(t === undefined ? "warn" : "info", [t === undefined ? `No such label '${label}' for console.timeLog()` : `${label}: ${dateNow() - t}ms`, ...args]);
+  },
+  timeEnd: (label = "default") => { console.timeLog(label); timers.delete("" + label); },
+  group: (...args) => { if (args.length) log("info", args); groupIndent += "  "; },
+  groupCollapsed: (...args) => { if (args.length) log("info", args); groupIndent += "  "; },
+  groupEnd: () => { groupIndent = groupIndent.slice(2); },
+};
+
+// ---- DOMException, atob/btoa, structuredClone, queueMicrotask ----
+const DOM_CODES = { IndexSizeError: 1, HierarchyRequestError: 3, WrongDocumentError: 4, InvalidCharacterError: 5,
+  NoModificationAllowedError: 7, NotFoundError: 8, NotSupportedError: 9, InvalidStateError: 11, SyntaxError: 12,
+  InvalidModificationError: 13, NamespaceError: 14, InvalidAccessError: 15, TypeMismatchError: 17, SecurityError: 18,
+  NetworkError: 19, AbortError: 20, URLMismatchError: 21, QuotaExceededError: 22, TimeoutError: 23,
+  InvalidNodeTypeError: 24, DataCloneError: 25 };
+class DOMException extends Err {
+  constructor(message = "", name = "Error") {
+    super(toStr(message));
+    defineProperty(this, "name", { value: toStr(name), writable: true, configurable: true });
+  }
+  get code() { const c = DOM_CODES[this.name]; return typeof c === "number" ? c : 0; }
+}
+const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const invalidChar = (what) => new DOMException(what, "InvalidCharacterError");
+const btoa = function btoa(data) {
+  if (arguments.length === 0) throw new TypeErr("btoa requires 1 argument");
+  const s = toStr(data), n = s.length;
+  if (/[^\0-\u00ff]/.test(s)) throw invalidChar("btoa: the string contains characters outside of the Latin1 range");
+  let out = "";
+  for (let i = 0; i < n; i += 3) {
+    const a = s.charCodeAt(i), b = i + 1 < n ? s.charCodeAt(i + 1) : 0, c = i + 2 < n ? s.charCodeAt(i + 2) : 0;
+    const v = (a << 16) | (b << 8) | c;
+    out += B64[v >> 18] + B64[(v >> 12) & 63] + (i + 1 < n ? B64[(v >> 6) & 63] : "=") + (i + 2 < n ? B64[v & 63] : "=");
+  }
+  return out;
+};
+const atob = function atob(data) {
+  if (arguments.length === 0) throw new TypeErr("atob requires 1 argument");
+  let s = toStr(data).replace(/[\t\n\f\r ]/g, "");
+  if (s.length % 4 === 0) s = s.replace(/==?$/, "");
+  if (s.length % 4 === 1 || /[^A-Za-z0-9+/]/.test(s)) throw invalidChar("atob: the string to be decoded is not correctly encoded");
+  let out = "", bits = 0, acc = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    acc = (acc << 6) | (c >= 97 ? c - 71 : c >= 65 ? c - 65 : c >= 48 ? c + 4 : c === 43 ? 62 : 63);
+    bits += 6;
+    if (bits >= 8) { bits -= 8; out += fromCharCode((acc >> bits) & 255); }
+  }
+  return out;
+};
+// The HTML structured clone algorithm for the values a handler can have: primitives, plain
+// objects and arrays, Date, RegExp, Map, Set, ArrayBuffer and views, Error; cycles preserved.
+const structuredClone = function structuredClone(value) {
+  if (arguments.length === 0) throw new TypeErr("structuredClone requires 1 argument");
+  const seen = new Map();
+  const fail = (what) => new DOMException(`${what} could not be cloned`, "DataCloneError");
+  const clone = (v) => {
+    if (typeof v === "symbol") throw fail("Symbol()");
+    if (typeof v === "function") throw fail("A function");
+    if (!isObject(v)) return v;
+    if (seen.has(v)) return seen.get(v);
+    let out;
+    const keep = (o) => { seen.set(v, o); return o; };
+    if (isArray(v)) { out = keep([]); for (let i = 0; i < v.length; i++) out[i] = clone(v[i]); return out; }
+    if (v instanceof Date) return keep(new Date(v.getTime()));
+    if (v instanceof RegExp) return keep(new RegExp(v.source, v.flags));
+    if (isArrayBuffer(v)) return keep(apply(taBuffer, copyBytes(v, 0, apply(abLength, v, [])), []));
+    if (isView(v)) {
+      const tag = apply(taTag, v, []);
+      if (tag === undefined) return keep(new DataView(clone(apply(dvBuffer, v, [])), apply(dvOffset, v, []), apply(dvLength, v, [])));
+      return keep(new G[tag](clone(apply(taBuffer, v, [])), apply(taOffset, v, []), v.length));
+    }
+    if (v instanceof Map) { out = keep(new Map()); for (const [k, x] of v) out.set(clone(k), clone(x)); return out; }
+    if (v instanceof Set) { out = keep(new Set()); for (const x of v) out.add(clone(x)); return out; }
+    if (v instanceof Err) {
+      const C = { EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError }[v.name] || Err;
+      out = keep(new C(v.message));
+      if (typeof v.stack === "string") defineProperty(out, "stack", { value: v.stack, writable: true, configurable: true });
+      return out;
+    }
+    if (v instanceof P || v instanceof WeakMap || v instanceof WeakSet || isHeaders(v) || requestState(v) !== undefined
+        || responseState(v) !== undefined || urlRecord(v) !== undefined || uspBrand(v)) throw fail(`${className(v) || "The object"}`);
+    out = keep({});
+    for (const k of ownKeys(v)) {
+      const d = gopd(v, k);
+      if (typeof k === "string" && d !== undefined && d.enumerable) out[k] = clone(v[k]);
+    }
+    return out;
+  };
+  return clone(value);
+};
+const resolved = P.resolve();
+const reportError = (e) => emit("error", "Uncaught " + (isObject(e) && typeof e.stack === "string" ? e.stack : inspect(e)));
+const queueMicrotask = function queueMicrotask(callback) {
+  if (typeof callback !== "function") throw new TypeErr("queueMicrotask: the callback must be a function");
+  apply(promiseThen, resolved, [() => { try { callback(); } catch (e) { reportError(e); } }]);
+};
+
+// ---- globals ----
+const globals = { Headers, Request, Response, URL, URLSearchParams, console, atob, btoa, structuredClone,
+  queueMicrotask, DOMException };
+for (const name of ownKeys(globals)) defineProperty(G, name, { value: globals[name], writable: true, configurable: true, enumerable: false });
+
+// ---- dispatch ----
+const describe = (v) => { // a short, never-throwing description of a value for messages
+  try {
+    if (v === undefined || v === null) return "" + v;
+    switch (typeof v) {
+      case "string": return "a string (" + inspect(v.length > 60 ? v.slice(0, 60) + "..." : v) + ")";
+      case "number": case "boolean": case "bigint": return `a ${typeof v} (${inspect(v)})`;
+      case "symbol": return "a symbol";
+      case "function": return "a function";
+    }
+    if (isArray(v)) return "an array";
+    if (requestState(v) !== undefined) return "a Request";
+    const s = inspect(v, 2);
+    return "an object (" + (s.length > 80 ? s.slice(0, 80) + "..." : s) + ")";
+  } catch { return "a value that cannot be described"; }
+};
+const safeGet = (o, k) => { try { return o[k]; } catch { return undefined; } };
+const describeError = (e) => { // -> [message, stack]
+  try {
+    if (isObject(e)) {
+      const message = safeGet(e, "message"), name = safeGet(e, "name"), stack = safeGet(e, "stack");
+      const n = typeof name === "string" && name !== "" ? name : "Error";
+      return [typeof message === "string" ? (message === "" ? n : n + ": " + message) : inspect(e), typeof stack === "string" ? stack : ""];
+    }
+    return [typeof e === "string" ? e : inspect(e), ""];
+  } catch { return ["a thrown value that cannot be described", ""]; }
+};
+// The host's result for a Response: [status, headers, kind, body], or a string to fail with.
+const responseResult = (v, max) => {
+  const st = responseState(v);
+  if (st === undefined) return `fetch returned ${describe(v)}, not a Response: return new Response(body, { status, headers })`;
+  if (st.used) return "fetch returned a Response whose body was already read: return a new Response, or clone() it before reading the body";
+  const flat = listFlat(headersList(st.headers)), status = st.status;
+  if (flat === null) return "the Response's headers were corrupted";
+  if (typeof status !== "number" || !(status >= 200 && status <= 599) || status % 1 !== 0) return "the Response's status was corrupted";
+  const b = st.body;
+  if (b === null) return [status, flat, "n", null];
+  if (typeof b.t === "string") {
+    const t = b.t, n = t.length;
+    if (n > max) return [0, "", "too-large", n];
+    if (n * 3 <= max) return [status, flat, "s", t];
+    const u = utf8(t), bytes = u8Length(u);
+    return bytes > max ? [0, "", "too-large", bytes] : [status, flat, "b", exactBuffer(u)];
+  }
+  const bytes = u8Length(b.b);
+  return bytes > max ? [0, "", "too-large", bytes] : [status, flat, "b", exactBuffer(b.b)];
+};
+const ENV = freeze({});
+const noop = () => {};
+// Accepted and ignored: the sandbox ends with the call. A rejection is swallowed, not reported twice.
+function waitUntil(promise) { try { apply(promiseThen, promise, [undefined, noop]); } catch { /* not a promise */ } }
+function passThroughOnException() {}
+const NO_FETCH = "the module's default export has no fetch(request, env, ctx) method: write export default { async fetch(request, env, ctx) { ... } }";
+const settle = (v, ok, err) => {
+  if (isObject(v) && responseState(v) === undefined) {
+    try { apply(promiseThen, v, [ok, err]); return; } catch { /* not a native promise: maybe a thenable */ }
+    let then;
+    try { then = v.then; } catch (e) { err(e); return; }
+    if (typeof then === "function") {
+      let once = false;
+      try {
+        apply(then, v, [(x) => { if (!once) { once = true; settle(x, ok, err); } }, (e) => { if (!once) { once = true; err(e); } }]);
+      } catch (e) { if (!once) { once = true; err(e); } }
+      return;
+    }
+  }
+  ok(v);
+};
+
+return function dispatch(module, method, url, headers, params, tail, route, requestId, bodyTextFn, bodyLatin1Fn,
+    logFn, maxResponseBytes, done, fail) {
+  hostLog = logFn;
+  for (let i = 0; i < pendingLogs.length; i += 2) logFn(pendingLogs[i], pendingLogs[i + 1]);
+  pendingLogs.length = 0;
+  let finished = false;
+  const onError = (e) => {
+    if (finished) return;
+    finished = true;
+    const d = describeError(e);
+    fail(d[0], d[1]);
+  };
+  const onValue = (v) => {
+    if (finished) return;
+    let result;
+    try { result = responseResult(v, maxResponseBytes); } catch (e) { onError(e); return; }
+    finished = true;
+    if (typeof result === "string") fail(result, ""); else done(result);
+  };
+  let handler, fetch, result;
+  try {
+    handler = module.default;
+    fetch = isObject(handler) ? handler.fetch : undefined;
+  } catch (e) { onError(e); return; }
+  if (typeof fetch !== "function") { finished = true; fail(NO_FETCH, ""); return; }
+  try {
+    const list = [], h = apply(stringSplit, headers, ["\0"]);
+    for (let i = 0; i + 1 < h.length; i += 2) push2(list, lower(h[i]), h[i + 1]);
+    const body = method === "GET" || method === "HEAD" ? null
+      : { t: null, b: null, h: { text: bodyTextFn, latin1: bodyLatin1Fn, tc: null, bc: null } };
+    const request = new Request(TOKEN, { method, url, headers: headersMake(list, IMMUTABLE), body, used: false });
+    const p = {}, ps = apply(stringSplit, params, ["\0"]);
+    for (let i = 0; i + 1 < ps.length; i += 2) defineProperty(p, ps[i], { value: ps[i + 1], enumerable: true });
+    const ctx = freeze({ params: freeze(p), tail, route, requestId, waitUntil, passThroughOnException });
+    result = apply(fetch, handler, [request, ENV, ctx]);
+  } catch (e) { onError(e); return; }
+  settle(result, onValue, onError);
+};
+})()
