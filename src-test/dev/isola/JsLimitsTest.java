@@ -54,13 +54,20 @@ class JsLimitsTest {
         .maxRequestBody(DataSize.ofKiB(4))
         .maxResponseBody(DataSize.ofMiB(1))
         .build();
+    // Interpreted JavaScript allocates slowly: give the memory bombs time to reach their budget.
+    Limits generousTime = tight.toBuilder().timeout(Duration.ofSeconds(30)).build();
     isola = Isola.newBuilder()
         .defaultLimits(tight)
         .route("/ok", js("return new Response('ok');"))
         .route("/loop", js("while (true) {}"))
-        .route("/loop-in-promise", js("await Promise.resolve(); for (;;) { await null; }"))
-        .route("/alloc", js("const keep = []; for (;;) { keep.push(new Array(100000).fill(1.5)); }"))
-        .route("/alloc-strings", js("const keep = []; for (let i = 0; ; i++) { keep.push('x'.repeat(1000) + i); }"))
+        .route("/loop-in-promise", Handler.javascript("promise-loop.js", handler("await Promise.resolve(); for (;;) { await null; }"))
+            .limits(tight.toBuilder().memory(DataSize.ofGiB(4)).build()))
+        .route("/alloc", Handler.javascript("alloc.js", handler("const keep = []; for (;;) { keep.push(new Array(100000).fill(1.5)); }"))
+            .limits(generousTime))
+        .route("/alloc-typed", Handler.javascript("alloc-typed.js", handler("const keep = []; for (;;) { keep.push(new Float64Array(1 << 20)); }"))
+            .limits(generousTime))
+        .route("/alloc-strings", Handler.javascript("alloc-strings.js", handler("const keep = []; for (let i = 0; ; i++) { keep.push('x'.repeat(1000) + i); }"))
+            .limits(generousTime))
         .route("/huge", Handler.javascript("huge.js", handler("return new Response('x'.repeat(200 * 1024 * 1024));"))
             .limits(Limits.newBuilder().timeout(Duration.ofSeconds(20)).memory(DataSize.ofGiB(2))
                 .maxResponseBody(DataSize.ofMiB(1)).build()))
@@ -117,6 +124,16 @@ class JsLimitsTest {
     System.out.printf("[limits] %s array bomb stopped after %d ms%n", caller, (System.nanoTime() - start) / 1_000_000);
     assertEquals(Limit.MEMORY, e.limit());
     assertTrue(e.getMessage().contains("64MiB"), e.getMessage());
+    assertStillServes(caller);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Caller.class)
+  void memory_endlessTypedArrays_stoppedAtBudget(Caller caller) throws InterruptedException {
+    LimitExceededException e =
+        assertThrows(LimitExceededException.class, () -> caller.handle(Request.get("/alloc-typed")));
+    assertEquals(Limit.MEMORY, e.limit());
+    assertEquals(503, e.httpStatus());
     assertStillServes(caller);
   }
 

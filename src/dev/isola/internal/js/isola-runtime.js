@@ -205,7 +205,6 @@ const copyHeaders = (h, guard) => {
 const TEXT = 0, JSON_ = 1, BUFFER = 2, BYTES = 3;
 const textBody = (t) => ({ t, b: null, h: null });
 const bytesBody = (b) => ({ t: null, b, h: null });
-let uspBrand = null, uspSerialize = null; // set when URLSearchParams is first used
 const extractBody = (v) => { // -> [body, default content type or null]
   if (v === undefined || v === null) return [null, null];
   if (typeof v === "string") return [textBody(v), "text/plain;charset=UTF-8"];
@@ -216,7 +215,7 @@ const extractBody = (v) => { // -> [body, default content type or null]
       return [bytesBody(typed ? copyBytes(apply(taBuffer, v, []), apply(taOffset, v, []), apply(taLength, v, []))
         : copyBytes(apply(dvBuffer, v, []), apply(dvOffset, v, []), apply(dvLength, v, []))), null];
     }
-    if (uspBrand !== null && uspBrand(v)) return [textBody(uspSerialize(v)), "application/x-www-form-urlencoded;charset=UTF-8"];
+    if (uspBrand(v)) return [textBody(uspSerialize(v)), "application/x-www-form-urlencoded;charset=UTF-8"];
     throw new TypeErr(`Unsupported body: ${describe(v)}. Use a string, ArrayBuffer, TypedArray, DataView, URLSearchParams or null (Response.json(value) for JSON)`);
   }
   if (typeof v === "symbol") throw new TypeErr("A Symbol cannot be a body");
@@ -704,10 +703,26 @@ const invalidUrl = (input, base) => new TypeErr(`Invalid URL: ${input}` + (base 
   : ` (base: ${base})`));
 const setterInput = (v) => usv(toStr(v).replace(/[\t\n\r]/g, ""));
 
-let uspMake, uspReset, urlRecord;
+const URLS = new Weak();
+const urlOf = (u) => thisState(URLS, u, "URL"); // { r: record, sp: URLSearchParams | null }
+const urlRecord = (u) => { const st = stateOf(URLS, u); return st === undefined ? undefined : st.r; };
+const queryChanged = (st) => { if (st.sp !== null) uspReset(st.sp, st.r.q ?? ""); };
+const setHost = (r, s, withPort) => {
+  const special = isSpecial(r.s);
+  if (r.op !== null) return;
+  let end = 0;
+  while (end < s.length && !isSlash(s[end], special) && s[end] !== "?" && s[end] !== "#") end++;
+  s = s.slice(0, end);
+  const colon = s[0] === "[" ? s.indexOf(":", s.indexOf("]")) : s.indexOf(":");
+  if (colon >= 0 && !withPort) return;
+  const t = { s: r.s, h: null, p: r.p };
+  const digits = colon < 0 ? "" : /^[0-9]*/.exec(s.slice(colon + 1))[0];
+  if (!setHostPort(t, colon < 0 ? s : s.slice(0, colon + 1) + digits, special)) return;
+  if (t.h === "" && (r.u !== "" || r.pw !== "" || r.p !== null)) return;
+  r.h = t.h === "localhost" && r.s === "file" ? "" : t.h;
+  if (colon >= 0 && digits !== "") r.p = t.p;
+};
 class URL {
-  #r;
-  #sp = null;
   constructor(url, base) {
     const s = toStr(url);
     let b = null;
@@ -717,25 +732,24 @@ class URL {
     }
     const r = urlParse(s, b);
     if (r === null) throw invalidUrl(s, base === undefined ? undefined : toStr(base));
-    this.#r = r;
+    setState(URLS, this, { r, sp: null });
   }
   static canParse(url, base) {
     const b = base === undefined ? null : urlParse(toStr(base), null);
     return (base === undefined || b !== null) && urlParse(toStr(url), b) !== null;
   }
   static parse(url, base) { try { return new URL(url, base); } catch { return null; } }
-  #queryChanged() { if (this.#sp !== null) uspReset(this.#sp, this.#r.q ?? ""); }
-  get href() { return urlHref(this.#r); }
+  get href() { return urlHref(urlOf(this).r); }
   set href(v) {
-    const s = toStr(v), r = urlParse(s, null);
+    const st = urlOf(this), s = toStr(v), r = urlParse(s, null);
     if (r === null) throw invalidUrl(s, undefined);
-    this.#r = r;
-    this.#queryChanged();
+    st.r = r;
+    queryChanged(st);
   }
-  get origin() { return urlOrigin(this.#r); }
-  get protocol() { return this.#r.s + ":"; }
+  get origin() { return urlOrigin(urlOf(this).r); }
+  get protocol() { return urlOf(this).r.s + ":"; }
   set protocol(v) {
-    const r = this.#r, m = /^([A-Za-z][A-Za-z0-9+.\-]*)(?::|$)/.exec(setterInput(v));
+    const r = urlOf(this).r, m = /^([A-Za-z][A-Za-z0-9+.\-]*)(?::|$)/.exec(setterInput(v));
     if (m === null) return;
     const s = m[1].toLowerCase();
     if (isSpecial(s) !== isSpecial(r.s)) return;
@@ -744,64 +758,45 @@ class URL {
     r.s = s;
     if (r.p === defaultPort(s)) r.p = null;
   }
-  get username() { return this.#r.u; }
-  set username(v) { const r = this.#r; if (r.h !== null && r.h !== "" && r.s !== "file") r.u = encode(setterInput(v), USERINFO_SET); }
-  get password() { return this.#r.pw; }
-  set password(v) { const r = this.#r; if (r.h !== null && r.h !== "" && r.s !== "file") r.pw = encode(setterInput(v), USERINFO_SET); }
-  get host() { const r = this.#r; return r.h === null ? "" : r.p === null ? r.h : r.h + ":" + r.p; }
-  set host(v) { this.#setHost(setterInput(v), true); }
-  get hostname() { return this.#r.h ?? ""; }
-  set hostname(v) { this.#setHost(setterInput(v), false); }
-  #setHost(s, withPort) {
-    const r = this.#r, special = isSpecial(r.s);
-    if (r.op !== null) return;
-    let end = 0;
-    while (end < s.length && !isSlash(s[end], special) && s[end] !== "?" && s[end] !== "#") end++;
-    s = s.slice(0, end);
-    const colon = s[0] === "[" ? s.indexOf(":", s.indexOf("]")) : s.indexOf(":");
-    if (colon >= 0 && !withPort) return;
-    const t = { s: r.s, h: null, p: r.p };
-    const digits = colon < 0 ? "" : /^[0-9]*/.exec(s.slice(colon + 1))[0];
-    if (!setHostPort(t, colon < 0 ? s : s.slice(0, colon + 1) + digits, special)) return;
-    if (t.h === "" && (r.u !== "" || r.pw !== "" || r.p !== null)) return;
-    r.h = t.h === "localhost" && r.s === "file" ? "" : t.h;
-    if (colon >= 0 && digits !== "") r.p = t.p;
-  }
-  get port() { const p = this.#r.p; return p === null ? "" : "" + p; }
+  get username() { return urlOf(this).r.u; }
+  set username(v) { const r = urlOf(this).r; if (r.h !== null && r.h !== "" && r.s !== "file") r.u = encode(setterInput(v), USERINFO_SET); }
+  get password() { return urlOf(this).r.pw; }
+  set password(v) { const r = urlOf(this).r; if (r.h !== null && r.h !== "" && r.s !== "file") r.pw = encode(setterInput(v), USERINFO_SET); }
+  get host() { const r = urlOf(this).r; return r.h === null ? "" : r.p === null ? r.h : r.h + ":" + r.p; }
+  set host(v) { setHost(urlOf(this).r, setterInput(v), true); }
+  get hostname() { return urlOf(this).r.h ?? ""; }
+  set hostname(v) { setHost(urlOf(this).r, setterInput(v), false); }
+  get port() { const p = urlOf(this).r.p; return p === null ? "" : "" + p; }
   set port(v) {
-    const r = this.#r, s = setterInput(v);
+    const r = urlOf(this).r, s = setterInput(v);
     if (r.h === null || r.h === "" || r.s === "file") return;
     if (s === "") { r.p = null; return; }
     const digits = /^[0-9]*/.exec(s)[0];
     if (digits === "" || +digits > 65535) return;
     r.p = +digits === defaultPort(r.s) ? null : +digits;
   }
-  get pathname() { return urlPath(this.#r); }
+  get pathname() { return urlPath(urlOf(this).r); }
   set pathname(v) {
-    const r = this.#r;
+    const r = urlOf(this).r;
     if (r.op !== null) return;
     const s = setterInput(v), special = isSpecial(r.s);
     if (!special && s === "") { r.path = r.h === null ? [""] : []; return; }
     r.path = parsePath([], isSlash(s[0], special) ? s.slice(1) : s, special);
   }
-  get search() { const q = this.#r.q; return q === null || q === "" ? "" : "?" + q; }
+  get search() { const q = urlOf(this).r.q; return q === null || q === "" ? "" : "?" + q; }
   set search(v) {
-    const r = this.#r, s = setterInput(v);
+    const st = urlOf(this), r = st.r, s = setterInput(v);
     r.q = s === "" ? null : encode(s[0] === "?" ? s.slice(1) : s, isSpecial(r.s) ? SPECIAL_QUERY_SET : QUERY_SET);
-    this.#queryChanged();
+    queryChanged(st);
   }
   get searchParams() {
-    if (this.#sp === null) {
-      const r = this.#r;
-      this.#sp = uspMake(r.q ?? "", (q) => { r.q = q === "" ? null : q; });
-    }
-    return this.#sp;
+    const st = urlOf(this);
+    return st.sp ??= uspMake(st.r.q ?? "", (q) => { st.r.q = q === "" ? null : q; });
   }
-  get hash() { const f = this.#r.f; return f === null || f === "" ? "" : "#" + f; }
-  set hash(v) { const s = setterInput(v); this.#r.f = s === "" ? null : encode(s[0] === "#" ? s.slice(1) : s, FRAGMENT_SET); }
-  toString() { return urlHref(this.#r); }
-  toJSON() { return urlHref(this.#r); }
-  static { urlRecord = (v) => #r in v ? v.#r : undefined; }
+  get hash() { const f = urlOf(this).r.f; return f === null || f === "" ? "" : "#" + f; }
+  set hash(v) { const s = setterInput(v); urlOf(this).r.f = s === "" ? null : encode(s[0] === "#" ? s.slice(1) : s, FRAGMENT_SET); }
+  toString() { return urlHref(urlOf(this).r); }
+  toJSON() { return urlHref(urlOf(this).r); }
 }
 
 // ---- URLSearchParams (application/x-www-form-urlencoded) ----
@@ -821,11 +816,15 @@ const formSerialize = (l) => {
   return out;
 };
 const usvString = (v) => usv(toStr(v));
+const PARAMS = new Weak();
+const paramsOf = (p) => thisState(PARAMS, p, "URLSearchParams"); // { l: flat list, update: fn | null }
+const paramsChanged = (st) => { if (st.update !== null) st.update(formSerialize(st.l)); };
+const uspBrand = (v) => stateOf(PARAMS, v) !== undefined;
+const uspSerialize = (v) => formSerialize(stateOf(PARAMS, v).l);
 class URLSearchParams {
-  #l = [];
-  #update = null;
   constructor(init) {
-    const l = this.#l;
+    const l = [];
+    setState(PARAMS, this, { l, update: null });
     if (init === undefined) return;
     if (isObject(init)) {
       if (typeof init[ITERATOR] === "function") {
@@ -841,59 +840,54 @@ class URLSearchParams {
     const s = usvString(init);
     formParse(s[0] === "?" ? s.slice(1) : s, l);
   }
-  #changed() { if (this.#update !== null) this.#update(formSerialize(this.#l)); }
-  get size() { return this.#l.length / 2; }
-  append(name, value) { this.#l.push(usvString(name), usvString(value)); this.#changed(); }
+  get size() { return paramsOf(this).l.length / 2; }
+  append(name, value) { const st = paramsOf(this); st.l.push(usvString(name), usvString(value)); paramsChanged(st); }
   delete(name, value) {
-    const l = this.#l, n = usvString(name), v = value === undefined ? undefined : usvString(value);
+    const st = paramsOf(this), l = st.l, n = usvString(name), v = value === undefined ? undefined : usvString(value);
     let j = 0;
     for (let i = 0; i < l.length; i += 2) if (!(l[i] === n && (v === undefined || l[i + 1] === v))) { l[j++] = l[i]; l[j++] = l[i + 1]; }
     l.length = j;
-    this.#changed();
+    paramsChanged(st);
   }
   get(name) {
-    const l = this.#l, n = usvString(name);
+    const l = paramsOf(this).l, n = usvString(name);
     for (let i = 0; i < l.length; i += 2) if (l[i] === n) return l[i + 1];
     return null;
   }
   getAll(name) {
-    const l = this.#l, n = usvString(name), out = [];
+    const l = paramsOf(this).l, n = usvString(name), out = [];
     for (let i = 0; i < l.length; i += 2) if (l[i] === n) out.push(l[i + 1]);
     return out;
   }
   has(name, value) {
-    const l = this.#l, n = usvString(name), v = value === undefined ? undefined : usvString(value);
+    const l = paramsOf(this).l, n = usvString(name), v = value === undefined ? undefined : usvString(value);
     for (let i = 0; i < l.length; i += 2) if (l[i] === n && (v === undefined || l[i + 1] === v)) return true;
     return false;
   }
   set(name, value) {
-    const n = usvString(name), v = usvString(value);
-    if (!listRemove(this.#l, n, v)) this.#l.push(n, v);
-    this.#changed();
+    const st = paramsOf(this), n = usvString(name), v = usvString(value);
+    if (!listRemove(st.l, n, v)) st.l.push(n, v);
+    paramsChanged(st);
   }
   sort() {
-    const l = this.#l, pairs = [];
+    const st = paramsOf(this), l = st.l, pairs = [];
     for (let i = 0; i < l.length; i += 2) pairs.push([l[i], l[i + 1]]);
     pairs.sort((a, b) => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0); // code-unit order, stable
     for (let i = 0; i < pairs.length; i++) { l[2 * i] = pairs[i][0]; l[2 * i + 1] = pairs[i][1]; }
-    this.#changed();
+    paramsChanged(st);
   }
   forEach(callback, thisArg) {
-    const l = this.#l;
+    const l = paramsOf(this).l;
     for (let i = 0; i < l.length; i += 2) apply(callback, thisArg, [l[i + 1], l[i], this]);
   }
-  entries() { const l = this.#l, out = []; for (let i = 0; i < l.length; i += 2) out.push([l[i], l[i + 1]]); return out.values(); }
-  keys() { const l = this.#l, out = []; for (let i = 0; i < l.length; i += 2) out.push(l[i]); return out.values(); }
-  values() { const l = this.#l, out = []; for (let i = 0; i < l.length; i += 2) out.push(l[i + 1]); return out.values(); }
+  entries() { const l = paramsOf(this).l, out = []; for (let i = 0; i < l.length; i += 2) out.push([l[i], l[i + 1]]); return out.values(); }
+  keys() { const l = paramsOf(this).l, out = []; for (let i = 0; i < l.length; i += 2) out.push(l[i]); return out.values(); }
+  values() { const l = paramsOf(this).l, out = []; for (let i = 0; i < l.length; i += 2) out.push(l[i + 1]); return out.values(); }
   [ITERATOR]() { return this.entries(); }
-  toString() { return formSerialize(this.#l); }
-  static {
-    uspBrand = (v) => #l in v;
-    uspSerialize = (v) => formSerialize(v.#l);
-    uspMake = (query, update) => { const p = new URLSearchParams(); formParse(query, p.#l); p.#update = update; return p; };
-    uspReset = (p, query) => { p.#l.length = 0; formParse(query, p.#l); };
-  }
+  toString() { return formSerialize(paramsOf(this).l); }
 }
+const uspMake = (query, update) => { const p = new URLSearchParams(), st = stateOf(PARAMS, p); formParse(query, st.l); st.update = update; return p; };
+const uspReset = (p, query) => { const l = stateOf(PARAMS, p).l; l.length = 0; formParse(query, l); };
 
 // ---- console: one formatted string per call to the host's log(level, message) ----
 let hostLog = null;
