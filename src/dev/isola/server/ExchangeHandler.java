@@ -157,7 +157,12 @@ final class ExchangeHandler implements HttpHandler {
     int status = e.httpStatus();
     // The messages of Isola's exceptions start with the route; a guest's own stack is not in the Java one.
     String guestStack = e instanceof GuestException g ? g.guestStack().map(s -> "\nguest stack:\n" + s).orElse("") : "";
-    log.warn("{} {} -> {} (request id {}): {}{}", method, target, status, id, e.getMessage(), guestStack, e);
+    if (e instanceof GuestException || e instanceof LimitExceededException) {
+      // The guest's failure or limit: its message and guest stack say it all; Java frames are noise.
+      log.warn("{} {} -> {} (request id {}): {}{}", method, target, status, id, e.getMessage(), guestStack);
+    } else {
+      log.warn("{} {} -> {} (request id {}): {}", method, target, status, id, e.getMessage(), e);
+    }
     if (status == 503) {
       long seconds = e instanceof OverloadedException o ? Math.max(1, o.retryAfter().toSeconds()) : 1;
       exchange.getResponseHeaders().set("Retry-After", Long.toString(seconds));
