@@ -43,6 +43,7 @@ final class JsHandler implements PreparedHandler {
     long deadline = System.nanoTime() + limits.timeout().toNanos();
     try (Context context = engine.newContext();
         Watchdog.Guard guard = watchdog.watch(deadline, limits.memory().bytes(), () -> context.close(true))) {
+      engine.installRuntime(context);
       Value exports = context.eval(source);
       Value main = exports.getMember("default");
       if (main == null || !main.hasMember("fetch") || !main.getMember("fetch").canExecute()) {

@@ -3,9 +3,17 @@
 // dispatch function the host calls once per context.
 //
 // It is evaluated in every fresh context, before the handler module, so top-level work is kept
-// to defining functions and classes. Everything dispatch relies on is captured here, before any
-// handler code runs, and Request/Response/Headers keep their state in private fields: a handler
-// that rewrites prototypes or globals can break its own calls, never the result handed to the host.
+// to defining functions and classes (URL and URLSearchParams are built on first use). Everything
+// dispatch relies on is captured here, before any handler code runs, and instances keep their state
+// in WeakMaps: a handler that rewrites prototypes or globals can break its own calls, never the
+// result handed to the host.
+//
+// Deliberate departures from the specs, for a server runtime: bodies are strings, buffers or
+// URLSearchParams (no streams, Blob or FormData; other objects are a TypeError instead of being
+// stringified); header values may hold any character but CR, LF and NUL (as in Node); reading the
+// body of the Response a handler returns is an error; console output is single-line Node-style
+// formatting; URL hosts are mapped with NFKC + lower case + Punycode rather than the full UTS 46
+// tables.
 (() => {
 "use strict";
 
@@ -13,13 +21,11 @@
 const G = globalThis;
 const { apply, ownKeys } = Reflect;
 const { freeze, defineProperty, getOwnPropertyDescriptor: gopd, getPrototypeOf, is: objectIs } = Object;
-const ObjectPrototype = Object.prototype;
-const { push: arrayPush, sort: arraySort, values: arrayValues } = Array.prototype;
+const { sort: arraySort, values: arrayValues } = Array.prototype;
 const isArray = Array.isArray;
 const { split: stringSplit, toLowerCase: stringLower, toUpperCase: stringUpper, indexOf: stringIndexOf,
   slice: stringSlice, charCodeAt: stringCharCodeAt } = String.prototype;
 const Str = String, fromCharCode = String.fromCharCode;
-const regexpExec = RegExp.prototype.exec;
 const U8 = Uint8Array, AB = ArrayBuffer, P = Promise, Err = Error, TypeErr = TypeError, RangeErr = RangeError;
 const promiseThen = P.prototype.then;
 const getter = (o, k) => gopd(o, k).get;
@@ -30,7 +36,7 @@ const DV = DataView.prototype;
 const dvBuffer = getter(DV, "buffer"), dvOffset = getter(DV, "byteOffset"), dvLength = getter(DV, "byteLength");
 const abLength = getter(AB.prototype, "byteLength"), isView = AB.isView;
 const jsonParse = JSON.parse, jsonStringify = JSON.stringify;
-const encodeComponent = encodeURIComponent, decodeComponent = decodeURIComponent;
+const encodeComponent = encodeURIComponent, decodeComponent = decodeURIComponent, encodeWholeURI = encodeURI;
 const encoderEncode = TextEncoder.prototype.encode, decoderDecode = TextDecoder.prototype.decode;
 const Encoder = TextEncoder, Decoder = TextDecoder;
 const dateNow = Date.now;
@@ -38,10 +44,11 @@ const { get: weakGet, set: weakSet } = WeakMap.prototype, Weak = WeakMap;
 const ITERATOR = Symbol.iterator;
 
 // ---- small helpers (all built on the captured functions) ----
-const matches = (re, s) => apply(regexpExec, re, [s]) !== null;
 const lower = (s) => apply(stringLower, s, []);
-const push2 = (list, a, b) => { apply(arrayPush, list, [a, b]); };
-const push1 = (list, a) => { apply(arrayPush, list, [a]); };
+// Appends by index rather than through Array.prototype.push, which a handler can replace. (An index
+// accessor on Array.prototype would still intercept these; listFlat() catches the result.)
+const push2 = (list, a, b) => { const n = list.length; list[n] = a; list[n + 1] = b; };
+const push1 = (list, a) => { list[list.length] = a; };
 const toStr = (v) => { if (typeof v === "symbol") throw new TypeErr("Cannot convert a Symbol value to a string"); return Str(v); };
 const isObject = (v) => v !== null && (typeof v === "object" || typeof v === "function");
 let encoder = null, decoder = null;
@@ -59,20 +66,39 @@ const exactBuffer = (u) => {
 const TOKEN = {}; // lets the runtime call its own constructors without the public checks
 // Instance state lives in WeakMaps, never in properties a handler could reach. (Private fields
 // would do too, but GraalJS pays ~20 us per class for the first instance in a fresh context.)
-const stateOf = (map, o) => apply(weakGet, map, [o]);
-const setState = (map, o, st) => { apply(weakSet, map, [o, st]); };
+// Each map carries the original get/set as own properties, so a call is direct yet untouchable.
+const stateMap = () => { const m = new Weak(); m.get = weakGet; m.set = weakSet; return m; };
+const stateOf = (map, o) => map.get(o);
+const setState = (map, o, st) => { map.set(o, st); };
 const thisState = (map, o, what) => {
-  const st = apply(weakGet, map, [o]);
+  const st = map.get(o);
   if (st === undefined) throw new TypeErr(`Illegal invocation: not a ${what}`);
   return st;
 };
 
 // ---- Headers ----
-const TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const BAD_VALUE_RE = /[\0\r\n]|[^\0-\u00ff]/;
+// Character loops rather than regular expressions: a regular expression costs several
+// microseconds the first time each fresh context runs it.
+const isTokenCode = (c) => c >= 97 ? c <= 122 || c === 124 || c === 126 // a-z | ~
+  : c >= 65 ? c <= 90 || c >= 94 // A-Z ^ _ `
+  : c >= 48 ? c <= 57 // 0-9
+  : c === 33 || (c >= 35 && c <= 39) || c === 42 || c === 43 || c === 45 || c === 46; // ! #$%&' * + - .
+const isToken = (s) => {
+  const n = s.length;
+  if (n === 0) return false;
+  for (let i = 0; i < n; i++) if (!isTokenCode(apply(stringCharCodeAt, s, [i]))) return false;
+  return true;
+};
+const hasChar = (s, c) => apply(stringIndexOf, s, [c]) >= 0;
+const isTokenFast = (s) => { // encodeURIComponent keeps A-Z a-z 0-9 - _ . ! ~ * ' ( ), all tokens but ( )
+  try {
+    if (encodeComponent(s) === s && !hasChar(s, "(") && !hasChar(s, ")") && s !== "") return true;
+  } catch { return false; }
+  return isToken(s);
+};
 const headerName = (n) => {
   n = toStr(n);
-  if (!matches(TOKEN_RE, n)) throw new TypeErr(`Invalid header name: "${n}"`);
+  if (!isTokenFast(n)) throw new TypeErr(`Invalid header name: "${n}"`);
   return lower(n);
 };
 const isHttpSpace = (c) => c === 9 || c === 10 || c === 13 || c === 32;
@@ -82,7 +108,7 @@ const headerValue = (v, name) => {
   while (start < end && isHttpSpace(apply(stringCharCodeAt, v, [start]))) start++;
   while (end > start && isHttpSpace(apply(stringCharCodeAt, v, [end - 1]))) end--;
   if (start > 0 || end < v.length) v = apply(stringSlice, v, [start, end]);
-  if (matches(BAD_VALUE_RE, v)) throw new TypeErr(`Invalid header value for "${name}": CR, LF, NUL and characters above U+00FF are not allowed`);
+  if (hasChar(v, "\0") || hasChar(v, "\r") || hasChar(v, "\n")) throw new TypeErr(`Invalid header value for "${name}": it contains CR, LF or NUL`);
   return v;
 };
 // The list is flat: [name0, value0, name1, value1, ...], lower-case names, insertion order.
@@ -136,7 +162,7 @@ const pairOf = (pair, what) => {
   return a;
 };
 
-const HEADERS = new Weak();
+const HEADERS = stateMap();
 const MUTABLE = 0, IMMUTABLE = 1;
 const headersList = (h) => stateOf(HEADERS, h).l;
 const isHeaders = (h) => stateOf(HEADERS, h) !== undefined;
@@ -154,10 +180,16 @@ class Headers {
     if (!isObject(init)) throw new TypeErr("Headers init must be a Headers, an array of [name, value] pairs or an object");
     const src = stateOf(HEADERS, init);
     if (src !== undefined) { for (let i = 0; i < src.l.length; i++) push1(l, src.l[i]); return; }
+    if (isArray(init)) { // the common case, without the iterator protocol
+      for (let i = 0; i < init.length; i++) {
+        const a = pairOf(init[i], "Headers init"), n = headerName(a[0]);
+        push2(l, n, headerValue(a[1], n));
+      }
+      return;
+    }
     if (typeof init[ITERATOR] === "function") {
       for (const pair of init) {
-        const a = pairOf(pair, "Headers init");
-        const n = headerName(a[0]);
+        const a = pairOf(pair, "Headers init"), n = headerName(a[0]);
         push2(l, n, headerValue(a[1], n));
       }
       return;
@@ -215,7 +247,7 @@ const extractBody = (v) => { // -> [body, default content type or null]
       return [bytesBody(typed ? copyBytes(apply(taBuffer, v, []), apply(taOffset, v, []), apply(taLength, v, []))
         : copyBytes(apply(dvBuffer, v, []), apply(dvOffset, v, []), apply(dvLength, v, []))), null];
     }
-    if (uspBrand(v)) return [textBody(uspSerialize(v)), "application/x-www-form-urlencoded;charset=UTF-8"];
+    if (urlLib !== null && urlLib.isParams(v)) return [textBody(urlLib.serializeParams(v)), "application/x-www-form-urlencoded;charset=UTF-8"];
     throw new TypeErr(`Unsupported body: ${describe(v)}. Use a string, ArrayBuffer, TypedArray, DataView, URLSearchParams or null (Response.json(value) for JSON)`);
   }
   if (typeof v === "symbol") throw new TypeErr("A Symbol cannot be a body");
@@ -259,15 +291,14 @@ const consume = (st, how) => {
 const unsupported = async (what) => { throw new TypeErr(`${what}() is not supported by Isola: use text(), json(), arrayBuffer() or bytes()`); };
 
 // ---- Request ----
-const METHOD_RE = /^(?:delete|get|head|options|post|put)$/i;
-const FORBIDDEN_METHOD_RE = /^(?:connect|trace|track)$/i;
 const normalizeMethod = (m) => {
   m = toStr(m);
-  if (!matches(TOKEN_RE, m)) throw new TypeErr(`Invalid method: "${m}"`);
-  if (matches(FORBIDDEN_METHOD_RE, m)) throw new TypeErr(`Forbidden method: "${m}"`);
-  return matches(METHOD_RE, m) ? apply(stringUpper, m, []) : m;
+  if (!isToken(m)) throw new TypeErr(`Invalid method: "${m}"`);
+  const u = apply(stringUpper, m, []);
+  if (u === "CONNECT" || u === "TRACE" || u === "TRACK") throw new TypeErr(`Forbidden method: "${m}"`);
+  return u === "DELETE" || u === "GET" || u === "HEAD" || u === "OPTIONS" || u === "POST" || u === "PUT" ? u : m;
 };
-const REQUESTS = new Weak();
+const REQUESTS = stateMap();
 const requestState = (r) => stateOf(REQUESTS, r);
 class Request {
   constructor(input, init) {
@@ -275,26 +306,28 @@ class Request {
     let method = "GET", url, headers, body = null;
     const src = stateOf(REQUESTS, input);
     if (src !== undefined) {
-      if (src.used) throw new TypeErr("Cannot construct a Request from a Request whose body has been used");
       method = src.method; url = src.url; headers = copyHeaders(src.headers, MUTABLE); body = src.body;
     } else {
-      const s = toStr(input), r = urlParse(s, null);
-      if (r === null) throw invalidUrl(s, undefined);
-      url = urlHref(r); headers = headersMake([], MUTABLE);
+      const s = toStr(input), u = urls(), r = u.parse(s, null);
+      if (r === null) throw u.invalid(s, undefined);
+      url = u.href(r); headers = headersMake([], MUTABLE);
     }
     if (init !== undefined && init !== null) {
       if (!isObject(init)) throw new TypeErr("Request init must be an object");
       if (init.method !== undefined) method = normalizeMethod(init.method);
       if (init.headers !== undefined) headers = new Headers(init.headers);
       if (init.body !== undefined) {
-        const [b, type] = extractBody(init.body);
-        body = b;
+        const e = extractBody(init.body), type = e[1];
+        body = e[0];
         const l = headersList(headers);
         if (type !== null && listGet(l, "content-type") === null) push2(l, "content-type", type);
       }
     }
     if (body !== null && (method === "GET" || method === "HEAD")) throw new TypeErr("Request with GET/HEAD method cannot have body");
-    if (body !== null && src !== undefined && body === src.body) src.used = true; // the body moved here
+    if (body !== null && src !== undefined && body === src.body) { // the body moves to the new Request
+      if (src.used) throw new TypeErr("Cannot construct a Request from a Request whose body has been used");
+      src.used = true;
+    }
     setState(REQUESTS, this, { method, url, headers, body, used: false });
   }
   get method() { return thisState(REQUESTS, this, "Request").method; }
@@ -316,7 +349,13 @@ class Request {
 }
 
 // ---- Response ----
-const REASON_RE = /^[\t\u0020-\u007e\u0080-\u00ff]*$/;
+const isReasonPhrase = (s) => { // HTAB, SP, VCHAR, obs-text
+  for (let i = 0; i < s.length; i++) {
+    const c = apply(stringCharCodeAt, s, [i]);
+    if (c !== 9 && (c < 32 || c === 127 || c > 255)) return false;
+  }
+  return true;
+};
 const responseInit = (body, init, jsonType) => {
   if (init === undefined || init === null) init = {};
   else if (!isObject(init)) throw new TypeErr("Response init must be an object");
@@ -329,10 +368,10 @@ const responseInit = (body, init, jsonType) => {
   let statusText = "";
   if (init.statusText !== undefined) {
     statusText = toStr(init.statusText);
-    if (!matches(REASON_RE, statusText)) throw new TypeErr(`Invalid statusText: "${statusText}"`);
+    if (!isReasonPhrase(statusText)) throw new TypeErr(`Invalid statusText: "${statusText}"`);
   }
   const headers = new Headers(init.headers);
-  const [b, type] = extractBody(body);
+  const e = extractBody(body), b = e[0], type = e[1];
   if (b !== null) {
     if (status === 204 || status === 205 || status === 304) throw new TypeErr(`A Response with status ${status} cannot have a body`);
     const l = headersList(headers);
@@ -340,7 +379,7 @@ const responseInit = (body, init, jsonType) => {
   }
   return { status, statusText, headers, body: b, used: false };
 };
-const RESPONSES = new Weak();
+const RESPONSES = stateMap();
 const responseState = (r) => stateOf(RESPONSES, r);
 class Response {
   constructor(body, init) {
@@ -352,11 +391,11 @@ class Response {
     return new Response(TOKEN, responseInit(s, init, true));
   }
   static redirect(url, status = 302) {
-    const s = toStr(url), r = urlParse(s, null);
-    if (r === null) throw invalidUrl(s, undefined);
+    const s = toStr(url), u = urls(), r = u.parse(s, null);
+    if (r === null) throw u.invalid(s, undefined);
     status = +status;
     if (status !== 301 && status !== 302 && status !== 303 && status !== 307 && status !== 308) throw new RangeErr(`Invalid redirect status: ${status} (use 301, 302, 303, 307 or 308)`);
-    return new Response(TOKEN, { status, statusText: "", headers: headersMake(["location", urlHref(r)], IMMUTABLE), body: null, used: false });
+    return new Response(TOKEN, { status, statusText: "", headers: headersMake(["location", u.href(r)], IMMUTABLE), body: null, used: false });
   }
   get status() { return thisState(RESPONSES, this, "Response").status; }
   get ok() { const s = thisState(RESPONSES, this, "Response").status; return s >= 200 && s <= 299; }
@@ -379,515 +418,612 @@ class Response {
   }
 }
 
-// ---- URL (WHATWG URL Standard, without the IDNA tables: non-ASCII hosts use NFKC + lower case + Punycode) ----
-// A record: { s: scheme, u: username, pw: password, h: host | null, p: port | null,
-//             path: string[], op: opaque path | null, q: query | null, f: fragment | null }
-const isSpecial = (s) => s === "http" || s === "https" || s === "ws" || s === "wss" || s === "file" || s === "ftp";
-const defaultPort = (s) => s === "http" || s === "ws" ? 80 : s === "https" || s === "wss" ? 443 : s === "ftp" ? 21 : null;
-const isSlash = (c, special) => c === "/" || (special && c === "\\");
-const HEX = "0123456789ABCDEF";
-const pctChar = (c) => {
-  const k = c.charCodeAt(0);
-  return k < 0x80 ? "%" + HEX[k >> 4] + HEX[k & 15] : encodeComponent(c);
-};
-const usv = (s) => s.toWellFormed();
-const C0_SET = /[\0-\x1f\x7f-\u{10ffff}]/gu;
-const FRAGMENT_SET = /[\0-\x20"<>`\x7f-\u{10ffff}]/gu;
-const QUERY_SET = /[\0-\x20"#<>\x7f-\u{10ffff}]/gu;
-const SPECIAL_QUERY_SET = /[\0-\x20"#'<>\x7f-\u{10ffff}]/gu;
-const PATH_SET = /[\0-\x20"#<>?`{}\x7f-\u{10ffff}]/gu;
-const USERINFO_SET = /[\0-\x20"#<>?`{}/:;=@[\\\]^|\x7f-\u{10ffff}]/gu;
-const encode = (s, set) => s.replace(set, pctChar);
-const pctDecode = (s) => { // percent-decode, then UTF-8 decode (invalid sequences become U+FFFD)
-  if (s.indexOf("%") < 0) return s;
-  try { return decodeComponent(s); } catch { /* invalid escapes or UTF-8: decode by hand */ }
-  const b = utf8(s), out = new U8(b.length);
-  const hex = (c) => c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
-  let j = 0;
-  for (let i = 0; i < b.length; i++) {
-    if (b[i] === 37 && i + 2 < b.length && hex(b[i + 1]) >= 0 && hex(b[i + 2]) >= 0) {
-      out[j++] = hex(b[i + 1]) * 16 + hex(b[i + 2]); i += 2;
-    } else out[j++] = b[i];
-  }
-  return fromUtf8(out.subarray(0, j));
-};
-const isDot = (s) => s === "." || s.length === 3 && s.toLowerCase() === "%2e";
-const isDotDot = (s) => {
-  if (s === "..") return true;
-  const l = s.toLowerCase();
-  return l === ".%2e" || l === "%2e." || l === "%2e%2e";
-};
-const parsePath = (path, s, special) => {
-  const segs = special ? s.split(/[/\\]/) : s.split("/");
-  for (let i = 0, last = segs.length - 1; i <= last; i++) {
-    const seg = segs[i];
-    if (isDotDot(seg)) { if (path.length > 0) path.pop(); if (i === last) path.push(""); }
-    else if (isDot(seg)) { if (i === last) path.push(""); }
-    else path.push(encode(seg, PATH_SET));
-  }
-  return path;
-};
-const parseIPv6 = (s) => {
-  const a = [0, 0, 0, 0, 0, 0, 0, 0], n = s.length;
-  const hexv = (c) => c === undefined ? -1 : "0123456789abcdef".indexOf(c.toLowerCase());
-  const isDigit = (c) => c !== undefined && c >= "0" && c <= "9";
-  let pi = 0, comp = null, i = 0;
-  if (s[0] === ":") { if (s[1] !== ":") return null; i = 2; comp = ++pi; }
-  while (i < n) {
-    if (pi === 8) return null;
-    if (s[i] === ":") { if (comp !== null) return null; i++; comp = ++pi; continue; }
-    let v = 0, len = 0;
-    while (len < 4 && hexv(s[i]) >= 0) { v = v * 16 + hexv(s[i]); i++; len++; }
-    if (s[i] === ".") {
-      if (len === 0 || pi > 6) return null;
-      i -= len;
-      let seen = 0;
-      while (i < n) {
-        let v4 = null;
-        if (seen > 0) { if (s[i] === "." && seen < 4) i++; else return null; }
-        if (!isDigit(s[i])) return null;
-        while (isDigit(s[i])) {
-          const d = s.charCodeAt(i) - 48;
-          if (v4 === null) v4 = d; else if (v4 === 0) return null; else v4 = v4 * 10 + d;
-          if (v4 > 255) return null;
-          i++;
-        }
-        a[pi] = a[pi] * 256 + v4;
-        if (++seen === 2 || seen === 4) pi++;
-      }
-      if (seen !== 4) return null;
-      break;
-    } else if (s[i] === ":") { if (++i >= n) return null; }
-    else if (i < n) return null;
-    a[pi++] = v;
-  }
-  if (comp !== null) {
-    let swaps = pi - comp;
-    pi = 7;
-    while (pi !== 0 && swaps > 0) { const t = a[comp + swaps - 1]; a[comp + swaps - 1] = a[pi]; a[pi] = t; pi--; swaps--; }
-  } else if (pi !== 8) return null;
-  return a;
-};
-const serializeIPv6 = (a) => {
-  let best = -1, bestLen = 1, cur = -1;
-  for (let i = 0; i < 8; i++) {
-    if (a[i] !== 0) { cur = -1; continue; }
-    if (cur < 0) cur = i;
-    if (i - cur + 1 > bestLen) { best = cur; bestLen = i - cur + 1; }
-  }
-  let out = "";
-  for (let i = 0; i < 8; i++) {
-    if (i === best) { out += i === 0 ? "::" : ":"; i += bestLen - 1; continue; }
-    out += a[i].toString(16);
-    if (i < 7) out += ":";
-  }
-  return out;
-};
-const ipv4Number = (p) => {
-  if (p === "") return null;
-  let radix = 10;
-  if (p.length > 1 && p[0] === "0" && (p[1] === "x" || p[1] === "X")) { radix = 16; p = p.slice(2); }
-  else if (p.length > 1 && p[0] === "0") { radix = 8; p = p.slice(1); }
-  if (p === "") return 0;
-  if (!(radix === 10 ? /^[0-9]+$/ : radix === 16 ? /^[0-9a-fA-F]+$/ : /^[0-7]+$/).test(p)) return null;
-  return parseInt(p, radix);
-};
-const endsInNumber = (d) => {
-  const parts = d.split(".");
-  if (parts[parts.length - 1] === "") { if (parts.length === 1) return false; parts.pop(); }
-  const last = parts[parts.length - 1];
-  return /^[0-9]+$/.test(last) || /^0[xX][0-9a-fA-F]*$/.test(last);
-};
-const parseIPv4 = (d) => {
-  const parts = d.split(".");
-  if (parts[parts.length - 1] === "" && parts.length > 1) parts.pop();
-  if (parts.length > 4) return null;
-  const nums = [];
-  for (const p of parts) { const v = ipv4Number(p); if (v === null) return null; nums.push(v); }
-  const last = nums.length - 1;
-  for (let i = 0; i < last; i++) if (nums[i] > 255) return null;
-  if (nums[last] >= 256 ** (4 - last)) return null;
-  let v = nums[last];
-  for (let i = 0; i < last; i++) v += nums[i] * 256 ** (3 - i);
-  return [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join(".");
-};
-const punycode = (label) => { // RFC 3492 encoding of one label
-  const cps = [...label].map((c) => c.codePointAt(0));
-  const digit = (d) => String.fromCharCode(d < 26 ? 97 + d : 22 + d);
-  const adapt = (delta, points, first) => {
-    delta = first ? Math.floor(delta / 700) : delta >> 1;
-    delta += Math.floor(delta / points);
-    let k = 0;
-    for (; delta > 455; k += 36) delta = Math.floor(delta / 35);
-    return k + Math.floor(36 * delta / (delta + 38));
-  };
-  let out = "";
-  for (const c of cps) if (c < 0x80) out += String.fromCharCode(c);
-  let h = out.length, n = 128, delta = 0, bias = 72;
-  const b = h;
-  if (b > 0) out += "-";
-  while (h < cps.length) {
-    let m = Infinity;
-    for (const c of cps) if (c >= n && c < m) m = c;
-    delta += (m - n) * (h + 1); n = m;
-    for (const c of cps) {
-      if (c < n) delta++;
-      if (c !== n) continue;
-      let q = delta;
-      for (let k = 36; ; k += 36) {
-        const t = k <= bias ? 1 : k >= bias + 26 ? 26 : k - bias;
-        if (q < t) break;
-        out += digit(t + (q - t) % (36 - t));
-        q = Math.floor((q - t) / (36 - t));
-      }
-      out += digit(q);
-      bias = adapt(delta, h + 1, h === b);
-      delta = 0; h++;
+// ---- URL and URLSearchParams: WHATWG URL Standard, without the IDNA tables (non-ASCII hosts
+// use NFKC + lower case + Punycode). Built on first use: most handlers never parse a URL, and
+// every call pays for what the runtime defines up front.
+let urlLib = null;
+const urls = () => urlLib ??= makeUrlLib();
+function makeUrlLib() {
+  // A record: { s: scheme, u: username, pw: password, h: host | null, p: port | null,
+  //             path: string[], op: opaque path | null, q: query | null, f: fragment | null }
+  const isSpecial = (s) => s === "http" || s === "https" || s === "ws" || s === "wss" || s === "file" || s === "ftp";
+  const defaultPort = (s) => s === "http" || s === "ws" ? 80 : s === "https" || s === "wss" ? 443 : s === "ftp" ? 21 : null;
+  const isSlash = (c, special) => c === "/" || (special && c === "\\");
+  const HEX = "0123456789ABCDEF";
+  const usv = (s) => s.toWellFormed();
+  // The percent-encode sets: ASCII as a 128-bit mask (C0 controls, DEL and the listed characters)
+  // plus the members that encodeURI leaves alone. Scanning a string is left to native code where
+  // possible: the GraalJS interpreter pays per character for a JavaScript loop, and a regular
+  // expression costs microseconds the first time each fresh context runs it.
+  const inSet = (set, c) => ((set.m[c >> 5] >>> (c & 31)) & 1) === 1;
+  const C0_SET = { m: [-1, 0, 0, -2147483648], safe: "" };
+  const FRAGMENT_SET = { m: [-1, 1342177285, 0, -2147483647], safe: "" }; // + space " < > `
+  const QUERY_SET = { m: [-1, 1342177293, 0, -2147483648], safe: "#" }; // + space " # < >
+  const SPECIAL_QUERY_SET = { m: [-1, 1342177421, 0, -2147483648], safe: "#'" }; // + '
+  const PATH_SET = { m: [-1, -805306355, 0, -1476395007], safe: "#?" }; // query + ? ` { }
+  const USERINFO_SET = { m: [-1, -67076083, 2013265921, -1207959551], safe: "#?/:;=@" }; // path + / : ; = @ [ \ ] ^ |
+  const FORBIDDEN_HOST = { m: [9729, -738164727, 2013265921, 268435456] }; // NUL TAB LF CR space # / : < > ? @ [ \ ] ^ |
+  const FORBIDDEN_DOMAIN = { m: [-1, -738164695, 2013265921, -1879048192] }; // C0, DEL and the above with %
+  const onlyUriChars = (s) => { try { return encodeWholeURI(s) === s; } catch { return false; } };
+  const encode = (s, set) => { // percent-encodes the set and everything above U+007E
+    const n = s.length, safe = set.safe;
+    if (n === 0) return s;
+    if (onlyUriChars(s)) {
+      let clean = true;
+      for (let k = 0; k < safe.length; k++) if (s.indexOf(safe[k]) >= 0) { clean = false; break; }
+      if (clean) return s;
     }
-    delta++; n++;
-  }
-  return "xn--" + out;
-};
-const domainToASCII = (d) => {
-  if (/^[\0-\x7f]*$/.test(d)) return d.toLowerCase();
-  return d.normalize("NFKC").toLowerCase().replace(/[\u3002\uff61]/g, ".").split(".")
-    .map((l) => /^[\0-\x7f]*$/.test(l) ? l : punycode(l)).join(".");
-};
-const parseHost = (s, special) => {
-  if (s[0] === "[") {
-    if (s[s.length - 1] !== "]") return null;
-    const a = parseIPv6(s.slice(1, -1));
-    return a === null ? null : "[" + serializeIPv6(a) + "]";
-  }
-  if (!special) return /[\0\t\n\r #/:<>?@[\\\]^|]/.test(s) ? null : encode(s, C0_SET);
-  const d = domainToASCII(pctDecode(s));
-  if (d === "" || /[\0-\x20#%/:<>?@[\\\]^|\x7f]/.test(d)) return null;
-  return endsInNumber(d) ? parseIPv4(d) : d;
-};
-const setHostPort = (r, s, special) => { // "host[:port]" into r; false on failure
-  const i = s[0] === "[" ? s.indexOf(":", s.indexOf("]")) : s.indexOf(":");
-  const hs = i < 0 ? s : s.slice(0, i), ps = i < 0 ? "" : s.slice(i + 1);
-  if (i >= 0 && hs === "") return false;
-  const h = parseHost(hs, special);
-  if (h === null || (special && h === "")) return false;
-  let p = null;
-  if (ps !== "") {
-    if (!/^[0-9]+$/.test(ps)) return false;
-    p = +ps;
-    if (p > 65535) return false;
-    if (p === defaultPort(r.s)) p = null;
-  }
-  r.h = h; r.p = p;
-  return true;
-};
-const parseAuthority = (r, s) => {
-  const special = isSpecial(r.s);
-  let end = 0;
-  while (end < s.length && !isSlash(s[end], special)) end++;
-  let auth = s.slice(0, end);
-  const at = auth.lastIndexOf("@");
-  if (at >= 0) {
-    const ui = auth.slice(0, at), c = ui.indexOf(":");
-    r.u = encode(c < 0 ? ui : ui.slice(0, c), USERINFO_SET);
-    r.pw = c < 0 ? "" : encode(ui.slice(c + 1), USERINFO_SET);
-    auth = auth.slice(at + 1);
-    if (auth === "") return false;
-  }
-  if (!setHostPort(r, auth, special)) return false;
-  r.path = end === s.length ? (special ? [""] : []) : parsePath([], s.slice(end + 1), special);
-  return true;
-};
-const stripSlashes = (s) => { let i = 0; while (s[i] === "/" || s[i] === "\\") i++; return s.slice(i); };
-const inheritAuthority = (r, base) => { r.u = base.u; r.pw = base.pw; r.h = base.h; r.p = base.p; };
-const parseRelative = (r, rest, base, hasQuery) => {
-  const special = isSpecial(r.s);
-  if (isSlash(rest[0], special)) {
-    if (isSlash(rest[1], special)) return parseAuthority(r, special ? stripSlashes(rest) : rest.slice(2));
-    inheritAuthority(r, base);
-    r.path = parsePath([], rest.slice(1), special);
-  } else {
-    inheritAuthority(r, base);
-    r.path = base.path.slice();
-    if (rest !== "") { r.path.pop(); parsePath(r.path, rest, special); }
-    else if (!hasQuery) r.q = base.q;
-  }
-  return true;
-};
-const parseFile = (r, rest, base, hasQuery) => {
-  r.h = "";
-  if (isSlash(rest[0], true) && isSlash(rest[1], true)) {
-    const s = rest.slice(2);
-    let end = 0;
-    while (end < s.length && !isSlash(s[end], true)) end++;
-    const hs = s.slice(0, end);
-    if (/^[A-Za-z][:|]$/.test(hs)) { r.path = parsePath([], s, true); return true; }
-    if (hs !== "") {
-      const h = parseHost(hs, true);
-      if (h === null) return false;
-      r.h = h === "localhost" ? "" : h;
+    let i = 0;
+    while (i < n) { const c = s.charCodeAt(i); if (c > 0x7e || inSet(set, c)) break; i++; }
+    if (i === n) return s;
+    let out = s.slice(0, i);
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x80) { out += inSet(set, c) ? "%" + HEX[c >> 4] + HEX[c & 15] : s[i]; continue; }
+      const cp = s.codePointAt(i);
+      out += encodeComponent(String.fromCodePoint(cp));
+      if (cp > 0xffff) i++;
     }
-    r.path = end === s.length ? [""] : parsePath([], s.slice(end + 1), true);
-  } else if (isSlash(rest[0], true)) {
-    if (base !== null) r.h = base.h;
-    r.path = parsePath([], rest.slice(1), true);
-  } else if (base !== null) {
-    r.h = base.h;
-    r.path = base.path.slice();
-    if (rest !== "") { r.path.pop(); parsePath(r.path, rest, true); }
-    else if (!hasQuery) r.q = base.q;
-  } else r.path = parsePath([], rest, true);
-  return true;
-};
-const SCHEME_RE = /^([A-Za-z][A-Za-z0-9+.\-]*):/;
-const urlParse = (input, base) => { // -> record or null
-  let s = usv(input.replace(/^[\0-\x20]+|[\0-\x20]+$/g, "").replace(/[\t\n\r]/g, ""));
-  const m = SCHEME_RE.exec(s);
-  let rest = m ? s.slice(m[0].length) : s, query = null, fragment = null;
-  let i = rest.indexOf("#");
-  if (i >= 0) { fragment = rest.slice(i + 1); rest = rest.slice(0, i); }
-  i = rest.indexOf("?");
-  if (i >= 0) { query = rest.slice(i + 1); rest = rest.slice(0, i); }
-  const r = { s: "", u: "", pw: "", h: null, p: null, path: [], op: null, q: null, f: null };
-  let ok = true;
-  if (m) {
-    r.s = m[1].toLowerCase();
-    const special = isSpecial(r.s);
-    if (r.s === "file") ok = parseFile(r, rest, base !== null && base.s === "file" ? base : null, query !== null);
-    else if (special) {
-      ok = base !== null && base.s === r.s && !(isSlash(rest[0], true) && isSlash(rest[1], true))
-        ? parseRelative(r, rest, base, query !== null) : parseAuthority(r, stripSlashes(rest));
-    } else if (rest[0] === "/") {
-      if (rest[1] === "/") ok = parseAuthority(r, rest.slice(2));
-      else r.path = parsePath([], rest.slice(1), false);
-    } else r.op = encode(rest, C0_SET);
-  } else {
-    if (base === null) return null;
-    r.s = base.s;
-    if (base.op !== null) {
-      if (rest !== "" || query !== null || fragment === null) return null;
-      r.op = base.op; r.q = base.q;
-    } else ok = r.s === "file" ? parseFile(r, rest, base, query !== null) : parseRelative(r, rest, base, query !== null);
-  }
-  if (!ok) return null;
-  if (query !== null) r.q = encode(query, isSpecial(r.s) ? SPECIAL_QUERY_SET : QUERY_SET);
-  if (fragment !== null) r.f = encode(fragment, FRAGMENT_SET);
-  return r;
-};
-const urlPath = (r) => r.op !== null ? r.op : r.path.length === 0 ? "" : "/" + r.path.join("/");
-const urlHref = (r) => {
-  let out = r.s + ":";
-  if (r.h !== null) {
-    out += "//";
-    if (r.u !== "" || r.pw !== "") out += r.u + (r.pw !== "" ? ":" + r.pw : "") + "@";
-    out += r.h;
-    if (r.p !== null) out += ":" + r.p;
-  } else if (r.op === null && r.path.length > 1 && r.path[0] === "") out += "/.";
-  out += urlPath(r);
-  if (r.q !== null) out += "?" + r.q;
-  if (r.f !== null) out += "#" + r.f;
-  return out;
-};
-const urlOrigin = (r) => {
-  switch (r.s) {
-    case "http": case "https": case "ws": case "wss": case "ftp":
-      return r.s + "://" + r.h + (r.p !== null ? ":" + r.p : "");
-    case "blob": {
-      const inner = urlParse(urlPath(r), null);
-      return inner !== null && (inner.s === "http" || inner.s === "https") ? urlOrigin(inner) : "null";
-    }
-    default: return "null";
-  }
-};
-const invalidUrl = (input, base) => new TypeErr(`Invalid URL: ${input}` + (base === undefined
-  ? (SCHEME_RE.test(input) ? "" : " (a relative URL needs a base, e.g. new URL(path, request.url))")
-  : ` (base: ${base})`));
-const setterInput = (v) => usv(toStr(v).replace(/[\t\n\r]/g, ""));
-
-const URLS = new Weak();
-const urlOf = (u) => thisState(URLS, u, "URL"); // { r: record, sp: URLSearchParams | null }
-const urlRecord = (u) => { const st = stateOf(URLS, u); return st === undefined ? undefined : st.r; };
-const queryChanged = (st) => { if (st.sp !== null) uspReset(st.sp, st.r.q ?? ""); };
-const setHost = (r, s, withPort) => {
-  const special = isSpecial(r.s);
-  if (r.op !== null) return;
-  let end = 0;
-  while (end < s.length && !isSlash(s[end], special) && s[end] !== "?" && s[end] !== "#") end++;
-  s = s.slice(0, end);
-  const colon = s[0] === "[" ? s.indexOf(":", s.indexOf("]")) : s.indexOf(":");
-  if (colon >= 0 && !withPort) return;
-  const t = { s: r.s, h: null, p: r.p };
-  const digits = colon < 0 ? "" : /^[0-9]*/.exec(s.slice(colon + 1))[0];
-  if (!setHostPort(t, colon < 0 ? s : s.slice(0, colon + 1) + digits, special)) return;
-  if (t.h === "" && (r.u !== "" || r.pw !== "" || r.p !== null)) return;
-  r.h = t.h === "localhost" && r.s === "file" ? "" : t.h;
-  if (colon >= 0 && digits !== "") r.p = t.p;
-};
-class URL {
-  constructor(url, base) {
-    const s = toStr(url);
-    let b = null;
-    if (base !== undefined) {
-      b = urlParse(toStr(base), null);
-      if (b === null) throw new TypeErr(`Invalid base URL: ${toStr(base)}`);
-    }
-    const r = urlParse(s, b);
-    if (r === null) throw invalidUrl(s, base === undefined ? undefined : toStr(base));
-    setState(URLS, this, { r, sp: null });
-  }
-  static canParse(url, base) {
-    const b = base === undefined ? null : urlParse(toStr(base), null);
-    return (base === undefined || b !== null) && urlParse(toStr(url), b) !== null;
-  }
-  static parse(url, base) { try { return new URL(url, base); } catch { return null; } }
-  get href() { return urlHref(urlOf(this).r); }
-  set href(v) {
-    const st = urlOf(this), s = toStr(v), r = urlParse(s, null);
-    if (r === null) throw invalidUrl(s, undefined);
-    st.r = r;
-    queryChanged(st);
-  }
-  get origin() { return urlOrigin(urlOf(this).r); }
-  get protocol() { return urlOf(this).r.s + ":"; }
-  set protocol(v) {
-    const r = urlOf(this).r, m = /^([A-Za-z][A-Za-z0-9+.\-]*)(?::|$)/.exec(setterInput(v));
-    if (m === null) return;
-    const s = m[1].toLowerCase();
-    if (isSpecial(s) !== isSpecial(r.s)) return;
-    if (s === "file" && (r.u !== "" || r.pw !== "" || r.p !== null)) return;
-    if (r.s === "file" && r.h === "") return;
-    r.s = s;
-    if (r.p === defaultPort(s)) r.p = null;
-  }
-  get username() { return urlOf(this).r.u; }
-  set username(v) { const r = urlOf(this).r; if (r.h !== null && r.h !== "" && r.s !== "file") r.u = encode(setterInput(v), USERINFO_SET); }
-  get password() { return urlOf(this).r.pw; }
-  set password(v) { const r = urlOf(this).r; if (r.h !== null && r.h !== "" && r.s !== "file") r.pw = encode(setterInput(v), USERINFO_SET); }
-  get host() { const r = urlOf(this).r; return r.h === null ? "" : r.p === null ? r.h : r.h + ":" + r.p; }
-  set host(v) { setHost(urlOf(this).r, setterInput(v), true); }
-  get hostname() { return urlOf(this).r.h ?? ""; }
-  set hostname(v) { setHost(urlOf(this).r, setterInput(v), false); }
-  get port() { const p = urlOf(this).r.p; return p === null ? "" : "" + p; }
-  set port(v) {
-    const r = urlOf(this).r, s = setterInput(v);
-    if (r.h === null || r.h === "" || r.s === "file") return;
-    if (s === "") { r.p = null; return; }
-    const digits = /^[0-9]*/.exec(s)[0];
-    if (digits === "" || +digits > 65535) return;
-    r.p = +digits === defaultPort(r.s) ? null : +digits;
-  }
-  get pathname() { return urlPath(urlOf(this).r); }
-  set pathname(v) {
-    const r = urlOf(this).r;
-    if (r.op !== null) return;
-    const s = setterInput(v), special = isSpecial(r.s);
-    if (!special && s === "") { r.path = r.h === null ? [""] : []; return; }
-    r.path = parsePath([], isSlash(s[0], special) ? s.slice(1) : s, special);
-  }
-  get search() { const q = urlOf(this).r.q; return q === null || q === "" ? "" : "?" + q; }
-  set search(v) {
-    const st = urlOf(this), r = st.r, s = setterInput(v);
-    r.q = s === "" ? null : encode(s[0] === "?" ? s.slice(1) : s, isSpecial(r.s) ? SPECIAL_QUERY_SET : QUERY_SET);
-    queryChanged(st);
-  }
-  get searchParams() {
-    const st = urlOf(this);
-    return st.sp ??= uspMake(st.r.q ?? "", (q) => { st.r.q = q === "" ? null : q; });
-  }
-  get hash() { const f = urlOf(this).r.f; return f === null || f === "" ? "" : "#" + f; }
-  set hash(v) { const s = setterInput(v); urlOf(this).r.f = s === "" ? null : encode(s[0] === "#" ? s.slice(1) : s, FRAGMENT_SET); }
-  toString() { return urlHref(urlOf(this).r); }
-  toJSON() { return urlHref(urlOf(this).r); }
-}
-
-// ---- URLSearchParams (application/x-www-form-urlencoded) ----
-const formDecode = (s) => pctDecode(s.indexOf("+") < 0 ? s : s.replace(/\+/g, " "));
-const formEncode = (s) => encodeComponent(usv(s)).replace(/%20/g, "+").replace(/[!'()~]/g, pctChar);
-const formParse = (s, l) => {
-  if (s === "") return;
-  for (const part of s.split("&")) {
-    if (part === "") continue;
-    const i = part.indexOf("=");
-    l.push(formDecode(i < 0 ? part : part.slice(0, i)), formDecode(i < 0 ? "" : part.slice(i + 1)));
-  }
-};
-const formSerialize = (l) => {
-  let out = "";
-  for (let i = 0; i < l.length; i += 2) out += (i === 0 ? "" : "&") + formEncode(l[i]) + "=" + formEncode(l[i + 1]);
-  return out;
-};
-const usvString = (v) => usv(toStr(v));
-const PARAMS = new Weak();
-const paramsOf = (p) => thisState(PARAMS, p, "URLSearchParams"); // { l: flat list, update: fn | null }
-const paramsChanged = (st) => { if (st.update !== null) st.update(formSerialize(st.l)); };
-const uspBrand = (v) => stateOf(PARAMS, v) !== undefined;
-const uspSerialize = (v) => formSerialize(stateOf(PARAMS, v).l);
-class URLSearchParams {
-  constructor(init) {
-    const l = [];
-    setState(PARAMS, this, { l, update: null });
-    if (init === undefined) return;
-    if (isObject(init)) {
-      if (typeof init[ITERATOR] === "function") {
-        for (const pair of init) { const a = pairOf(pair, "URLSearchParams init"); l.push(usvString(a[0]), usvString(a[1])); }
-      } else {
-        for (const k of ownKeys(init)) {
-          const d = gopd(init, k);
-          if (typeof k === "string" && d !== undefined && d.enumerable) l.push(usv(k), usvString(init[k]));
-        }
-      }
-      return;
-    }
-    const s = usvString(init);
-    formParse(s[0] === "?" ? s.slice(1) : s, l);
-  }
-  get size() { return paramsOf(this).l.length / 2; }
-  append(name, value) { const st = paramsOf(this); st.l.push(usvString(name), usvString(value)); paramsChanged(st); }
-  delete(name, value) {
-    const st = paramsOf(this), l = st.l, n = usvString(name), v = value === undefined ? undefined : usvString(value);
-    let j = 0;
-    for (let i = 0; i < l.length; i += 2) if (!(l[i] === n && (v === undefined || l[i + 1] === v))) { l[j++] = l[i]; l[j++] = l[i + 1]; }
-    l.length = j;
-    paramsChanged(st);
-  }
-  get(name) {
-    const l = paramsOf(this).l, n = usvString(name);
-    for (let i = 0; i < l.length; i += 2) if (l[i] === n) return l[i + 1];
-    return null;
-  }
-  getAll(name) {
-    const l = paramsOf(this).l, n = usvString(name), out = [];
-    for (let i = 0; i < l.length; i += 2) if (l[i] === n) out.push(l[i + 1]);
     return out;
-  }
-  has(name, value) {
-    const l = paramsOf(this).l, n = usvString(name), v = value === undefined ? undefined : usvString(value);
-    for (let i = 0; i < l.length; i += 2) if (l[i] === n && (v === undefined || l[i + 1] === v)) return true;
+  };
+  const anyInSet = (s, set, above) => {
+    for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); if (c > above || c < 0x80 && inSet(set, c)) return true; }
     return false;
+  };
+  const isAscii = (s) => u8Length(utf8(s)) === s.length;
+  const isDigits = (s, radix) => {
+    if (s === "") return false;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i), l = c | 0x20; // l: a letter in lower case
+      if (!(c >= 48 && c <= 57 && c < 48 + radix || radix === 16 && l >= 97 && l <= 102)) return false;
+    }
+    return true;
+  };
+  const pctDecode = (s) => { // percent-decode, then UTF-8 decode (invalid sequences become U+FFFD)
+    if (s.indexOf("%") < 0) return s;
+    try { return decodeComponent(s); } catch { /* invalid escapes or UTF-8: decode by hand */ }
+    const b = utf8(s), out = new U8(b.length);
+    const hex = (c) => c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
+    let j = 0;
+    for (let i = 0; i < b.length; i++) {
+      if (b[i] === 37 && i + 2 < b.length && hex(b[i + 1]) >= 0 && hex(b[i + 2]) >= 0) {
+        out[j++] = hex(b[i + 1]) * 16 + hex(b[i + 2]); i += 2;
+      } else out[j++] = b[i];
+    }
+    return fromUtf8(out.subarray(0, j));
+  };
+  const dots = (s) => { // 1 for ".", 2 for "..", 0 otherwise (with %2e for a dot)
+    if (s === ".") return 1;
+    if (s === "..") return 2;
+    if (s.length < 3 || s.length > 6 || (s[0] !== "." && s[0] !== "%")) return 0;
+    const l = s.toLowerCase();
+    return l === "%2e" ? 1 : l === ".%2e" || l === "%2e." || l === "%2e%2e" ? 2 : 0;
+  };
+  const isDrive = (s) => s.length === 2 && ((s.charCodeAt(0) | 0x20) >= 97 && (s.charCodeAt(0) | 0x20) <= 122) && (s[1] === ":" || s[1] === "|");
+  const startsWithDrive = (s) => isDrive(s.slice(0, 2)) && (s.length === 2 || s[2] === "/" || s[2] === "\\");
+  const parsePath = (path, s, special, file = false) => {
+    const segs = (special && s.indexOf("\\") >= 0 ? s.replaceAll("\\", "/") : s).split("/");
+    for (let i = 0, last = segs.length - 1; i <= last; i++) {
+      const seg = segs[i], d = dots(seg);
+      if (d === 2) {
+        if (path.length > 0 && !(file && path.length === 1 && isDrive(path[0]))) path.pop();
+        if (i === last) path.push("");
+      } else if (d === 1) { if (i === last) path.push(""); }
+      else path.push(file && path.length === 0 && isDrive(seg) ? seg[0] + ":" : encode(seg, PATH_SET));
+    }
+    return path;
+  };
+  const parseIPv6 = (s) => {
+    const a = [0, 0, 0, 0, 0, 0, 0, 0], n = s.length;
+    const hexv = (c) => c === undefined ? -1 : "0123456789abcdef".indexOf(c.toLowerCase());
+    const isDigit = (c) => c !== undefined && c >= "0" && c <= "9";
+    let pi = 0, comp = null, i = 0;
+    if (s[0] === ":") { if (s[1] !== ":") return null; i = 2; comp = ++pi; }
+    while (i < n) {
+      if (pi === 8) return null;
+      if (s[i] === ":") { if (comp !== null) return null; i++; comp = ++pi; continue; }
+      let v = 0, len = 0;
+      while (len < 4 && hexv(s[i]) >= 0) { v = v * 16 + hexv(s[i]); i++; len++; }
+      if (s[i] === ".") {
+        if (len === 0 || pi > 6) return null;
+        i -= len;
+        let seen = 0;
+        while (i < n) {
+          let v4 = null;
+          if (seen > 0) { if (s[i] === "." && seen < 4) i++; else return null; }
+          if (!isDigit(s[i])) return null;
+          while (isDigit(s[i])) {
+            const d = s.charCodeAt(i) - 48;
+            if (v4 === null) v4 = d; else if (v4 === 0) return null; else v4 = v4 * 10 + d;
+            if (v4 > 255) return null;
+            i++;
+          }
+          a[pi] = a[pi] * 256 + v4;
+          if (++seen === 2 || seen === 4) pi++;
+        }
+        if (seen !== 4) return null;
+        break;
+      } else if (s[i] === ":") { if (++i >= n) return null; }
+      else if (i < n) return null;
+      a[pi++] = v;
+    }
+    if (comp !== null) {
+      let swaps = pi - comp;
+      pi = 7;
+      while (pi !== 0 && swaps > 0) { const t = a[comp + swaps - 1]; a[comp + swaps - 1] = a[pi]; a[pi] = t; pi--; swaps--; }
+    } else if (pi !== 8) return null;
+    return a;
+  };
+  const serializeIPv6 = (a) => {
+    let best = -1, bestLen = 1, cur = -1;
+    for (let i = 0; i < 8; i++) {
+      if (a[i] !== 0) { cur = -1; continue; }
+      if (cur < 0) cur = i;
+      if (i - cur + 1 > bestLen) { best = cur; bestLen = i - cur + 1; }
+    }
+    let out = "";
+    for (let i = 0; i < 8; i++) {
+      if (i === best) { out += i === 0 ? "::" : ":"; i += bestLen - 1; continue; }
+      out += a[i].toString(16);
+      if (i < 7) out += ":";
+    }
+    return out;
+  };
+  const ipv4Number = (p) => {
+    if (p === "") return null;
+    let radix = 10;
+    if (p.length > 1 && p[0] === "0" && (p[1] === "x" || p[1] === "X")) { radix = 16; p = p.slice(2); }
+    else if (p.length > 1 && p[0] === "0") { radix = 8; p = p.slice(1); }
+    if (p === "") return 0;
+    return isDigits(p, radix) ? parseInt(p, radix) : null;
+  };
+  const endsInNumber = (d) => {
+    const parts = d.split(".");
+    if (parts[parts.length - 1] === "") { if (parts.length === 1) return false; parts.pop(); }
+    const last = parts[parts.length - 1];
+    return isDigits(last, 10) || last.length >= 2 && last[0] === "0" && (last[1] === "x" || last[1] === "X")
+      && (last.length === 2 || isDigits(last.slice(2), 16));
+  };
+  const parseIPv4 = (d) => {
+    const parts = d.split(".");
+    if (parts[parts.length - 1] === "" && parts.length > 1) parts.pop();
+    if (parts.length > 4) return null;
+    const nums = [];
+    for (const p of parts) { const v = ipv4Number(p); if (v === null) return null; nums.push(v); }
+    const last = nums.length - 1;
+    for (let i = 0; i < last; i++) if (nums[i] > 255) return null;
+    if (nums[last] >= 256 ** (4 - last)) return null;
+    let v = nums[last];
+    for (let i = 0; i < last; i++) v += nums[i] * 256 ** (3 - i);
+    return [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join(".");
+  };
+  const punycode = (label) => { // RFC 3492 encoding of one label
+    const cps = [...label].map((c) => c.codePointAt(0));
+    const digit = (d) => String.fromCharCode(d < 26 ? 97 + d : 22 + d);
+    const adapt = (delta, points, first) => {
+      delta = first ? Math.floor(delta / 700) : delta >> 1;
+      delta += Math.floor(delta / points);
+      let k = 0;
+      for (; delta > 455; k += 36) delta = Math.floor(delta / 35);
+      return k + Math.floor(36 * delta / (delta + 38));
+    };
+    let out = "";
+    for (const c of cps) if (c < 0x80) out += String.fromCharCode(c);
+    let h = out.length, n = 128, delta = 0, bias = 72;
+    const b = h;
+    if (b > 0) out += "-";
+    while (h < cps.length) {
+      let m = Infinity;
+      for (const c of cps) if (c >= n && c < m) m = c;
+      delta += (m - n) * (h + 1); n = m;
+      for (const c of cps) {
+        if (c < n) delta++;
+        if (c !== n) continue;
+        let q = delta;
+        for (let k = 36; ; k += 36) {
+          const t = k <= bias ? 1 : k >= bias + 26 ? 26 : k - bias;
+          if (q < t) break;
+          out += digit(t + (q - t) % (36 - t));
+          q = Math.floor((q - t) / (36 - t));
+        }
+        out += digit(q);
+        bias = adapt(delta, h + 1, h === b);
+        delta = 0; h++;
+      }
+      delta++; n++;
+    }
+    return "xn--" + out;
+  };
+  const domainToASCII = (d) => {
+    if (isAscii(d)) return d.toLowerCase();
+    return d.normalize("NFKC").toLowerCase().replace(/[\u00ad\u034f\u180b-\u180f\u200b\u2060\ufe00-\ufe0f\ufeff]/g, "")
+      .replace(/[\u3002\uff61]/g, ".").split(".")
+      .map((l) => isAscii(l) ? l : punycode(l)).join(".");
+  };
+  const parseHost = (s, special) => {
+    if (s[0] === "[") {
+      if (s[s.length - 1] !== "]") return null;
+      const a = parseIPv6(s.slice(1, -1));
+      return a === null ? null : "[" + serializeIPv6(a) + "]";
+    }
+    if (!special) return anyInSet(s, FORBIDDEN_HOST, 0x10ffff) ? null : encode(s, C0_SET);
+    const decoded = pctDecode(s);
+    if (decoded.indexOf("\ufffd") >= 0) return null; // invalid UTF-8 in the host
+    const d = domainToASCII(decoded);
+    if (d === "" || !(encodeComponent(d) === d || !anyInSet(d, FORBIDDEN_DOMAIN, 0x10ffff))) return null;
+    return endsInNumber(d) ? parseIPv4(d) : d;
+  };
+  const setHostPort = (r, s, special) => { // "host[:port]" into r; false on failure
+    const i = s[0] === "[" ? s.indexOf(":", s.indexOf("]")) : s.indexOf(":");
+    const hs = i < 0 ? s : s.slice(0, i), ps = i < 0 ? "" : s.slice(i + 1);
+    if (i >= 0 && hs === "") return false;
+    const h = parseHost(hs, special);
+    if (h === null || (special && h === "")) return false;
+    let p = null;
+    if (ps !== "") {
+      if (!isDigits(ps, 10)) return false;
+      p = +ps;
+      if (p > 65535) return false;
+      if (p === defaultPort(r.s)) p = null;
+    }
+    r.h = h; r.p = p;
+    return true;
+  };
+  const firstSlash = (s, special) => { // index of the first / (or \ in special URLs), or s.length
+    let end = s.indexOf("/");
+    if (special) { const b = s.indexOf("\\"); if (b >= 0 && (end < 0 || b < end)) end = b; }
+    return end < 0 ? s.length : end;
+  };
+  const parseAuthority = (r, s) => {
+    const special = isSpecial(r.s);
+    const end = firstSlash(s, special);
+    let auth = s.slice(0, end);
+    const at = auth.lastIndexOf("@");
+    if (at >= 0) {
+      const ui = auth.slice(0, at), c = ui.indexOf(":");
+      r.u = encode(c < 0 ? ui : ui.slice(0, c), USERINFO_SET);
+      r.pw = c < 0 ? "" : encode(ui.slice(c + 1), USERINFO_SET);
+      auth = auth.slice(at + 1);
+      if (auth === "") return false;
+    }
+    if (!setHostPort(r, auth, special)) return false;
+    r.path = end === s.length ? (special ? [""] : []) : parsePath([], s.slice(end + 1), special);
+    return true;
+  };
+  const stripSlashes = (s) => { let i = 0; while (s[i] === "/" || s[i] === "\\") i++; return s.slice(i); };
+  const inheritAuthority = (r, base) => { r.u = base.u; r.pw = base.pw; r.h = base.h; r.p = base.p; };
+  const parseRelative = (r, rest, base, hasQuery) => {
+    const special = isSpecial(r.s);
+    if (isSlash(rest[0], special)) {
+      if (isSlash(rest[1], special)) return parseAuthority(r, special ? stripSlashes(rest) : rest.slice(2));
+      inheritAuthority(r, base);
+      r.path = parsePath([], rest.slice(1), special);
+    } else {
+      inheritAuthority(r, base);
+      r.path = base.path.slice();
+      if (rest !== "") { r.path.pop(); parsePath(r.path, rest, special); }
+      else if (!hasQuery) r.q = base.q;
+    }
+    return true;
+  };
+  const parseFile = (r, rest, base, hasQuery) => {
+    r.h = "";
+    if (isSlash(rest[0], true) && isSlash(rest[1], true)) {
+      const s = rest.slice(2), end = firstSlash(s, true);
+      const hs = s.slice(0, end);
+      if (isDrive(hs)) { r.path = parsePath([], s, true, true); return true; }
+      if (hs !== "") {
+        const h = parseHost(hs, true);
+        if (h === null) return false;
+        r.h = h === "localhost" ? "" : h;
+      }
+      r.path = end === s.length ? [""] : parsePath([], s.slice(end + 1), true, true);
+    } else if (isSlash(rest[0], true)) {
+      const keepDrive = base !== null && !startsWithDrive(rest.slice(1)) && base.path.length > 0 && isDrive(base.path[0]);
+      if (base !== null) r.h = base.h;
+      r.path = parsePath(keepDrive ? [base.path[0]] : [], rest.slice(1), true, true);
+    } else if (base !== null) {
+      r.h = base.h;
+      if (startsWithDrive(rest)) r.path = parsePath([], rest, true, true);
+      else {
+        r.path = base.path.slice();
+        if (rest !== "") { r.path.pop(); parsePath(r.path, rest, true, true); }
+        else if (!hasQuery) r.q = base.q;
+      }
+    } else r.path = parsePath([], rest, true, true);
+    return true;
+  };
+  const schemeLength = (s) => { // the length of a leading "scheme:" without the colon, or -1
+    if (s.startsWith("https:")) return 5;
+    if (s.startsWith("http:")) return 4;
+    const c0 = s.charCodeAt(0) | 0x20;
+    if (!(c0 >= 97 && c0 <= 122)) return -1;
+    for (let i = 1; i < s.length; i++) {
+      const c = s.charCodeAt(i), l = c | 0x20;
+      if (c === 58) return i;
+      if (!(l >= 97 && l <= 122 || c >= 48 && c <= 57 || c === 43 || c === 45 || c === 46)) return -1;
+    }
+    return -1;
+  };
+  const stripTabNewline = (s) => s.indexOf("\t") < 0 && s.indexOf("\n") < 0 && s.indexOf("\r") < 0 ? s
+    : s.replaceAll("\t", "").replaceAll("\n", "").replaceAll("\r", "");
+  // Most URLs a handler parses are plain http(s) ones such as request.url: one native match covers
+  // them, and anything it does not accept (dot segments, IPv4, userinfo, characters that need
+  // encoding, ...) takes the full parser below.
+  const SIMPLE_URL = /^(https?):\/\/([A-Za-z0-9.-]+)(?::([0-9]{1,5}))?(\/[A-Za-z0-9\-._~!$&'()*+,;=:@\/%]*)?(?:\?([!$-&(-;=?-~]*))?(?:#([!#-;=?-_a-~]*))?$/;
+  const simpleParse = (input) => {
+    const m = SIMPLE_URL.exec(input);
+    if (m === null) return null;
+    const h = m[2].toLowerCase(), last = h.charCodeAt(h.length - 1), path = m[4];
+    if (!(last >= 97 && last <= 122) || h[h.lastIndexOf(".") + 1] === "0") return null; // might be IPv4
+    if (path !== undefined && (path.indexOf("/.") >= 0 || path.indexOf("%2") >= 0)) return null; // dot segments
+    let p = m[3] === undefined ? null : +m[3];
+    if (p !== null && p > 65535) return null;
+    const s = m[1].toLowerCase();
+    if (p === defaultPort(s)) p = null;
+    return { s, u: "", pw: "", h, p, path: path === undefined ? [""] : path.slice(1).split("/"), op: null,
+      q: m[5] === undefined ? null : m[5], f: m[6] === undefined ? null : m[6] };
+  };
+  const urlParse = (input, base) => { // -> record or null
+    const simple = simpleParse(input);
+    if (simple !== null) return simple;
+    let start = 0, end = input.length;
+    while (start < end && input.charCodeAt(start) <= 0x20) start++;
+    while (end > start && input.charCodeAt(end - 1) <= 0x20) end--;
+    const s = usv(stripTabNewline(start > 0 || end < input.length ? input.slice(start, end) : input));
+    const sl = schemeLength(s);
+    let rest = sl >= 0 ? s.slice(sl + 1) : s, query = null, fragment = null;
+    let i = rest.indexOf("#");
+    if (i >= 0) { fragment = rest.slice(i + 1); rest = rest.slice(0, i); }
+    i = rest.indexOf("?");
+    if (i >= 0) { query = rest.slice(i + 1); rest = rest.slice(0, i); }
+    const r = { s: "", u: "", pw: "", h: null, p: null, path: [], op: null, q: null, f: null };
+    let ok = true;
+    if (sl >= 0) {
+      r.s = s.slice(0, sl).toLowerCase();
+      const special = isSpecial(r.s);
+      if (r.s === "file") ok = parseFile(r, rest, base !== null && base.s === "file" ? base : null, query !== null);
+      else if (special) {
+        ok = base !== null && base.s === r.s && !(isSlash(rest[0], true) && isSlash(rest[1], true))
+          ? parseRelative(r, rest, base, query !== null) : parseAuthority(r, stripSlashes(rest));
+      } else if (rest[0] === "/") {
+        if (rest[1] === "/") ok = parseAuthority(r, rest.slice(2));
+        else r.path = parsePath([], rest.slice(1), false);
+      } else r.op = encode(rest, C0_SET);
+    } else {
+      if (base === null) return null;
+      r.s = base.s;
+      if (base.op !== null) {
+        if (rest !== "" || query !== null || fragment === null) return null;
+        r.op = base.op; r.q = base.q;
+      } else ok = r.s === "file" ? parseFile(r, rest, base, query !== null) : parseRelative(r, rest, base, query !== null);
+    }
+    if (!ok) return null;
+    if (query !== null) r.q = encode(query, isSpecial(r.s) ? SPECIAL_QUERY_SET : QUERY_SET);
+    if (fragment !== null) r.f = encode(fragment, FRAGMENT_SET);
+    return r;
+  };
+  const urlPath = (r) => r.op !== null ? r.op : r.path.length === 0 ? "" : "/" + r.path.join("/");
+  const urlHref = (r) => {
+    let out = r.s + ":";
+    if (r.h !== null) {
+      out += "//";
+      if (r.u !== "" || r.pw !== "") out += r.u + (r.pw !== "" ? ":" + r.pw : "") + "@";
+      out += r.h;
+      if (r.p !== null) out += ":" + r.p;
+    } else if (r.op === null && r.path.length > 1 && r.path[0] === "") out += "/.";
+    out += urlPath(r);
+    if (r.q !== null) out += "?" + r.q;
+    if (r.f !== null) out += "#" + r.f;
+    return out;
+  };
+  const urlOrigin = (r) => {
+    switch (r.s) {
+      case "http": case "https": case "ws": case "wss": case "ftp":
+        return r.s + "://" + r.h + (r.p !== null ? ":" + r.p : "");
+      case "blob": {
+        const inner = urlParse(urlPath(r), null);
+        return inner !== null && (inner.s === "http" || inner.s === "https") ? urlOrigin(inner) : "null";
+      }
+      default: return "null";
+    }
+  };
+  const invalidUrl = (input, base) => new TypeErr(`Invalid URL: ${input}` + (base === undefined
+    ? (schemeLength(input) >= 0 ? "" : " (a relative URL needs a base, e.g. new URL(path, request.url))")
+    : ` (base: ${base})`));
+  const setterInput = (v) => usv(stripTabNewline(toStr(v)));
+
+  const URLS = stateMap();
+  const urlOf = (u) => thisState(URLS, u, "URL"); // { r: record, sp: URLSearchParams | null }
+  const urlRecord = (u) => { const st = stateOf(URLS, u); return st === undefined ? undefined : st.r; };
+  const queryChanged = (st) => { if (st.sp !== null) uspReset(st.sp, st.r.q ?? ""); };
+  const setHost = (r, s, withPort) => {
+    const special = isSpecial(r.s);
+    if (r.op !== null) return;
+    let end = 0;
+    while (end < s.length && !isSlash(s[end], special) && s[end] !== "?" && s[end] !== "#") end++;
+    s = s.slice(0, end);
+    const colon = s[0] === "[" ? s.indexOf(":", s.indexOf("]")) : s.indexOf(":");
+    if (colon >= 0 && !withPort) return;
+    const t = { s: r.s, h: null, p: r.p };
+    const digits = colon < 0 ? "" : /^[0-9]*/.exec(s.slice(colon + 1))[0];
+    if (!setHostPort(t, colon < 0 ? s : s.slice(0, colon + 1) + digits, special)) return;
+    if (t.h === "" && (r.u !== "" || r.pw !== "" || r.p !== null)) return;
+    r.h = t.h === "localhost" && r.s === "file" ? "" : t.h;
+    if (colon >= 0 && digits !== "") r.p = t.p;
+  };
+  class URL {
+    constructor(url, base) {
+      const s = toStr(url);
+      let b = null;
+      if (base !== undefined) {
+        b = urlParse(toStr(base), null);
+        if (b === null) throw new TypeErr(`Invalid base URL: ${toStr(base)}`);
+      }
+      const r = urlParse(s, b);
+      if (r === null) throw invalidUrl(s, base === undefined ? undefined : toStr(base));
+      setState(URLS, this, { r, sp: null });
+    }
+    static canParse(url, base) {
+      const b = base === undefined ? null : urlParse(toStr(base), null);
+      return (base === undefined || b !== null) && urlParse(toStr(url), b) !== null;
+    }
+    static parse(url, base) { try { return new URL(url, base); } catch { return null; } }
+    get href() { return urlHref(urlOf(this).r); }
+    set href(v) {
+      const st = urlOf(this), s = toStr(v), r = urlParse(s, null);
+      if (r === null) throw invalidUrl(s, undefined);
+      st.r = r;
+      queryChanged(st);
+    }
+    get origin() { return urlOrigin(urlOf(this).r); }
+    get protocol() { return urlOf(this).r.s + ":"; }
+    set protocol(v) {
+      const r = urlOf(this).r, m = /^([A-Za-z][A-Za-z0-9+.\-]*)(?::|$)/.exec(setterInput(v));
+      if (m === null) return;
+      const s = m[1].toLowerCase();
+      if (isSpecial(s) !== isSpecial(r.s)) return;
+      if (s === "file" && (r.u !== "" || r.pw !== "" || r.p !== null)) return;
+      if (r.s === "file" && r.h === "") return;
+      r.s = s;
+      if (r.p === defaultPort(s)) r.p = null;
+    }
+    get username() { return urlOf(this).r.u; }
+    set username(v) { const r = urlOf(this).r; if (r.h !== null && r.h !== "" && r.s !== "file") r.u = encode(setterInput(v), USERINFO_SET); }
+    get password() { return urlOf(this).r.pw; }
+    set password(v) { const r = urlOf(this).r; if (r.h !== null && r.h !== "" && r.s !== "file") r.pw = encode(setterInput(v), USERINFO_SET); }
+    get host() { const r = urlOf(this).r; return r.h === null ? "" : r.p === null ? r.h : r.h + ":" + r.p; }
+    set host(v) { setHost(urlOf(this).r, setterInput(v), true); }
+    get hostname() { return urlOf(this).r.h ?? ""; }
+    set hostname(v) { setHost(urlOf(this).r, setterInput(v), false); }
+    get port() { const p = urlOf(this).r.p; return p === null ? "" : "" + p; }
+    set port(v) {
+      const r = urlOf(this).r, s = setterInput(v);
+      if (r.h === null || r.h === "" || r.s === "file") return;
+      if (s === "") { r.p = null; return; }
+      const digits = /^[0-9]*/.exec(s)[0];
+      if (digits === "" || +digits > 65535) return;
+      r.p = +digits === defaultPort(r.s) ? null : +digits;
+    }
+    get pathname() { return urlPath(urlOf(this).r); }
+    set pathname(v) {
+      const r = urlOf(this).r;
+      if (r.op !== null) return;
+      const s = setterInput(v), special = isSpecial(r.s);
+      if (!special && s === "") { r.path = r.h === null ? [""] : []; return; }
+      r.path = parsePath([], isSlash(s[0], special) ? s.slice(1) : s, special);
+    }
+    get search() { const q = urlOf(this).r.q; return q === null || q === "" ? "" : "?" + q; }
+    set search(v) {
+      const st = urlOf(this), r = st.r, s = setterInput(v);
+      r.q = s === "" ? null : encode(s[0] === "?" ? s.slice(1) : s, isSpecial(r.s) ? SPECIAL_QUERY_SET : QUERY_SET);
+      queryChanged(st);
+    }
+    get searchParams() {
+      const st = urlOf(this);
+      return st.sp ??= uspMake(st.r.q ?? "", (q) => { st.r.q = q === "" ? null : q; });
+    }
+    get hash() { const f = urlOf(this).r.f; return f === null || f === "" ? "" : "#" + f; }
+    set hash(v) { const s = setterInput(v); urlOf(this).r.f = s === "" ? null : encode(s[0] === "#" ? s.slice(1) : s, FRAGMENT_SET); }
+    toString() { return urlHref(urlOf(this).r); }
+    toJSON() { return urlHref(urlOf(this).r); }
   }
-  set(name, value) {
-    const st = paramsOf(this), n = usvString(name), v = usvString(value);
-    if (!listRemove(st.l, n, v)) st.l.push(n, v);
-    paramsChanged(st);
+
+  // ---- URLSearchParams (application/x-www-form-urlencoded) ----
+  const formDecode = (s) => pctDecode(s.indexOf("+") < 0 ? s : s.replaceAll("+", " "));
+  const formEncode = (s) => { // encodeURIComponent leaves !'()~ alone, application/x-www-form-urlencoded does not
+    const e = encodeComponent(usv(s)).replaceAll("%20", "+");
+    return e.replaceAll("!", "%21").replaceAll("'", "%27").replaceAll("(", "%28").replaceAll(")", "%29").replaceAll("~", "%7E");
+  };
+  const formParse = (s, l) => {
+    if (s === "") return;
+    for (const part of s.split("&")) {
+      if (part === "") continue;
+      const i = part.indexOf("=");
+      l.push(formDecode(i < 0 ? part : part.slice(0, i)), formDecode(i < 0 ? "" : part.slice(i + 1)));
+    }
+  };
+  const formSerialize = (l) => {
+    let out = "";
+    for (let i = 0; i < l.length; i += 2) out += (i === 0 ? "" : "&") + formEncode(l[i]) + "=" + formEncode(l[i + 1]);
+    return out;
+  };
+  const usvString = (v) => usv(toStr(v));
+  const PARAMS = stateMap();
+  const paramsOf = (p) => thisState(PARAMS, p, "URLSearchParams"); // { l: flat list, update: fn | null }
+  const paramsChanged = (st) => { if (st.update !== null) st.update(formSerialize(st.l)); };
+  const uspBrand = (v) => stateOf(PARAMS, v) !== undefined;
+  const uspSerialize = (v) => formSerialize(stateOf(PARAMS, v).l);
+  class URLSearchParams {
+    constructor(init) {
+      const l = [];
+      setState(PARAMS, this, { l, update: null });
+      if (init === undefined) return;
+      if (isObject(init)) {
+        if (typeof init[ITERATOR] === "function") {
+          for (const pair of init) { const a = pairOf(pair, "URLSearchParams init"); l.push(usvString(a[0]), usvString(a[1])); }
+        } else {
+          for (const k of ownKeys(init)) {
+            const d = gopd(init, k);
+            if (typeof k === "string" && d !== undefined && d.enumerable) l.push(usv(k), usvString(init[k]));
+          }
+        }
+        return;
+      }
+      const s = usvString(init);
+      formParse(s[0] === "?" ? s.slice(1) : s, l);
+    }
+    get size() { return paramsOf(this).l.length / 2; }
+    append(name, value) { const st = paramsOf(this); st.l.push(usvString(name), usvString(value)); paramsChanged(st); }
+    delete(name, value) {
+      const st = paramsOf(this), l = st.l, n = usvString(name), v = value === undefined ? undefined : usvString(value);
+      let j = 0;
+      for (let i = 0; i < l.length; i += 2) if (!(l[i] === n && (v === undefined || l[i + 1] === v))) { l[j++] = l[i]; l[j++] = l[i + 1]; }
+      l.length = j;
+      paramsChanged(st);
+    }
+    get(name) {
+      const l = paramsOf(this).l, n = usvString(name);
+      for (let i = 0; i < l.length; i += 2) if (l[i] === n) return l[i + 1];
+      return null;
+    }
+    getAll(name) {
+      const l = paramsOf(this).l, n = usvString(name), out = [];
+      for (let i = 0; i < l.length; i += 2) if (l[i] === n) out.push(l[i + 1]);
+      return out;
+    }
+    has(name, value) {
+      const l = paramsOf(this).l, n = usvString(name), v = value === undefined ? undefined : usvString(value);
+      for (let i = 0; i < l.length; i += 2) if (l[i] === n && (v === undefined || l[i + 1] === v)) return true;
+      return false;
+    }
+    set(name, value) {
+      const st = paramsOf(this), n = usvString(name), v = usvString(value);
+      if (!listRemove(st.l, n, v)) st.l.push(n, v);
+      paramsChanged(st);
+    }
+    sort() {
+      const st = paramsOf(this), l = st.l, pairs = [];
+      for (let i = 0; i < l.length; i += 2) pairs.push([l[i], l[i + 1]]);
+      pairs.sort((a, b) => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0); // code-unit order, stable
+      for (let i = 0; i < pairs.length; i++) { l[2 * i] = pairs[i][0]; l[2 * i + 1] = pairs[i][1]; }
+      paramsChanged(st);
+    }
+    forEach(callback, thisArg) {
+      const l = paramsOf(this).l;
+      for (let i = 0; i < l.length; i += 2) apply(callback, thisArg, [l[i + 1], l[i], this]);
+    }
+    entries() { const l = paramsOf(this).l, out = []; for (let i = 0; i < l.length; i += 2) out.push([l[i], l[i + 1]]); return out.values(); }
+    keys() { const l = paramsOf(this).l, out = []; for (let i = 0; i < l.length; i += 2) out.push(l[i]); return out.values(); }
+    values() { const l = paramsOf(this).l, out = []; for (let i = 0; i < l.length; i += 2) out.push(l[i + 1]); return out.values(); }
+    [ITERATOR]() { return this.entries(); }
+    toString() { return formSerialize(paramsOf(this).l); }
   }
-  sort() {
-    const st = paramsOf(this), l = st.l, pairs = [];
-    for (let i = 0; i < l.length; i += 2) pairs.push([l[i], l[i + 1]]);
-    pairs.sort((a, b) => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0); // code-unit order, stable
-    for (let i = 0; i < pairs.length; i++) { l[2 * i] = pairs[i][0]; l[2 * i + 1] = pairs[i][1]; }
-    paramsChanged(st);
-  }
-  forEach(callback, thisArg) {
-    const l = paramsOf(this).l;
-    for (let i = 0; i < l.length; i += 2) apply(callback, thisArg, [l[i + 1], l[i], this]);
-  }
-  entries() { const l = paramsOf(this).l, out = []; for (let i = 0; i < l.length; i += 2) out.push([l[i], l[i + 1]]); return out.values(); }
-  keys() { const l = paramsOf(this).l, out = []; for (let i = 0; i < l.length; i += 2) out.push(l[i]); return out.values(); }
-  values() { const l = paramsOf(this).l, out = []; for (let i = 0; i < l.length; i += 2) out.push(l[i + 1]); return out.values(); }
-  [ITERATOR]() { return this.entries(); }
-  toString() { return formSerialize(paramsOf(this).l); }
+  const uspMake = (query, update) => { const p = new URLSearchParams(), st = stateOf(PARAMS, p); formParse(query, st.l); st.update = update; return p; };
+  const uspReset = (p, query) => { const l = stateOf(PARAMS, p).l; l.length = 0; formParse(query, l); };
+  return { URL, URLSearchParams, parse: urlParse, href: urlHref, origin: urlOrigin, record: urlRecord,
+    invalid: invalidUrl, isParams: uspBrand, serializeParams: uspSerialize };
 }
-const uspMake = (query, update) => { const p = new URLSearchParams(), st = stateOf(PARAMS, p); formParse(query, st.l); st.update = update; return p; };
-const uspReset = (p, query) => { const l = stateOf(PARAMS, p).l; l.length = 0; formParse(query, l); };
 
 // ---- console: one formatted string per call to the host's log(level, message) ----
 let hostLog = null;
@@ -896,11 +1032,20 @@ const emit = (level, message) => {
   if (hostLog !== null) hostLog(level, message);
   else if (pendingLogs.length < 200) push2(pendingLogs, level, message);
 };
-const quote = (s) => {
-  const j = jsonStringify(s);
-  return "'" + j.slice(1, -1).replace(/\\"/g, "\"").replace(/'/g, "\\'") + "'";
+const quote = (s) => { // like Node: single quotes unless the string holds one
+  const body = jsonStringify(s).slice(1, -1).replaceAll("\\\"", "\"");
+  if (body.indexOf("'") < 0) return "'" + body + "'";
+  if (body.indexOf("\"") < 0) return "\"" + body + "\"";
+  return body.indexOf("`") < 0 ? "`" + body + "`" : "'" + body.replaceAll("'", "\\'") + "'";
 };
-const keyName = (k) => typeof k === "symbol" ? "[" + Str(k) + "]" : /^[A-Za-z_$][\w$]*$/.test(k) ? k : quote(k);
+const isIdentifier = (k) => {
+  for (let i = 0; i < k.length; i++) {
+    const c = k.charCodeAt(i);
+    if (!(c >= 97 && c <= 122 || c >= 65 && c <= 90 || c === 95 || c === 36 || i > 0 && c >= 48 && c <= 57)) return false;
+  }
+  return k.length > 0;
+};
+const keyName = (k) => typeof k === "symbol" ? "[" + Str(k) + "]" : isIdentifier(k) ? k : quote(k);
 const ownData = (o, k) => { const d = gopd(o, k); return d !== undefined && "value" in d ? d.value : undefined; };
 const className = (v) => {
   const proto = getPrototypeOf(v);
@@ -925,8 +1070,8 @@ const inspect = (v, depth = 0, seen = []) => {
 const inspectObject = (v, depth, seen) => {
   for (let i = 0; i < seen.length; i++) if (seen[i] === v) return "[Circular]";
   if (typeof v === "function") {
-    const n = ownData(v, "name") || "(anonymous)";
-    return /^class[\s{]/.test(Function.prototype.toString.call(v)) ? `[class ${n}]` : `[Function: ${n}]`;
+    const n = ownData(v, "name"), isClass = /^class[\s{]/.test(Function.prototype.toString.call(v));
+    return "[" + (isClass ? "class " : "Function") + (n ? (isClass ? n : ": " + n) : isClass ? "(anonymous)" : " (anonymous)") + "]";
   }
   if (v instanceof Err) {
     const stack = v.stack;
@@ -940,7 +1085,12 @@ const inspectObject = (v, depth, seen) => {
   if (isArray(v)) {
     const items = [];
     const n = v.length < MAX_ITEMS ? v.length : MAX_ITEMS;
-    for (let i = 0; i < n; i++) items.push(i in v ? item(v[i]) : "<empty item>");
+    for (let i = 0; i < n; i++) {
+      if (i in v) { items.push(item(v[i])); continue; }
+      let holes = 1;
+      while (i + 1 < n && !(i + 1 in v)) { holes++; i++; }
+      items.push(`<${holes} empty item${holes > 1 ? "s" : ""}>`);
+    }
     if (v.length > n) items.push(`... ${v.length - n} more items`);
     return braces(name === "Array" ? "" : name, items, "[", "]");
   }
@@ -949,9 +1099,11 @@ const inspectObject = (v, depth, seen) => {
   if (rq !== undefined) return braces("Request", [`method: ${quote(rq.method)}`, `url: ${quote(rq.url)}`, `headers: ${item(rq.headers)}`, `bodyUsed: ${rq.used}`]);
   const rs = responseState(v);
   if (rs !== undefined) return braces("Response", [`status: ${rs.status}`, `statusText: ${quote(rs.statusText)}`, `headers: ${item(rs.headers)}`, `bodyUsed: ${rs.used}`]);
-  const ur = urlRecord(v);
-  if (ur !== undefined) return braces("URL", [`href: ${quote(urlHref(ur))}`, `origin: ${quote(urlOrigin(ur))}`]);
-  if (uspBrand(v)) return braces("URLSearchParams", [...v].map((p) => quote(p[0]) + " => " + quote(p[1])));
+  if (urlLib !== null) {
+    const ur = urlLib.record(v);
+    if (ur !== undefined) return braces("URL", [`href: ${quote(urlLib.href(ur))}`, `origin: ${quote(urlLib.origin(ur))}`]);
+    if (urlLib.isParams(v)) return braces("URLSearchParams", [...v].map((p) => quote(p[0]) + " => " + quote(p[1])));
+  }
   if (v instanceof Date) return isNaN(v.getTime()) ? "Invalid Date" : v.toISOString();
   if (v instanceof RegExp) return "" + v;
   if (v instanceof Map) return braces(`Map(${v.size})`, [...v].slice(0, MAX_ITEMS).map((e) => item(e[0]) + " => " + item(e[1])));
@@ -1021,8 +1173,8 @@ const console = {
   debug: (...args) => log("debug", args),
   trace: (...args) => {
     const stack = new Err().stack || "";
-    const at = stack.indexOf("\n");
-    log("debug", ["Trace" + (args.length ? ": " + format(args) : "") + (at >= 0 ? stack.slice(at) : "")]);
+    const frames = stack.split("\n").slice(2).join("\n"); // drop the message line and console.trace's own frame
+    log("debug", ["Trace" + (args.length ? ": " + format(args) : "") + (frames ? "\n" + frames : "")]);
   },
   dir: (value) => log("info", [inspect(value)]),
   table: (...args) => log("info", args),
@@ -1041,20 +1193,25 @@ const console = {
 };
 
 // ---- DOMException, atob/btoa, structuredClone, queueMicrotask ----
-const DOM_CODES = { IndexSizeError: 1, HierarchyRequestError: 3, WrongDocumentError: 4, InvalidCharacterError: 5,
-  NoModificationAllowedError: 7, NotFoundError: 8, NotSupportedError: 9, InvalidStateError: 11, SyntaxError: 12,
-  InvalidModificationError: 13, NamespaceError: 14, InvalidAccessError: 15, TypeMismatchError: 17, SecurityError: 18,
-  NetworkError: 19, AbortError: 20, URLMismatchError: 21, QuotaExceededError: 22, TimeoutError: 23,
-  InvalidNodeTypeError: 24, DataCloneError: 25 };
-class DOMException extends Err {
-  constructor(message = "", name = "Error") {
-    super(toStr(message));
-    defineProperty(this, "name", { value: toStr(name), writable: true, configurable: true });
-  }
-  get code() { const c = DOM_CODES[this.name]; return typeof c === "number" ? c : 0; }
+let DOMExceptionClass = null;
+function domException() {
+  if (DOMExceptionClass !== null) return DOMExceptionClass;
+  const codes = { IndexSizeError: 1, HierarchyRequestError: 3, WrongDocumentError: 4, InvalidCharacterError: 5,
+    NoModificationAllowedError: 7, NotFoundError: 8, NotSupportedError: 9, InvalidStateError: 11, SyntaxError: 12,
+    InvalidModificationError: 13, NamespaceError: 14, InvalidAccessError: 15, TypeMismatchError: 17, SecurityError: 18,
+    NetworkError: 19, AbortError: 20, URLMismatchError: 21, QuotaExceededError: 22, TimeoutError: 23,
+    InvalidNodeTypeError: 24, DataCloneError: 25 };
+  return DOMExceptionClass = class DOMException extends Err {
+    constructor(message = "", name = "Error") {
+      super(toStr(message));
+      defineProperty(this, "name", { value: toStr(name), writable: true, configurable: true });
+    }
+    get code() { const c = codes[this.name]; return typeof c === "number" ? c : 0; }
+  };
 }
+const newDomException = (message, name) => { const D = domException(); return new D(message, name); };
 const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-const invalidChar = (what) => new DOMException(what, "InvalidCharacterError");
+const invalidChar = (what) => newDomException(what, "InvalidCharacterError");
 const btoa = function btoa(data) {
   if (arguments.length === 0) throw new TypeErr("btoa requires 1 argument");
   const s = toStr(data), n = s.length;
@@ -1086,7 +1243,7 @@ const atob = function atob(data) {
 const structuredClone = function structuredClone(value) {
   if (arguments.length === 0) throw new TypeErr("structuredClone requires 1 argument");
   const seen = new Map();
-  const fail = (what) => new DOMException(`${what} could not be cloned`, "DataCloneError");
+  const fail = (what) => newDomException(`${what} could not be cloned`, "DataCloneError");
   const clone = (v) => {
     if (typeof v === "symbol") throw fail("Symbol()");
     if (typeof v === "function") throw fail("A function");
@@ -1106,17 +1263,20 @@ const structuredClone = function structuredClone(value) {
     if (v instanceof Map) { out = keep(new Map()); for (const [k, x] of v) out.set(clone(k), clone(x)); return out; }
     if (v instanceof Set) { out = keep(new Set()); for (const x of v) out.add(clone(x)); return out; }
     if (v instanceof Err) {
-      const C = { EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError }[v.name] || Err;
+      const types = { EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError };
+      const C = Object.hasOwn(types, v.name) ? types[v.name] : Err;
       out = keep(new C(v.message));
       if (typeof v.stack === "string") defineProperty(out, "stack", { value: v.stack, writable: true, configurable: true });
       return out;
     }
     if (v instanceof P || v instanceof WeakMap || v instanceof WeakSet || isHeaders(v) || requestState(v) !== undefined
-        || responseState(v) !== undefined || urlRecord(v) !== undefined || uspBrand(v)) throw fail(`${className(v) || "The object"}`);
+        || responseState(v) !== undefined || (urlLib !== null && (urlLib.record(v) !== undefined || urlLib.isParams(v)))) throw fail(`${className(v) || "The object"}`);
     out = keep({});
     for (const k of ownKeys(v)) {
       const d = gopd(v, k);
-      if (typeof k === "string" && d !== undefined && d.enumerable) out[k] = clone(v[k]);
+      if (typeof k === "string" && d !== undefined && d.enumerable) {
+        defineProperty(out, k, { value: clone(v[k]), writable: true, enumerable: true, configurable: true });
+      }
     }
     return out;
   };
@@ -1130,9 +1290,24 @@ const queueMicrotask = function queueMicrotask(callback) {
 };
 
 // ---- globals ----
-const globals = { Headers, Request, Response, URL, URLSearchParams, console, atob, btoa, structuredClone,
-  queueMicrotask, DOMException };
-for (const name of ownKeys(globals)) defineProperty(G, name, { value: globals[name], writable: true, configurable: true, enumerable: false });
+// Like built-ins: writable, configurable, not enumerable. URL, URLSearchParams and DOMException
+// are built when first read (the accessor then replaces itself with a plain data property).
+const defineGlobal = (name, value) => { defineProperty(G, name, { value, writable: true, configurable: true, enumerable: false }); };
+const lazyGlobal = (name, make) => {
+  defineProperty(G, name, { get() { const v = make(); defineGlobal(name, v); return v; },
+    set(v) { defineGlobal(name, v); }, configurable: true, enumerable: false });
+};
+defineGlobal("Headers", Headers);
+defineGlobal("Request", Request);
+defineGlobal("Response", Response);
+defineGlobal("console", console);
+defineGlobal("atob", atob);
+defineGlobal("btoa", btoa);
+defineGlobal("structuredClone", structuredClone);
+defineGlobal("queueMicrotask", queueMicrotask);
+lazyGlobal("URL", () => urls().URL);
+lazyGlobal("URLSearchParams", () => urls().URLSearchParams);
+lazyGlobal("DOMException", domException);
 
 // ---- dispatch ----
 const describe = (v) => { // a short, never-throwing description of a value for messages
@@ -1151,12 +1326,18 @@ const describe = (v) => { // a short, never-throwing description of a value for 
   } catch { return "a value that cannot be described"; }
 };
 const safeGet = (o, k) => { try { return o[k]; } catch { return undefined; } };
+let ownLocation = null; // "(<this script's name>:", to drop the runtime's own frames from guest stacks
+const trimStack = (stack) => {
+  ownLocation ??= /\((.*):\d+:\d+\)/.exec(new Err().stack.split("\n")[1] || "")?.[1] ?? "\0";
+  return stack.split("\n").filter((line) => line.indexOf("(" + ownLocation + ":") < 0).join("\n");
+};
 const describeError = (e) => { // -> [message, stack]
   try {
     if (isObject(e)) {
       const message = safeGet(e, "message"), name = safeGet(e, "name"), stack = safeGet(e, "stack");
       const n = typeof name === "string" && name !== "" ? name : "Error";
-      return [typeof message === "string" ? (message === "" ? n : n + ": " + message) : inspect(e), typeof stack === "string" ? stack : ""];
+      return [typeof message === "string" ? (message === "" ? n : n + ": " + message) : inspect(e),
+        typeof stack === "string" ? trimStack(stack) : ""];
     }
     return [typeof e === "string" ? e : inspect(e), ""];
   } catch { return ["a thrown value that cannot be described", ""]; }
