@@ -39,6 +39,17 @@ class IsolaTest {
   }
 
   @Test
+  void handle_binaryBody_roundTripsEveryByte() {
+    String code = "export default { async fetch(request) { return new Response(await request.arrayBuffer()); } };";
+    byte[] body = new byte[1024 * 1024 + 3];
+    new java.util.Random(42).nextBytes(body);
+    try (Isola isola = Isola.newBuilder().route("POST /echo", Handler.javascript("echo.js", code)).build()) {
+      Response r = isola.handle(Request.newBuilder().method("POST").target("/echo").body(body).build());
+      org.junit.jupiter.api.Assertions.assertArrayEquals(body, r.bodyBytes());
+    }
+  }
+
+  @Test
   void handle_noRoute_answers404() {
     try (Isola isola = Isola.newBuilder().route("GET /hello/:name", Handler.javascript("hello.js", HELLO)).build()) {
       assertEquals(404, isola.handle(Request.get("/nope")).status());

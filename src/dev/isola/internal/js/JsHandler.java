@@ -12,7 +12,8 @@ import dev.isola.internal.engine.Call;
 import dev.isola.internal.engine.GuestLog;
 import dev.isola.internal.engine.PreparedHandler;
 import dev.isola.internal.engine.Watchdog;
-import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Map;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.PolyglotException;
@@ -74,7 +75,7 @@ final class JsHandler implements PreparedHandler {
           route,
           call.requestId(),
           (ProxyExecutable) args -> call.request().bodyText(),
-          (ProxyExecutable) args -> new String(call.request().bodyBytes(), StandardCharsets.ISO_8859_1),
+          (ProxyExecutable) args -> fill(args[0].execute(call.request().bodyLength()), call.request().body()),
           (ProxyExecutable) args -> {
             guestLog.line(args[0].asString(), args[1].asString());
             return null;
@@ -136,6 +137,20 @@ final class JsHandler implements PreparedHandler {
       }
     }
     return b.toString();
+  }
+
+  /** Copies {@code body} into the guest's fresh ArrayBuffer, eight bytes per interop call. */
+  private static Value fill(Value buffer, ByteBuffer body) {
+    body.order(ByteOrder.LITTLE_ENDIAN);
+    int n = body.remaining();
+    int i = 0;
+    for (; i + Long.BYTES <= n; i += Long.BYTES) {
+      buffer.writeBufferLong(ByteOrder.LITTLE_ENDIAN, i, body.getLong(i));
+    }
+    for (; i < n; i++) {
+      buffer.writeBufferByte(i, body.get(i));
+    }
+    return buffer;
   }
 
   private static void closeQuietly(Context context) {

@@ -253,16 +253,8 @@ const extractBody = (v) => { // -> [body, default content type or null]
   if (typeof v === "symbol") throw new TypeErr("A Symbol cannot be a body");
   return [textBody(Str(v)), "text/plain;charset=UTF-8"];
 };
-const latin1Bytes = (s) => { // one char (0-255) per byte, via UTF-8 to avoid a per-char call
-  const u = utf8(s), n = s.length;
-  if (u8Length(u) === n) return u;
-  const out = new U8(n);
-  for (let i = 0, j = 0; i < n; i++) {
-    const c = u[j++];
-    out[i] = c < 0x80 ? c : ((c & 3) << 6) | (u[j++] & 0x3f);
-  }
-  return out;
-};
+// The host fills a buffer the runtime allocates, eight bytes per call: no per-byte work in JavaScript.
+const allocBuffer = (n) => new AB(n);
 const bodyText = (b) => {
   if (b.t !== null) return b.t;
   if (b.b !== null) return fromUtf8(b.b);
@@ -273,7 +265,7 @@ const bodyBytes = (b) => {
   if (b.b !== null) return b.b;
   if (b.t !== null) return utf8(b.t);
   const h = b.h;
-  return h.bc ??= latin1Bytes(Str(h.latin1()));
+  return h.bc ??= new U8(h.bytes(allocBuffer));
 };
 const consume = (st, how) => {
   const b = st.body;
@@ -1384,7 +1376,7 @@ const settle = (v, ok, err) => {
   ok(v);
 };
 
-return function dispatch(module, method, url, headers, params, tail, route, requestId, bodyTextFn, bodyLatin1Fn,
+return function dispatch(module, method, url, headers, params, tail, route, requestId, bodyTextFn, bodyBytesFn,
     logFn, maxResponseBytes, done, fail) {
   hostLog = logFn;
   for (let i = 0; i < pendingLogs.length; i += 2) logFn(pendingLogs[i], pendingLogs[i + 1]);
@@ -1413,7 +1405,7 @@ return function dispatch(module, method, url, headers, params, tail, route, requ
     const list = [], h = apply(stringSplit, headers, ["\0"]);
     for (let i = 0; i + 1 < h.length; i += 2) push2(list, lower(h[i]), h[i + 1]);
     const body = method === "GET" || method === "HEAD" ? null
-      : { t: null, b: null, h: { text: bodyTextFn, latin1: bodyLatin1Fn, tc: null, bc: null } };
+      : { t: null, b: null, h: { text: bodyTextFn, bytes: bodyBytesFn, tc: null, bc: null } };
     const request = new Request(TOKEN, { method, url, headers: headersMake(list, IMMUTABLE), body, used: false });
     const p = {}, ps = apply(stringSplit, params, ["\0"]);
     for (let i = 0; i + 1 < ps.length; i += 2) defineProperty(p, ps[i], { value: ps[i + 1], enumerable: true });
