@@ -18,9 +18,17 @@ public final class GuestLog {
   private int lines;
   private int dropped;
 
-  public GuestLog(String route, int maxLines) {
-    this.logger = LoggerFactory.getLogger(loggerName(route));
+  /**
+   * @param logger the route's guest logger, from {@link #loggerFor(String)} (looked up once per route)
+   */
+  public GuestLog(Logger logger, int maxLines) {
+    this.logger = logger;
     this.maxLines = maxLines;
+  }
+
+  /** The SLF4J logger for guest output of {@code route}: {@code isola.guest.} + {@link #loggerName}. */
+  public static Logger loggerFor(String route) {
+    return LoggerFactory.getLogger(loggerName(route));
   }
 
   /** {@code isola.guest.} followed by the route with characters other than letters and digits as '_'. */

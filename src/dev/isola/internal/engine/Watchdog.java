@@ -32,6 +32,8 @@ public final class Watchdog implements AutoCloseable {
   private final Set<Guard> active = ConcurrentHashMap.newKeySet();
   private final Thread thread;
   private volatile boolean closed;
+  /** True while the thread parks with no call to watch; only then does a new call wake it. */
+  private volatile boolean idle;
 
   public Watchdog(String name) {
     if (!THREADS.isThreadAllocatedMemorySupported()) {
@@ -57,14 +59,22 @@ public final class Watchdog implements AutoCloseable {
     }
     Guard guard = new Guard(current.threadId(), deadlineNanos, memoryBudget, cancel);
     active.add(guard);
-    LockSupport.unpark(thread);
+    if (idle) {
+      LockSupport.unpark(thread);
+    }
     return guard;
   }
 
   private void run() {
     while (!closed) {
       if (active.isEmpty()) {
-        LockSupport.park(this);
+        idle = true;
+        // Re-check after publishing idle: a call added in between either sees idle and unparks, or
+        // is seen here.
+        if (active.isEmpty() && !closed) {
+          LockSupport.park(this);
+        }
+        idle = false;
         continue;
       }
       LockSupport.parkNanos(this, TICK_NANOS);

@@ -20,6 +20,7 @@ import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.proxy.ProxyExecutable;
+import org.slf4j.Logger;
 
 /** One JavaScript handler: a parsed module run in a new context per call. */
 final class JsHandler implements PreparedHandler {
@@ -30,6 +31,7 @@ final class JsHandler implements PreparedHandler {
   private final String route;
   private final String name;
   private final Source source;
+  private final Logger guestLogger;
 
   JsHandler(JsEngine engine, Watchdog watchdog, String route, String name, Source source) {
     this.engine = engine;
@@ -37,6 +39,7 @@ final class JsHandler implements PreparedHandler {
     this.route = route;
     this.name = name;
     this.source = source;
+    this.guestLogger = GuestLog.loggerFor(route);
   }
 
   /** Evaluates the module once, as a call would, and checks the shape of its default export. */
@@ -58,7 +61,7 @@ final class JsHandler implements PreparedHandler {
   @Override
   public Response call(Call call) {
     Outcome outcome = new Outcome();
-    GuestLog guestLog = new GuestLog(route, call.limits().maxLogLines());
+    GuestLog guestLog = new GuestLog(guestLogger, call.limits().maxLogLines());
     Context context = engine.newContext();
     Watchdog.Guard guard =
         watchdog.watch(call.deadlineNanos(), call.limits().memory().bytes(), () -> context.close(true));
