@@ -13,8 +13,9 @@ import java.util.function.BiConsumer;
 
 /**
  * HTTP header fields: immutable, case-insensitive names, several values per name, in the order they
- * were added. Names are validated as RFC 9110 tokens and values may not hold CR, LF or NUL, so a
- * header built here can never split a response.
+ * were added. Names are validated as RFC 9110 tokens and values as RFC 9110 field content (tab,
+ * printable ASCII, U+0080 to U+00FF), so a header built here can never split a response, even
+ * through an adapter that writes each character as one byte.
  *
  * <pre>{@code
  * Headers h = Headers.of("Content-Type", "text/plain", "Set-Cookie", "a=1", "Set-Cookie", "b=2");
@@ -189,10 +190,11 @@ public final class Headers {
       Objects.requireNonNull(value, () -> "value of header " + name);
       for (int i = 0; i < value.length(); i++) {
         char c = value.charAt(i);
-        if (c == '\r' || c == '\n' || c == 0) {
+        if ((c < 0x20 && c != '\t') || c == 0x7f || c > 0xff) {
           throw new IllegalArgumentException(
               "value of header \"" + name + "\" has " + describe(c) + " at index " + i
-                  + ": header values may not hold CR, LF or NUL");
+                  + ": header values may hold only tab, printable ASCII and U+0080 to U+00FF"
+                  + " (percent-encode or RFC 8187-encode anything else)");
         }
       }
     }

@@ -21,7 +21,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +56,8 @@ import org.slf4j.MDC;
 public final class Isola implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Isola.class);
   private static final String MDC_ROUTE = "isola.route";
+  /** Calls from virtual threads that may wait for a call thread, per call thread. */
+  private static final int QUEUED_PER_THREAD = 16;
   private static final String MDC_REQUEST_ID = "isola.requestId";
 
   private final Router<Route> router;
@@ -85,8 +88,13 @@ public final class Isola implements AutoCloseable {
     }
     this.js = engine;
     this.routeSpecs = List.copyOf(b.routes.keySet());
-    this.callThreads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
-        new SynchronousQueue<>(), Thread.ofPlatform().daemon().name("isola-call-", 1).factory());
+    // Bounded threads and a bounded queue: past both, a call is refused at once (OverloadedException).
+    // A queued call's deadline already runs, so waiting counts against its timeout.
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(b.callThreads, b.callThreads, 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(b.callThreads * QUEUED_PER_THREAD),
+        Thread.ofPlatform().daemon().name("isola-call-", 1).factory());
+    pool.allowCoreThreadTimeOut(true);
+    this.callThreads = pool;
   }
 
   private static Route prepare(JsEngine engine, String spec, Handler handler, Limits defaults) {
@@ -134,6 +142,8 @@ public final class Isola implements AutoCloseable {
    *
    * @throws GuestException if the handler threw or answered with something that is not a response
    * @throws LimitExceededException if the call crossed one of its route's {@link Limits}
+   * @throws OverloadedException if the call came from a virtual thread and every call thread is busy
+   * @throws IsolaException if the call was stopped because this {@code Isola} closed
    * @throws IllegalStateException if this {@code Isola} is closed
    */
   public Response handle(Request request) {
@@ -160,7 +170,11 @@ public final class Isola implements AutoCloseable {
   public CompletableFuture<Response> handleAsync(Request request) {
     Objects.requireNonNull(request, "request");
     checkOpen();
-    return CompletableFuture.supplyAsync(() -> handle(request), callThreads);
+    try {
+      return CompletableFuture.supplyAsync(() -> handle(request), callThreads);
+    } catch (RejectedExecutionException e) {
+      return CompletableFuture.failedFuture(overloaded(e));
+    }
   }
 
   private Response run(Lookup.Found<Route> found, Request request) {
@@ -196,7 +210,12 @@ public final class Isola implements AutoCloseable {
   }
 
   private Response onPlatformThread(Route route, Call call) {
-    Future<Response> future = callThreads.submit(() -> runHere(route, call));
+    Future<Response> future;
+    try {
+      future = callThreads.submit(() -> runHere(route, call));
+    } catch (RejectedExecutionException e) {
+      throw overloaded(e);
+    }
     try {
       return future.get();
     } catch (ExecutionException e) {
@@ -205,10 +224,21 @@ public final class Isola implements AutoCloseable {
       }
       throw new IsolaException("route \"" + route.spec() + "\": the call failed: " + e.getCause(), e.getCause());
     } catch (InterruptedException e) {
-      future.cancel(true);
+      // Not future.cancel(true): interrupting a thread inside GraalJS is reported to the guest. The
+      // call runs on to its own limits; its caller is gone.
       Thread.currentThread().interrupt();
       throw new IsolaException("route \"" + route.spec() + "\": interrupted while waiting for the call", e);
     }
+  }
+
+  private IsolaException overloaded(RejectedExecutionException e) {
+    if (closed.get()) {
+      return new IsolaException("this Isola is closed: build a new one with Isola.newBuilder()", e);
+    }
+    int threads = ((ThreadPoolExecutor) callThreads).getMaximumPoolSize();
+    return new OverloadedException("all " + threads + " call threads of this Isola are busy and "
+        + threads * QUEUED_PER_THREAD + " calls wait for them (calls from virtual threads and handleAsync);"
+        + " try again shortly, or raise Isola.Builder.callThreads", java.time.Duration.ofSeconds(1));
   }
 
   /** The caller's {@code X-Request-Id} when it is short and plain, else a new random id. */
@@ -225,14 +255,23 @@ public final class Isola implements AutoCloseable {
   }
 
   /**
-   * Stops the call threads, cancels calls still running and releases the engines. Idempotent.
+   * Refuses new calls, stops the calls still running (they end with an {@link IsolaException}),
+   * waits up to 5 seconds for them to leave, and releases the engine and threads. Idempotent.
    */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    callThreads.shutdownNow();
+    callThreads.shutdown();
+    watchdog.cancelAll();
+    try {
+      if (!callThreads.awaitTermination(5, TimeUnit.SECONDS)) {
+        log.warn("calls were still running 5 s after close(); releasing the engine anyway");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     try {
       js.close();
     } finally {
@@ -244,8 +283,26 @@ public final class Isola implements AutoCloseable {
   public static final class Builder {
     private final Map<String, Handler> routes = new LinkedHashMap<>();
     private Limits defaultLimits = Limits.defaults();
+    private int callThreads = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
 
     private Builder() {}
+
+    /**
+     * The most platform threads this {@code Isola} runs calls on for callers on virtual threads
+     * and for {@link Isola#handleAsync}; default 4 × the processors, at least 8. Up to 16 calls per
+     * thread wait for one (their timeout runs while they wait); past that, calls are refused at once
+     * with {@link OverloadedException}. Calls from platform threads run on the caller's thread and
+     * do not count.
+     *
+     * @throws IllegalArgumentException if {@code threads < 1}
+     */
+    public Builder callThreads(int threads) {
+      if (threads < 1) {
+        throw new IllegalArgumentException("callThreads " + threads + " must be at least 1");
+      }
+      this.callThreads = threads;
+      return this;
+    }
 
     /**
      * Routes requests matching {@code spec} to {@code handler}. Specs: {@code "/exact"}, {@code

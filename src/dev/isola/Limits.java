@@ -9,9 +9,12 @@ import java.util.Objects;
  *
  * <ul>
  *   <li>{@link #timeout()}: wall-clock time from the start of the call, default 10 s. A handler
- *       still running then is stopped (within about 10 ms).
+ *       still running then is stopped (within about 5 ms).
  *   <li>{@link #memory()}: for JavaScript, the bytes the call may allocate in all (its allocation
- *       budget, checked by a watchdog about every 10 ms), default 256 MiB.
+ *       budget, checked by a watchdog about every 5 ms), default 256 MiB. It is not a heap cap:
+ *       garbage counts too (interpreted JavaScript can allocate hundreds of MiB per second doing
+ *       plain computation), and one large allocation is seen only after it happened, so keep
+ *       the JVM's heap above the sum of the budgets of the calls that may run at once.
  *   <li>{@link #maxRequestBody()}: default 8 MiB; a larger request is refused before it runs.
  *   <li>{@link #maxResponseBody()}: default 8 MiB; a larger answer is refused.
  *   <li>{@link #maxLogLines()}: guest log lines kept per call, default 100; later ones are dropped

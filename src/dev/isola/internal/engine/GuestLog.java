@@ -45,9 +45,11 @@ public final class GuestLog {
       return;
     }
     lines++;
-    String text = message.length() > MAX_LINE_CHARS
+    String cut = message.length() > MAX_LINE_CHARS
         ? message.substring(0, MAX_LINE_CHARS) + "… (" + message.length() + " chars)"
         : message;
+    // One guest line is one log line: a guest must not forge entries of other routes.
+    String text = cut.replace("\r", "\\r").replace("\n", "\\n");
     switch (level) {
       case "debug" -> logger.debug("{}", text);
       case "warn" -> logger.warn("{}", text);

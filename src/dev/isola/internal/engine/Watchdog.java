@@ -1,10 +1,12 @@
 package dev.isola.internal.engine;
 
+import dev.isola.IsolaException;
 import dev.isola.LimitExceededException.Limit;
 import java.lang.management.ManagementFactory;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -18,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * Every {@link #TICK_NANOS} the watchdog compares the clock and the bytes the thread has allocated
  * since the call started ({@code ThreadMXBean.getThreadAllocatedBytes}, which counts platform
  * threads only: that is why calls from virtual threads run on a platform thread of the {@code
- * Isola}) and trips the call's guard, which cancels the sandbox. The thread parks while no call is
- * running.
+ * Isola}) and trips the call's guard; a second thread runs the cancels, one at a time, so a slow
+ * cancel never delays the checks. The watchdog parks while no call is running, and survives
+ * anything a check throws, even an {@code OutOfMemoryError}.
  */
 public final class Watchdog implements AutoCloseable {
   /** How often running calls are checked; a limit is enforced at most this late. */
@@ -30,7 +33,11 @@ public final class Watchdog implements AutoCloseable {
       (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
   private final Set<Guard> active = ConcurrentHashMap.newKeySet();
+  /** Cancels run here, one at a time: a slow cancel never delays the checks of other calls. */
+  private final LinkedBlockingQueue<Guard> cancels = new LinkedBlockingQueue<>();
   private final Thread thread;
+  private final Thread canceller;
+  private final Guard stop = new Guard(-1, 0, -1, () -> {});
   private volatile boolean closed;
   /** True while the thread parks with no call to watch; only then does a new call wake it. */
   private volatile boolean idle;
@@ -42,7 +49,9 @@ public final class Watchdog implements AutoCloseable {
       THREADS.setThreadAllocatedMemoryEnabled(true);
     }
     this.thread = Thread.ofPlatform().daemon().name(name).unstarted(this::run);
+    this.canceller = Thread.ofPlatform().daemon().name(name + "-cancel").unstarted(this::runCancels);
     thread.start();
+    canceller.start();
   }
 
   /**
@@ -57,6 +66,10 @@ public final class Watchdog implements AutoCloseable {
     if (current.isVirtual()) {
       throw new IllegalStateException("guest code must run on a platform thread");
     }
+    if (closed || !thread.isAlive()) {
+      throw new IsolaException("the Isola's watchdog is not running (the Isola is closed or failed):"
+          + " calls cannot be limited, so none are started; build a new Isola");
+    }
     Guard guard = new Guard(current.threadId(), deadlineNanos, memoryBudget, cancel);
     active.add(guard);
     if (idle) {
@@ -67,28 +80,69 @@ public final class Watchdog implements AutoCloseable {
 
   private void run() {
     while (!closed) {
-      if (active.isEmpty()) {
-        idle = true;
-        // Re-check after publishing idle: a call added in between either sees idle and unparks, or
-        // is seen here.
-        if (active.isEmpty() && !closed) {
-          LockSupport.park(this);
+      try {
+        checkOnce();
+      } catch (Throwable t) {
+        // Even an OutOfMemoryError caused by a guest must not end the enforcement of limits.
+        try {
+          log.error("the watchdog failed a check and goes on", t);
+        } catch (Throwable ignored) {
+          // Logging needs memory too; the next tick retries.
         }
-        idle = false;
-        continue;
-      }
-      LockSupport.parkNanos(this, TICK_NANOS);
-      long now = System.nanoTime();
-      for (Guard guard : active) {
-        guard.check(now);
       }
     }
   }
 
+  private void checkOnce() {
+    if (active.isEmpty()) {
+      idle = true;
+      // Re-check after publishing idle: a call added in between either sees idle and unparks, or
+      // is seen here.
+      if (active.isEmpty() && !closed) {
+        LockSupport.park(this);
+      }
+      idle = false;
+      return;
+    }
+    LockSupport.parkNanos(this, TICK_NANOS);
+    long now = System.nanoTime();
+    for (Guard guard : active) {
+      guard.check(now);
+    }
+  }
+
+  private void runCancels() {
+    while (true) {
+      Guard guard;
+      try {
+        guard = cancels.take();
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (guard == stop) {
+        return; // queued by close(), after every cancel already queued
+      }
+      try {
+        guard.cancel.run();
+      } catch (Throwable t) {
+        log.debug("cancelling a call after its {} limit failed", guard.tripped.get(), t);
+      }
+    }
+  }
+
+  /** Stops every running call, as when the {@code Isola} closes; {@link Guard#closing()} tells. */
+  public void cancelAll() {
+    for (Guard guard : active) {
+      guard.trip(null);
+    }
+  }
+
+  /** Stops watching; running calls are not cancelled (see {@link #cancelAll()}). */
   @Override
   public void close() {
     closed = true;
     LockSupport.unpark(thread);
+    cancels.add(stop);
   }
 
   /** One call being watched. Closing it ends the watch; it is safe to close more than once. */
@@ -99,6 +153,7 @@ public final class Watchdog implements AutoCloseable {
     private final long allocatedAtStart;
     private final Runnable cancel;
     private final AtomicReference<Limit> tripped = new AtomicReference<>();
+    private volatile boolean closing;
 
     private Guard(long threadId, long deadlineNanos, long memoryBudget, Runnable cancel) {
       this.threadId = threadId;
@@ -127,16 +182,20 @@ public final class Watchdog implements AutoCloseable {
       }
     }
 
+    /** True if the call was stopped because its {@code Isola} is closing. */
+    public boolean closing() {
+      return closing;
+    }
+
+    /** Stops the call for {@code limit}, or for closing when {@code limit} is null. */
     private void trip(Limit limit) {
-      if (active.remove(this) && tripped.compareAndSet(null, limit)) {
-        // Cancelling may wait for the guest thread to leave the sandbox; never stall the other calls.
-        Thread.ofVirtual().name("isola-cancel").start(() -> {
-          try {
-            cancel.run();
-          } catch (RuntimeException e) {
-            log.debug("cancelling a call after its {} limit failed", limit, e);
-          }
-        });
+      if (active.remove(this)) {
+        if (limit == null) {
+          closing = true;
+        } else {
+          tripped.compareAndSet(null, limit);
+        }
+        cancels.add(this);
       }
     }
 

@@ -2,6 +2,10 @@ package dev.isola.internal.js;
 
 import dev.isola.HandlerLoadException;
 import dev.isola.Limits;
+import dev.isola.Request;
+import dev.isola.Response;
+import dev.isola.internal.engine.Call;
+import java.util.Map;
 import dev.isola.internal.engine.PreparedHandler;
 import dev.isola.internal.engine.Watchdog;
 import java.io.IOException;
@@ -27,6 +31,7 @@ import org.graalvm.polyglot.Value;
  */
 public final class JsEngine implements AutoCloseable {
   static final String RUNTIME_RESOURCE = "isola-runtime.js";
+  static final String WARM_UP_RESOURCE = "isola-warm-up.js";
   static final String MODULE_MIME_TYPE = "application/javascript+module";
 
   private final Engine engine;
@@ -40,8 +45,13 @@ public final class JsEngine implements AutoCloseable {
         .out(OutputStream.nullOutputStream())
         .err(OutputStream.nullOutputStream())
         .build();
-    this.runtime = Source.newBuilder("js", readRuntime(), "isola:runtime.js").buildLiteral();
-    warmUp();
+    this.runtime = Source.newBuilder("js", readResource(RUNTIME_RESOURCE), "isola:runtime.js").buildLiteral();
+    try {
+      onPlatformThread(this::warmUp);
+    } catch (RuntimeException e) {
+      engine.close(true);
+      throw e;
+    }
   }
 
   /**
@@ -50,8 +60,14 @@ public final class JsEngine implements AutoCloseable {
    * never charged to the memory budget of a handler's first call.
    */
   private void warmUp() {
-    try (Context context = newContext()) {
-      installRuntime(context);
+    String route = "POST /isola/warm-up/:step/...";
+    PreparedHandler handler = prepare(route, "isola:warm-up.js", readResource(WARM_UP_RESOURCE), Limits.defaults());
+    Request request = Request.newBuilder().method("POST").target("/isola/warm-up/1/a/b?a=1")
+        .header("Content-Type", "application/json").body("{\"warm\":[1,2,{\"up\":true}]}").build();
+    Response response = handler.call(new Call(route, request, Map.of("step", "1"), "a/b", "warm-up",
+        Limits.defaults(), System.nanoTime() + Limits.defaults().timeout().toNanos()));
+    if (!response.bodyText().contains("\"ok\":true")) {
+      throw new IllegalStateException("the JavaScript engine's warm-up call answered " + response.bodyText());
     }
   }
 
@@ -86,12 +102,42 @@ public final class JsEngine implements AutoCloseable {
   public PreparedHandler prepare(String route, String name, String code, Limits limits) {
     Source source = Source.newBuilder("js", code, name).mimeType(MODULE_MIME_TYPE).buildLiteral();
     JsHandler handler = new JsHandler(this, watchdog, route, name, source);
-    try {
-      handler.validate(limits);
-    } catch (PolyglotException e) {
-      throw loadFailure(route, name, e);
-    }
+    onPlatformThread(() -> {
+      try {
+        handler.validate(limits);
+      } catch (PolyglotException e) {
+        throw loadFailure(route, name, e);
+      }
+    });
     return handler;
+  }
+
+  /**
+   * Runs {@code task} here, or on a short-lived platform thread when called from a virtual thread:
+   * the watchdog measures allocation per platform thread.
+   */
+  private static void onPlatformThread(Runnable task) {
+    if (!Thread.currentThread().isVirtual()) {
+      task.run();
+      return;
+    }
+    RuntimeException[] failure = new RuntimeException[1];
+    Thread worker = Thread.ofPlatform().name("isola-build").start(() -> {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        failure[0] = e;
+      }
+    });
+    try {
+      worker.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new HandlerLoadException("interrupted while checking handlers", e);
+    }
+    if (failure[0] != null) {
+      throw failure[0];
+    }
   }
 
   private static HandlerLoadException loadFailure(String route, String name, PolyglotException e) {
@@ -113,10 +159,10 @@ public final class JsEngine implements AutoCloseable {
     engine.close(true);
   }
 
-  private static String readRuntime() {
-    try (InputStream in = JsEngine.class.getResourceAsStream(RUNTIME_RESOURCE)) {
+  private static String readResource(String resource) {
+    try (InputStream in = JsEngine.class.getResourceAsStream(resource)) {
       if (in == null) {
-        throw new IllegalStateException("resource " + RUNTIME_RESOURCE + " is missing from the Isola jar");
+        throw new IllegalStateException("resource " + resource + " is missing from the Isola jar");
       }
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {

@@ -25,6 +25,8 @@ import org.slf4j.Logger;
 /** One JavaScript handler: a parsed module run in a new context per call. */
 final class JsHandler implements PreparedHandler {
   private static final char SEP = '\0';
+  /** Response header names and values together, as characters: 64 KiB, like common HTTP servers. */
+  static final int MAX_HEADER_CHARS = 64 * 1024;
 
   private final JsEngine engine;
   private final Watchdog watchdog;
@@ -77,16 +79,19 @@ final class JsHandler implements PreparedHandler {
           call.tail(),
           route,
           call.requestId(),
-          (ProxyExecutable) args -> call.request().bodyText(),
-          (ProxyExecutable) args -> fill(args[0].execute(call.request().bodyLength()), call.request().body()),
-          (ProxyExecutable) args -> {
-            guestLog.line(args[0].asString(), args[1].asString());
+          outcome.host(args -> call.request().bodyText()),
+          outcome.host(args -> fill(args[0].execute(call.request().bodyLength()), call.request().body())),
+          outcome.host(args -> {
+            guestLog.line(text(args[0], "info"), text(args[1], "(a log line that is not a string)"));
             return null;
-          },
+          }),
           call.limits().maxResponseBody().bytes(),
-          (ProxyExecutable) args -> outcome.done(args[0]),
-          (ProxyExecutable) args -> outcome.fail(args[0], args[1]));
+          outcome.host(args -> outcome.done(args[0])),
+          outcome.host(args -> outcome.fail(args[0], args[1])));
       guard.close();
+      if (guard.tripped().isPresent() || guard.closing()) {
+        throw stopped(guard, call.limits());
+      }
       return outcome.response(call.limits());
     } catch (PolyglotException e) {
       guard.close();
@@ -94,10 +99,10 @@ final class JsHandler implements PreparedHandler {
     } catch (IllegalStateException e) {
       // The watchdog closed the context between two guest steps.
       guard.close();
-      if (guard.tripped().isPresent()) {
-        throw limitExceeded(guard.tripped().get(), call.limits());
+      if (guard.tripped().isPresent() || guard.closing()) {
+        throw stopped(guard, call.limits());
       }
-      throw e;
+      throw new IsolaException("route \"" + route + "\": the call's context failed: " + e.getMessage(), e);
     } finally {
       guard.close();
       guestLog.finish();
@@ -106,19 +111,35 @@ final class JsHandler implements PreparedHandler {
   }
 
   private IsolaException failure(PolyglotException e, Watchdog.Guard guard, Limits limits) {
-    if (guard.tripped().isPresent()) {
-      return limitExceeded(guard.tripped().get(), limits);
+    if (guard.tripped().isPresent() || guard.closing()) {
+      return stopped(guard, limits);
     }
     if (e.isResourceExhausted()) {
-      return limitExceeded(Limit.MEMORY, limits);
+      return new LimitExceededException(route, Limit.MEMORY, "the JVM ran out of memory during the call ("
+          + e.getMessage() + "); lower the memory budgets of concurrent calls or give the JVM more heap");
     }
-    if (e.isCancelled() || e.isInterrupted()) {
-      return new IsolaException("route \"" + route + "\": the call was cancelled: the Isola is closing");
+    if (e.isInterrupted()) {
+      Thread.currentThread().interrupt();
+      return new IsolaException("route \"" + route + "\": the calling thread was interrupted; the call was stopped");
     }
-    if (e.isHostException()) {
-      return new IsolaException("route \"" + route + "\": the host failed inside a guest call", e.asHostException());
+    if (e.isCancelled()) {
+      return new IsolaException("route \"" + route + "\": the call was cancelled");
+    }
+    if (e.isInternalError()) {
+      return new IsolaException("route \"" + route + "\": the JavaScript engine failed inside the call: " + e.getMessage(), e);
     }
     return new GuestException(route, "handler " + name + " threw " + e.getMessage(), guestStack(e));
+  }
+
+  /** The watchdog stopped the call: for a limit, or because the Isola is closing. */
+  private IsolaException stopped(Watchdog.Guard guard, Limits limits) {
+    return guard.tripped().<IsolaException>map(limit -> limitExceeded(limit, limits))
+        .orElseGet(() -> new IsolaException("route \"" + route + "\": the call was stopped: the Isola is closing"));
+  }
+
+  /** A guest value as text: strings as they are, anything else as {@code otherwise}. */
+  private static String text(Value value, String otherwise) {
+    return value.isString() ? value.asString() : otherwise;
   }
 
   private LimitExceededException limitExceeded(Limit limit, Limits limits) {
@@ -195,6 +216,25 @@ final class JsHandler implements PreparedHandler {
     private IsolaException failure;
     private long tooLarge = -1;
 
+    /**
+     * A host function for the guest that never throws into it: a host failure caused by a guest
+     * value is recorded as this call's failure, so a handler can neither catch nor read it.
+     */
+    ProxyExecutable host(java.util.function.Function<Value[], Object> body) {
+      return args -> {
+        try {
+          return body.apply(args);
+        } catch (PolyglotException e) {
+          throw e; // cancellation and guest errors pass through unchanged
+        } catch (RuntimeException e) {
+          if (failure == null) {
+            failure = new GuestException(route, "handler " + name + " passed the host a value it cannot use: " + e.getClass().getSimpleName(), "");
+          }
+          return null;
+        }
+      };
+    }
+
     Object done(Value result) {
       try {
         int status = result.getArrayElement(0).asInt();
@@ -203,7 +243,12 @@ final class JsHandler implements PreparedHandler {
           tooLarge = result.getArrayElement(3).asLong();
           return null;
         }
-        Response.Builder b = Response.newBuilder().status(status).headers(parseHeaders(result.getArrayElement(1).asString()));
+        String headers = result.getArrayElement(1).asString();
+        if (headers.length() > MAX_HEADER_CHARS) {
+          throw new IllegalArgumentException("its headers hold " + headers.length() + " characters, more than the "
+              + MAX_HEADER_CHARS + " allowed");
+        }
+        Response.Builder b = Response.newBuilder().status(status).headers(parseHeaders(headers));
         Value body = result.getArrayElement(3);
         switch (kind) {
           case "s" -> b.body(body.asString());
@@ -215,15 +260,17 @@ final class JsHandler implements PreparedHandler {
           default -> { }
         }
         response = b.build();
-      } catch (IllegalArgumentException | UnsupportedOperationException | ClassCastException
-          | ArithmeticException | NullPointerException e) {
+      } catch (PolyglotException e) {
+        throw e;
+      } catch (RuntimeException e) {
         failure = new GuestException(route, "handler " + name + " returned an unusable response: " + e.getMessage(), "");
       }
       return null;
     }
 
     Object fail(Value message, Value stack) {
-      failure = new GuestException(route, "handler " + name + " threw " + message.asString(), stack.asString());
+      failure = new GuestException(route, "handler " + name + " threw " + text(message, "a value that is not a string"),
+          text(stack, ""));
       return null;
     }
 

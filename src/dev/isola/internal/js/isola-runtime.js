@@ -108,7 +108,12 @@ const headerValue = (v, name) => {
   while (start < end && isHttpSpace(apply(stringCharCodeAt, v, [start]))) start++;
   while (end > start && isHttpSpace(apply(stringCharCodeAt, v, [end - 1]))) end--;
   if (start > 0 || end < v.length) v = apply(stringSlice, v, [start, end]);
-  if (hasChar(v, "\0") || hasChar(v, "\r") || hasChar(v, "\n")) throw new TypeErr(`Invalid header value for "${name}": it contains CR, LF or NUL`);
+  for (let i = 0; i < v.length; i++) { // field-content: HTAB, SP, VCHAR, obs-text (as Node)
+    const c = apply(stringCharCodeAt, v, [i]);
+    if ((c < 0x20 && c !== 9) || c === 0x7f || c > 0xff) {
+      throw new TypeErr(`Invalid header value for "${name}": character U+${apply(stringSlice, "000" + c.toString(16), [-4])} at ${i} is not allowed (only tab, printable ASCII and U+0080-U+00FF)`);
+    }
+  }
   return v;
 };
 // The list is flat: [name0, value0, name1, value1, ...], lower-case names, insertion order.
