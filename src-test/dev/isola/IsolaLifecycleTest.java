@@ -94,6 +94,16 @@ class IsolaLifecycleTest {
     }
   }
 
+  @Test
+  void handle_asyncThrowWithPatchedFormatting_givesGuestExceptionNotNeverSettled() {
+    String code = "String.prototype.split = null; Array.prototype.join = null; await null;"
+        + " const d = new Date(0); d.toISOString = () => ({}); throw d;";
+    try (Isola isola = Isola.newBuilder().route("/e", js("e.js", code, Duration.ofSeconds(5))).build()) {
+      GuestException e = assertThrows(GuestException.class, () -> isola.handle(Request.get("/e")));
+      assertFalse(e.getMessage().contains("never settled"), e.getMessage());
+    }
+  }
+
   private static Throwable failureOf(Runnable call) {
     try {
       call.run();

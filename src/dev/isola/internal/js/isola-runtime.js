@@ -1390,8 +1390,9 @@ return function dispatch(module, method, url, headers, params, tail, route, requ
   const onError = (e) => {
     if (finished) return;
     finished = true;
-    const d = describeError(e);
-    fail(d[0], d[1]);
+    const d = describeError(e); // a handler may have patched what formatting uses: send only strings
+    fail(typeof d[0] === "string" ? d[0] : "a thrown value that cannot be described",
+      typeof d[1] === "string" ? d[1] : "");
   };
   const onValue = (v) => {
     if (finished) return;
