@@ -56,9 +56,9 @@ import org.slf4j.MDC;
 public final class Isola implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Isola.class);
   private static final String MDC_ROUTE = "isola.route";
+  private static final String MDC_REQUEST_ID = "isola.requestId";
   /** Calls from virtual threads that may wait for a call thread, per call thread. */
   private static final int QUEUED_PER_THREAD = 16;
-  private static final String MDC_REQUEST_ID = "isola.requestId";
 
   private final Router<Route> router;
   private final Watchdog watchdog;
