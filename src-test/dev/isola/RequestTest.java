@@ -64,6 +64,16 @@ class RequestTest {
   }
 
   @Test
+  void requestId_plainHeader_givenOtherwiseEmpty() {
+    assertEquals(Optional.of("a-1_b.C"), Request.newBuilder().header("X-Request-Id", "a-1_b.C").build().requestId());
+    assertEquals(Optional.empty(), Request.newBuilder().header("X-Request-Id", "").build().requestId());
+    assertEquals(Optional.empty(), Request.newBuilder().header("X-Request-Id", "a b").build().requestId());
+    assertEquals(Optional.empty(), Request.newBuilder().header("X-Request-Id", "x".repeat(65)).build().requestId());
+    assertEquals(Optional.empty(), Request.get("/").requestId());
+    assertTrue(Request.isPlainRequestId("x".repeat(64)));
+  }
+
+  @Test
   void response_statusOutOfRange_refused() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Response.newBuilder().status(99));
     assertTrue(e.getMessage().contains("99"), e.getMessage());

@@ -21,8 +21,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -241,10 +241,9 @@ public final class Isola implements AutoCloseable {
         + " try again shortly, or raise Isola.Builder.callThreads", java.time.Duration.ofSeconds(1));
   }
 
-  /** The caller's {@code X-Request-Id} when it is short and plain, else a new random id. */
+  /** The caller's plain {@code X-Request-Id}, else a new random id. */
   private static String requestId(Request request) {
-    return request.headers().first("X-Request-Id")
-        .filter(id -> id.length() <= 64 && id.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '-' || c == '_' || c == '.'))
+    return request.requestId()
         .orElseGet(() -> Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE));
   }
 

@@ -103,6 +103,23 @@ public final class Request {
     return headers;
   }
 
+  /**
+   * The caller's {@code X-Request-Id}, if it is a plain id ({@link #isPlainRequestId}); Isola uses
+   * it in its logs (MDC {@code isola.requestId}) and passes it to the handler.
+   */
+  public Optional<String> requestId() {
+    return headers.first("X-Request-Id").filter(Request::isPlainRequestId);
+  }
+
+  /**
+   * Whether {@code id} is safe to log and echo as a request id: 1 to 64 characters of {@code A-Z
+   * a-z 0-9 . _ -}.
+   */
+  public static boolean isPlainRequestId(String id) {
+    return !id.isEmpty() && id.length() <= 64 && id.chars().allMatch(
+        c -> (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-');
+  }
+
   /** The body as a read-only view; empty when there is none. */
   public ByteBuffer body() {
     return Body.view(body);

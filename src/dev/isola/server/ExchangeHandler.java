@@ -241,13 +241,9 @@ final class ExchangeHandler implements HttpHandler {
   /** The client's id when it is short and plain, else a new random one. */
   private static String requestId(HttpExchange exchange) {
     String sent = exchange.getRequestHeaders().getFirst(REQUEST_ID);
-    if (sent != null && !sent.isEmpty() && sent.length() <= 64 && sent.chars().allMatch(ExchangeHandler::isIdChar)) {
+    if (sent != null && Request.isPlainRequestId(sent)) {
       return sent;
     }
     return String.format("%016x", ThreadLocalRandom.current().nextLong());
-  }
-
-  private static boolean isIdChar(int c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
   }
 }

@@ -5,7 +5,6 @@ import dev.isola.Limits;
 import dev.isola.Request;
 import dev.isola.Response;
 import dev.isola.internal.engine.Call;
-import java.util.Map;
 import dev.isola.internal.engine.PreparedHandler;
 import dev.isola.internal.engine.Watchdog;
 import java.io.IOException;
@@ -13,6 +12,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.PolyglotException;
@@ -55,9 +55,10 @@ public final class JsEngine implements AutoCloseable {
   }
 
   /**
-   * Creates one context and runs the runtime script in it, so that the one-time cost of starting
-   * the language (tens of MiB of class loading and initialisation in a fresh JVM) is paid here and
-   * never charged to the memory budget of a handler's first call.
+   * Runs one full call of {@code isola-warm-up.js}, so that the one-time cost of starting the
+   * language (tens of MiB of class loading and initialisation in a fresh JVM) is paid here and never
+   * charged to the memory budget of a handler's first call, and so that the classes behind common
+   * features are initialised while the stack is shallow (see the script's header).
    */
   private void warmUp() {
     String route = "POST /isola/warm-up/:step/...";
