@@ -49,6 +49,22 @@ class ReadmeSnippetsTest {
   }
 
   @Test
+  void wasmExample_compilesAndServesBothAbis(@TempDir Path dir) throws Exception {
+    List<String> java = blocks("java");
+    assertTrue(java.size() >= 2, "README has no WebAssembly example");
+    Files.copy(Path.of("samples/wasm/hello-wagi.wasm"), dir.resolve("hello.wasm"));
+    Files.copy(Path.of("samples/wasm/greet-extism.wasm"), dir.resolve("greet.wasm"));
+    String output = compileAndRun(dir, java.get(1) + """
+        try (isola) {
+          System.out.println(isola.handle(Request.get("/hello/wasm")).status());
+          System.out.println(isola.handle(Request.post("/greet", "")).bodyText());
+        }
+        """);
+
+    assertEquals("200\n{\"greeting\":\"Hello, stranger!\"}", output.strip());
+  }
+
+  @Test
   void jsExample_servesParamAndQuery() throws Exception {
     try (Isola isola = Isola.newBuilder().route("GET /hello/:name", Handler.javascript("hello.js", blocks("js").get(0))).build()) {
       Response r = isola.handle(Request.get("/hello/world?x=1"));
@@ -79,6 +95,7 @@ class ReadmeSnippetsTest {
         import dev.isola.*;
         import java.nio.file.Path;
         import java.time.Duration;
+        import java.util.Map;
         public class Snippet {
           static Path BASE;
           public static void run(Path base) throws Exception {

@@ -18,7 +18,11 @@ public final class GuestException extends IsolaException {
     this(route, message, guestStack, 500);
   }
 
-  GuestException(String route, String message, String guestStack, int status) {
+  /**
+   * @param status the HTTP status an adapter answers with: 500 when the handler failed, 502 when it
+   *     answered with something that is not a usable response
+   */
+  public GuestException(String route, String message, String guestStack, int status) {
     super("route \"" + route + "\": " + message);
     this.route = route;
     this.guestStack = guestStack;

@@ -1,6 +1,9 @@
 package dev.isola;
 
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -17,26 +20,53 @@ import java.util.Optional;
  *   }
  * };
  * }</pre>
+ *
+ * <p>A WebAssembly handler is a module run by one of the {@link WasmAbi}s: a {@code wasm32-wasi}
+ * program speaking CGI ({@link WasmAbi#WAGI}) or an Extism plugin ({@link WasmAbi#EXTISM}):
+ *
+ * <pre>{@code
+ * Handler.wasm(Path.of("hello.wasm"));                                  // WAGI, _start per request
+ * Handler.wasm(Path.of("greet.wasm")).export("greet")                    // Extism plugin function
+ *     .config(Map.of("greeting", "Hi"));
+ * }</pre>
  */
 public final class Handler {
   /** The language a handler is written in. */
   public enum Language {
     /** An ES module run by GraalJS. */
-    JAVASCRIPT
+    JAVASCRIPT,
+    /** A WebAssembly module run by Chicory, through a {@link WasmAbi}. */
+    WASM
   }
+
+  /** The function an Extism plugin runs when none is named with {@link #export(String)}. */
+  public static final String DEFAULT_EXPORT = "handle";
 
   private final Language language;
   private final String name;
   private final Path file;
   private final String code;
+  private final byte[] module;
   private final Limits limits;
+  private final WasmAbi abi;
+  private final String export;
+  private final Map<String, String> config;
 
-  private Handler(Language language, String name, Path file, String code, Limits limits) {
+  private Handler(Language language, String name, Path file, String code, byte[] module, Limits limits,
+      WasmAbi abi, String export, Map<String, String> config) {
     this.language = language;
     this.name = name;
     this.file = file;
     this.code = code;
+    this.module = module;
     this.limits = limits;
+    this.abi = abi;
+    this.export = export;
+    this.config = config;
+  }
+
+  private Handler(Language language, String name, Path file, String code, byte[] module) {
+    this(language, name, file, code, module, null, null, null, Map.of());
   }
 
   /** A JavaScript module read from {@code file} when the {@link Isola} is built. */
@@ -50,17 +80,88 @@ public final class Handler {
    * (e.g. {@code "hello.js"}).
    */
   public static Handler javascript(String name, String code) {
-    Objects.requireNonNull(name, "name");
     Objects.requireNonNull(code, "code");
+    return new Handler(Language.JAVASCRIPT, checkName(name, "hello.js"), null, code, null);
+  }
+
+  /** A WebAssembly module read from {@code file} when the {@link Isola} is built. */
+  public static Handler wasm(Path file) {
+    Objects.requireNonNull(file, "file");
+    return new Handler(Language.WASM, file.toString(), file, null, null);
+  }
+
+  /**
+   * A WebAssembly module given as bytes (copied). {@code name} appears in error messages and logs
+   * (e.g. {@code "hello.wasm"}).
+   */
+  public static Handler wasm(String name, byte[] module) {
+    Objects.requireNonNull(module, "module");
+    return new Handler(Language.WASM, checkName(name, "hello.wasm"), null, null, module.clone());
+  }
+
+  private static String checkName(String name, String example) {
+    Objects.requireNonNull(name, "name");
     if (name.isBlank()) {
-      throw new IllegalArgumentException("handler name must not be blank: use e.g. \"hello.js\"");
+      throw new IllegalArgumentException("handler name must not be blank: use e.g. \"" + example + "\"");
     }
-    return new Handler(Language.JAVASCRIPT, name, null, code, null);
+    return name;
   }
 
   /** This handler with its own limits instead of the {@link Isola}'s defaults. */
   public Handler limits(Limits limits) {
-    return new Handler(language, name, file, code, Objects.requireNonNull(limits, "limits"));
+    return new Handler(language, name, file, code, module, Objects.requireNonNull(limits, "limits"), abi,
+        export, config);
+  }
+
+  /**
+   * This WebAssembly handler run through {@code abi} instead of the one Isola would pick (see {@link
+   * WasmAbi}).
+   *
+   * @throws IllegalStateException if this is not a WebAssembly handler
+   */
+  public Handler abi(WasmAbi abi) {
+    Objects.requireNonNull(abi, "abi");
+    requireWasm("abi");
+    return new Handler(language, name, file, code, module, limits, abi, export, config);
+  }
+
+  /**
+   * This Extism plugin with {@code function} as the function each call runs; {@value
+   * #DEFAULT_EXPORT} if unset. The module must export it as {@code () -> i32}; {@link
+   * Isola.Builder#build()} checks.
+   *
+   * @throws IllegalStateException if this is not a WebAssembly handler
+   * @throws IllegalArgumentException if {@code function} is blank
+   */
+  public Handler export(String function) {
+    Objects.requireNonNull(function, "function");
+    requireWasm("export");
+    if (function.isBlank()) {
+      throw new IllegalArgumentException("export must name a function of the module, e.g. \"greet\"");
+    }
+    return new Handler(language, name, file, code, module, limits, abi, function, config);
+  }
+
+  /**
+   * This Extism plugin with {@code config} as what its {@code config_get} reads (copied, order
+   * kept). Values are text, as in an Extism manifest's {@code config}.
+   *
+   * @throws IllegalStateException if this is not a WebAssembly handler
+   */
+  public Handler config(Map<String, String> config) {
+    Objects.requireNonNull(config, "config");
+    requireWasm("config");
+    Map<String, String> copy = new LinkedHashMap<>();
+    config.forEach((k, v) -> copy.put(Objects.requireNonNull(k, "config key"),
+        Objects.requireNonNull(v, () -> "config value of " + k)));
+    return new Handler(language, name, file, code, module, limits, abi, export,
+        java.util.Collections.unmodifiableMap(copy));
+  }
+
+  private void requireWasm(String setting) {
+    if (language != Language.WASM) {
+      throw new IllegalStateException(setting + " applies to WebAssembly handlers; " + name + " is " + language);
+    }
   }
 
   public Language language() {
@@ -82,13 +183,47 @@ public final class Handler {
     return Optional.ofNullable(limits);
   }
 
+  /** The ABI set with {@link #abi(WasmAbi)}, if any; otherwise Isola picks one from the imports. */
+  public Optional<WasmAbi> abi() {
+    return Optional.ofNullable(abi);
+  }
+
+  /** The Extism function set with {@link #export(String)}, if any. */
+  public Optional<String> export() {
+    return Optional.ofNullable(export);
+  }
+
+  /** The Extism plugin config set with {@link #config(Map)}; empty if none. */
+  public Map<String, String> config() {
+    return config;
+  }
+
   /** The code given as text, if it was not given as a file. */
   Optional<String> code() {
     return Optional.ofNullable(code);
   }
 
+  /** The module given as bytes, if it was not given as a file (not copied: do not modify). */
+  Optional<byte[]> module() {
+    return Optional.ofNullable(module);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Handler h && language == h.language && name.equals(h.name) && Objects.equals(file, h.file)
+        && Objects.equals(code, h.code) && Arrays.equals(module, h.module) && Objects.equals(limits, h.limits)
+        && abi == h.abi && Objects.equals(export, h.export) && config.equals(h.config);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(language, name, file, code, Arrays.hashCode(module), limits, abi, export, config);
+  }
+
   @Override
   public String toString() {
-    return "Handler{" + language + " " + name + (limits == null ? "" : ", " + limits) + "}";
+    return "Handler{" + language + " " + name + (abi == null ? "" : ", abi " + abi.key())
+        + (export == null ? "" : ", export " + export) + (config.isEmpty() ? "" : ", config " + config.keySet())
+        + (limits == null ? "" : ", " + limits) + "}";
   }
 }

@@ -2,17 +2,20 @@ package dev.isola;
 
 import dev.isola.LimitExceededException.Limit;
 import dev.isola.internal.engine.Call;
+import dev.isola.internal.engine.GuestEngine;
 import dev.isola.internal.engine.PreparedHandler;
 import dev.isola.internal.engine.Watchdog;
 import dev.isola.internal.js.JsEngine;
 import dev.isola.internal.route.Lookup;
 import dev.isola.internal.route.RoutePattern;
 import dev.isola.internal.route.Router;
+import dev.isola.internal.wasm.WasmEngine;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +65,8 @@ public final class Isola implements AutoCloseable {
 
   private final Router<Route> router;
   private final Watchdog watchdog;
-  private final JsEngine js;
+  /** The engines the routes need, started on first use while building; closed with this Isola. */
+  private final Map<Handler.Language, GuestEngine> engines;
   private final ExecutorService callThreads;
   private final List<String> routeSpecs;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -71,22 +75,18 @@ public final class Isola implements AutoCloseable {
 
   private Isola(Builder b) {
     this.watchdog = new Watchdog("isola-watchdog");
-    JsEngine engine = null;
+    this.engines = new EnumMap<>(Handler.Language.class);
     try {
-      engine = new JsEngine(watchdog);
       Router.Builder<Route> routes = Router.builder();
       for (Map.Entry<String, Handler> e : b.routes.entrySet()) {
-        routes.add(e.getKey(), prepare(engine, e.getKey(), e.getValue(), b.defaultLimits));
+        routes.add(e.getKey(), prepare(e.getKey(), e.getValue(), b.defaultLimits));
       }
       this.router = routes.build();
     } catch (RuntimeException e) {
-      if (engine != null) {
-        engine.close();
-      }
+      closeEngines();
       watchdog.close();
       throw e;
     }
-    this.js = engine;
     this.routeSpecs = List.copyOf(b.routes.keySet());
     // Bounded threads and a bounded queue: past both, a call is refused at once (OverloadedException).
     // A queued call's deadline already runs, so waiting counts against its timeout.
@@ -97,22 +97,46 @@ public final class Isola implements AutoCloseable {
     this.callThreads = pool;
   }
 
-  private static Route prepare(JsEngine engine, String spec, Handler handler, Limits defaults) {
+  private Route prepare(String spec, Handler handler, Limits defaults) {
     Limits limits = handler.limits().orElse(defaults);
-    String code = handler.code().orElseGet(() -> read(spec, handler));
-    return new Route(spec, engine.prepare(spec, handler.name(), code, limits), limits);
+    GuestEngine engine = engines.computeIfAbsent(handler.language(), language -> switch (language) {
+      case JAVASCRIPT -> new JsEngine(watchdog);
+      case WASM -> new WasmEngine(watchdog);
+    });
+    byte[] code = handler.code().map(text -> text.getBytes(StandardCharsets.UTF_8))
+        .or(handler::module)
+        .orElseGet(() -> read(spec, handler));
+    return new Route(spec, engine.prepare(spec, handler, code, limits), limits);
   }
 
-  private static String read(String spec, Handler handler) {
+  private static byte[] read(String spec, Handler handler) {
     var file = handler.file().orElseThrow();
     try {
-      return Files.readString(file, StandardCharsets.UTF_8);
+      return Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
       throw new HandlerLoadException("handler file " + file.toAbsolutePath() + " of route \"" + spec
           + "\" does not exist: check the path (relative paths start at " + Path.of("").toAbsolutePath() + ")", e);
     } catch (IOException e) {
       throw new HandlerLoadException("handler file " + file.toAbsolutePath() + " of route \"" + spec
           + "\" cannot be read: " + e, e);
+    }
+  }
+
+  private void closeEngines() {
+    RuntimeException failure = null;
+    for (GuestEngine engine : engines.values()) {
+      try {
+        engine.close();
+      } catch (RuntimeException e) {
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
     }
   }
 
@@ -272,7 +296,7 @@ public final class Isola implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     try {
-      js.close();
+      closeEngines();
     } finally {
       watchdog.close();
     }

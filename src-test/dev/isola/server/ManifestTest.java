@@ -5,15 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.isola.DataSize;
+import dev.isola.Handler;
 import dev.isola.HandlerLoadException;
 import dev.isola.Isola;
 import dev.isola.Limits;
 import dev.isola.RouteConflictException;
+import dev.isola.WasmAbi;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -95,9 +99,10 @@ class ManifestTest {
     assertEquals(9090, manifest.port());
     assertEquals(defaults, manifest.defaultLimits());
     assertEquals(List.of(
-            new Manifest.Route("GET /hello/:name", dir.resolve("js/a.js").toAbsolutePath(),
-                defaults.toBuilder().timeout(Duration.ofMillis(250)).memory(DataSize.ofMiB(32)).build(), 12),
-            new Manifest.Route("/static/...", dir.resolve("js/b.mjs").toAbsolutePath(), defaults, 18)),
+            new Manifest.Route("GET /hello/:name", Handler.javascript(dir.resolve("js/a.js").toAbsolutePath())
+                .limits(defaults.toBuilder().timeout(Duration.ofMillis(250)).memory(DataSize.ofMiB(32)).build()), 12),
+            new Manifest.Route("/static/...", Handler.javascript(dir.resolve("js/b.mjs").toAbsolutePath())
+                .limits(defaults), 18)),
         manifest.routes());
   }
 
@@ -366,18 +371,73 @@ class ManifestTest {
         handler = "js/tool.py"
         """, 3, "handler");
 
-    assertContains(message, "handler = \"js/tool.py\"", "unknown extension", ".js or .mjs");
+    assertContains(message, "handler = \"js/tool.py\"", "unknown extension", ".js, .mjs", ".wasm");
   }
 
   @Test
-  void load_wasmHandler_saysItIsNotSupportedHere() throws IOException {
+  void load_wasmHandler_withAbiExportAndConfig() throws IOException {
+    Files.write(dir.resolve("greet.wasm"), new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0});
+    Files.write(dir.resolve("hello.wasm"), new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0});
+    Manifest manifest = Manifest.load(manifest("""
+        [[route]]
+        path = "/greet"
+        handler = "greet.wasm"
+        abi = "extism"
+        export = "greet"
+        config = { greeting = "Hi", "who.default" = "world" }
+
+        [[route]]
+        path = "/hello"
+        handler = "hello.wasm"
+        """));
+
+    Handler greet = manifest.routes().get(0).handler();
+    assertEquals(Handler.Language.WASM, greet.language());
+    assertEquals(Optional.of(WasmAbi.EXTISM), greet.abi());
+    assertEquals(Optional.of("greet"), greet.export());
+    assertEquals(Map.of("greeting", "Hi", "who.default", "world"), greet.config());
+    assertEquals(dir.resolve("greet.wasm").toAbsolutePath(), manifest.routes().get(0).file());
+    Handler hello = manifest.routes().get(1).handler();
+    assertEquals(Optional.empty(), hello.abi());
+    assertEquals(Optional.empty(), hello.export());
+  }
+
+  @Test
+  void load_unknownAbi_listsTheAbis() throws IOException {
+    Files.write(dir.resolve("app.wasm"), new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0});
     String message = fails("""
         [[route]]
         path = "/a"
         handler = "app.wasm"
-        """, 3, "handler");
+        abi = "wasi-http"
+        """, 4, "abi");
 
-    assertContains(message, "WebAssembly", ".js or .mjs");
+    assertContains(message, "abi = \"wasi-http\"", "abi = \"wagi\"", "abi = \"extism\"");
+  }
+
+  @Test
+  void load_configValueNotText_namesTheKey() throws IOException {
+    Files.write(dir.resolve("app.wasm"), new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0});
+    String message = fails("""
+        [[route]]
+        path = "/a"
+        handler = "app.wasm"
+        config = { retries = 3 }
+        """, 4, "config");
+
+    assertContains(message, "retries = 3", "config values are text");
+  }
+
+  @Test
+  void load_wasmKeysOnAJavaScriptRoute_areRefused() throws IOException {
+    String message = fails("""
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+        export = "greet"
+        """, 4, "export");
+
+    assertContains(message, "applies to WebAssembly handlers", "remove it");
   }
 
   @Test

@@ -271,7 +271,7 @@ public final class IsolaCli {
     int width = manifest.routes().stream().mapToInt(r -> r.spec().length()).max().orElse(0);
     Path folder = manifest.file().toAbsolutePath().getParent();
     for (Manifest.Route route : manifest.routes()) {
-      Path handler = folder != null && route.handler().startsWith(folder) ? folder.relativize(route.handler()) : route.handler();
+      Path handler = folder != null && route.file().startsWith(folder) ? folder.relativize(route.file()) : route.file();
       out.println("  " + pad(route.spec(), width) + "  -> " + handler
           + (withLimits ? "  (" + describe(route.limits()) + ")" : ""));
     }

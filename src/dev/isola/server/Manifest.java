@@ -62,16 +62,28 @@ public final class Manifest {
    * One {@code [[route]]} entry.
    *
    * @param spec the route spec, e.g. {@code "GET /hello/:name"}
-   * @param handler the handler file, resolved against the manifest's folder
-   * @param limits the route's effective limits: {@code [limits]} with the route's own keys on top
+   * @param handler the handler, its file resolved against the manifest's folder and its limits set to
+   *     the route's effective limits: {@code [limits]} with the route's own keys on top
    * @param line the line of the entry's {@code [[route]]} header in the manifest
    */
-  public record Route(String spec, Path handler, Limits limits, int line) {
-    /** Checks that no part is null. */
+  public record Route(String spec, Handler handler, int line) {
+    /** Checks that no part is null and that the handler has its file and limits. */
     public Route {
       Objects.requireNonNull(spec, "spec");
       Objects.requireNonNull(handler, "handler");
-      Objects.requireNonNull(limits, "limits");
+      if (handler.file().isEmpty() || handler.limits().isEmpty()) {
+        throw new IllegalArgumentException("a manifest route's handler has a file and limits: " + handler);
+      }
+    }
+
+    /** The handler's file. */
+    public Path file() {
+      return handler.file().orElseThrow();
+    }
+
+    /** The route's effective limits. */
+    public Limits limits() {
+      return handler.limits().orElseThrow();
     }
   }
 
@@ -134,7 +146,7 @@ public final class Manifest {
   public Isola.Builder toBuilder() {
     Isola.Builder builder = Isola.newBuilder().defaultLimits(defaultLimits);
     for (Route route : routes) {
-      builder.route(route.spec(), Handler.javascript(route.handler()).limits(route.limits()));
+      builder.route(route.spec(), route.handler());
     }
     return builder;
   }

@@ -2,6 +2,7 @@ package dev.isola.server;
 
 import dev.isola.DataSize;
 import dev.isola.Handler;
+import dev.isola.WasmAbi;
 import dev.isola.Isola;
 import dev.isola.Limits;
 import java.io.IOException;
@@ -35,8 +36,9 @@ final class ManifestReader {
   private static final List<String> SERVER_KEYS = List.of("host", "port");
   private static final List<String> LIMIT_KEYS =
       List.of("timeout", "memory", "max_request_body", "max_response_body", "max_log_lines");
+  private static final List<String> WASM_KEYS = List.of("abi", "export", "config");
   private static final List<String> ROUTE_KEYS =
-      Stream.concat(Stream.of("path", "handler"), LIMIT_KEYS.stream()).toList();
+      Stream.of(List.of("path", "handler"), WASM_KEYS, LIMIT_KEYS).flatMap(List::stream).toList();
 
   private static final Pattern DURATION = Pattern.compile("(\\d{1,18})(ms|s|m|h)");
 
@@ -246,18 +248,19 @@ final class ManifestReader {
       checkKeys(table, ROUTE_KEYS, section);
       String spec = requiredString(table, "path", section, at, "path = \"GET /hello/:name\"");
       Entry pathEntry = new Entry(table, "path", spec, section);
-      Path handler = handler(new Entry(table, "handler",
+      Path file = handlerFile(new Entry(table, "handler",
           requiredString(table, "handler", section, at, "handler = \"js/hello.js\""), section));
       Integer earlier = declared.putIfAbsent(spec, at.line());
       if (earlier != null) {
         throw fail(pathEntry, "declares the same route as the [[route]] at line " + earlier + ": keep one");
       }
+      Handler handler = handler(table, section, file).limits(limits(table, defaults, section));
       try {
-        validator.route(spec, Handler.javascript(handler));
+        validator.route(spec, handler);
       } catch (IllegalArgumentException e) {
         throw fail(pathEntry, "is not a valid route: " + e.getMessage(), e);
       }
-      routes.add(new Manifest.Route(spec, handler, limits(table, defaults, section), at.line()));
+      routes.add(new Manifest.Route(spec, handler, at.line()));
     }
     return routes;
   }
@@ -277,15 +280,63 @@ final class ManifestReader {
     return text;
   }
 
-  private Path handler(Entry entry) {
+  /** The handler of a route: JavaScript or WebAssembly by the file's extension, with its Wasm settings. */
+  private Handler handler(TomlTable table, String section, Path file) {
+    boolean wasm = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".wasm");
+    if (!wasm) {
+      for (String key : WASM_KEYS) {
+        if (table.contains(List.of(key))) {
+          throw fail(new Entry(table, key, table.get(List.of(key)), section), "applies to WebAssembly handlers"
+              + " (.wasm), and this route's handler is JavaScript: remove it");
+        }
+      }
+      return Handler.javascript(file);
+    }
+    Handler handler = Handler.wasm(file);
+    Object abi = table.get(List.of("abi"));
+    if (abi != null) {
+      Entry entry = new Entry(table, "abi", abi, section);
+      if (!(abi instanceof String text)) {
+        throw wrongType(entry, "a string", "abi = \"wagi\" or abi = \"extism\"");
+      }
+      WasmAbi chosen = java.util.Arrays.stream(WasmAbi.values()).filter(a -> a.key().equals(text)).findFirst()
+          .orElseThrow(() -> fail(entry, "is not an ABI Isola knows: write abi = \"wagi\" (a wasm32-wasi program"
+              + " speaking CGI) or abi = \"extism\" (an Extism plugin)"));
+      handler = handler.abi(chosen);
+    }
+    Object export = table.get(List.of("export"));
+    if (export != null) {
+      Entry entry = new Entry(table, "export", export, section);
+      if (!(export instanceof String text) || text.isBlank()) {
+        throw wrongType(entry, "the name of a function", "export = \"greet\"");
+      }
+      handler = handler.export(text);
+    }
+    Object config = table.get(List.of("config"));
+    if (config != null) {
+      Entry entry = new Entry(table, "config", config, section);
+      if (!(config instanceof TomlTable values)) {
+        throw wrongType(entry, "a table of strings", "config = { greeting = \"Hello\" }");
+      }
+      Map<String, String> map = new java.util.LinkedHashMap<>();
+      for (String key : values.keySet()) {
+        if (!(values.get(List.of(key)) instanceof String value)) {
+          throw fail(entry, "has " + key + " = " + show(values.get(List.of(key))) + ", but config values are text:"
+              + " write " + key + " = \"...\"");
+        }
+        map.put(key, value);
+      }
+      handler = handler.config(map);
+    }
+    return handler;
+  }
+
+  private Path handlerFile(Entry entry) {
     String text = (String) entry.value();
     String name = text.toLowerCase(Locale.ROOT);
-    if (name.endsWith(".wasm")) {
-      throw fail(entry, "is a WebAssembly module, which isola.toml cannot declare yet:"
-          + " use a JavaScript handler (.js or .mjs), or add the route in Java");
-    }
-    if (!name.endsWith(".js") && !name.endsWith(".mjs")) {
-      throw fail(entry, "has an unknown extension: handlers are JavaScript modules ending in .js or .mjs");
+    if (!name.endsWith(".js") && !name.endsWith(".mjs") && !name.endsWith(".wasm")) {
+      throw fail(entry, "has an unknown extension: handlers are JavaScript modules (.js, .mjs) or WebAssembly"
+          + " modules (.wasm)");
     }
     Path handler;
     try {
@@ -298,7 +349,7 @@ final class ManifestReader {
           + " the manifest's folder " + folder + "; fix the path or create the file");
     }
     if (!Files.isRegularFile(handler) || !Files.isReadable(handler)) {
-      throw fail(entry, "names " + handler + ", which is not a readable file: point it at a .js module");
+      throw fail(entry, "names " + handler + ", which is not a readable file: point it at a .js or .wasm file");
     }
     return handler;
   }

@@ -1,16 +1,20 @@
 package dev.isola.internal.js;
 
+import dev.isola.Handler;
 import dev.isola.HandlerLoadException;
 import dev.isola.Limits;
 import dev.isola.Request;
 import dev.isola.Response;
 import dev.isola.internal.engine.Call;
+import dev.isola.internal.engine.GuestEngine;
 import dev.isola.internal.engine.PreparedHandler;
 import dev.isola.internal.engine.Watchdog;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.graalvm.polyglot.Context;
@@ -29,7 +33,7 @@ import org.graalvm.polyglot.Value;
  * reach outside the sandbox ({@code load}, {@code print}, GraalJS' own {@code console} and {@code
  * Graal} object, {@code WebAssembly}) are switched off; Isola's runtime script supplies the Web APIs.
  */
-public final class JsEngine implements AutoCloseable {
+public final class JsEngine implements GuestEngine {
   static final String RUNTIME_RESOURCE = "isola-runtime.js";
   static final String WARM_UP_RESOURCE = "isola-warm-up.js";
   static final String MODULE_MIME_TYPE = "application/javascript+module";
@@ -92,6 +96,18 @@ public final class JsEngine implements AutoCloseable {
   /** Evaluates the runtime script in {@code context} and returns its dispatch function. */
   Value installRuntime(Context context) {
     return context.eval(runtime);
+  }
+
+  @Override
+  public PreparedHandler prepare(String route, Handler handler, byte[] code, Limits limits) {
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(code)).toString();
+    } catch (CharacterCodingException e) {
+      throw new HandlerLoadException("handler " + handler.name() + " of route \"" + route
+          + "\" is not valid UTF-8 text: save it as UTF-8", e);
+    }
+    return prepare(route, handler.name(), text, limits);
   }
 
   /**

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Rebuilds every .wasm test fixture in this directory from its source.
+# Needs wabt (wat2wasm) and clang with the wasm32-wasi target (wasm-ld, the
+# wasi-libc sysroot and the compiler-rt wasm32 builtins). On Debian:
+#   apt-get install -y wabt clang lld wasi-libc libclang-rt-14-dev-wasm32
+# The output is deterministic: running it twice gives identical bytes.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES="wabt clang lld wasi-libc libclang-rt-14-dev-wasm32"
+missing() {
+  echo "build.sh: $1 is missing; on Debian: apt-get install -y $PACKAGES" >&2
+  exit 1
+}
+for tool in wat2wasm clang wasm-ld; do
+  command -v "$tool" >/dev/null 2>&1 || missing "$tool"
+done
+probe=$(mktemp -d)
+trap 'rm -rf "$probe"' EXIT
+echo 'int main(void) { return 0; }' >"$probe/probe.c"
+clang --target=wasm32-wasi -O2 -o "$probe/probe.wasm" "$probe/probe.c" 2>"$probe/err" ||
+  { cat "$probe/err" >&2; missing "the wasm32-wasi C toolchain (sysroot or builtins)"; }
+
+# WAGI programs: WASI commands with _start.
+CFLAGS=(--target=wasm32-wasi -O2 -Wall -Wextra -Wl,--strip-all)
+# Extism plugins: no _start and no libc start-up; exports come from
+# EXTISM_EXPORT (export_name) in the source. libc is linked for memcpy/strlen
+# only, which import nothing.
+PLUGIN_FLAGS=("${CFLAGS[@]}" -nostartfiles -Wl,--no-entry)
+# Extism plugin that also uses WASI: a reactor (exports _initialize).
+REACTOR_FLAGS=("${CFLAGS[@]}" -mexec-model=reactor)
+
+for src in wagi-*.c; do
+  clang "${CFLAGS[@]}" -o "${src%.c}.wasm" "$src"
+done
+for src in extism-greet.c extism-meta.c extism-error.c extism-log.c extism-http.c; do
+  clang "${PLUGIN_FLAGS[@]}" -o "${src%.c}.wasm" "$src"
+done
+clang "${REACTOR_FLAGS[@]}" -o extism-wasi.wasm extism-wasi.c
+
+for src in *.wat; do
+  case "$src" in
+    invalid-type.wat) wat2wasm --no-check -o "${src%.wat}.wasm" "$src" ;;
+    *) wat2wasm -o "${src%.wat}.wasm" "$src" ;;
+  esac
+done
+
+# Not modules at all.
+head -c 20 wagi-hello.wasm >truncated.wasm
+printf 'console.log("hi")\n' >not-wasm.wasm
+
+chmod 644 ./*.wasm
+
+echo "build.sh: built $(ls ./*.wasm | wc -l) fixtures in $(pwd)"

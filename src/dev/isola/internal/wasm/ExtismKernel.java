@@ -1,0 +1,567 @@
+package dev.isola.internal.wasm;
+
+import static com.dylibso.chicory.wasm.types.ValType.I32;
+import static com.dylibso.chicory.wasm.types.ValType.I64;
+
+import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.ValType;
+import dev.isola.CapabilityDeniedException;
+import dev.isola.GuestException;
+import dev.isola.LimitExceededException;
+import dev.isola.LimitExceededException.Limit;
+import dev.isola.internal.engine.GuestLog;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+
+/**
+ * The host side of one Extism plugin call: what the Extism kernel and runtime give a plugin through
+ * the imports of module {@value #MODULE}, written in Java. A new kernel serves each call, on one
+ * thread; {@link #hostFunctions()} are the imports to instantiate the plugin with, and after the
+ * call {@link #output()}, {@link #error()} and {@link #vars()} hold what the plugin left.
+ *
+ * <p><b>Memory.</b> Extism memory is not the plugin's linear memory: it is a set of blocks the host
+ * keeps (an {@link ExtismMemory}), each named by the i64 offset of its first byte. A plugin copies
+ * bytes in and out with {@code store_*} and {@code load_*}, one byte or eight (little-endian) at a
+ * time. Offset 0 is null: {@code alloc(0)} returns it, and where a function reads a whole block
+ * (keys, log lines) 0 stands for an empty one. The request body is the call's input, placed in a
+ * block of its own before the call ({@code input_offset}); the response body is what
+ * {@code output_set} points at, copied when it is called. All live blocks, including those the host
+ * makes for {@code config_get}, {@code var_get} and {@code error_get} answers and the input, count
+ * against the route's memory limit.
+ *
+ * <p><b>Checks.</b> Every offset and length is an unsigned 64-bit value and is checked: a read or
+ * write must lie inside one live block. A plugin that breaks a rule gets a {@link GuestException}
+ * naming the plugin, the function, the offset (decimal and hex) and the reason; a plugin that asks
+ * for too much gets a {@link LimitExceededException}; {@code http_request} is refused with a
+ * {@link CapabilityDeniedException}. No other exception leaves any method, whatever the arguments.
+ * Where the Extism kernel answers softly, so does this one: {@code length} of anything but a block
+ * start is 0, {@code free} of 0 or of anything but a live block start does nothing.
+ *
+ * <p><b>Imports served.</b> Every function the Extism kernel exports and every host function the
+ * Extism runtime defines. Signatures checked against the kernel and runtime sources (extism/extism
+ * {@code kernel/src/lib.rs}, {@code runtime/src/plugin.rs}), extism/chicory-sdk
+ * ({@code Kernel.java}, {@code HostEnv.java}) and the imports of the Go, Rust, C, Haskell,
+ * AssemblyScript and .NET PDKs; a {@code u8} travels as i32.
+ *
+ * <table>
+ *   <caption>Functions of module {@code extism:host/env}</caption>
+ *   <tr><th>name</th><th>params</th><th>results</th><th>here</th></tr>
+ *   <tr><td>alloc</td><td>i64 n</td><td>i64</td><td>new zeroed block; 0 for n = 0</td></tr>
+ *   <tr><td>free</td><td>i64 offset</td><td></td><td>frees a block; anything else is ignored</td></tr>
+ *   <tr><td>length</td><td>i64 offset</td><td>i64</td><td>block length, 0 if not a block start</td></tr>
+ *   <tr><td>length_unsafe</td><td>i64 offset</td><td>i64</td><td>same as length</td></tr>
+ *   <tr><td>load_u8</td><td>i64 offset</td><td>i32</td><td>one byte</td></tr>
+ *   <tr><td>load_u64</td><td>i64 offset</td><td>i64</td><td>8 bytes, little-endian</td></tr>
+ *   <tr><td>store_u8</td><td>i64 offset, i32 byte</td><td></td><td>low 8 bits stored</td></tr>
+ *   <tr><td>store_u64</td><td>i64 offset, i64 value</td><td></td><td>8 bytes, little-endian</td></tr>
+ *   <tr><td>input_length</td><td></td><td>i64</td><td>request body length</td></tr>
+ *   <tr><td>input_offset</td><td></td><td>i64</td><td>block of the request body (C PDK reads it so)</td></tr>
+ *   <tr><td>input_load_u8</td><td>i64 index</td><td>i32</td><td>byte of the input</td></tr>
+ *   <tr><td>input_load_u64</td><td>i64 index</td><td>i64</td><td>8 bytes of the input</td></tr>
+ *   <tr><td>input_set</td><td>i64 offset, i64 length</td><td></td><td>makes a block the input</td></tr>
+ *   <tr><td>output_set</td><td>i64 offset, i64 length</td><td></td><td>copies the response body</td></tr>
+ *   <tr><td>output_length</td><td></td><td>i64</td><td>last output_set length</td></tr>
+ *   <tr><td>output_offset</td><td></td><td>i64</td><td>last output_set offset</td></tr>
+ *   <tr><td>error_set</td><td>i64 offset</td><td></td><td>copies a block as the error; 0 clears</td></tr>
+ *   <tr><td>error_get</td><td></td><td>i64</td><td>new block with the error, 0 if none</td></tr>
+ *   <tr><td>config_get</td><td>i64 key</td><td>i64</td><td>new block with the value, 0 if none</td></tr>
+ *   <tr><td>var_get</td><td>i64 key</td><td>i64</td><td>new block with the value, 0 if none</td></tr>
+ *   <tr><td>var_set</td><td>i64 key, i64 value</td><td></td><td>value 0 removes; at most {@value #MAX_VAR_BYTES} bytes of vars</td></tr>
+ *   <tr><td>log_trace, log_debug, log_info, log_warn, log_error</td><td>i64 offset</td><td></td><td>one line to {@link GuestLog}; trace goes to debug</td></tr>
+ *   <tr><td>get_log_level</td><td></td><td>i32</td><td>0 trace … 4 error, {@link Integer#MAX_VALUE} off; see {@link #getLogLevel()}</td></tr>
+ *   <tr><td>http_request</td><td>i64 request, i64 body</td><td>i64</td><td>refused: no outbound HTTP in this version</td></tr>
+ *   <tr><td>http_status_code</td><td></td><td>i32</td><td>0</td></tr>
+ *   <tr><td>http_headers</td><td></td><td>i64</td><td>0</td></tr>
+ *   <tr><td>reset</td><td></td><td></td><td>frees every block, clears input, output and error</td></tr>
+ *   <tr><td>memory_bytes</td><td></td><td>i64</td><td>bytes in live blocks</td></tr>
+ * </table>
+ */
+final class ExtismKernel {
+  /** The import module of every function here. */
+  static final String MODULE = "extism:host/env";
+  /**
+   * Keys plus values of all vars, in bytes: the Extism runtime's default {@code max_var_bytes}.
+   * Vars live beside the call's memory, not in it, so they get a cap of their own.
+   */
+  static final int MAX_VAR_BYTES = 1 << 20;
+  /** {@code get_log_level} values, as the Rust PDK's {@code LogLevel::to_int} numbers them. */
+  static final int LEVEL_TRACE = 0;
+  static final int LEVEL_INFO = 2;
+  static final int LEVEL_WARN = 3;
+  static final int LEVEL_ERROR = 4;
+  static final int LEVEL_OFF = Integer.MAX_VALUE;
+
+  private static final Map<String, FunctionType> SIGNATURES = signatureTable();
+  private static final long[] NONE = {};
+  private static final byte[] EMPTY = {};
+
+  private final String route;
+  private final String plugin;
+  private final long maxOutput;
+  private final GuestLog log;
+  private final Map<String, String> config;
+  private final Map<String, byte[]> vars;
+  private long varBytes;
+  private final ExtismMemory memory;
+
+  private ExtismMemory.@Nullable Block input;
+  private long inputOffset;
+  private long inputLength;
+  private byte[] output = EMPTY;
+  private long outputOffset;
+  private long outputLength;
+  private byte @Nullable [] error;
+  private int logLevel = -1;
+
+  /**
+   * @param route the route, as declared, for every error message
+   * @param plugin the plugin's name (e.g. {@code greet.wasm}), for every error message
+   * @param input the request body: the call's input, copied into Extism memory here
+   * @param config what {@code config_get} reads
+   * @param vars the vars the call starts with (copied; see {@link #vars()} for the end state)
+   * @param memoryCap bytes all live blocks may hold (with {@value ExtismMemory#BLOCK_OVERHEAD} bytes
+   *     of bookkeeping per block), the input included
+   * @param maxOutput the largest response body {@code output_set} may give
+   * @param log the call's guest log
+   * @throws LimitExceededException if the input alone does not fit {@code memoryCap}
+   */
+  ExtismKernel(String route, String plugin, byte[] input, Map<String, String> config,
+      Map<String, byte[]> vars, long memoryCap, long maxOutput, GuestLog log) {
+    this.route = Objects.requireNonNull(route, "route");
+    this.plugin = Objects.requireNonNull(plugin, "plugin");
+    this.config = Map.copyOf(config);
+    this.vars = new HashMap<>(vars);
+    this.log = Objects.requireNonNull(log, "log");
+    if (memoryCap < 0 || maxOutput < 0) {
+      throw new IllegalArgumentException("memoryCap " + memoryCap + " and maxOutput " + maxOutput
+          + " must not be negative");
+    }
+    this.maxOutput = maxOutput;
+    this.memory = new ExtismMemory(route, plugin, memoryCap);
+    for (Map.Entry<String, byte[]> var : this.vars.entrySet()) {
+      varBytes += utf8(var.getKey()).length + var.getValue().length;
+    }
+    inputOffset = memory.allocate("the request body", Objects.requireNonNull(input, "input"));
+    this.input = memory.blockAt(inputOffset);
+    inputLength = input.length;
+  }
+
+  // ---- what the engine needs ----
+
+  /** The name and Wasm type of every import served, in the order of the table above. */
+  static Map<String, FunctionType> signatures() {
+    return SIGNATURES;
+  }
+
+  /** The import names served: a module importing another {@value #MODULE} function cannot run. */
+  static Set<String> names() {
+    return SIGNATURES.keySet();
+  }
+
+  /** One Chicory host function per name in {@link #names()}, bound to this call. */
+  List<HostFunction> hostFunctions() {
+    return List.of(
+        fn("alloc", a -> one(alloc(a[0]))),
+        fn("free", a -> none(() -> free(a[0]))),
+        fn("length", a -> one(length(a[0]))),
+        fn("length_unsafe", a -> one(lengthUnsafe(a[0]))),
+        fn("load_u8", a -> one(loadU8(a[0]))),
+        fn("load_u64", a -> one(loadU64(a[0]))),
+        fn("store_u8", a -> none(() -> storeU8(a[0], (int) a[1]))),
+        fn("store_u64", a -> none(() -> storeU64(a[0], a[1]))),
+        fn("input_length", a -> one(inputLength())),
+        fn("input_offset", a -> one(inputOffset())),
+        fn("input_load_u8", a -> one(inputLoadU8(a[0]))),
+        fn("input_load_u64", a -> one(inputLoadU64(a[0]))),
+        fn("input_set", a -> none(() -> inputSet(a[0], a[1]))),
+        fn("output_set", a -> none(() -> outputSet(a[0], a[1]))),
+        fn("output_length", a -> one(outputLength())),
+        fn("output_offset", a -> one(outputOffset())),
+        fn("error_set", a -> none(() -> errorSet(a[0]))),
+        fn("error_get", a -> one(errorGet())),
+        fn("config_get", a -> one(configGet(a[0]))),
+        fn("var_get", a -> one(varGet(a[0]))),
+        fn("var_set", a -> none(() -> varSet(a[0], a[1]))),
+        fn("log_trace", a -> none(() -> logTrace(a[0]))),
+        fn("log_debug", a -> none(() -> logDebug(a[0]))),
+        fn("log_info", a -> none(() -> logInfo(a[0]))),
+        fn("log_warn", a -> none(() -> logWarn(a[0]))),
+        fn("log_error", a -> none(() -> logError(a[0]))),
+        fn("get_log_level", a -> one(getLogLevel())),
+        fn("http_request", a -> one(httpRequest(a[0], a[1]))),
+        fn("http_status_code", a -> one(httpStatusCode())),
+        fn("http_headers", a -> one(httpHeaders())),
+        fn("reset", a -> none(this::reset)),
+        fn("memory_bytes", a -> one(memoryBytes())));
+  }
+
+  /** The response body: what the last {@code output_set} pointed at, empty if none. */
+  byte[] output() {
+    return output.clone();
+  }
+
+  /** The text of the block the plugin last gave {@code error_set}, unless it cleared it. */
+  Optional<String> error() {
+    return error == null ? Optional.empty() : Optional.of(new String(error, StandardCharsets.UTF_8));
+  }
+
+  /** The vars as the plugin left them (a view: do not change the arrays). */
+  Map<String, byte[]> vars() {
+    return Collections.unmodifiableMap(vars);
+  }
+
+  // ---- memory ----
+
+  long alloc(long n) {
+    return memory.alloc("alloc", n);
+  }
+
+  void free(long offset) {
+    // The Extism kernel ignores offsets that are not live blocks (0 included), and so does this.
+    if (memory.free(offset) && offset == inputOffset) {
+      input = null; // as in the kernel: the input is gone, input_length is 0 from now on
+      inputLength = 0;
+    }
+  }
+
+  long length(long offset) {
+    return memory.length(offset);
+  }
+
+  /** In the Extism kernel a faster {@code length} that trusts its argument; here the same check. */
+  long lengthUnsafe(long offset) {
+    return memory.length(offset);
+  }
+
+  int loadU8(long offset) {
+    ExtismMemory.Block block = memory.range("load_u8", offset, 1);
+    return block.data()[(int) (offset - block.start())] & 0xFF;
+  }
+
+  long loadU64(long offset) {
+    ExtismMemory.Block block = memory.range("load_u64", offset, 8);
+    return readU64(block.data(), (int) (offset - block.start()));
+  }
+
+  /** Stores the low 8 bits of {@code value} (a u8 travels as i32). */
+  void storeU8(long offset, int value) {
+    ExtismMemory.Block block = memory.range("store_u8", offset, 1);
+    block.data()[(int) (offset - block.start())] = (byte) value;
+  }
+
+  void storeU64(long offset, long value) {
+    ExtismMemory.Block block = memory.range("store_u64", offset, 8);
+    int at = (int) (offset - block.start());
+    for (int i = 0; i < 8; i++) {
+      block.data()[at + i] = (byte) (value >>> (8 * i));
+    }
+  }
+
+  long memoryBytes() {
+    return memory.liveBytes();
+  }
+
+  /** Frees every block and forgets input, output and error, as the Extism kernel's reset does. */
+  void reset() {
+    memory.clear();
+    input = null;
+    inputOffset = 0;
+    inputLength = 0;
+    output = EMPTY;
+    outputOffset = 0;
+    outputLength = 0;
+    error = null;
+  }
+
+  // ---- input and output ----
+
+  long inputLength() {
+    return inputLength;
+  }
+
+  long inputOffset() {
+    return inputOffset;
+  }
+
+  int inputLoadU8(long index) {
+    return input()[inputIndex("input_load_u8", index, 1)] & 0xFF;
+  }
+
+  long inputLoadU64(long index) {
+    return readU64(input(), inputIndex("input_load_u64", index, 8));
+  }
+
+  /** Makes the first {@code length} bytes of the block at {@code offset} the input (0, 0: none). */
+  void inputSet(long offset, long length) {
+    if (offset == 0 && length == 0) {
+      input = null;
+    } else {
+      ExtismMemory.Block block = memory.start("input_set", offset);
+      if (Long.compareUnsigned(length, block.length()) > 0) {
+        throw memory.error("input_set", offset, "an input of " + Long.toUnsignedString(length)
+            + " bytes does not fit the block of " + block.length() + " bytes there");
+      }
+      input = block;
+    }
+    inputOffset = offset;
+    inputLength = length;
+  }
+
+  /**
+   * Copies {@code [offset, offset + length)} as the response body. A length of 0 gives an empty
+   * body whatever the offset ({@code alloc(0)} returns 0, so PDKs send an empty output as (0, 0)).
+   */
+  void outputSet(long offset, long length) {
+    byte[] body = EMPTY;
+    if (length != 0) {
+      ExtismMemory.Block block = memory.range("output_set", offset, length);
+      if (length > maxOutput) {
+        throw new LimitExceededException(route, Limit.RESPONSE_BODY, "plugin " + plugin
+            + ": output_set gives a response body of " + length + " bytes, larger than"
+            + " max_response_body (" + maxOutput + " bytes): raise the route's maxResponseBody or"
+            + " answer with less");
+      }
+      int from = (int) (offset - block.start());
+      body = Arrays.copyOfRange(block.data(), from, from + (int) length);
+    }
+    output = body;
+    outputOffset = offset;
+    outputLength = length;
+  }
+
+  long outputLength() {
+    return outputLength;
+  }
+
+  long outputOffset() {
+    return outputOffset;
+  }
+
+  // ---- error ----
+
+  /** Copies the block at {@code offset} as the call's error; 0 clears it. */
+  void errorSet(long offset) {
+    error = offset == 0 ? null : memory.start("error_set", offset).data().clone();
+  }
+
+  long errorGet() {
+    return error == null ? 0 : memory.allocate("error_get", error);
+  }
+
+  // ---- config and vars ----
+
+  long configGet(long keyOffset) {
+    String value = config.get(text(wholeBlock("config_get", keyOffset)));
+    // An empty value has no block to live in: like an absent one it is 0, as PDKs read it anyway.
+    return value == null ? 0 : memory.allocate("config_get", utf8(value));
+  }
+
+  long varGet(long keyOffset) {
+    byte[] value = vars.get(text(wholeBlock("var_get", keyOffset)));
+    return value == null ? 0 : memory.allocate("var_get", value);
+  }
+
+  /** Sets a var to a copy of the block at {@code valueOffset}; 0 removes it. */
+  void varSet(long keyOffset, long valueOffset) {
+    String key = text(wholeBlock("var_set", keyOffset));
+    byte[] old = vars.get(key);
+    long keep = varBytes - (old == null ? 0 : utf8(key).length + old.length);
+    if (valueOffset == 0) {
+      vars.remove(key);
+      varBytes = keep;
+      return;
+    }
+    byte[] value = memory.start("var_set", valueOffset).data();
+    long total = keep + utf8(key).length + value.length;
+    if (total > MAX_VAR_BYTES) {
+      throw new GuestException(route, "plugin " + plugin + ": var_set of " + quote(key) + " to "
+          + value.length + " bytes would make the vars " + total + " bytes (keys and values), over the "
+          + MAX_VAR_BYTES + " bytes Extism allows (max_var_bytes): remove vars with var_set(key, 0)"
+          + " or keep less in them", "");
+    }
+    vars.put(key, value.clone());
+    varBytes = total;
+  }
+
+  // ---- logging ----
+
+  void logTrace(long offset) {
+    log("log_trace", "debug", offset); // GuestLog has no trace level; debug is the nearest
+  }
+
+  void logDebug(long offset) {
+    log("log_debug", "debug", offset);
+  }
+
+  void logInfo(long offset) {
+    log("log_info", "info", offset);
+  }
+
+  void logWarn(long offset) {
+    log("log_warn", "warn", offset);
+  }
+
+  void logError(long offset) {
+    log("log_error", "error", offset);
+  }
+
+  /**
+   * The most detailed level the route's guest logger ({@link GuestLog#loggerFor}) writes, so that
+   * PDKs that ask (Rust, JS) skip building lines nobody will see. Looked up once per call.
+   */
+  int getLogLevel() {
+    if (logLevel < 0) {
+      logLevel = logLevelFor(GuestLog.loggerFor(route));
+    }
+    return logLevel;
+  }
+
+  /** The Extism level for what {@code logger} writes; trace lines count as debug (see logTrace). */
+  static int logLevelFor(Logger logger) {
+    if (logger.isDebugEnabled()) {
+      return LEVEL_TRACE;
+    } else if (logger.isInfoEnabled()) {
+      return LEVEL_INFO;
+    } else if (logger.isWarnEnabled()) {
+      return LEVEL_WARN;
+    } else if (logger.isErrorEnabled()) {
+      return LEVEL_ERROR;
+    }
+    return LEVEL_OFF;
+  }
+
+  private void log(String fn, String level, long offset) {
+    log.line(level, text(wholeBlock(fn, offset)));
+  }
+
+  // ---- outbound HTTP: not granted to any route in this version ----
+
+  long httpRequest(long requestOffset, long bodyOffset) {
+    throw new CapabilityDeniedException("route \"" + route + "\": plugin " + plugin
+        + " called http_request, but outbound HTTP is not granted to this route; no route can make"
+        + " outbound requests in this version of Isola");
+  }
+
+  /** No request was made, so there is no status: 0. */
+  int httpStatusCode() {
+    return 0;
+  }
+
+  /** No request was made, so there are no headers: 0, the null offset. */
+  long httpHeaders() {
+    return 0;
+  }
+
+  // ---- helpers ----
+
+  /** The bytes of the block starting at {@code offset}; 0 stands for an empty block. */
+  private byte[] wholeBlock(String fn, long offset) {
+    return offset == 0 ? EMPTY : memory.start(fn, offset).data();
+  }
+
+  private byte[] input() {
+    return input == null ? EMPTY : input.data();
+  }
+
+  /** {@code index} as an int, if {@code n} bytes from there lie inside the input. */
+  private int inputIndex(String fn, long index, int n) {
+    if (inputLength >= n && Long.compareUnsigned(index, inputLength - n) <= 0) {
+      return (int) index;
+    }
+    String why = inputLength == 0 && inputOffset != 0 && input == null
+        ? "the input block was freed, so the input is empty now"
+        : ExtismMemory.bytes(n) + " from there run past the end of the input, which is "
+            + inputLength + " bytes long (input_length)";
+    throw new GuestException(route, "plugin " + plugin + ": " + fn + " at input index "
+        + ExtismMemory.hex(index) + ": " + why, "");
+  }
+
+  private static long readU64(byte[] data, int at) {
+    long value = 0;
+    for (int i = 7; i >= 0; i--) {
+      value = (value << 8) | (data[at + i] & 0xFF);
+    }
+    return value;
+  }
+
+  private static String text(byte[] utf8) {
+    return new String(utf8, StandardCharsets.UTF_8);
+  }
+
+  private static byte[] utf8(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** A key for a message: quoted, cut at 64 characters. */
+  private static String quote(String key) {
+    return "\"" + (key.length() > 64 ? key.substring(0, 64) + "…" : key) + "\"";
+  }
+
+  /** The body of a host function, given its arguments. */
+  private interface Body {
+    long[] call(long[] args);
+  }
+
+  private HostFunction fn(String name, Body body) {
+    return new HostFunction(MODULE, name, SIGNATURES.get(name), (instance, args) -> body.call(args));
+  }
+
+  private static long[] one(long result) {
+    return new long[] {result};
+  }
+
+  private static long[] none(Runnable call) {
+    call.run();
+    return NONE;
+  }
+
+  private static Map<String, FunctionType> signatureTable() {
+    List<ValType> none = List.of();
+    List<ValType> i64 = List.of(I64);
+    List<ValType> i32 = List.of(I32);
+    List<ValType> i64i64 = List.of(I64, I64);
+    Map<String, FunctionType> t = new LinkedHashMap<>();
+    t.put("alloc", FunctionType.of(i64, i64));
+    t.put("free", FunctionType.of(i64, none));
+    t.put("length", FunctionType.of(i64, i64));
+    t.put("length_unsafe", FunctionType.of(i64, i64));
+    t.put("load_u8", FunctionType.of(i64, i32));
+    t.put("load_u64", FunctionType.of(i64, i64));
+    t.put("store_u8", FunctionType.of(List.of(I64, I32), none));
+    t.put("store_u64", FunctionType.of(i64i64, none));
+    t.put("input_length", FunctionType.of(none, i64));
+    t.put("input_offset", FunctionType.of(none, i64));
+    t.put("input_load_u8", FunctionType.of(i64, i32));
+    t.put("input_load_u64", FunctionType.of(i64, i64));
+    t.put("input_set", FunctionType.of(i64i64, none));
+    t.put("output_set", FunctionType.of(i64i64, none));
+    t.put("output_length", FunctionType.of(none, i64));
+    t.put("output_offset", FunctionType.of(none, i64));
+    t.put("error_set", FunctionType.of(i64, none));
+    t.put("error_get", FunctionType.of(none, i64));
+    t.put("config_get", FunctionType.of(i64, i64));
+    t.put("var_get", FunctionType.of(i64, i64));
+    t.put("var_set", FunctionType.of(i64i64, none));
+    for (String level : List.of("trace", "debug", "info", "warn", "error")) {
+      t.put("log_" + level, FunctionType.of(i64, none));
+    }
+    t.put("get_log_level", FunctionType.of(none, i32));
+    t.put("http_request", FunctionType.of(i64i64, i64));
+    t.put("http_status_code", FunctionType.of(none, i32));
+    t.put("http_headers", FunctionType.of(none, i64));
+    t.put("reset", FunctionType.of(none, none));
+    t.put("memory_bytes", FunctionType.of(none, i64));
+    return Collections.unmodifiableMap(t);
+  }
+}

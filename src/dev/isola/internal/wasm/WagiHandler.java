@@ -1,0 +1,69 @@
+package dev.isola.internal.wasm;
+
+import com.dylibso.chicory.runtime.ImportValues;
+import com.dylibso.chicory.wasi.WasiPreview1;
+import com.dylibso.chicory.wasm.types.FunctionType;
+import dev.isola.GuestException;
+import dev.isola.LimitExceededException;
+import dev.isola.LimitExceededException.Limit;
+import dev.isola.Response;
+import dev.isola.internal.engine.Call;
+import dev.isola.internal.engine.GuestLog;
+import dev.isola.internal.engine.Watchdog;
+import java.io.OutputStream;
+import java.security.SecureRandom;
+import java.util.Map;
+import org.slf4j.Logger;
+
+/**
+ * A WAGI program: {@code _start} runs once per call in a new instance with a new WASI, the request
+ * as CGI variables (see {@link Cgi}) and its body on stdin; stdout is read back as a CGI response and
+ * stderr goes to the route's guest log. {@code exit(0)} or returning from {@code _start} ends the
+ * call normally; any other exit status is a {@link GuestException}.
+ */
+final class WagiHandler extends WasmHandler {
+  private final Logger logger;
+
+  WagiHandler(GuestModule guest, Watchdog watchdog, SecureRandom random) {
+    super(guest, watchdog, random);
+    this.logger = GuestLog.loggerFor(guest.route());
+  }
+
+  @Override
+  void check(String where) {
+    checkExport(where, "_start", FunctionType.empty(),
+        "a WAGI handler is a wasm32-wasi command (a program with main), e.g. clang --target=wasm32-wasi");
+    try (WasiPreview1 wasi = WasiCall.create(new byte[0], OutputStream.nullOutputStream(),
+        OutputStream.nullOutputStream(), Map.of(), guest.name(), random)) {
+      checkInstantiates(where, ImportValues.builder().addFunction(wasi.toHostFunctions()).build());
+    }
+  }
+
+  @Override
+  public Response call(Call call) {
+    String route = guest.route();
+    long maxBody = call.limits().maxResponseBody().bytes();
+    BoundedOutput stdout = new BoundedOutput(maxBody + Cgi.MAX_HEADER_BYTES,
+        () -> new LimitExceededException(route, Limit.RESPONSE_BODY, guest.name() + " wrote more than "
+            + call.limits().maxResponseBody() + " (max_response_body) and " + Cgi.MAX_HEADER_BYTES / 1024
+            + " KiB of headers to stdout; send less or raise maxResponseBody"));
+    GuestLog log = new GuestLog(logger, call.limits().maxLogLines());
+    LogLines stderr = new LogLines(log, "info");
+    Outcome<Void> outcome;
+    try (WasiPreview1 wasi = WasiCall.create(call.request().bodyBytes(), stdout, stderr, Cgi.environment(call),
+        guest.name(), random)) {
+      outcome = run(call, ImportValues.builder().addFunction(wasi.toHostFunctions()).build(), instance -> {
+        instance.export("_start").apply();
+        return null;
+      });
+    } finally {
+      stderr.close();
+      log.finish();
+    }
+    if (outcome.exitStatus() != 0) {
+      throw new GuestException(route, guest.name() + " exited with status " + outcome.exitStatus()
+          + " (its stderr went to logger " + GuestLog.loggerName(route) + ")", "", 500);
+    }
+    return Cgi.parse(route, guest.name(), stdout.buffer(), stdout.size(), maxBody);
+  }
+}

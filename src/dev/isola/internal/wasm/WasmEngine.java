@@ -1,0 +1,181 @@
+package dev.isola.internal.wasm;
+
+import com.dylibso.chicory.compiler.InterpreterFallback;
+import com.dylibso.chicory.compiler.MachineFactoryCompiler;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.Parser;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.Import;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
+import dev.isola.Handler;
+import dev.isola.HandlerLoadException;
+import dev.isola.Limits;
+import dev.isola.WasmAbi;
+import dev.isola.internal.engine.GuestEngine;
+import dev.isola.internal.engine.PreparedHandler;
+import dev.isola.internal.engine.Watchdog;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * WebAssembly handlers on Chicory. Each module is parsed, validated and compiled to JVM bytecode
+ * once, here; every call then gets a new {@link Instance} (fresh linear memory, globals and tables)
+ * that is dropped when the call returns.
+ *
+ * <p>A module may import only what its ABI provides: {@code wasi_snapshot_preview1} (both ABIs) and
+ * {@code extism:host/env} (Extism plugins). Anything else is refused here, naming the import.
+ */
+public final class WasmEngine implements GuestEngine {
+  static final String WASI = "wasi_snapshot_preview1";
+  static final String EXTISM = ExtismKernel.MODULE;
+  private static final byte[] MAGIC = {0, 'a', 's', 'm'};
+
+  private static final Logger log = LoggerFactory.getLogger(WasmEngine.class);
+
+  private final Watchdog watchdog;
+  /** Shared by every call's WASI {@code random_get}; SecureRandom is thread-safe. */
+  private final SecureRandom random = new SecureRandom();
+
+  public WasmEngine(Watchdog watchdog) {
+    this.watchdog = watchdog;
+  }
+
+  @Override
+  public PreparedHandler prepare(String route, Handler handler, byte[] code, Limits limits) {
+    String name = handler.name();
+    WasmModule module = parse(route, name, code);
+    WasmAbi abi = handler.abi().orElseGet(() -> importsFrom(module, EXTISM) ? WasmAbi.EXTISM : WasmAbi.WAGI);
+    String where = "module " + name + " of route \"" + route + "\"";
+    if (abi == WasmAbi.WAGI && handler.export().isPresent()) {
+      throw new HandlerLoadException(where + " runs as WAGI, which always starts at _start; export (\""
+          + handler.export().get() + "\") applies to Extism plugins: remove it, or set abi = \"extism\"");
+    }
+    if (abi == WasmAbi.WAGI && !handler.config().isEmpty()) {
+      throw new HandlerLoadException(where + " runs as WAGI; config applies to Extism plugins: remove it,"
+          + " or set abi = \"extism\"");
+    }
+    checkImports(where, module, abi);
+    GuestModule guest = new GuestModule(route, name, module, compile(where, module), memoryLimits(where, module, limits));
+    PreparedHandler prepared = switch (abi) {
+      case WAGI -> new WagiHandler(guest, watchdog, random);
+      case EXTISM -> new ExtismHandler(guest, watchdog, random,
+          handler.export().orElse(Handler.DEFAULT_EXPORT), handler.config());
+    };
+    ((WasmHandler) prepared).check(where);
+    log.debug("route \"{}\": {} ready as {} ({} bytes)", route, name, abi, code.length);
+    return prepared;
+  }
+
+  private static WasmModule parse(String route, String name, byte[] code) {
+    String where = "handler " + name + " of route \"" + route + "\"";
+    if (code.length < MAGIC.length || !java.util.Arrays.equals(code, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+      throw new HandlerLoadException(where + " is not a WebAssembly module (it does not start with \\0asm):"
+          + " point it at a compiled .wasm file, or use Handler.javascript for JavaScript");
+    }
+    try {
+      return Parser.parse(code);
+    } catch (ChicoryException | IllegalArgumentException | IndexOutOfBoundsException e) {
+      throw new HandlerLoadException(where + " is not a valid WebAssembly module: " + e.getMessage()
+          + " (rebuild it; Isola runs WebAssembly 2.0 modules)", e);
+    }
+  }
+
+  private static boolean importsFrom(WasmModule module, String importModule) {
+    return module.importSection().stream().anyMatch(i -> i.module().equals(importModule));
+  }
+
+  private static void checkImports(String where, WasmModule module, WasmAbi abi) {
+    Set<String> unknown = new TreeSet<>();
+    for (Import i : (Iterable<Import>) module.importSection().stream()::iterator) {
+      String full = i.module() + "." + i.name();
+      boolean provided = i.importType() == ExternalType.FUNCTION
+          && (i.module().equals(WASI) && WasiCall.provides(i.name())
+              || abi == WasmAbi.EXTISM && i.module().equals(EXTISM) && ExtismKernel.names().contains(i.name()));
+      if (!provided) {
+        unknown.add(full + (i.importType() == ExternalType.FUNCTION ? "" : " (" + i.importType().name().toLowerCase() + ")"));
+      }
+    }
+    if (!unknown.isEmpty()) {
+      String offer = abi == WasmAbi.WAGI
+          ? "a WAGI program may import WASI preview 1 functions (" + WASI + ") only"
+          : "an Extism plugin may import " + EXTISM + " functions and WASI preview 1 (" + WASI + ") only";
+      throw new HandlerLoadException(where + " imports " + String.join(", ", unknown)
+          + ", which Isola does not provide: " + offer
+          + (abi == WasmAbi.WAGI && unknown.stream().anyMatch(u -> u.startsWith("extism:"))
+              ? "; this looks like an Extism plugin: set abi = \"extism\""
+              : ""));
+    }
+  }
+
+  /**
+   * The memory each instance gets: the module's own initial size, and at most the route's memory
+   * limit (or the module's own maximum, if smaller).
+   */
+  private static MemoryLimits memoryLimits(String where, WasmModule module, Limits limits) {
+    if (module.memorySection().isEmpty() || module.memorySection().get().memoryCount() == 0) {
+      return null;
+    }
+    MemoryLimits declared = module.memorySection().get().getMemory(0).limits();
+    if (declared.shared()) {
+      throw new HandlerLoadException(where + " declares shared memory (threads), which Isola does not run:"
+          + " build it without the threads feature");
+    }
+    long capPages = Math.min(MemoryLimits.MAX_PAGES, limits.memory().bytes() / com.dylibso.chicory.runtime.Memory.PAGE_SIZE);
+    if (declared.initialPages() > capPages) {
+      throw new HandlerLoadException(where + " starts with " + declared.initialPages() + " pages ("
+          + mib(declared.initialPages()) + ") of memory, more than the route's memory limit of " + limits.memory()
+          + ": raise memory for this route, or link the module with a smaller initial memory");
+    }
+    return new MemoryLimits(declared.initialPages(), (int) Math.min(declared.maximumPages(), capPages));
+  }
+
+  static String mib(long pages) {
+    long bytes = pages * com.dylibso.chicory.runtime.Memory.PAGE_SIZE;
+    return bytes % (1024 * 1024) == 0 ? bytes / (1024 * 1024) + " MiB" : bytes / 1024 + " KiB";
+  }
+
+  /**
+   * Compiles every function to JVM bytecode. A module the compiler cannot take whole (a function
+   * too large for one JVM method) runs those functions in Chicory's interpreter instead, said in a
+   * warning: a timeout stops a loop there only at its next function call.
+   */
+  private static Function<Instance, Machine> compile(String where, WasmModule module) {
+    try {
+      return MachineFactoryCompiler.builder(module).withInterpreterFallback(InterpreterFallback.FAIL).compile();
+    } catch (RuntimeException e) {
+      log.warn("{} cannot be compiled to JVM bytecode entirely ({}); the functions the compiler refuses run"
+          + " in the interpreter, which is slower and where a timeout stops a runaway loop only at its next"
+          + " function call", where, e.getMessage());
+      try {
+        return MachineFactoryCompiler.builder(module).withInterpreterFallback(InterpreterFallback.SILENT).compile();
+      } catch (RuntimeException again) {
+        again.addSuppressed(e);
+        throw new HandlerLoadException(where + " cannot be compiled: " + again.getMessage(), again);
+      }
+    }
+  }
+
+  /** Names of the functions {@code module} exports, for messages. */
+  static List<String> exportedFunctions(WasmModule module) {
+    var exports = module.exportSection();
+    return java.util.stream.IntStream.range(0, exports.exportCount())
+        .mapToObj(exports::getExport)
+        .filter(e -> e.exportType() == ExternalType.FUNCTION)
+        .map(e -> e.name())
+        .sorted()
+        .toList();
+  }
+
+  @Override
+  public void close() {
+    // Nothing is held between calls: instances are dropped as each call returns.
+  }
+}

@@ -1,0 +1,177 @@
+package dev.isola.internal.wasm;
+
+import com.dylibso.chicory.runtime.ChicoryInterruptedException;
+import com.dylibso.chicory.runtime.ImportValues;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.wasi.WasiExitException;
+import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
+import com.dylibso.chicory.wasm.WasmModule;
+import dev.isola.GuestException;
+import dev.isola.HandlerLoadException;
+import dev.isola.IsolaException;
+import dev.isola.LimitExceededException;
+import dev.isola.LimitExceededException.Limit;
+import dev.isola.internal.engine.Call;
+import dev.isola.internal.engine.PreparedHandler;
+import dev.isola.internal.engine.Watchdog;
+import java.security.SecureRandom;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * What both WebAssembly ABIs share: a new instance per call under the watchdog, and one mapping of
+ * everything that can end a call badly to Isola's exceptions.
+ */
+abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler, ExtismHandler {
+  /** What a call's body computes, with the exit status if the guest called {@code proc_exit}. */
+  record Outcome<T>(T value, int exitStatus) {}
+
+  final GuestModule guest;
+  final Watchdog watchdog;
+  final SecureRandom random;
+
+  WasmHandler(GuestModule guest, Watchdog watchdog, SecureRandom random) {
+    this.guest = guest;
+    this.watchdog = watchdog;
+    this.random = random;
+  }
+
+  /**
+   * Checks at build time that the module has what the ABI calls, and that it links and instantiates
+   * (unless it has a start function, which would run guest code at build; then the first call
+   * checks).
+   *
+   * @throws HandlerLoadException naming the problem and the fix
+   */
+  abstract void check(String where);
+
+  /** Checks that {@code function} is exported with {@code type}. */
+  final void checkExport(String where, String function, FunctionType type, String hint) {
+    Optional<FunctionType> actual = exportType(guest.module(), function);
+    if (actual.isEmpty()) {
+      throw new HandlerLoadException(where + " does not export a function \"" + function + "\" (it exports "
+          + describe(WasmEngine.exportedFunctions(guest.module())) + "): " + hint);
+    }
+    if (!actual.get().equals(type)) {
+      throw new HandlerLoadException(where + " exports \"" + function + "\" as " + actual.get() + ", but it must be "
+          + type + ": " + hint);
+    }
+  }
+
+  /** Instantiates once without running guest code, to catch link and data-segment errors at build. */
+  final void checkInstantiates(String where, ImportValues imports) {
+    if (guest.module().startSection().isPresent()) {
+      return;
+    }
+    try {
+      instantiate(imports, new CappedMemory[1]);
+    } catch (ChicoryException | IllegalArgumentException | IndexOutOfBoundsException e) {
+      throw new HandlerLoadException(where + " cannot be instantiated: " + e.getMessage(), e);
+    }
+  }
+
+  private static String describe(java.util.List<String> names) {
+    return names.isEmpty() ? "no functions" : String.join(", ", names);
+  }
+
+  /** The type of the function exported as {@code name}, if there is one. */
+  static Optional<FunctionType> exportType(WasmModule module, String name) {
+    var exports = module.exportSection();
+    for (int i = 0; i < exports.exportCount(); i++) {
+      var export = exports.getExport(i);
+      if (export.exportType() == ExternalType.FUNCTION && export.name().equals(name)) {
+        int index = export.index();
+        int imported = module.importSection().count(ExternalType.FUNCTION);
+        int typeIndex;
+        if (index < imported) {
+          typeIndex = ((com.dylibso.chicory.wasm.types.FunctionImport) module.importSection().stream()
+              .filter(imp -> imp.importType() == ExternalType.FUNCTION).skip(index).findFirst().orElseThrow()).typeIndex();
+        } else {
+          typeIndex = module.functionSection().getFunctionType(index - imported);
+        }
+        return Optional.of(module.typeSection().getType(typeIndex));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private Instance instantiate(ImportValues imports, CappedMemory[] memory) {
+    Instance.Builder builder = Instance.builder(guest.module())
+        .withImportValues(imports)
+        .withMachineFactory(guest.machine())
+        .withStart(false);
+    MemoryLimits limits = guest.memory();
+    if (limits != null) {
+      int moduleMax = guest.moduleMaxPages();
+      builder.withMemoryLimits(limits).withMemoryFactory(l -> memory[0] = new CappedMemory(l, moduleMax));
+    }
+    return builder.build();
+  }
+
+  /**
+   * Instantiates the module with {@code imports} and runs {@code body} on the instance, watched by
+   * the watchdog from before instantiation (data segments and a start function count against the
+   * call's time) until it returns. A {@code proc_exit} ends {@code body} with its status.
+   *
+   * @throws IsolaException for every way the call can fail
+   */
+  final <T> Outcome<T> run(Call call, ImportValues imports, Function<Instance, T> body) {
+    CappedMemory[] memory = new CappedMemory[1];
+    CallInterrupter interrupter = new CallInterrupter();
+    try (Watchdog.Guard guard = watchdog.watch(call.deadlineNanos(), -1, interrupter)) {
+      try {
+        return new Outcome<>(body.apply(instantiate(imports, memory)), 0);
+      } catch (WasiExitException e) {
+        return new Outcome<>(null, e.exitCode());
+      } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+        throw failure(e, guard, memory[0], call);
+      } finally {
+        interrupter.finish();
+      }
+    }
+  }
+
+  private IsolaException failure(Throwable e, Watchdog.Guard guard, CappedMemory memory, Call call) {
+    String route = guest.route();
+    String name = guest.name();
+    if (guard.tripped().isPresent()) {
+      return new LimitExceededException(route, Limit.TIMEOUT, name + " ran longer than its timeout of "
+          + call.limits().timeout().toMillis() + " ms and was stopped; make it finish sooner or raise timeout");
+    }
+    if (guard.closing()) {
+      return new IsolaException("route \"" + route + "\": the call was stopped because its Isola is closing", e);
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof IsolaException isola) {
+        return isola; // a host function or stream ended the call (limit, denied capability, bad argument)
+      }
+    }
+    if (e instanceof OutOfMemoryError) {
+      return new LimitExceededException(route, Limit.MEMORY, "the JVM ran out of memory during the call of " + name
+          + "; lower the route's memory limit so calls fail before the JVM does");
+    }
+    if (memory != null && memory.refusedPages() > 0) {
+      return new LimitExceededException(route, Limit.MEMORY, name + " failed after its memory.grow to "
+          + memory.refusedPages() + " pages (" + WasmEngine.mib(memory.refusedPages()) + ") was refused: the route's"
+          + " memory limit is " + call.limits().memory() + "; raise memory for this route or make the module use less");
+    }
+    if (e instanceof ChicoryInterruptedException) {
+      Thread.currentThread().interrupt();
+      return new IsolaException("route \"" + route + "\": the calling thread was interrupted during the call", e);
+    }
+    if (e instanceof StackOverflowError || String.valueOf(e.getMessage()).contains("call stack exhausted")) {
+      return new GuestException(route, name + " exhausted the call stack (unbounded recursion?)", "", 500);
+    }
+    if (e instanceof UnsupportedOperationException) {
+      return new GuestException(route, name + " called a WASI function that Isola's WASI does not support: "
+          + e.getMessage(), "", 500);
+    }
+    if (e instanceof ChicoryException) {
+      return new GuestException(route, name + " trapped: " + e.getMessage(), "", 500);
+    }
+    return new IsolaException("route \"" + route + "\": running " + name + " failed inside Isola: " + e, e);
+  }
+}
