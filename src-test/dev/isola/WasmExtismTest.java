@@ -46,7 +46,9 @@ class WasmExtismTest {
         .route("/log", Handler.wasm(WASM.resolve("extism-log.wasm")))
         .route("/http", Handler.wasm(WASM.resolve("extism-http.wasm")))
         .route("/count", plugin("extism-counter.wasm", "count"))
-        .route("/wasi", Handler.wasm(WASM.resolve("extism-wasi.wasm")));
+        .route("/wasi", Handler.wasm(WASM.resolve("extism-wasi.wasm")))
+        .route("/probe", plugin("extism-probe.wasm", "probe").limits(Limits.defaults().toBuilder()
+            .maxResponseBody(DataSize.ofKiB(64)).build()));
     Limits hostileLimits = Limits.defaults().toBuilder().timeout(TIMEOUT).memory(DataSize.ofMiB(16)).build();
     for (String misuse : List.of("load_oob", "store_oob", "load_freed", "output_oob", "input_oob", "alloc_huge",
         "alloc_loop", "length_bad", "var_bad", "loop", "negative_len")) {
@@ -167,6 +169,20 @@ class WasmExtismTest {
   @Test
   void lengthOfANonBlock_isZero_asInExtism() {
     assertEquals(200, isola.handle(Request.post("/hostile/length_bad", "")).status());
+  }
+
+  @Test
+  void outputOverTheResponseBodyLimit_endsTheCall() {
+    // probe operation 18: alloc(a) and output_set of the whole block
+    java.nio.ByteBuffer input = java.nio.ByteBuffer.allocate(24).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+        .putLong(18).putLong(64 * 1024 + 1).putLong(0);
+    LimitExceededException e = assertThrows(LimitExceededException.class, () -> isola.handle(
+        Request.newBuilder().method("POST").target("/probe").body(input.array()).build()));
+    assertEquals(Limit.RESPONSE_BODY, e.limit());
+    input.clear();
+    input.putLong(18).putLong(64 * 1024).putLong(0);
+    assertEquals(64 * 1024, isola.handle(Request.newBuilder().method("POST").target("/probe").body(input.array()).build())
+        .bodyLength());
   }
 
   @ParameterizedTest
