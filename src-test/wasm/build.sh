@@ -45,6 +45,24 @@ for src in *.wat; do
   esac
 done
 
+# A function too large for one JVM method (Chicory's compiler refuses it, so it
+# runs in the interpreter): 12000 global updates, generated here rather than
+# kept as 700 KB of text.
+{
+  echo '(module'
+  echo '  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))'
+  echo '  (memory (export "memory") 1)'
+  echo '  (global $g (mut i32) (i32.const 0))'
+  echo '  (data (i32.const 0) "\10\00\00\00\1e\00\00\00")'
+  echo '  (data (i32.const 16) "Content-Type: text/plain\n\nbig\n")'
+  echo '  (func (export "_start")'
+  for ((i = 0; i < 12000; i++)); do
+    echo "    (global.set \$g (i32.add (global.get \$g) (i32.const $((i % 100)))))"
+  done
+  echo '    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))'
+} >"$probe/huge-function.wat"
+wat2wasm -o wagi-huge-function.wasm "$probe/huge-function.wat"
+
 # Not modules at all.
 head -c 20 wagi-hello.wasm >truncated.wasm
 printf 'console.log("hi")\n' >not-wasm.wasm

@@ -99,6 +99,17 @@ class WasmLoadTest {
   }
 
   @Test
+  void functionTooLargeForTheCompiler_runsInTheInterpreter_saidInAWarning() throws Exception {
+    String route = "/huge-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    try (Isola isola = Isola.newBuilder().route(route, Handler.wasm(WASM.resolve("wagi-huge-function.wasm"))).build()) {
+      assertEquals("big\n", isola.handle(Request.get(route)).bodyText());
+    }
+    String log = System.getProperty("org.slf4j.simpleLogger.logFile", "target/isola-test.log");
+    assertTrue(Files.readAllLines(Path.of(log)).stream().anyMatch(l -> l.contains("WARN dev.isola.internal.wasm.WasmEngine")
+        && l.contains("route \"" + route + "\"") && l.contains("run in the interpreter")), "no warning in " + log);
+  }
+
+  @Test
   void modulesGivenAsBytes_runLikeFiles() throws Exception {
     byte[] bytes = Files.readAllBytes(WASM.resolve("wagi-hello.wasm"));
     try (Isola isola = Isola.newBuilder().route("/x", Handler.wasm("hello.wasm", bytes)).build()) {
