@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.isola.LimitExceededException.Limit;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,29 +21,6 @@ class JsLimitsTest {
   private static final Duration SLACK = Duration.ofMillis(1500);
 
   private static Isola isola;
-
-  enum Caller {
-    PLATFORM, VIRTUAL;
-
-    Response handle(Request request) throws InterruptedException {
-      if (this == PLATFORM) {
-        return isola.handle(request);
-      }
-      AtomicReference<Object> result = new AtomicReference<>();
-      Thread t = Thread.ofVirtual().start(() -> {
-        try {
-          result.set(isola.handle(request));
-        } catch (RuntimeException e) {
-          result.set(e);
-        }
-      });
-      t.join();
-      if (result.get() instanceof RuntimeException e) {
-        throw e;
-      }
-      return (Response) result.get();
-    }
-  }
 
   @BeforeAll
   static void build() {
@@ -91,14 +67,14 @@ class JsLimitsTest {
   }
 
   private static void assertStillServes(Caller caller) throws InterruptedException {
-    assertEquals("ok", caller.handle(Request.get("/ok")).bodyText());
+    assertEquals("ok", caller.handle(isola, Request.get("/ok")).bodyText());
   }
 
   @ParameterizedTest
   @EnumSource(Caller.class)
   void timeout_endlessLoop_stoppedNearDeadline(Caller caller) throws InterruptedException {
     long start = System.nanoTime();
-    LimitExceededException e = assertThrows(LimitExceededException.class, () -> caller.handle(Request.get("/loop")));
+    LimitExceededException e = assertThrows(LimitExceededException.class, () -> caller.handle(isola, Request.get("/loop")));
     long elapsedMs = (System.nanoTime() - start) / 1_000_000;
     System.out.printf("[limits] %s endless loop stopped after %d ms (timeout %d ms)%n", caller, elapsedMs, TIMEOUT.toMillis());
     assertEquals(Limit.TIMEOUT, e.limit());
@@ -111,7 +87,7 @@ class JsLimitsTest {
   @EnumSource(Caller.class)
   void timeout_loopOfPromiseJobs_stopped(Caller caller) throws InterruptedException {
     LimitExceededException e =
-        assertThrows(LimitExceededException.class, () -> caller.handle(Request.get("/loop-in-promise")));
+        assertThrows(LimitExceededException.class, () -> caller.handle(isola, Request.get("/loop-in-promise")));
     assertEquals(Limit.TIMEOUT, e.limit());
     assertStillServes(caller);
   }
@@ -120,7 +96,7 @@ class JsLimitsTest {
   @EnumSource(Caller.class)
   void memory_endlessArrays_stoppedAtBudget(Caller caller) throws InterruptedException {
     long start = System.nanoTime();
-    LimitExceededException e = assertThrows(LimitExceededException.class, () -> caller.handle(Request.get("/alloc")));
+    LimitExceededException e = assertThrows(LimitExceededException.class, () -> caller.handle(isola, Request.get("/alloc")));
     System.out.printf("[limits] %s array bomb stopped after %d ms%n", caller, (System.nanoTime() - start) / 1_000_000);
     assertEquals(Limit.MEMORY, e.limit());
     assertTrue(e.getMessage().contains("64MiB"), e.getMessage());
@@ -131,7 +107,7 @@ class JsLimitsTest {
   @EnumSource(Caller.class)
   void memory_endlessTypedArrays_stoppedAtBudget(Caller caller) throws InterruptedException {
     LimitExceededException e =
-        assertThrows(LimitExceededException.class, () -> caller.handle(Request.get("/alloc-typed")));
+        assertThrows(LimitExceededException.class, () -> caller.handle(isola, Request.get("/alloc-typed")));
     assertEquals(Limit.MEMORY, e.limit());
     assertEquals(503, e.httpStatus());
     assertStillServes(caller);
@@ -141,7 +117,7 @@ class JsLimitsTest {
   @EnumSource(Caller.class)
   void memory_endlessStrings_stoppedAtBudget(Caller caller) throws InterruptedException {
     LimitExceededException e =
-        assertThrows(LimitExceededException.class, () -> caller.handle(Request.get("/alloc-strings")));
+        assertThrows(LimitExceededException.class, () -> caller.handle(isola, Request.get("/alloc-strings")));
     assertEquals(Limit.MEMORY, e.limit());
     assertStillServes(caller);
   }
@@ -149,7 +125,7 @@ class JsLimitsTest {
   @ParameterizedTest
   @EnumSource(Caller.class)
   void maxResponseBody_200MiBString_refused(Caller caller) throws InterruptedException {
-    LimitExceededException e = assertThrows(LimitExceededException.class, () -> caller.handle(Request.get("/huge")));
+    LimitExceededException e = assertThrows(LimitExceededException.class, () -> caller.handle(isola, Request.get("/huge")));
     assertEquals(Limit.RESPONSE_BODY, e.limit());
     assertTrue(e.getMessage().contains("1MiB"), e.getMessage());
     assertStillServes(caller);
@@ -158,7 +134,7 @@ class JsLimitsTest {
   @ParameterizedTest
   @EnumSource(Caller.class)
   void maxResponseBody_bytesOverCap_refused(Caller caller) throws InterruptedException {
-    LimitExceededException e = assertThrows(LimitExceededException.class, () -> caller.handle(Request.get("/huge-bytes")));
+    LimitExceededException e = assertThrows(LimitExceededException.class, () -> caller.handle(isola, Request.get("/huge-bytes")));
     assertEquals(Limit.RESPONSE_BODY, e.limit());
     assertStillServes(caller);
   }

@@ -18,7 +18,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,29 +37,6 @@ class WasmWagiTest {
 
   static Handler wasm(String file) {
     return Handler.wasm(WASM.resolve(file));
-  }
-
-  enum Caller {
-    PLATFORM, VIRTUAL;
-
-    Response handle(Isola isola, Request request) throws InterruptedException {
-      if (this == PLATFORM) {
-        return isola.handle(request);
-      }
-      AtomicReference<Object> result = new AtomicReference<>();
-      Thread t = Thread.ofVirtual().start(() -> {
-        try {
-          result.set(isola.handle(request));
-        } catch (RuntimeException e) {
-          result.set(e);
-        }
-      });
-      t.join();
-      if (result.get() instanceof RuntimeException e) {
-        throw e;
-      }
-      return (Response) result.get();
-    }
   }
 
   @BeforeAll
