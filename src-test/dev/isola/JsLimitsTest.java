@@ -143,10 +143,10 @@ class JsLimitsTest {
   @EnumSource(Caller.class)
   void maxRequestBody_overCap_refusedWith413(Caller caller) throws InterruptedException {
     Request big = Request.newBuilder().method("POST").target("/echo").body(new byte[4097]).build();
-    LimitExceededException e = assertThrows(LimitExceededException.class, () -> caller.handle(big));
+    LimitExceededException e = assertThrows(LimitExceededException.class, () -> caller.handle(isola, big));
     assertEquals(Limit.REQUEST_BODY, e.limit());
     assertEquals(413, e.httpStatus());
     Request fits = Request.newBuilder().method("POST").target("/echo").body("x".repeat(4096)).build();
-    assertEquals(4096, caller.handle(fits).bodyLength());
+    assertEquals(4096, caller.handle(isola, fits).bodyLength());
   }
 }
