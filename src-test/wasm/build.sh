@@ -41,14 +41,16 @@ clang "${REACTOR_FLAGS[@]}" -o extism-wasi.wasm extism-wasi.c
 for src in *.wat; do
   case "$src" in
     invalid-type.wat) wat2wasm --no-check -o "${src%.wat}.wasm" "$src" ;;
+    multi-memory.wat) wat2wasm --enable-multi-memory -o "${src%.wat}.wasm" "$src" ;;
     *) wat2wasm -o "${src%.wat}.wasm" "$src" ;;
   esac
 done
 
-# A function too large for one JVM method (Chicory's compiler refuses it, so it
-# runs in the interpreter): 12000 global updates, generated here rather than
-# kept as 700 KB of text.
-{
+# Functions too large for one JVM method (Chicory's compiler refuses them, so
+# they run in the interpreter): 12000 global updates, generated here rather than
+# kept as 700 KB of text. wagi-huge-function then prints a response;
+# wagi-huge-loop ends in an endless br_if loop that only a timeout stops.
+huge() { # $1: the code after the updates
   echo '(module'
   echo '  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))'
   echo '  (memory (export "memory") 1)'
@@ -59,9 +61,12 @@ done
   for ((i = 0; i < 12000; i++)); do
     echo "    (global.set \$g (i32.add (global.get \$g) (i32.const $((i % 100)))))"
   done
-  echo '    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))'
-} >"$probe/huge-function.wat"
+  echo "    $1))"
+}
+huge '(drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))' >"$probe/huge-function.wat"
 wat2wasm -o wagi-huge-function.wasm "$probe/huge-function.wat"
+huge '(loop $spin (br_if $spin (i32.const 1)))' >"$probe/huge-loop.wat"
+wat2wasm -o wagi-huge-loop.wasm "$probe/huge-loop.wat"
 
 # Not modules at all.
 head -c 20 wagi-hello.wasm >truncated.wasm

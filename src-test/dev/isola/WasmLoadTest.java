@@ -6,7 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 
 /** WebAssembly modules that cannot run are refused when the Isola is built, with the reason and the fix. */
@@ -55,6 +63,47 @@ class WasmLoadTest {
     assertContains(refused(big), "8192 pages (512 MiB)", "memory limit of 256MiB", "raise memory");
     Isola.newBuilder().route("/x", big.limits(Limits.defaults().toBuilder().memory(DataSize.ofMiB(600)).build()))
         .build().close();
+  }
+
+  @Test
+  void tablesAboveTheLimit_areRefused() {
+    assertContains(refused(Handler.wasm(WASM.resolve("big-tables.wasm"))), "80000000 entries", "memory limit of 256MiB");
+  }
+
+  @Test
+  void multipleMemories_areRefused() {
+    assertContains(refused(Handler.wasm(WASM.resolve("multi-memory.wasm"))), "2 memories", "multi-memory");
+  }
+
+  @Property(tries = 300)
+  void mutatedModules_loadOrFailWithHandlerLoadException(@ForAll("mutations") byte[] module) {
+    try {
+      Isola.newBuilder().route("/x", Handler.wasm("mutant.wasm", module)).build().close();
+    } catch (HandlerLoadException e) {
+      assertTrue(e.getMessage().contains("mutant.wasm"), e.getMessage());
+    }
+  }
+
+  @Provide
+  Arbitrary<byte[]> mutations() {
+    List<byte[]> seeds = new ArrayList<>();
+    for (String name : List.of("wagi-hello.wasm", "wagi-counter.wasm", "extism-greet.wasm", "extism-probe.wasm",
+        "wagi-trap-oob.wasm")) {
+      try {
+        seeds.add(Files.readAllBytes(WASM.resolve(name)));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    return Combinators.combine(Arbitraries.of(seeds), Arbitraries.integers().between(1, 8),
+        Arbitraries.randomValue(random -> random)).as((seed, flips, random) -> {
+          byte[] copy = seed.clone();
+          for (int i = 0; i < flips; i++) {
+            int at = 8 + random.nextInt(copy.length - 8); // keep the header: mutate the sections
+            copy[at] = (byte) random.nextInt(256);
+          }
+          return copy;
+        });
   }
 
   @Test

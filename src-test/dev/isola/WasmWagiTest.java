@@ -62,6 +62,10 @@ class WasmWagiTest {
         .route("/trap/oob", wasm("wagi-trap-oob.wasm"))
         .route("/trap/div0", wasm("wagi-trap-div0.wasm"))
         .route("/bad-cgi", wasm("wagi-bad-cgi.wasm"))
+        .route("/huge-loop", wasm("wagi-huge-loop.wasm").limits(tight))
+        .route("/table-grow", wasm("wagi-table-grow.wasm").limits(Limits.defaults().toBuilder()
+            .memory(DataSize.ofMiB(16)).build()))
+        .route("/malloc", wasm("wagi-malloc.wasm").limits(Limits.defaults().toBuilder().memory(DataSize.ofMiB(16)).build()))
         .build();
   }
 
@@ -105,6 +109,7 @@ class WasmWagiTest {
     assertEquals("2", env.get("CONTENT_LENGTH"));
     assertEquals("one, two", env.get("HTTP_X_TEST"));
     assertEquals("example.com", env.get("SERVER_NAME"));
+    assertEquals("8080", env.get("SERVER_PORT"));
     assertEquals("Jürgen", env.get("X_PARAM_NAME"));
     assertEquals("a/b c", env.get("X_PATH_TAIL"));
     assertEquals("/env/:name/...", env.get("X_MATCHED_ROUTE"));
@@ -204,13 +209,13 @@ class WasmWagiTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"/loop", "/loop-calls"})
+  @ValueSource(strings = {"/loop", "/loop-calls", "/huge-loop"})
   void endlessLoop_isStoppedAtItsTimeout_onPlatformThreads(String path) throws Exception {
     assertStoppedInTime(Caller.PLATFORM, path);
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"/loop", "/loop-calls"})
+  @ValueSource(strings = {"/loop", "/loop-calls", "/huge-loop"})
   void endlessLoop_isStoppedAtItsTimeout_onVirtualThreads(String path) throws Exception {
     assertStoppedInTime(Caller.VIRTUAL, path);
   }
@@ -236,6 +241,21 @@ class WasmWagiTest {
     assertEquals(Limit.MEMORY, e.limit());
     assertTrue(e.getMessage().contains("memory limit is 16MiB"), e.getMessage());
     assertHealthy();
+  }
+
+  @Test
+  void mallocUntilItFails_isTheMemoryLimit_notAPlainExit() {
+    LimitExceededException e = assertThrows(LimitExceededException.class, () -> isola.handle(Request.get("/malloc")));
+    assertEquals(Limit.MEMORY, e.limit());
+    assertHealthy();
+  }
+
+  @Test
+  void tables_areFreshPerCall_andCappedByTheMemoryLimit() {
+    for (int i = 0; i < 3; i++) {
+      GuestException e = assertThrows(GuestException.class, () -> isola.handle(Request.get("/table-grow")));
+      assertTrue(e.getMessage().contains("exited with status 101"), "call " + i + ": " + e.getMessage());
+    }
   }
 
   @ParameterizedTest

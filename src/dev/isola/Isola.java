@@ -83,8 +83,13 @@ public final class Isola implements AutoCloseable {
       }
       this.router = routes.build();
     } catch (RuntimeException e) {
-      closeEngines();
-      watchdog.close();
+      try {
+        closeEngines();
+      } catch (RuntimeException closing) {
+        e.addSuppressed(closing);
+      } finally {
+        watchdog.close();
+      }
       throw e;
     }
     this.routeSpecs = List.copyOf(b.routes.keySet());

@@ -101,6 +101,22 @@ class CgiTest {
     assertEquals("12345", Cgi.parse("/r", "p", out, out.length, 5).bodyText());
   }
 
+  @Test
+  void environment_decodesThePathAsUtf8_andKeepsUnescapedCharacters() {
+    dev.isola.Request request = dev.isola.Request.newBuilder().target("/日本/%E6%97%A5%20x").build();
+    var env = Cgi.environment(new dev.isola.internal.engine.Call("/...", request, java.util.Map.of(), "", "id",
+        dev.isola.Limits.defaults(), System.nanoTime()));
+    assertEquals("/日本/日 x", env.get("PATH_INFO"));
+    assertEquals("localhost", env.get("SERVER_NAME"));
+    assertEquals("80", env.get("SERVER_PORT"));
+  }
+
+  @Test
+  void extismErrorText_isCutAndEscapedForMessages() {
+    assertEquals("a\\x0ab\\x0d", ExtismHandler.printable("a\nb\r"));
+    assertTrue(ExtismHandler.printable("x".repeat(100_000)).length() < 9000);
+  }
+
   @Property(tries = 2000)
   void anyBytes_eitherParseOrFailWithAGuestError(@ForAll("cgiLike") byte[] out) {
     try {

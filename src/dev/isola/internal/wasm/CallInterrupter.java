@@ -4,7 +4,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Stops a running Wasm call by interrupting its thread (Chicory's compiled code checks the interrupt
- * flag at loop back-edges and calls; the interpreter at calls), and makes sure the interrupt never
+ * flag at loop back-edges and calls; for functions left to the interpreter, Isola checks it at every
+ * instruction), and makes sure the interrupt never
  * outlives the call: {@link #finish()} waits for an interrupt in flight and clears the flag it set,
  * so the thread goes back to its caller or pool as it came.
  */

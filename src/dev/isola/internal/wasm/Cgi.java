@@ -22,7 +22,8 @@ import java.util.TreeMap;
  * {@code SCRIPT_NAME} (empty), {@code PATH_INFO} (the path, percent-decoded), {@code
  * X_RAW_PATH_INFO} (the path as sent), {@code QUERY_STRING} (as sent, without {@code ?}; empty if
  * none), {@code CONTENT_TYPE} and {@code CONTENT_LENGTH} (when the request has them or a body),
- * {@code SERVER_NAME} (from {@code Host}, when sent), {@code HTTP_<NAME>} for every other header
+ * {@code SERVER_NAME} and {@code SERVER_PORT} (from {@code Host}, else the request's origin, else
+ * {@code localhost} and 80), {@code HTTP_<NAME>} for every other header
  * (upper case, each character other than a letter or digit as {@code _}, repeated headers joined
  * with {@code ", "}; {@code Proxy} is never passed, see httpoxy), {@code X_MATCHED_ROUTE}, {@code
  * X_PARAM_<NAME>} for each route parameter (name in upper case), {@code X_PATH_TAIL} (what a
@@ -52,7 +53,12 @@ final class Cgi {
     if (request.bodyLength() > 0 || request.headers().contains("Content-Length")) {
       env.put("CONTENT_LENGTH", Integer.toString(request.bodyLength()));
     }
-    request.headers().first("Host").ifPresent(host -> env.put("SERVER_NAME", hostName(host)));
+    String authority = request.headers().first("Host")
+        .or(() -> request.origin().map(origin -> origin.substring(origin.indexOf("://") + 3)))
+        .orElse("localhost");
+    boolean https = request.origin().map(origin -> origin.startsWith("https:")).orElse(false);
+    env.put("SERVER_NAME", hostName(authority));
+    env.put("SERVER_PORT", port(authority).orElse(https ? "443" : "80"));
     for (String header : request.headers().names()) {
       String lower = header.toLowerCase(Locale.ROOT);
       if (lower.equals("content-type") || lower.equals("content-length") || lower.equals("proxy")) {
@@ -86,27 +92,37 @@ final class Cgi {
     return colon < 0 ? host : host.substring(0, colon);
   }
 
-  /** Decodes %XX escapes as UTF-8; the router has already refused malformed ones. */
+  private static java.util.Optional<String> port(String authority) {
+    int colon = authority.lastIndexOf(':');
+    String port = colon < 0 || authority.indexOf(']', colon) >= 0 ? "" : authority.substring(colon + 1);
+    return !port.isEmpty() && port.chars().allMatch(c -> c >= '0' && c <= '9')
+        ? java.util.Optional.of(port) : java.util.Optional.empty();
+  }
+
+  /**
+   * Decodes %XX escapes as UTF-8 (the router has already refused malformed ones); characters sent
+   * unescaped, even outside ASCII, stay as they are.
+   */
   private static String percentDecode(String path) {
     if (path.indexOf('%') < 0) {
       return path;
     }
-    byte[] out = new byte[path.length()];
+    byte[] raw = path.getBytes(StandardCharsets.UTF_8);
+    byte[] out = new byte[raw.length];
     int n = 0;
-    for (int i = 0; i < path.length(); i++) {
-      char c = path.charAt(i);
-      if (c == '%' && i + 2 < path.length() && hex(path.charAt(i + 1)) >= 0 && hex(path.charAt(i + 2)) >= 0) {
-        out[n++] = (byte) (hex(path.charAt(i + 1)) * 16 + hex(path.charAt(i + 2)));
+    for (int i = 0; i < raw.length; i++) {
+      if (raw[i] == '%' && i + 2 < raw.length && hex(raw[i + 1]) >= 0 && hex(raw[i + 2]) >= 0) {
+        out[n++] = (byte) (hex(raw[i + 1]) * 16 + hex(raw[i + 2]));
         i += 2;
       } else {
-        out[n++] = (byte) c;
+        out[n++] = raw[i];
       }
     }
     return new String(out, 0, n, StandardCharsets.UTF_8);
   }
 
-  private static int hex(char c) {
-    return Character.digit(c, 16);
+  private static int hex(byte b) {
+    return Character.digit(b, 16);
   }
 
   /**

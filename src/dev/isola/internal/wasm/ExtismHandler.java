@@ -61,7 +61,7 @@ final class ExtismHandler extends WasmHandler {
     ExtismKernel kernel = new ExtismKernel(guest.route(), guest.name(), new byte[0], config, Map.of(), 1 << 20, 0,
         new GuestLog(logger, 0));
     try (WasiPreview1 wasi = WasiCall.create(new byte[0], OutputStream.nullOutputStream(),
-        OutputStream.nullOutputStream(), Map.of(), guest.name(), random)) {
+        OutputStream.nullOutputStream(), Map.of(), guest.programName(), random)) {
       checkInstantiates(where, imports(kernel, wasi));
     }
   }
@@ -82,8 +82,9 @@ final class ExtismHandler extends WasmHandler {
         call.limits().memory().bytes(), call.limits().maxResponseBody().bytes(), log);
     LogLines stdout = new LogLines(log, "info");
     LogLines stderr = new LogLines(log, "warn");
+    // Host details (the module's path) never reach the guest: argv[0] is the file name alone.
     Outcome<Integer> outcome;
-    try (WasiPreview1 wasi = WasiCall.create(new byte[0], stdout, stderr, Map.of(), guest.name(), random)) {
+    try (WasiPreview1 wasi = WasiCall.create(new byte[0], stdout, stderr, Map.of(), guest.programName(), random)) {
       outcome = run(call, imports(kernel, wasi), instance -> {
         if (hasInitialize) {
           instance.export(INITIALIZE).apply();
@@ -96,12 +97,15 @@ final class ExtismHandler extends WasmHandler {
       log.finish();
     }
     String plugin = guest.name() + " (" + function + ")";
+    if (outcome.refusedPages() > 0 && (outcome.exitStatus() != 0 || outcome.value() != null && outcome.value() != 0)) {
+      throw memoryRefused(outcome.refusedPages(), call);
+    }
     if (outcome.exitStatus() != 0) {
       throw new GuestException(route, plugin + " exited with status " + outcome.exitStatus(), "", 500);
     }
     int result = outcome.value() == null ? 0 : outcome.value();
     if (result != 0) {
-      throw new GuestException(route, plugin + " failed: " + kernel.error()
+      throw new GuestException(route, plugin + " failed: " + kernel.error().map(ExtismHandler::printable)
           .orElse("it returned " + result + " without setting an error message (error_set)"), "", 500);
     }
     return response(route, plugin, kernel);
@@ -162,6 +166,19 @@ final class ExtismHandler extends WasmHandler {
   }
 
   private static String quote(String value) {
-    return "\"" + (value.length() > 60 ? value.substring(0, 60) + "…" : value) + "\"";
+    return "\"" + printable(value.length() > 60 ? value.substring(0, 60) + "…" : value) + "\"";
+  }
+
+  /**
+   * Guest text fit for an exception message: at most {@link GuestLog#MAX_LINE_CHARS} characters, with
+   * control characters escaped, so a plugin can neither flood nor forge the embedder's log lines.
+   */
+  static String printable(String text) {
+    String cut = text.length() > GuestLog.MAX_LINE_CHARS
+        ? text.substring(0, GuestLog.MAX_LINE_CHARS) + "… (" + text.length() + " chars)"
+        : text;
+    StringBuilder b = new StringBuilder(cut.length());
+    cut.chars().forEach(c -> b.append(c < 0x20 || c == 0x7f ? String.format("\\x%02x", c) : String.valueOf((char) c)));
+    return b.toString();
   }
 }

@@ -112,6 +112,8 @@ final class ExtismKernel {
   private final GuestLog log;
   private final Map<String, String> config;
   private final Map<String, byte[]> vars;
+  /** Vars the call started with (request details) that the plugin has not replaced: not charged. */
+  private final java.util.Set<String> uncharged;
   private long varBytes;
   private final ExtismMemory memory;
 
@@ -149,9 +151,9 @@ final class ExtismKernel {
     }
     this.maxOutput = maxOutput;
     this.memory = new ExtismMemory(route, plugin, memoryCap);
-    for (Map.Entry<String, byte[]> var : this.vars.entrySet()) {
-      varBytes += utf8(var.getKey()).length + var.getValue().length;
-    }
+    // The host's own vars (the request's details, however large its headers) do not count against
+    // what the plugin may store; a var the plugin sets or replaces does.
+    this.uncharged = new java.util.HashSet<>(this.vars.keySet());
     inputOffset = memory.allocate("the request body", Objects.requireNonNull(input, "input"));
     this.input = memory.blockAt(inputOffset);
     inputLength = input.length;
@@ -376,9 +378,10 @@ final class ExtismKernel {
   void varSet(long keyOffset, long valueOffset) {
     String key = text(wholeBlock("var_set", keyOffset));
     byte[] old = vars.get(key);
-    long keep = varBytes - (old == null ? 0 : utf8(key).length + old.length);
+    long keep = varBytes - (old == null || uncharged.contains(key) ? 0 : utf8(key).length + old.length);
     if (valueOffset == 0) {
       vars.remove(key);
+      uncharged.remove(key);
       varBytes = keep;
       return;
     }
@@ -391,6 +394,7 @@ final class ExtismKernel {
           + " or keep less in them", "");
     }
     vars.put(key, value.clone());
+    uncharged.remove(key);
     varBytes = total;
   }
 

@@ -28,7 +28,7 @@ final class ExtismMemory {
   /** The offset of the first block. Small, non-zero, and unlike a typical linear-memory pointer. */
   static final long BASE = 0x1000;
   /** What a block's bookkeeping is charged against the memory limit, beyond its bytes. */
-  static final int BLOCK_OVERHEAD = 64;
+  static final int BLOCK_OVERHEAD = 128;
   /** The largest block: the largest Java byte array. */
   static final int MAX_BLOCK = Integer.MAX_VALUE - 8;
   /** How many freed blocks error messages can still name; older ones become "not inside any block". */

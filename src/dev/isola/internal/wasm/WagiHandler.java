@@ -34,7 +34,7 @@ final class WagiHandler extends WasmHandler {
     checkExport(where, "_start", FunctionType.empty(),
         "a WAGI handler is a wasm32-wasi command (a program with main), e.g. clang --target=wasm32-wasi");
     try (WasiPreview1 wasi = WasiCall.create(new byte[0], OutputStream.nullOutputStream(),
-        OutputStream.nullOutputStream(), Map.of(), guest.name(), random)) {
+        OutputStream.nullOutputStream(), Map.of(), guest.programName(), random)) {
       checkInstantiates(where, ImportValues.builder().addFunction(wasi.toHostFunctions()).build());
     }
   }
@@ -48,10 +48,10 @@ final class WagiHandler extends WasmHandler {
             + call.limits().maxResponseBody() + " (max_response_body) and " + Cgi.MAX_HEADER_BYTES / 1024
             + " KiB of headers to stdout; send less or raise maxResponseBody"));
     GuestLog log = new GuestLog(logger, call.limits().maxLogLines());
-    LogLines stderr = new LogLines(log, "info");
+    LogLines stderr = new LogLines(log, "warn");
     Outcome<Void> outcome;
     try (WasiPreview1 wasi = WasiCall.create(call.request().bodyBytes(), stdout, stderr, Cgi.environment(call),
-        guest.name(), random)) {
+        guest.programName(), random)) {
       outcome = run(call, ImportValues.builder().addFunction(wasi.toHostFunctions()).build(), instance -> {
         instance.export("_start").apply();
         return null;
@@ -59,6 +59,9 @@ final class WagiHandler extends WasmHandler {
     } finally {
       stderr.close();
       log.finish();
+    }
+    if (outcome.exitStatus() != 0 && outcome.refusedPages() > 0) {
+      throw memoryRefused(outcome.refusedPages(), call);
     }
     if (outcome.exitStatus() != 0) {
       throw new GuestException(route, guest.name() + " exited with status " + outcome.exitStatus()

@@ -37,6 +37,8 @@ public final class WasmEngine implements GuestEngine {
   static final String WASI = "wasi_snapshot_preview1";
   static final String EXTISM = ExtismKernel.MODULE;
   private static final byte[] MAGIC = {0, 'a', 's', 'm'};
+  /** What one table entry costs the JVM, conservatively: a reference and an index. */
+  static final long TABLE_ENTRY_BYTES = 16;
 
   private static final Logger log = LoggerFactory.getLogger(WasmEngine.class);
 
@@ -63,13 +65,17 @@ public final class WasmEngine implements GuestEngine {
           + " or set abi = \"extism\"");
     }
     checkImports(where, module, abi);
-    GuestModule guest = new GuestModule(route, name, module, compile(where, module), memoryLimits(where, module, limits));
-    PreparedHandler prepared = switch (abi) {
+    MemoryLimits memory = memoryLimits(where, module, limits);
+    long tableEntries = tableEntries(where, module, limits);
+    Compiled compiled = compile(where, module);
+    GuestModule guest = new GuestModule(route, name, module, compiled.machine(), compiled.interpreted(), memory,
+        tableEntries);
+    WasmHandler prepared = switch (abi) {
       case WAGI -> new WagiHandler(guest, watchdog, random);
       case EXTISM -> new ExtismHandler(guest, watchdog, random,
           handler.export().orElse(Handler.DEFAULT_EXPORT), handler.config());
     };
-    ((WasmHandler) prepared).check(where);
+    prepared.check(where);
     log.debug("route \"{}\": {} ready as {} ({} bytes)", route, name, abi, code.length);
     return prepared;
   }
@@ -82,10 +88,18 @@ public final class WasmEngine implements GuestEngine {
     }
     try {
       return Parser.parse(code);
-    } catch (ChicoryException | IllegalArgumentException | IndexOutOfBoundsException e) {
-      throw new HandlerLoadException(where + " is not a valid WebAssembly module: " + e.getMessage()
-          + " (rebuild it; Isola runs WebAssembly 2.0 modules)", e);
+    } catch (RuntimeException | AssertionError | OutOfMemoryError | StackOverflowError e) {
+      // Chicory's parser reports most problems as ChicoryException, but a hostile file can also make
+      // it fail with NPEs, buffer underflows or huge allocations, and with assertions on (-ea) with AssertionErrors: every one is a bad module.
+      throw new HandlerLoadException(where + " is not a valid WebAssembly module: " + describe(e)
+          + " (rebuild it; Isola runs WebAssembly 2.0 modules without the threads and multi-memory"
+          + " proposals)", e);
     }
+  }
+
+  static String describe(Throwable e) {
+    return e instanceof ChicoryException && e.getMessage() != null ? e.getMessage()
+        : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
   }
 
   private static boolean importsFrom(WasmModule module, String importModule) {
@@ -109,6 +123,7 @@ public final class WasmEngine implements GuestEngine {
           : "an Extism plugin may import " + EXTISM + " functions and WASI preview 1 (" + WASI + ") only";
       throw new HandlerLoadException(where + " imports " + String.join(", ", unknown)
           + ", which Isola does not provide: " + offer
+          + (unknown.stream().anyMatch(u -> u.endsWith("(memory)")) ? "; link it without --import-memory" : "")
           + (abi == WasmAbi.WAGI && unknown.stream().anyMatch(u -> u.startsWith("extism:"))
               ? "; this looks like an Extism plugin: set abi = \"extism\""
               : ""));
@@ -122,6 +137,11 @@ public final class WasmEngine implements GuestEngine {
   private static MemoryLimits memoryLimits(String where, WasmModule module, Limits limits) {
     if (module.memorySection().isEmpty() || module.memorySection().get().memoryCount() == 0) {
       return null;
+    }
+    int count = module.memorySection().get().memoryCount();
+    if (count > 1) {
+      throw new HandlerLoadException(where + " declares " + count + " memories; Isola runs modules with one"
+          + " memory: build it without the multi-memory feature");
     }
     MemoryLimits declared = module.memorySection().get().getMemory(0).limits();
     if (declared.shared()) {
@@ -143,22 +163,48 @@ public final class WasmEngine implements GuestEngine {
   }
 
   /**
+   * How many entries each table may grow to: the route's memory limit shared by the tables at {@link
+   * #TABLE_ENTRY_BYTES} each (what an entry costs the JVM). Tables starting larger are refused.
+   */
+  private static long tableEntries(String where, WasmModule module, Limits limits) {
+    var tables = module.tableSection();
+    if (tables.tableCount() == 0) {
+      return 0;
+    }
+    long perTable = limits.memory().bytes() / TABLE_ENTRY_BYTES / tables.tableCount();
+    long initial = 0;
+    for (int i = 0; i < tables.tableCount(); i++) {
+      initial += tables.getTable(i).limits().min();
+    }
+    if (initial > perTable * tables.tableCount()) {
+      throw new HandlerLoadException(where + " starts with tables of " + initial + " entries in all, about "
+          + initial * TABLE_ENTRY_BYTES / (1024 * 1024) + " MiB, more than the route's memory limit of "
+          + limits.memory() + ": raise memory for this route, or build the module with smaller tables");
+    }
+    return perTable;
+  }
+
+  /** A module compiled to JVM bytecode; {@code interpreted} if some functions run in the interpreter. */
+  private record Compiled(Function<Instance, Machine> machine, boolean interpreted) {}
+
+  /**
    * Compiles every function to JVM bytecode. A module the compiler cannot take whole (a function
    * too large for one JVM method) runs those functions in Chicory's interpreter instead, said in a
-   * warning: a timeout stops a loop there only at its next function call.
+   * warning; its instances then check for a timeout at every interpreted instruction.
    */
-  private static Function<Instance, Machine> compile(String where, WasmModule module) {
+  private static Compiled compile(String where, WasmModule module) {
     try {
-      return MachineFactoryCompiler.builder(module).withInterpreterFallback(InterpreterFallback.FAIL).compile();
-    } catch (RuntimeException e) {
+      return new Compiled(
+          MachineFactoryCompiler.builder(module).withInterpreterFallback(InterpreterFallback.FAIL).compile(), false);
+    } catch (RuntimeException | AssertionError | OutOfMemoryError | StackOverflowError e) {
       log.warn("{} cannot be compiled to JVM bytecode entirely ({}); the functions the compiler refuses run"
-          + " in the interpreter, which is slower and where a timeout stops a runaway loop only at its next"
-          + " function call", where, e.getMessage());
+          + " in Chicory's interpreter, which is much slower (split large functions to avoid it)", where, describe(e));
       try {
-        return MachineFactoryCompiler.builder(module).withInterpreterFallback(InterpreterFallback.SILENT).compile();
-      } catch (RuntimeException again) {
-        again.addSuppressed(e);
-        throw new HandlerLoadException(where + " cannot be compiled: " + again.getMessage(), again);
+        return new Compiled(
+            MachineFactoryCompiler.builder(module).withInterpreterFallback(InterpreterFallback.SILENT).compile(), true);
+      } catch (RuntimeException | AssertionError | OutOfMemoryError | StackOverflowError again) {
+        throw new HandlerLoadException(where + " cannot be compiled: " + describe(again)
+            + "; check that it validates (wasm-validate) and split very large functions", again);
       }
     }
   }

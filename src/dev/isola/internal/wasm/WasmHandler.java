@@ -3,11 +3,14 @@ package dev.isola.internal.wasm;
 import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.TableInstance;
 import com.dylibso.chicory.wasi.WasiExitException;
 import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import com.dylibso.chicory.wasm.types.Table;
+import com.dylibso.chicory.wasm.types.TableLimits;
 import com.dylibso.chicory.wasm.WasmModule;
 import dev.isola.GuestException;
 import dev.isola.HandlerLoadException;
@@ -26,8 +29,19 @@ import java.util.function.Function;
  * everything that can end a call badly to Isola's exceptions.
  */
 abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler, ExtismHandler {
-  /** What a call's body computes, with the exit status if the guest called {@code proc_exit}. */
-  record Outcome<T>(T value, int exitStatus) {}
+  /**
+   * What a call's body computes, with the exit status if the guest called {@code proc_exit}.
+   *
+   * @param refusedPages the memory size a refused {@code memory.grow} asked for, 0 if none
+   */
+  record Outcome<T>(T value, int exitStatus, int refusedPages) {}
+
+  /** Stops interpreted code at its next instruction once the call's thread is interrupted. */
+  private static final com.dylibso.chicory.runtime.ExecutionListener INTERRUPT_CHECK = (instruction, stack) -> {
+    if (Thread.currentThread().isInterrupted()) {
+      throw new ChicoryInterruptedException("Thread interrupted");
+    }
+  };
 
   final GuestModule guest;
   final Watchdog watchdog;
@@ -61,15 +75,16 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
     }
   }
 
-  /** Instantiates once without running guest code, to catch link and data-segment errors at build. */
+  /**
+   * Instantiates once at build, to catch link and data-segment errors there. A module with a start
+   * function is only linked, not initialised, since that would run guest code outside any call.
+   */
   final void checkInstantiates(String where, ImportValues imports) {
-    if (guest.module().startSection().isPresent()) {
-      return;
-    }
     try {
-      instantiate(imports, new CappedMemory[1]);
-    } catch (ChicoryException | IllegalArgumentException | IndexOutOfBoundsException e) {
-      throw new HandlerLoadException(where + " cannot be instantiated: " + e.getMessage(), e);
+      instantiate(imports, new CappedMemory[1], guest.module().startSection().isEmpty());
+    } catch (RuntimeException | AssertionError | OutOfMemoryError | StackOverflowError e) {
+      throw new HandlerLoadException(where + " cannot be instantiated: " + WasmEngine.describe(e)
+          + " (its imports must match WASI preview 1 and the Extism ABI; rebuild it with a current toolchain)", e);
     }
   }
 
@@ -98,11 +113,21 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
     return Optional.empty();
   }
 
-  private Instance instantiate(ImportValues imports, CappedMemory[] memory) {
+  private Instance instantiate(ImportValues imports, CappedMemory[] memory, boolean initialize) {
+    long tableEntries = guest.tableEntries();
     Instance.Builder builder = Instance.builder(guest.module())
         .withImportValues(imports)
         .withMachineFactory(guest.machine())
-        .withStart(false);
+        .withInitialize(initialize)
+        .withStart(false)
+        // A copy of each table's limits per instance, capped: Chicory grows the limits object it is
+        // given, which would otherwise be the module's, shared by every call.
+        .withTableFactory((table, initial) -> new TableInstance(new Table(table.elementType(),
+            new TableLimits(table.limits().min(), Math.min(table.limits().max(), tableEntries)),
+            table.initialize()), initial));
+    if (guest.interpreted()) {
+      builder.withUnsafeExecutionListener(INTERRUPT_CHECK);
+    }
     MemoryLimits limits = guest.memory();
     if (limits != null) {
       int moduleMax = guest.moduleMaxPages();
@@ -123,15 +148,23 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
     CallInterrupter interrupter = new CallInterrupter();
     try (Watchdog.Guard guard = watchdog.watch(call.deadlineNanos(), -1, interrupter)) {
       try {
-        return new Outcome<>(body.apply(instantiate(imports, memory)), 0);
+        T value = body.apply(instantiate(imports, memory, true));
+        return new Outcome<>(value, 0, memory[0] == null ? 0 : memory[0].refusedPages());
       } catch (WasiExitException e) {
-        return new Outcome<>(null, e.exitCode());
+        return new Outcome<>(null, e.exitCode(), memory[0] == null ? 0 : memory[0].refusedPages());
       } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
         throw failure(e, guard, memory[0], call);
       } finally {
         interrupter.finish();
       }
     }
+  }
+
+  /** The call failed after a {@code memory.grow} to {@code pages} was refused by the memory limit. */
+  final LimitExceededException memoryRefused(int pages, Call call) {
+    return new LimitExceededException(guest.route(), Limit.MEMORY, guest.name() + " failed after its memory.grow to "
+        + pages + " pages (" + WasmEngine.mib(pages) + ") was refused: the route's memory limit is "
+        + call.limits().memory() + "; raise memory for this route or make the module use less");
   }
 
   private IsolaException failure(Throwable e, Watchdog.Guard guard, CappedMemory memory, Call call) {
@@ -154,11 +187,9 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
           + "; lower the route's memory limit so calls fail before the JVM does");
     }
     if (memory != null && memory.refusedPages() > 0) {
-      return new LimitExceededException(route, Limit.MEMORY, name + " failed after its memory.grow to "
-          + memory.refusedPages() + " pages (" + WasmEngine.mib(memory.refusedPages()) + ") was refused: the route's"
-          + " memory limit is " + call.limits().memory() + "; raise memory for this route or make the module use less");
+      return memoryRefused(memory.refusedPages(), call);
     }
-    if (e instanceof ChicoryInterruptedException) {
+    if (e instanceof ChicoryInterruptedException || e.getCause() instanceof InterruptedException) {
       Thread.currentThread().interrupt();
       return new IsolaException("route \"" + route + "\": the calling thread was interrupted during the call", e);
     }
