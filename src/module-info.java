@@ -1,6 +1,7 @@
 /**
  * Isola: in-process isolated handlers. The public API is {@code dev.isola}; the dev server and
- * {@code isola} command line are in {@code dev.isola.server}.
+ * {@code isola} command line are in {@code dev.isola.server}; key-value storage backends are in
+ * {@code dev.isola.kv}.
  */
 module dev.isola {
   requires org.graalvm.polyglot;
@@ -11,8 +12,11 @@ module dev.isola {
   requires org.tomlj;
   requires jdk.management;
   requires jdk.httpserver;
+  requires java.net.http;
   requires static org.jspecify;
+  requires static redis.clients.jedis;
 
   exports dev.isola;
+  exports dev.isola.kv;
   exports dev.isola.server;
 }

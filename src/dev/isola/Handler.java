@@ -3,6 +3,7 @@ package dev.isola;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -51,9 +52,10 @@ public final class Handler {
   private final WasmAbi abi;
   private final String export;
   private final Map<String, String> config;
+  private final List<Grant> grants;
 
   private Handler(Language language, String name, Path file, String code, byte[] module, Limits limits,
-      WasmAbi abi, String export, Map<String, String> config) {
+      WasmAbi abi, String export, Map<String, String> config, List<Grant> grants) {
     this.language = language;
     this.name = name;
     this.file = file;
@@ -63,10 +65,11 @@ public final class Handler {
     this.abi = abi;
     this.export = export;
     this.config = config;
+    this.grants = grants;
   }
 
   private Handler(Language language, String name, Path file, String code, byte[] module) {
-    this(language, name, file, code, module, null, null, null, Map.of());
+    this(language, name, file, code, module, null, null, null, Map.of(), List.of());
   }
 
   /** A JavaScript module read from {@code file} when the {@link Isola} is built. */
@@ -110,7 +113,7 @@ public final class Handler {
   /** This handler with its own limits instead of the {@link Isola}'s defaults. */
   public Handler limits(Limits limits) {
     return new Handler(language, name, file, code, module, Objects.requireNonNull(limits, "limits"), abi,
-        export, config);
+        export, config, grants);
   }
 
   /**
@@ -122,7 +125,21 @@ public final class Handler {
   public Handler abi(WasmAbi abi) {
     Objects.requireNonNull(abi, "abi");
     requireWasm("abi");
-    return new Handler(language, name, file, code, module, limits, abi, export, config);
+    return new Handler(language, name, file, code, module, limits, abi, export, config, grants);
+  }
+
+  /**
+   * This handler with {@code grants} (replacing any set before), on top of the {@link Isola}'s
+   * default grants. Without grants a handler can compute and answer, nothing else.
+   */
+  public Handler grants(Grant... grants) {
+    List<Grant> list = List.of(grants); // rejects nulls
+    return new Handler(language, name, file, code, module, limits, abi, export, config, list);
+  }
+
+  /** The grants set with {@link #grants(Grant...)}; empty if none. */
+  public List<Grant> grants() {
+    return grants;
   }
 
   /**
@@ -139,7 +156,7 @@ public final class Handler {
     if (function.isBlank()) {
       throw new IllegalArgumentException("export must name a function of the module, e.g. \"greet\"");
     }
-    return new Handler(language, name, file, code, module, limits, abi, function, config);
+    return new Handler(language, name, file, code, module, limits, abi, function, config, grants);
   }
 
   /**
@@ -155,7 +172,7 @@ public final class Handler {
     config.forEach((k, v) -> copy.put(Objects.requireNonNull(k, "config key"),
         Objects.requireNonNull(v, () -> "config value of " + k)));
     return new Handler(language, name, file, code, module, limits, abi, export,
-        java.util.Collections.unmodifiableMap(copy));
+        java.util.Collections.unmodifiableMap(copy), grants);
   }
 
   private void requireWasm(String setting) {
@@ -212,18 +229,19 @@ public final class Handler {
   public boolean equals(Object o) {
     return o instanceof Handler h && language == h.language && name.equals(h.name) && Objects.equals(file, h.file)
         && Objects.equals(code, h.code) && Arrays.equals(module, h.module) && Objects.equals(limits, h.limits)
-        && abi == h.abi && Objects.equals(export, h.export) && config.equals(h.config);
+        && abi == h.abi && Objects.equals(export, h.export) && config.equals(h.config) && grants.equals(h.grants);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(language, name, file, code, Arrays.hashCode(module), limits, abi, export, config);
+    return Objects.hash(language, name, file, code, Arrays.hashCode(module), limits, abi, export, config, grants);
   }
 
   @Override
   public String toString() {
     return "Handler{" + language + " " + name + (abi == null ? "" : ", abi " + abi.key())
         + (export == null ? "" : ", export " + export) + (config.isEmpty() ? "" : ", config " + config.keySet())
+        + (grants.isEmpty() ? "" : ", grants " + grants)
         + (limits == null ? "" : ", " + limits) + "}";
   }
 }

@@ -1,6 +1,9 @@
 package dev.isola;
 
 import dev.isola.LimitExceededException.Limit;
+import dev.isola.internal.capability.OriginAllowList;
+import dev.isola.internal.capability.OutboundHttp;
+import dev.isola.internal.capability.RouteCapabilities;
 import dev.isola.internal.engine.Call;
 import dev.isola.internal.engine.GuestEngine;
 import dev.isola.internal.engine.PreparedHandler;
@@ -67,11 +70,13 @@ public final class Isola implements AutoCloseable {
   private final Watchdog watchdog;
   /** The engines the routes need, started on first use while building; closed with this Isola. */
   private final Map<Handler.Language, GuestEngine> engines;
+  /** The client for outbound HTTP, made when a route is granted it; closed with this Isola. */
+  private OutboundHttp outboundHttp;
   private final ExecutorService callThreads;
   private final List<String> routeSpecs;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private record Route(String spec, PreparedHandler handler, Limits limits) {}
+  private record Route(String spec, PreparedHandler handler, Limits limits, RouteCapabilities capabilities) {}
 
   private Isola(Builder b) {
     this.watchdog = new Watchdog("isola-watchdog");
@@ -79,7 +84,7 @@ public final class Isola implements AutoCloseable {
     try {
       Router.Builder<Route> routes = Router.builder();
       for (Map.Entry<String, Handler> e : b.routes.entrySet()) {
-        routes.add(e.getKey(), prepare(e.getKey(), e.getValue(), b.defaultLimits));
+        routes.add(e.getKey(), prepare(e.getKey(), e.getValue(), b));
       }
       this.router = routes.build();
     } catch (RuntimeException e) {
@@ -88,6 +93,9 @@ public final class Isola implements AutoCloseable {
       } catch (RuntimeException closing) {
         e.addSuppressed(closing);
       } finally {
+        if (outboundHttp != null) {
+          outboundHttp.close();
+        }
         watchdog.close();
       }
       throw e;
@@ -102,8 +110,9 @@ public final class Isola implements AutoCloseable {
     this.callThreads = pool;
   }
 
-  private Route prepare(String spec, Handler handler, Limits defaults) {
-    Limits limits = handler.limits().orElse(defaults);
+  private Route prepare(String spec, Handler handler, Builder b) {
+    Limits limits = handler.limits().orElse(b.defaultLimits);
+    RouteCapabilities capabilities = capabilities(spec, handler, b);
     GuestEngine engine = engines.computeIfAbsent(handler.language(), language -> switch (language) {
       case JAVASCRIPT -> new JsEngine(watchdog);
       case WASM -> new WasmEngine(watchdog);
@@ -111,7 +120,56 @@ public final class Isola implements AutoCloseable {
     byte[] code = handler.code().map(text -> text.getBytes(StandardCharsets.UTF_8))
         .or(handler::module)
         .orElseGet(() -> read(spec, handler));
-    return new Route(spec, engine.prepare(spec, handler, code, limits), limits);
+    return new Route(spec, engine.prepare(spec, handler, code, limits), limits, capabilities);
+  }
+
+  /** Resolves the route's grants (the Isola's defaults, then the handler's) against what b declares. */
+  private RouteCapabilities capabilities(String spec, Handler handler, Builder b) {
+    List<Grant> grants = new java.util.ArrayList<>(b.defaultGrants);
+    grants.addAll(handler.grants());
+    if (grants.isEmpty()) {
+      return RouteCapabilities.none(spec);
+    }
+    Map<String, dev.isola.kv.KeyValueStore> stores = new LinkedHashMap<>();
+    Map<String, String> variables = new LinkedHashMap<>();
+    Map<String, String> secrets = new LinkedHashMap<>();
+    java.util.Set<String> readable = new java.util.HashSet<>();
+    List<String> origins = new java.util.ArrayList<>();
+    for (Grant grant : grants) {
+      switch (grant) {
+        case Grant.KeyValue kv -> stores.put(kv.store(), declared(spec, b.stores, kv.store(), "key-value store",
+            "Isola.Builder.store(\"" + kv.store() + "\", KeyValueStores.file(...)) or [store." + kv.store() + "] in isola.toml"));
+        case Grant.Variables vars -> vars.names().forEach(n -> variables.put(n, declared(spec, b.variables, n,
+            "variable", "Isola.Builder.variable(\"" + n + "\", value) or [variables] " + n + " = \"...\" in isola.toml")));
+        case Grant.Secrets sec -> sec.names().forEach(n -> {
+          secrets.put(n, declared(spec, b.secrets, n, "secret",
+              "Isola.Builder.secret(\"" + n + "\", value) or [secrets] " + n + " = { env = \"...\" } in isola.toml"));
+          if (sec.readable()) {
+            readable.add(n);
+          }
+        });
+        case Grant.OutboundHttp http -> origins.addAll(http.origins());
+      }
+    }
+    OriginAllowList allow = null;
+    if (!origins.isEmpty()) {
+      allow = OriginAllowList.of(origins);
+      if (outboundHttp == null) {
+        outboundHttp = new OutboundHttp();
+      }
+    }
+    return new RouteCapabilities(spec, stores, allow, allow == null ? null : outboundHttp, variables, secrets, readable,
+        new java.util.concurrent.atomic.AtomicLong());
+  }
+
+  private static <T> T declared(String spec, Map<String, T> declared, String name, String what, String fix) {
+    T value = declared.get(name);
+    if (value == null) {
+      throw new HandlerLoadException("route \"" + spec + "\" is granted " + what + " \"" + name
+          + "\", which this Isola does not declare" + (declared.isEmpty() ? "" : " (it declares "
+          + String.join(", ", new java.util.TreeSet<>(declared.keySet())) + ")") + ": declare it with " + fix);
+    }
+    return value;
   }
 
   private static byte[] read(String spec, Handler handler) {
@@ -176,11 +234,20 @@ public final class Isola implements AutoCloseable {
    * @throws IllegalStateException if this {@code Isola} is closed
    */
   public Response handle(Request request) {
+    return handle(request, CallOptions.none());
+  }
+
+  /**
+   * Like {@link #handle(Request)}, with the call's grants narrowed by {@code options} (a key prefix
+   * for a tenant, fewer origins); a call never gets more than its route was granted.
+   */
+  public Response handle(Request request, CallOptions options) {
     Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(options, "options");
     checkOpen();
     Lookup<Route> lookup = router.match(request.method(), request.path());
     return switch (lookup) {
-      case Lookup.Found<Route> found -> run(found, request);
+      case Lookup.Found<Route> found -> run(found, request, options);
       case Lookup.MethodNotAllowed<Route> m -> Response.newBuilder()
           .status(405)
           .header("Allow", String.join(", ", m.allowed()))
@@ -206,7 +273,7 @@ public final class Isola implements AutoCloseable {
     }
   }
 
-  private Response run(Lookup.Found<Route> found, Request request) {
+  private Response run(Lookup.Found<Route> found, Request request, CallOptions options) {
     Route route = found.target();
     Limits limits = route.limits();
     if (request.bodyLength() > limits.maxRequestBody().bytes()) {
@@ -214,8 +281,10 @@ public final class Isola implements AutoCloseable {
           "the request body of " + request.bodyLength() + " bytes is larger than max_request_body "
               + limits.maxRequestBody() + "; send less or raise maxRequestBody");
     }
-    Call call = new Call(route.spec(), request, found.params(), found.tail(), requestId(request), limits,
-        System.nanoTime() + limits.timeout().toNanos());
+    long deadline = System.nanoTime() + limits.timeout().toNanos();
+    Call call = new Call(route.spec(), request, found.params(), found.tail(), requestId(request), limits, deadline,
+        route.capabilities().forCall(options.keyPrefix(), options.outboundHttp().map(OriginAllowList::of).orElse(null),
+            deadline, limits.maxResponseBody().bytes()));
     Response response = Thread.currentThread().isVirtual() ? onPlatformThread(route, call) : runHere(route, call);
     return "HEAD".equals(request.method()) ? response.toBuilder().body(Body.EMPTY).build() : response;
   }
@@ -231,6 +300,12 @@ public final class Isola implements AutoCloseable {
       return response;
     } catch (IsolaException e) {
       log.debug("{} {} -> {}", call.request().method(), call.request().path(), e.getMessage());
+      // A guest that was denied a capability and then failed failed because of the denial (403).
+      if (e instanceof GuestException && call.capabilities().firstDenial().isPresent()) {
+        CapabilityDeniedException denied = call.capabilities().firstDenial().get();
+        denied.addSuppressed(e);
+        throw denied;
+      }
       throw e;
     } finally {
       MDC.remove(MDC_ROUTE);
@@ -303,6 +378,9 @@ public final class Isola implements AutoCloseable {
     try {
       closeEngines();
     } finally {
+      if (outboundHttp != null) {
+        outboundHttp.close();
+      }
       watchdog.close();
     }
   }
@@ -312,8 +390,46 @@ public final class Isola implements AutoCloseable {
     private final Map<String, Handler> routes = new LinkedHashMap<>();
     private Limits defaultLimits = Limits.defaults();
     private int callThreads = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
+    private final Map<String, dev.isola.kv.KeyValueStore> stores = new LinkedHashMap<>();
+    private final Map<String, String> variables = new LinkedHashMap<>();
+    private final Map<String, String> secrets = new LinkedHashMap<>();
+    private List<Grant> defaultGrants = List.of();
 
     private Builder() {}
+
+    /**
+     * Registers {@code store} as {@code name}, for routes granted {@link Grants#keyValue(String)}.
+     * The embedder keeps ownership: {@link Isola#close()} does not close it.
+     */
+    public Builder store(String name, dev.isola.kv.KeyValueStore store) {
+      Grants.checkName(name, "store", "sessions");
+      stores.put(name, Objects.requireNonNull(store, "store"));
+      return this;
+    }
+
+    /** Declares variable {@code name}, readable by routes granted {@link Grants#variables(String...)}. */
+    public Builder variable(String name, String value) {
+      Grants.checkName(name, "variable", "GREETING");
+      variables.put(name, Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /**
+     * Declares secret {@code name}, usable by routes granted {@link Grants#secrets(String...)} in the
+     * headers of their outbound requests as {@code {{secrets.NAME}}}, and readable only with {@link
+     * Grants#readableSecrets(String...)}.
+     */
+    public Builder secret(String name, String value) {
+      Grants.checkName(name, "secret", "API_KEY");
+      secrets.put(name, Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /** Grants for every route, before each handler's own {@link Handler#grants(Grant...)}. */
+    public Builder defaultGrants(Grant... grants) {
+      this.defaultGrants = List.of(grants);
+      return this;
+    }
 
     /**
      * The most platform threads this {@code Isola} runs calls on for callers on virtual threads

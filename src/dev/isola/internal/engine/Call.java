@@ -2,6 +2,8 @@ package dev.isola.internal.engine;
 
 import dev.isola.Limits;
 import dev.isola.Request;
+import dev.isola.internal.capability.CallCapabilities;
+import dev.isola.internal.capability.RouteCapabilities;
 import java.util.Map;
 
 /**
@@ -12,6 +14,7 @@ import java.util.Map;
  * @param params decoded path parameters in declaration order
  * @param tail decoded wildcard remainder, {@code ""} if the route has none
  * @param deadlineNanos {@link System#nanoTime()} by which the call must end
+ * @param capabilities what the call may reach of the host: the only way to it
  */
 public record Call(
     String route,
@@ -20,4 +23,13 @@ public record Call(
     String tail,
     String requestId,
     Limits limits,
-    long deadlineNanos) {}
+    long deadlineNanos,
+    CallCapabilities capabilities) {
+
+  /** A call with no capabilities (build-time checks, warm-up). */
+  public Call(String route, Request request, Map<String, String> params, String tail, String requestId, Limits limits,
+      long deadlineNanos) {
+    this(route, request, params, tail, requestId, limits, deadlineNanos,
+        RouteCapabilities.none(route).forCall("", null, deadlineNanos, limits.maxResponseBody().bytes()));
+  }
+}

@@ -1,0 +1,8 @@
+package dev.isola.kv;
+
+class InMemoryKeyValueStoreTest extends KeyValueStoreContract {
+  @Override
+  KeyValueStore open() {
+    return KeyValueStores.inMemory();
+  }
+}

@@ -1,0 +1,300 @@
+package dev.isola.kv;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * What every {@link KeyValueStore} must do. A backend's test class extends this and says how to
+ * open a fresh, empty store.
+ */
+abstract class KeyValueStoreContract {
+  /** A key of {@link KeyValueStore#MAX_KEY_BYTES} bytes: 'é' is two bytes in UTF-8. */
+  static final String LONGEST_KEY = "é".repeat(KeyValueStore.MAX_KEY_BYTES / 2);
+
+  KeyValueStore store;
+
+  /** A new, empty store. */
+  abstract KeyValueStore open() throws Exception;
+
+  @BeforeEach
+  void openStore() throws Exception {
+    store = open();
+  }
+
+  @AfterEach
+  void closeStore() {
+    store.close();
+  }
+
+  static byte[] bytes(String text) {
+    return text.getBytes(UTF_8);
+  }
+
+  static String text(Optional<byte[]> value) {
+    return value.map(v -> new String(v, UTF_8)).orElse("<absent>");
+  }
+
+  @Test
+  void get_missingKey_empty() {
+    assertEquals(Optional.empty(), store.get("missing"));
+    assertFalse(store.exists("missing"));
+  }
+
+  @Test
+  void put_thenGet_returnsValue() {
+    store.put("greeting", bytes("hello"));
+    assertEquals("hello", text(store.get("greeting")));
+    assertTrue(store.exists("greeting"));
+  }
+
+  @Test
+  void put_existingKey_replacesValue() {
+    store.put("k", bytes("one"));
+    store.put("k", bytes("two"));
+    assertEquals("two", text(store.get("k")));
+    assertEquals(List.of("k"), store.list("", 10));
+  }
+
+  @Test
+  void put_emptyValue_storedAsEmpty() {
+    store.put("empty", new byte[0]);
+    assertArrayEquals(new byte[0], store.get("empty").orElseThrow());
+    assertTrue(store.exists("empty"));
+  }
+
+  @Test
+  void put_allByteValues_roundTrip() {
+    byte[] value = new byte[256];
+    for (int i = 0; i < value.length; i++) {
+      value[i] = (byte) i;
+    }
+    store.put("binary", value);
+    assertArrayEquals(value, store.get("binary").orElseThrow());
+  }
+
+  @Test
+  void put_largestValue_accepted() {
+    byte[] value = new byte[KeyValueStore.MAX_VALUE_BYTES];
+    value[value.length - 1] = 42;
+    store.put("big", value);
+    assertArrayEquals(value, store.get("big").orElseThrow());
+  }
+
+  @Test
+  void put_valueOverLimit_refusedNamingKeyAndLimit() {
+    byte[] value = new byte[KeyValueStore.MAX_VALUE_BYTES + 1];
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.put("too-big", value));
+    assertContains(e.getMessage(), "\"too-big\"", Integer.toString(KeyValueStore.MAX_VALUE_BYTES), "MAX_VALUE_BYTES");
+    assertFalse(store.exists("too-big"));
+  }
+
+  @Test
+  void put_callerChangesArrayAfterPut_storedValueUnchanged() {
+    byte[] value = bytes("original");
+    store.put("k", value);
+    value[0] = 'X';
+    assertEquals("original", text(store.get("k")));
+  }
+
+  @Test
+  void get_callerChangesReturnedArray_storedValueUnchanged() {
+    store.put("k", bytes("original"));
+    store.get("k").orElseThrow()[0] = 'X';
+    assertEquals("original", text(store.get("k")));
+  }
+
+  @Test
+  void delete_existingKey_trueAndGone() {
+    store.put("k", bytes("v"));
+    assertTrue(store.delete("k"));
+    assertEquals(Optional.empty(), store.get("k"));
+    assertFalse(store.exists("k"));
+    assertEquals(List.of(), store.list("", 10));
+  }
+
+  @Test
+  void delete_missingKey_false() {
+    assertFalse(store.delete("never-written"));
+  }
+
+  @Test
+  void list_prefix_onlyMatchingKeysSortedAndLimited() {
+    for (String key : List.of("user:3", "user:1", "users", "user:2", "use", "other", "user:10")) {
+      store.put(key, bytes(key));
+    }
+    assertEquals(List.of("user:1", "user:10", "user:2", "user:3"), store.list("user:", 10));
+    assertEquals(List.of("user:1", "user:10"), store.list("user:", 2));
+    assertEquals(List.of("other", "use", "user:1"), store.list("", 3));
+    assertEquals(List.of(), store.list("nobody", 10));
+    assertEquals(List.of("users"), store.list("users", 10));
+  }
+
+  @Test
+  void list_zeroLimit_empty() {
+    store.put("k", bytes("v"));
+    assertEquals(List.of(), store.list("", 0));
+  }
+
+  @Test
+  void list_negativeLimit_refused() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.list("", -1));
+    assertContains(e.getMessage(), "-1");
+  }
+
+  @Test
+  void list_nonAsciiKeys_inUtf8ByteOrder() {
+    // UTF-8 order: "z" < "é" (U+00E9) < "\uE000" < "𝄞" (U+1D11E); String.compareTo puts "𝄞" before "\uE000".
+    List<String> expected = List.of("z", "é", "\uE000", "𝄞", "𝄞x");
+    for (String key : expected.reversed()) {
+      store.put(key, bytes(key));
+    }
+    assertEquals(expected, store.list("", 10));
+    assertEquals(List.of("𝄞", "𝄞x"), store.list("𝄞", 10));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"*", "?", "[", "]", "\\", "[a-z]", "a*b"})
+  void list_globCharactersInPrefix_matchedLiterally(String prefix) {
+    for (String key : List.of(prefix + "1", prefix + "2", "a", "ab", "a1b", "z", "[", "\\\\")) {
+      store.put(key, bytes(key));
+    }
+    List<String> expected = new ArrayList<>(store.list("", 100).stream().filter(k -> k.startsWith(prefix)).toList());
+    assertTrue(expected.containsAll(List.of(prefix + "1", prefix + "2")), expected::toString);
+    assertEquals(expected, store.list(prefix, 100));
+  }
+
+  @Test
+  void list_longKeys_foundByShortAndLongPrefixes() {
+    String base = "p".repeat(63);
+    // 64, 129, 65 and 264 bytes: in the file store, the first is a file beside the directory of the others.
+    List<String> keys = List.of(base + "a", base + "a".repeat(66), base + "ab", base + "b" + "c".repeat(200));
+    for (String key : keys.reversed()) {
+      store.put(key, bytes(key));
+    }
+    store.put(LONGEST_KEY, bytes(LONGEST_KEY));
+    assertEquals(keys, store.list("p", 10));
+    assertEquals(keys.subList(0, 3), store.list(base + "a", 10));
+    assertEquals(keys.subList(1, 2), store.list(base + "aa", 10));
+    assertEquals(keys.subList(3, 4), store.list(base + "b" + "c".repeat(100), 10));
+    assertEquals(keys.subList(0, 2), store.list(base, 2));
+    assertEquals(List.of(LONGEST_KEY), store.list(LONGEST_KEY, 10));
+    assertEquals(LONGEST_KEY, text(store.get(LONGEST_KEY)));
+    assertTrue(store.delete(base + "ab"));
+    assertEquals(keys.subList(0, 2), store.list(base + "a", 10));
+  }
+
+  @Test
+  void key_empty_refused() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.put("", bytes("v")));
+    assertContains(e.getMessage(), "key \"\"", "empty");
+  }
+
+  @Test
+  void key_withNul_refusedOnEveryOperation() {
+    String key = "a\0b";
+    for (Executable call : List.<Executable>of(() -> store.put(key, bytes("v")), () -> store.get(key),
+        () -> store.exists(key), () -> store.delete(key), () -> store.list(key, 1))) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+      assertContains(e.getMessage(), "\"a\\u0000b\"", "NUL");
+    }
+  }
+
+  @Test
+  void key_unpairedSurrogate_refused() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.put("a\uD800", bytes("v")));
+    assertContains(e.getMessage(), "surrogate");
+  }
+
+  @Test
+  void key_longest_accepted() {
+    store.put(LONGEST_KEY, bytes("v"));
+    assertEquals("v", text(store.get(LONGEST_KEY)));
+  }
+
+  @Test
+  void key_oneByteTooLong_refusedNamingCutKeyAndLimit() {
+    String key = LONGEST_KEY + "x";
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.put(key, bytes("v")));
+    assertContains(e.getMessage(), "\"" + "é".repeat(Keys.QUOTED_CHARS) + "…\"", "513", "512", "MAX_KEY_BYTES");
+    assertFalse(e.getMessage().contains("é".repeat(Keys.QUOTED_CHARS + 1)), e.getMessage());
+  }
+
+  @Test
+  void close_twice_secondDoesNothing() {
+    store.close();
+    store.close();
+  }
+
+  @Test
+  void close_thenUse_refused() {
+    store.put("k", bytes("v"));
+    store.close();
+    for (Executable call : List.<Executable>of(() -> store.put("k", bytes("v")), () -> store.get("k"),
+        () -> store.exists("k"), () -> store.delete("k"), () -> store.list("", 1))) {
+      IllegalStateException e = assertThrows(IllegalStateException.class, call);
+      assertContains(e.getMessage(), "closed");
+    }
+  }
+
+  @Test
+  void concurrentWriters_distinctAndSharedKeys_allWritesKept() throws Exception {
+    int threads = 8;
+    int writesPerThread = 40;
+    List<Callable<Void>> writers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int thread = t;
+      writers.add(() -> {
+        for (int i = 0; i < writesPerThread; i++) {
+          store.put("own:" + thread + ":" + i, bytes(thread + "/" + i));
+          store.put("shared:" + (i % 4), bytes("from " + thread));
+          store.get("shared:" + (i % 4)).orElseThrow();
+          store.list("shared:", 10);
+          if (i % 5 == 0) {
+            store.delete("own:" + thread + ":" + i);
+          }
+        }
+        return null;
+      });
+    }
+    try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+      for (Future<Void> done : pool.invokeAll(writers)) {
+        done.get();
+      }
+    }
+    for (int t = 0; t < threads; t++) {
+      for (int i = 0; i < writesPerThread; i++) {
+        String expected = i % 5 == 0 ? "<absent>" : t + "/" + i;
+        assertEquals(expected, text(store.get("own:" + t + ":" + i)));
+      }
+    }
+    assertEquals(List.of("shared:0", "shared:1", "shared:2", "shared:3"), store.list("shared:", 10));
+    for (int s = 0; s < 4; s++) {
+      assertTrue(text(store.get("shared:" + s)).startsWith("from "));
+    }
+    assertEquals(threads * writesPerThread * 4 / 5, store.list("own:", 1000).size());
+  }
+
+  static void assertContains(String message, String... fragments) {
+    for (String fragment : fragments) {
+      assertTrue(message.contains(fragment), () -> "\"" + fragment + "\" not in: " + message);
+    }
+  }
+}

@@ -1,0 +1,86 @@
+package dev.isola;
+
+import dev.isola.internal.capability.OriginAllowList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How the embedder narrows one call's grants, e.g. to one tenant: {@code isola.handle(request,
+ * CallOptions.newBuilder().keyPrefix("tenant-42/").build())}. Options only ever take away: a call
+ * can never reach more than its route was granted.
+ */
+public final class CallOptions {
+  private static final CallOptions NONE = new CallOptions("", null);
+
+  private final String keyPrefix;
+  private final List<String> outboundHttp;
+
+  private CallOptions(String keyPrefix, List<String> outboundHttp) {
+    this.keyPrefix = keyPrefix;
+    this.outboundHttp = outboundHttp;
+  }
+
+  /** No narrowing: the route's grants as they are. */
+  public static CallOptions none() {
+    return NONE;
+  }
+
+  public static Builder newBuilder() {
+    return new Builder();
+  }
+
+  /** The prefix every key-value key of the call is stored under; empty for none. */
+  public String keyPrefix() {
+    return keyPrefix;
+  }
+
+  /** The origins the call may reach, on top of the route's own grant, if narrowed. */
+  public Optional<List<String>> outboundHttp() {
+    return Optional.ofNullable(outboundHttp);
+  }
+
+  @Override
+  public String toString() {
+    return "CallOptions{keyPrefix=\"" + keyPrefix + "\"" + (outboundHttp == null ? "" : ", outboundHttp=" + outboundHttp)
+        + "}";
+  }
+
+  /** Builds {@link CallOptions}; not thread-safe. */
+  public static final class Builder {
+    private String keyPrefix = "";
+    private List<String> outboundHttp;
+
+    private Builder() {}
+
+    /**
+     * Stores the call's key-value keys under {@code prefix}: the guest reads and lists only keys
+     * under it, without seeing the prefix.
+     */
+    public Builder keyPrefix(String prefix) {
+      Objects.requireNonNull(prefix, "prefix");
+      if (prefix.indexOf('\0') >= 0) {
+        throw new IllegalArgumentException("key prefix must not contain NUL");
+      }
+      this.keyPrefix = prefix;
+      return this;
+    }
+
+    /**
+     * Lets the call reach only these origins, of those its route was granted (a request must pass
+     * both lists).
+     *
+     * @throws IllegalArgumentException if an origin is malformed, naming it
+     */
+    public Builder outboundHttp(String... origins) {
+      List<String> list = List.of(origins);
+      OriginAllowList.of(list);
+      this.outboundHttp = list;
+      return this;
+    }
+
+    public CallOptions build() {
+      return new CallOptions(keyPrefix, outboundHttp);
+    }
+  }
+}

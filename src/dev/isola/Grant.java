@@ -1,0 +1,80 @@
+package dev.isola;
+
+import dev.isola.internal.capability.OriginAllowList;
+import java.util.List;
+
+/**
+ * One capability granted to a route (with {@link Handler#grants(Grant...)}) or to every route (with
+ * {@link Isola.Builder#defaultGrants(Grant...)}). A route with no grant can compute and answer,
+ * nothing else. Create grants with {@link Grants}; names are checked against what the {@link Isola}
+ * declares when it is built.
+ */
+public sealed interface Grant {
+  /** How the grant is written in {@code isola.toml}, for messages. */
+  String toToml();
+
+  /** Read and write the key-value store registered as {@code store}. */
+  record KeyValue(String store) implements Grant {
+    public KeyValue {
+      Grants.checkName(store, "store", "sessions");
+    }
+
+    @Override
+    public String toToml() {
+      return "key_value = [\"" + store + "\"]";
+    }
+  }
+
+  /**
+   * HTTP requests to these origins ({@code https://api.example.com}, {@code https://*.example.com},
+   * {@code http://127.0.0.1:8080}), redirects included, each hop checked again. Loopback, private and
+   * link-local addresses only when an origin names them literally.
+   */
+  record OutboundHttp(List<String> origins) implements Grant {
+    public OutboundHttp {
+      origins = List.copyOf(origins);
+      if (origins.isEmpty()) {
+        throw new IllegalArgumentException("an outbound HTTP grant needs at least one origin, e.g."
+            + " \"https://api.example.com\"");
+      }
+      OriginAllowList.of(origins); // throws IllegalArgumentException naming a bad entry
+    }
+
+    @Override
+    public String toToml() {
+      return "outbound_http = [" + String.join(", ", origins.stream().map(o -> "\"" + o + "\"").toList()) + "]";
+    }
+  }
+
+  /** Read these variables by name. */
+  record Variables(List<String> names) implements Grant {
+    public Variables {
+      names = List.copyOf(names);
+      names.forEach(n -> Grants.checkName(n, "variable", "GREETING"));
+    }
+
+    @Override
+    public String toToml() {
+      return "variables = [" + String.join(", ", names.stream().map(n -> "\"" + n + "\"").toList()) + "]";
+    }
+  }
+
+  /**
+   * Use these secrets by name: the host substitutes a secret's value where an outbound request's
+   * header names it ({@code {{secrets.NAME}}}), for granted origins only. The guest reads the plain
+   * value only when {@code readable} is true.
+   */
+  record Secrets(List<String> names, boolean readable) implements Grant {
+    public Secrets {
+      names = List.copyOf(names);
+      names.forEach(n -> Grants.checkName(n, "secret", "API_KEY"));
+    }
+
+    @Override
+    public String toToml() {
+      return (readable ? "readable_secrets" : "secrets") + " = ["
+          + String.join(", ", names.stream().map(n -> "\"" + n + "\"").toList()) + "]";
+    }
+  }
+
+}

@@ -1,0 +1,214 @@
+package dev.isola.internal.capability;
+
+import dev.isola.CapabilityDeniedException;
+import dev.isola.kv.KeyValueStore;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The only way a guest reaches the host during one call: every key-value, variable, secret and
+ * outbound HTTP request of the JavaScript and Wasm bindings goes through here and is checked against
+ * the route's grants, narrowed for the call. Used by the call's thread only.
+ *
+ * <p>Failures come in two kinds. A denial (the route was not granted what the guest asked for)
+ * throws {@link CapabilityDeniedException}, is logged as a warning and counted, and is remembered:
+ * bindings hand the guest a catchable error, and if the call then fails, the call's failure is that
+ * denial (HTTP 403), not a generic guest error. A misuse or a failure the guest may handle (a key too
+ * long, a value too large, a connection refused) throws {@link GuestError} or {@link
+ * OutboundHttpException}, which bindings hand to the guest the same way.
+ */
+public final class CallCapabilities {
+  private static final Logger log = LoggerFactory.getLogger(CallCapabilities.class);
+  private static final Pattern SECRET = Pattern.compile("\\{\\{secrets\\.([A-Za-z0-9_.-]{1,64})}}");
+
+  private final RouteCapabilities route;
+  private final String keyPrefix;
+  private final @Nullable OriginAllowList httpNarrowing;
+  private final long deadlineNanos;
+  private final long maxResponseBytes;
+  private @Nullable CapabilityDeniedException firstDenial;
+
+  CallCapabilities(RouteCapabilities route, String keyPrefix, @Nullable OriginAllowList httpNarrowing,
+      long deadlineNanos, long maxResponseBytes) {
+    this.route = route;
+    this.keyPrefix = keyPrefix;
+    this.httpNarrowing = httpNarrowing;
+    this.deadlineNanos = deadlineNanos;
+    this.maxResponseBytes = maxResponseBytes;
+  }
+
+  /** The first denial of this call, if any: what a failed call reports. */
+  public Optional<CapabilityDeniedException> firstDenial() {
+    return Optional.ofNullable(firstDenial);
+  }
+
+  /** The route's grants, e.g. to describe the bindings a guest gets. */
+  public RouteCapabilities route() {
+    return route;
+  }
+
+  private CapabilityDeniedException deny(String capability, String asked, String grant, String javaGrant) {
+    CapabilityDeniedException e = new CapabilityDeniedException("route \"" + route.route() + "\": " + asked
+        + ", but " + capability + " is not granted to it; grant it with " + grant + " in isola.toml or "
+        + javaGrant + " in Java");
+    route.denials().incrementAndGet();
+    log.warn("{}", e.getMessage());
+    if (firstDenial == null) {
+      firstDenial = e;
+    }
+    return e;
+  }
+
+  // ---- key-value ----
+
+  private KeyValueStore store(String store) {
+    KeyValueStore kv = route.stores().get(store);
+    if (kv == null) {
+      throw deny("the key-value store \"" + store + "\"", "the handler used key-value store \"" + store + "\"",
+          "key_value = [\"" + store + "\"]", "Grants.keyValue(\"" + store + "\")");
+    }
+    return kv;
+  }
+
+  private String key(String key) {
+    if (key.isEmpty()) {
+      throw new GuestError("a key-value key must not be empty");
+    }
+    String full = keyPrefix + key;
+    int bytes = full.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > KeyValueStore.MAX_KEY_BYTES || full.indexOf('\0') >= 0) {
+      throw new GuestError("key-value key " + cut(key) + " is too long (" + bytes + " bytes with the call's prefix;"
+          + " at most " + KeyValueStore.MAX_KEY_BYTES + ") or contains NUL");
+    }
+    return full;
+  }
+
+  public Optional<byte[]> kvGet(String store, String key) {
+    return store(store).get(key(key));
+  }
+
+  public void kvPut(String store, String key, byte[] value) {
+    KeyValueStore kv = store(store);
+    String full = key(key);
+    if (value.length > RouteCapabilities.MAX_VALUE_BYTES) {
+      throw new GuestError("key-value value for " + cut(key) + " is " + value.length + " bytes; at most "
+          + RouteCapabilities.MAX_VALUE_BYTES + " bytes are stored per key");
+    }
+    kv.put(full, value);
+  }
+
+  public boolean kvDelete(String store, String key) {
+    return store(store).delete(key(key));
+  }
+
+  public boolean kvExists(String store, String key) {
+    return store(store).exists(key(key));
+  }
+
+  /** Keys under {@code prefix}, without the call's own prefix, sorted, at most {@code limit} (1..1000). */
+  public List<String> kvList(String store, String prefix, int limit) {
+    KeyValueStore kv = store(store);
+    int n = Math.max(1, Math.min(limit, RouteCapabilities.MAX_LIST));
+    List<String> keys = new ArrayList<>();
+    for (String k : kv.list(keyPrefix + prefix, n)) {
+      keys.add(k.substring(keyPrefix.length()));
+    }
+    return keys;
+  }
+
+  // ---- variables and secrets ----
+
+  public String variable(String name) {
+    String value = route.variables().get(name);
+    if (value == null) {
+      throw deny("the variable \"" + name + "\"", "the handler read variable \"" + name + "\"",
+          "variables = [\"" + name + "\"]", "Grants.variables(\"" + name + "\")");
+    }
+    return value;
+  }
+
+  /** The plain value of a secret the route may read. */
+  public String readSecret(String name) {
+    if (!route.readableSecrets().contains(name)) {
+      throw deny("reading the secret \"" + name + "\"", "the handler read secret \"" + name + "\" in plain text",
+          "readable_secrets = [\"" + name + "\"]", "Grants.readableSecrets(\"" + name + "\")");
+    }
+    return route.secrets().get(name);
+  }
+
+  // ---- outbound HTTP ----
+
+  /**
+   * Sends {@code call} if the route (and the call's narrowing) allows its origin, with {@code
+   * {{secrets.NAME}}} in header values replaced by granted secrets.
+   */
+  public HttpResult fetch(HttpCall call) {
+    OriginAllowList allow = route.http();
+    URI uri = call.uri();
+    if (allow == null || route.client() == null) {
+      String origin = originOf(uri);
+      throw deny("outbound HTTP", "the handler sent a request to " + origin, "outbound_http = [\"" + origin + "\"]",
+          "Grants.outboundHttp(\"" + origin + "\")");
+    }
+    if (httpNarrowing != null && !httpNarrowing.allows(uri)) {
+      throw deny("outbound HTTP to " + originOf(uri) + " for this call",
+          "the handler sent a request to " + originOf(uri), "(the route's grant; the embedder narrowed this call)",
+          "CallOptions.outboundHttp(...)");
+    }
+    HttpCall withSecrets = new HttpCall(call.method(), uri, substituteSecrets(call.headers()), call.body());
+    try {
+      return route.client().send(route.route(), allow, withSecrets, deadlineNanos, maxResponseBytes);
+    } catch (CapabilityDeniedException e) {
+      route.denials().incrementAndGet();
+      log.warn("{}", e.getMessage());
+      if (firstDenial == null) {
+        firstDenial = e;
+      }
+      throw e;
+    }
+  }
+
+  private Map<String, List<String>> substituteSecrets(Map<String, List<String>> headers) {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    headers.forEach((name, values) -> {
+      List<String> replaced = new ArrayList<>(values.size());
+      for (String value : values) {
+        Matcher m = SECRET.matcher(value);
+        StringBuilder b = new StringBuilder();
+        while (m.find()) {
+          String secret = m.group(1);
+          String plain = route.secrets().get(secret);
+          if (plain == null) {
+            throw deny("the secret \"" + secret + "\"", "the handler used secret \"" + secret + "\" in header " + name,
+                "secrets = [\"" + secret + "\"]", "Grants.secrets(\"" + secret + "\")");
+          }
+          m.appendReplacement(b, Matcher.quoteReplacement(plain));
+        }
+        m.appendTail(b);
+        replaced.add(b.toString());
+      }
+      out.put(name, replaced);
+    });
+    return out;
+  }
+
+  private static String originOf(URI uri) {
+    String scheme = uri.getScheme() == null ? "?" : uri.getScheme();
+    String host = uri.getHost() == null ? String.valueOf(uri.getRawAuthority()) : uri.getHost();
+    return scheme + "://" + host + (uri.getPort() >= 0 ? ":" + uri.getPort() : "");
+  }
+
+  private static String cut(String key) {
+    return "\"" + (key.length() > 60 ? key.substring(0, 60) + "…" : key) + "\"";
+  }
+}

@@ -1,0 +1,63 @@
+package dev.isola.internal.capability;
+
+import dev.isola.kv.KeyValueStore;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What one route may reach, resolved when the {@code Isola} is built: the stores it was granted (by
+ * name), the origins it may call, and the values of its variables and secrets. Shared by all calls
+ * of the route; each call gets a {@link CallCapabilities} from {@link #forCall}.
+ *
+ * @param route the route as declared, for messages
+ * @param stores granted stores by name, in grant order
+ * @param http the origins the route may call, or null when outbound HTTP is not granted
+ * @param client the Isola's HTTP client (used only when {@code http} is not null)
+ * @param variables granted variables and their values
+ * @param secrets granted secrets and their values
+ * @param readableSecrets the granted secrets the guest may also read in plain text
+ * @param denials counts every denial of this route, for metrics and tests
+ */
+public record RouteCapabilities(String route, Map<String, KeyValueStore> stores, @Nullable OriginAllowList http,
+    @Nullable OutboundHttp client, Map<String, String> variables, Map<String, String> secrets,
+    Set<String> readableSecrets, AtomicLong denials) {
+
+  /** The largest value a guest may store in one key-value entry. */
+  public static final int MAX_VALUE_BYTES = 1 << 20;
+  /** The most keys one {@code list} answers with. */
+  public static final int MAX_LIST = 1000;
+
+  public RouteCapabilities {
+    Objects.requireNonNull(route, "route");
+    stores = Map.copyOf(stores);
+    variables = Map.copyOf(variables);
+    secrets = Map.copyOf(secrets);
+    readableSecrets = Set.copyOf(readableSecrets);
+  }
+
+  /** A route granted nothing. */
+  public static RouteCapabilities none(String route) {
+    return new RouteCapabilities(route, Map.of(), null, null, Map.of(), Map.of(), Set.of(), new AtomicLong());
+  }
+
+  /** The store names in a stable order, for bindings. */
+  public List<String> storeNames() {
+    return stores.keySet().stream().sorted().toList();
+  }
+
+  /**
+   * This route's capabilities for one call, narrowed by the embedder: keys under {@code keyPrefix}
+   * (the guest never sees it), and outbound HTTP only to origins both the route and {@code
+   * httpNarrowing} allow.
+   *
+   * @param httpNarrowing null for no narrowing
+   */
+  public CallCapabilities forCall(String keyPrefix, @Nullable OriginAllowList httpNarrowing, long deadlineNanos,
+      long maxResponseBytes) {
+    return new CallCapabilities(this, keyPrefix, httpNarrowing, deadlineNanos, maxResponseBytes);
+  }
+}

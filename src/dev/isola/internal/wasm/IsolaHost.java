@@ -1,0 +1,147 @@
+package dev.isola.internal.wasm;
+
+import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.ValType;
+import dev.isola.CapabilityDeniedException;
+import dev.isola.internal.capability.CallCapabilities;
+import dev.isola.internal.capability.GuestError;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Isola's own host functions for WebAssembly guests (WAGI programs and Extism plugins alike): the
+ * key-value stores and variables a route was granted, reached through {@link CallCapabilities}.
+ * Strings and bytes are (pointer, length) pairs in the guest's linear memory; answers are written
+ * to a buffer the guest passes (pointer, capacity). {@code samples/wasm/isola-host.h} declares them
+ * for C.
+ *
+ * <table>
+ *   <caption>Functions; results below 0 are errors</caption>
+ *   <tr><th>module.name</th><th>params (all i32)</th><th>result</th></tr>
+ *   <tr><td>isola:host/kv.get</td><td>store, store_len, key, key_len, out, out_cap</td>
+ *       <td>i64: the value's length (copied to out only if it fits: call again with a larger buffer
+ *       otherwise), {@link #ABSENT} if there is none</td></tr>
+ *   <tr><td>isola:host/kv.put</td><td>store, store_len, key, key_len, value, value_len</td><td>i32: 0</td></tr>
+ *   <tr><td>isola:host/kv.delete</td><td>store, store_len, key, key_len</td><td>i32: 1 deleted, 0 absent</td></tr>
+ *   <tr><td>isola:host/kv.exists</td><td>store, store_len, key, key_len</td><td>i32: 1 or 0</td></tr>
+ *   <tr><td>isola:host/kv.list</td><td>store, store_len, prefix, prefix_len, out, out_cap</td>
+ *       <td>i64: the length of the sorted keys, each followed by a NUL byte (at most 1000 keys; copied
+ *       only if it fits)</td></tr>
+ *   <tr><td>isola:host/vars.get</td><td>name, name_len, out, out_cap</td>
+ *       <td>i64: the variable's length (copied only if it fits)</td></tr>
+ * </table>
+ *
+ * <p>Errors: {@link #DENIED} when the route was not granted the store or variable (the host logs it;
+ * if the call then fails, it fails with {@code CapabilityDeniedException}, 403), {@link #INVALID} for
+ * a misuse such as a key too long or a value too large. Pointers outside the guest's memory trap.
+ */
+final class IsolaHost {
+  static final String KV = "isola:host/kv";
+  static final String VARS = "isola:host/vars";
+  static final long ABSENT = -1;
+  static final long DENIED = -2;
+  static final long INVALID = -3;
+
+  private static final ValType I32 = ValType.I32;
+  private static final Map<String, Set<String>> FUNCTIONS = Map.of(
+      KV, Set.of("get", "put", "delete", "exists", "list"),
+      VARS, Set.of("get"));
+
+  private IsolaHost() {}
+
+  /** Whether Isola provides {@code module.name}. */
+  static boolean provides(String module, String name) {
+    return FUNCTIONS.getOrDefault(module, Set.of()).contains(name);
+  }
+
+  /** Whether {@code module} is one of Isola's host modules. */
+  static boolean isHostModule(String module) {
+    return FUNCTIONS.containsKey(module);
+  }
+
+  /** The host functions for one call, bound to its capabilities. */
+  static List<HostFunction> functions(CallCapabilities caps) {
+    return List.of(
+        new HostFunction(KV, "get", type(6, ValType.I64), (instance, a) -> i64(() -> {
+          Optional<byte[]> value = caps.kvGet(text(instance, a[0], a[1]), text(instance, a[2], a[3]));
+          return value.isEmpty() ? ABSENT : copyOut(instance, value.get(), a[4], a[5]);
+        })),
+        new HostFunction(KV, "put", type(6, I32), (instance, a) -> i32(() -> {
+          caps.kvPut(text(instance, a[0], a[1]), text(instance, a[2], a[3]), bytes(instance, a[4], a[5]));
+          return 0;
+        })),
+        new HostFunction(KV, "delete", type(4, I32), (instance, a) -> i32(() ->
+            caps.kvDelete(text(instance, a[0], a[1]), text(instance, a[2], a[3])) ? 1 : 0)),
+        new HostFunction(KV, "exists", type(4, I32), (instance, a) -> i32(() ->
+            caps.kvExists(text(instance, a[0], a[1]), text(instance, a[2], a[3])) ? 1 : 0)),
+        new HostFunction(KV, "list", type(6, ValType.I64), (instance, a) -> i64(() -> {
+          StringBuilder keys = new StringBuilder();
+          for (String key : caps.kvList(text(instance, a[0], a[1]), text(instance, a[2], a[3]), 1000)) {
+            keys.append(key).append('\0');
+          }
+          return copyOut(instance, keys.toString().getBytes(StandardCharsets.UTF_8), a[4], a[5]);
+        })),
+        new HostFunction(VARS, "get", type(4, ValType.I64), (instance, a) -> i64(() ->
+            copyOut(instance, caps.variable(text(instance, a[0], a[1])).getBytes(StandardCharsets.UTF_8), a[2], a[3]))));
+  }
+
+  private static FunctionType type(int i32Params, ValType result) {
+    return FunctionType.of(java.util.Collections.nCopies(i32Params, I32), List.of(result));
+  }
+
+  /** Runs {@code body}; a denial or misuse becomes its error code, anything else ends the call. */
+  private static long[] i64(Supplier<Long> body) {
+    return new long[] {guarded(body)};
+  }
+
+  private static long[] i32(Supplier<Integer> body) {
+    return new long[] {guarded(() -> (long) body.get())};
+  }
+
+  private static long guarded(Supplier<Long> body) {
+    try {
+      return body.get();
+    } catch (CapabilityDeniedException e) {
+      return DENIED; // logged, counted and remembered by CallCapabilities
+    } catch (GuestError e) {
+      return INVALID;
+    }
+  }
+
+  private static byte[] bytes(Instance instance, long ptr, long len) {
+    Memory memory = memory(instance);
+    if (len < 0 || ptr < 0 || (long) (int) ptr + (int) len > (long) memory.pages() * Memory.PAGE_SIZE) {
+      throw new com.dylibso.chicory.wasm.ChicoryException("out of bounds memory access: isola host function read "
+          + Integer.toUnsignedString((int) len) + " bytes at " + Integer.toUnsignedString((int) ptr));
+    }
+    return memory.readBytes((int) ptr, (int) len);
+  }
+
+  private static String text(Instance instance, long ptr, long len) {
+    return new String(bytes(instance, ptr, len), StandardCharsets.UTF_8);
+  }
+
+  /** Copies {@code value} to (out, cap) if it fits; answers its length either way. */
+  private static long copyOut(Instance instance, byte[] value, long out, long cap) {
+    if (value.length <= Integer.toUnsignedLong((int) cap)) {
+      bytes(instance, out, value.length); // bounds check
+      memory(instance).write((int) out, value, 0, value.length);
+    }
+    return value.length;
+  }
+
+  private static Memory memory(Instance instance) {
+    Memory memory = instance.memory();
+    if (memory == null) {
+      throw new com.dylibso.chicory.wasm.ChicoryException("an isola host function needs the module to export memory");
+    }
+    return memory;
+  }
+}

@@ -1,0 +1,85 @@
+package dev.isola.kv;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A map from string keys to byte values: the storage behind the key-value capability, and the one
+ * interface a storage backend implements. Make one with {@link KeyValueStores}:
+ *
+ * <pre>{@code
+ * try (KeyValueStore store = KeyValueStores.file(Path.of("data/kv"))) {
+ *   store.put("greeting", "hello".getBytes(StandardCharsets.UTF_8));
+ *   Optional<byte[]> value = store.get("greeting");
+ *   List<String> keys = store.list("greet", 100);
+ * }
+ * }</pre>
+ *
+ * <p><b>Keys</b> are non-empty strings of well-formed Unicode without NUL ({@code \0}), at most
+ * {@value #MAX_KEY_BYTES} bytes in UTF-8. <b>Values</b> are byte arrays of at most
+ * {@value #MAX_VALUE_BYTES} bytes (the capability layer applies smaller caps per route). A key or
+ * value outside these rules is refused with an {@link IllegalArgumentException} that quotes the key
+ * and names the limit, on every backend, so code tested against one backend behaves the same on
+ * another.
+ *
+ * <p><b>Order</b>: {@link #list} returns keys in UTF-8 byte order, which is Unicode code point order
+ * (it differs from {@link String#compareTo} only for characters above U+FFFF).
+ *
+ * <p><b>Contract for implementations</b>: all methods are thread-safe; values are copied in and out,
+ * so a caller changing an array after {@link #put} or after {@link #get} does not change what is
+ * stored; {@link #close} is idempotent, and every other method throws {@link IllegalStateException}
+ * once the store is closed. A failure of the storage underneath (a disk error, a lost connection) is
+ * an {@link java.io.UncheckedIOException} naming the store and the key.
+ */
+public interface KeyValueStore extends AutoCloseable {
+  /** The longest key, in UTF-8 bytes: {@value}. */
+  int MAX_KEY_BYTES = 512;
+
+  /** The largest value, in bytes: {@value} (16 MiB). */
+  int MAX_VALUE_BYTES = 16 * 1024 * 1024;
+
+  /**
+   * The value stored under {@code key}, or empty if there is none.
+   *
+   * @throws IllegalArgumentException if {@code key} breaks the key rules above
+   */
+  Optional<byte[]> get(String key);
+
+  /**
+   * Stores {@code value} under {@code key}, replacing any previous value. When this method returns
+   * on a durable store, the write survives a crash of the process (for Redis: as far as the
+   * server's persistence settings promise).
+   *
+   * @throws IllegalArgumentException if {@code key} or the size of {@code value} breaks the rules
+   */
+  void put(String key, byte[] value);
+
+  /**
+   * Removes {@code key}, durably on a durable store.
+   *
+   * @return whether the key existed
+   * @throws IllegalArgumentException if {@code key} breaks the key rules
+   */
+  boolean delete(String key);
+
+  /**
+   * Whether a value is stored under {@code key}.
+   *
+   * @throws IllegalArgumentException if {@code key} breaks the key rules
+   */
+  boolean exists(String key);
+
+  /**
+   * The keys starting with {@code prefix}, in UTF-8 byte order: the first {@code limit} of them.
+   *
+   * @param prefix empty for all keys; otherwise it follows the key rules (no NUL, well-formed,
+   *     at most {@value #MAX_KEY_BYTES} UTF-8 bytes)
+   * @param limit at most this many keys; zero gives an empty list
+   * @throws IllegalArgumentException if {@code prefix} breaks the rules or {@code limit} is negative
+   */
+  List<String> list(String prefix, int limit);
+
+  /** Releases what the store holds (files, locks, connections). Calling it again does nothing. */
+  @Override
+  void close();
+}
