@@ -30,10 +30,11 @@ PLUGIN_FLAGS=("${CFLAGS[@]}" -nostartfiles -Wl,--no-entry)
 # Extism plugin that also uses WASI: a reactor (exports _initialize).
 REACTOR_FLAGS=("${CFLAGS[@]}" -mexec-model=reactor)
 
+# wagi-kv.c includes samples/wasm/isola-host.h, the header users get.
 for src in wagi-*.c; do
-  clang "${CFLAGS[@]}" -o "${src%.c}.wasm" "$src"
+  clang "${CFLAGS[@]}" -I ../../samples/wasm -o "${src%.c}.wasm" "$src"
 done
-for src in extism-greet.c extism-meta.c extism-error.c extism-log.c extism-http.c; do
+for src in extism-greet.c extism-meta.c extism-error.c extism-log.c extism-http.c extism-fetch.c; do
   clang "${PLUGIN_FLAGS[@]}" -o "${src%.c}.wasm" "$src"
 done
 clang "${REACTOR_FLAGS[@]}" -o extism-wasi.wasm extism-wasi.c

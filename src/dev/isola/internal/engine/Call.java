@@ -26,6 +26,11 @@ public record Call(
     long deadlineNanos,
     CallCapabilities capabilities) {
 
+  /** Capabilities that grant nothing, for build-time checks. */
+  public static CallCapabilities withoutCapabilities(String route) {
+    return RouteCapabilities.none(route).forCall("", null, System.nanoTime(), 0);
+  }
+
   /** A call with no capabilities (build-time checks, warm-up). */
   public Call(String route, Request request, Map<String, String> params, String tail, String requestId, Limits limits,
       long deadlineNanos) {

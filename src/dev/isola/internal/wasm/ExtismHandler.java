@@ -1,11 +1,13 @@
 package dev.isola.internal.wasm;
 
+import com.dylibso.chicory.runtime.ImportFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.wasi.WasiPreview1;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
 import dev.isola.GuestException;
 import dev.isola.Response;
+import dev.isola.internal.capability.CallCapabilities;
 import dev.isola.internal.engine.Call;
 import dev.isola.internal.engine.GuestLog;
 import dev.isola.internal.engine.Watchdog;
@@ -14,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -62,12 +65,14 @@ final class ExtismHandler extends WasmHandler {
         new GuestLog(logger, 0));
     try (WasiPreview1 wasi = WasiCall.create(new byte[0], OutputStream.nullOutputStream(),
         OutputStream.nullOutputStream(), Map.of(), guest.programName(), random)) {
-      checkInstantiates(where, imports(kernel, wasi));
+      checkInstantiates(where, imports(kernel, wasi, Call.withoutCapabilities(guest.route())));
     }
   }
 
-  private ImportValues imports(ExtismKernel kernel, WasiPreview1 wasi) {
-    ImportValues.Builder imports = ImportValues.builder().withFunctions(new ArrayList<>(kernel.hostFunctions()));
+  private ImportValues imports(ExtismKernel kernel, WasiPreview1 wasi, CallCapabilities capabilities) {
+    List<ImportFunction> functions = new ArrayList<>(kernel.hostFunctions());
+    functions.addAll(IsolaHost.functions(capabilities));
+    ImportValues.Builder imports = ImportValues.builder().withFunctions(functions);
     if (usesWasi) {
       imports.addFunction(wasi.toHostFunctions());
     }
@@ -78,14 +83,20 @@ final class ExtismHandler extends WasmHandler {
   public Response call(Call call) {
     String route = guest.route();
     GuestLog log = new GuestLog(logger, call.limits().maxLogLines());
-    ExtismKernel kernel = new ExtismKernel(route, guest.name(), call.request().bodyBytes(), config, requestVars(call),
-        call.limits().memory().bytes(), call.limits().maxResponseBody().bytes(), log);
+    // config_get reads the route's granted variables, then the handler's own config on top.
+    Map<String, String> pluginConfig = new HashMap<>(call.capabilities().route().variables());
+    pluginConfig.putAll(config);
+    ExtismKernel kernel = new ExtismKernel(route, guest.name(), call.request().bodyBytes(), pluginConfig,
+        requestVars(call), call.limits().memory().bytes(), call.limits().maxResponseBody().bytes(), log);
+    if (call.capabilities().route().http() != null) {
+      kernel.http(call.capabilities());
+    }
     LogLines stdout = new LogLines(log, "info");
     LogLines stderr = new LogLines(log, "warn");
     // Host details (the module's path) never reach the guest: argv[0] is the file name alone.
     Outcome<Integer> outcome;
     try (WasiPreview1 wasi = WasiCall.create(new byte[0], stdout, stderr, Map.of(), guest.programName(), random)) {
-      outcome = run(call, imports(kernel, wasi), instance -> {
+      outcome = run(call, imports(kernel, wasi, call.capabilities()), instance -> {
         if (hasInitialize) {
           instance.export(INITIALIZE).apply();
         }

@@ -10,6 +10,10 @@ import dev.isola.CapabilityDeniedException;
 import dev.isola.GuestException;
 import dev.isola.LimitExceededException;
 import dev.isola.LimitExceededException.Limit;
+import dev.isola.internal.capability.CallCapabilities;
+import dev.isola.internal.capability.HttpCall;
+import dev.isola.internal.capability.HttpResult;
+import dev.isola.internal.capability.OutboundHttpException;
 import dev.isola.internal.engine.GuestLog;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -125,6 +129,9 @@ final class ExtismKernel {
   private long outputLength;
   private byte @Nullable [] error;
   private int logLevel = -1;
+  private @Nullable CallCapabilities capabilities;
+  private int httpStatus;
+  private @Nullable String httpHeaders;
 
   /**
    * @param route the route, as declared, for every error message
@@ -449,22 +456,79 @@ final class ExtismKernel {
     log.line(level, text(wholeBlock(fn, offset)));
   }
 
-  // ---- outbound HTTP: not granted to any route in this version ----
+  // ---- outbound HTTP, through the call's capabilities ----
 
+  /** Sets what {@code http_request} goes through; without it every request is denied. */
+  void http(CallCapabilities capabilities) {
+    this.capabilities = capabilities;
+  }
+
+  /**
+   * Sends the request described by the JSON object at {@code requestOffset} ({@code url}, optional
+   * {@code method} and {@code headers}) with the block at {@code bodyOffset} (0 for none) as body,
+   * through the call's capabilities. Answers a new block with the response body (0 if empty).
+   */
   long httpRequest(long requestOffset, long bodyOffset) {
-    throw new CapabilityDeniedException("route \"" + route + "\": plugin " + plugin
-        + " called http_request, but outbound HTTP is not granted to this route; no route can make"
-        + " outbound requests in this version of Isola");
+    String json = text(wholeBlock("http_request", requestOffset));
+    if (capabilities == null) {
+      throw new CapabilityDeniedException("route \"" + route + "\": plugin " + plugin
+          + " called http_request, but outbound HTTP is not granted to this route; grant it with"
+          + " outbound_http = [\"https://...\"] in isola.toml or Grants.outboundHttp(...) in Java");
+    }
+    HttpCall call = httpCall(json, bodyOffset == 0 ? EMPTY : memory.start("http_request", bodyOffset).data());
+    HttpResult result;
+    try {
+      result = capabilities.fetch(call);
+    } catch (OutboundHttpException e) {
+      throw new GuestException(route, "plugin " + plugin + ": http_request failed: " + e.getMessage(), "");
+    }
+    httpStatus = result.status();
+    StringBuilder headers = new StringBuilder("{");
+    result.headers().forEach((name, values) -> {
+      if (!name.startsWith(":")) {
+        headers.append(headers.length() > 1 ? "," : "").append(Json.quote(name)).append(':')
+            .append(Json.quote(String.join(", ", values)));
+      }
+    });
+    httpHeaders = headers.append('}').toString();
+    return result.body().length == 0 ? 0 : memory.allocate("http_request", result.body());
   }
 
-  /** No request was made, so there is no status: 0. */
+  private HttpCall httpCall(String json, byte[] body) {
+    Map<String, Object> request;
+    try {
+      request = Json.parseObject(json);
+    } catch (IllegalArgumentException e) {
+      throw new GuestException(route, "plugin " + plugin + ": http_request got a request that is not a JSON object ("
+          + e.getMessage() + "); pass {\"url\": \"https://...\", \"method\": \"GET\", \"headers\": {}}", "");
+    }
+    if (!(request.get("url") instanceof String url)) {
+      throw new GuestException(route, "plugin " + plugin + ": http_request needs a \"url\" string", "");
+    }
+    String method = request.get("method") instanceof String m ? m : "GET";
+    Map<String, List<String>> headers = new java.util.LinkedHashMap<>();
+    if (request.get("headers") instanceof Map<?, ?> map) {
+      map.forEach((k, v) -> {
+        if (v instanceof String value) {
+          headers.put(String.valueOf(k), List.of(value));
+        }
+      });
+    }
+    try {
+      return new HttpCall(method, java.net.URI.create(url), headers, body);
+    } catch (IllegalArgumentException e) {
+      throw new GuestException(route, "plugin " + plugin + ": http_request url " + quote(url) + " is not a URL", "");
+    }
+  }
+
+  /** The status of the last {@code http_request}, 0 before any. */
   int httpStatusCode() {
-    return 0;
+    return httpStatus;
   }
 
-  /** No request was made, so there are no headers: 0, the null offset. */
+  /** A block with the last response's headers as a JSON object, 0 before any request. */
   long httpHeaders() {
-    return 0;
+    return httpHeaders == null ? 0 : memory.allocate("http_headers", utf8(httpHeaders));
   }
 
   // ---- helpers ----

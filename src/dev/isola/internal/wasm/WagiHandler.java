@@ -7,6 +7,7 @@ import dev.isola.GuestException;
 import dev.isola.LimitExceededException;
 import dev.isola.LimitExceededException.Limit;
 import dev.isola.Response;
+import dev.isola.internal.capability.CallCapabilities;
 import dev.isola.internal.engine.Call;
 import dev.isola.internal.engine.GuestLog;
 import dev.isola.internal.engine.Watchdog;
@@ -35,8 +36,15 @@ final class WagiHandler extends WasmHandler {
         "a WAGI handler is a wasm32-wasi command (a program with main), e.g. clang --target=wasm32-wasi");
     try (WasiPreview1 wasi = WasiCall.create(new byte[0], OutputStream.nullOutputStream(),
         OutputStream.nullOutputStream(), Map.of(), guest.programName(), random)) {
-      checkInstantiates(where, ImportValues.builder().addFunction(wasi.toHostFunctions()).build());
+      checkInstantiates(where, imports(wasi, Call.withoutCapabilities(guest.route())));
     }
+  }
+
+  private static ImportValues imports(WasiPreview1 wasi, CallCapabilities capabilities) {
+    java.util.List<com.dylibso.chicory.runtime.ImportFunction> functions =
+        new java.util.ArrayList<>(java.util.List.of(wasi.toHostFunctions()));
+    functions.addAll(IsolaHost.functions(capabilities));
+    return ImportValues.builder().withFunctions(functions).build();
   }
 
   @Override
@@ -52,7 +60,7 @@ final class WagiHandler extends WasmHandler {
     Outcome<Void> outcome;
     try (WasiPreview1 wasi = WasiCall.create(call.request().bodyBytes(), stdout, stderr, Cgi.environment(call),
         guest.programName(), random)) {
-      outcome = run(call, ImportValues.builder().addFunction(wasi.toHostFunctions()).build(), instance -> {
+      outcome = run(call, imports(wasi, call.capabilities()), instance -> {
         instance.export("_start").apply();
         return null;
       });

@@ -112,6 +112,7 @@ public final class WasmEngine implements GuestEngine {
       String full = i.module() + "." + i.name();
       boolean provided = i.importType() == ExternalType.FUNCTION
           && (i.module().equals(WASI) && WasiCall.provides(i.name())
+              || IsolaHost.provides(i.module(), i.name())
               || abi == WasmAbi.EXTISM && i.module().equals(EXTISM) && ExtismKernel.names().contains(i.name()));
       if (!provided) {
         unknown.add(full + (i.importType() == ExternalType.FUNCTION ? "" : " (" + i.importType().name().toLowerCase() + ")"));
@@ -119,8 +120,10 @@ public final class WasmEngine implements GuestEngine {
     }
     if (!unknown.isEmpty()) {
       String offer = abi == WasmAbi.WAGI
-          ? "a WAGI program may import WASI preview 1 functions (" + WASI + ") only"
-          : "an Extism plugin may import " + EXTISM + " functions and WASI preview 1 (" + WASI + ") only";
+          ? "a WAGI program may import WASI preview 1 functions (" + WASI + ") and Isola's "
+              + IsolaHost.KV + " and " + IsolaHost.VARS + " only"
+          : "an Extism plugin may import " + EXTISM + " functions, WASI preview 1 (" + WASI + ") and Isola's "
+              + IsolaHost.KV + " and " + IsolaHost.VARS + " only";
       throw new HandlerLoadException(where + " imports " + String.join(", ", unknown)
           + ", which Isola does not provide: " + offer
           + (unknown.stream().anyMatch(u -> u.endsWith("(memory)")) ? "; link it without --import-memory" : "")

@@ -1,0 +1,52 @@
+/*
+ * Isola's host functions for WebAssembly handlers (WAGI programs and Extism
+ * plugins): the key-value stores and variables their route was granted.
+ *
+ * Strings are (pointer, length) pairs in the module's own memory. Functions
+ * that answer with bytes take an output buffer (pointer, capacity) and return
+ * the length of the answer; the bytes are copied only when they fit, so call
+ * again with a larger buffer when the result is larger than the capacity.
+ *
+ * Negative results are errors:
+ *   ISOLA_ABSENT  (-1)  no such key
+ *   ISOLA_DENIED  (-2)  the route was not granted this store or variable
+ *                       (the host logs it; if the call then fails, the
+ *                       response is 403)
+ *   ISOLA_INVALID (-3)  a misuse: key too long (512 bytes), value too large
+ *                       (1 MiB), empty key
+ */
+#ifndef ISOLA_HOST_H
+#define ISOLA_HOST_H
+
+#include <stdint.h>
+
+#define ISOLA_ABSENT (-1)
+#define ISOLA_DENIED (-2)
+#define ISOLA_INVALID (-3)
+
+#define ISOLA_IMPORT(module, name) __attribute__((import_module(module), import_name(name)))
+
+/* Key-value: get answers the value's length (or ISOLA_ABSENT). */
+ISOLA_IMPORT("isola:host/kv", "get")
+int64_t isola_kv_get(const char *store, uint32_t store_len, const char *key, uint32_t key_len,
+                     void *out, uint32_t out_cap);
+/* 0 when stored. */
+ISOLA_IMPORT("isola:host/kv", "put")
+int32_t isola_kv_put(const char *store, uint32_t store_len, const char *key, uint32_t key_len,
+                     const void *value, uint32_t value_len);
+/* 1 when the key was there and is now gone, 0 when it was not there. */
+ISOLA_IMPORT("isola:host/kv", "delete")
+int32_t isola_kv_delete(const char *store, uint32_t store_len, const char *key, uint32_t key_len);
+/* 1 or 0. */
+ISOLA_IMPORT("isola:host/kv", "exists")
+int32_t isola_kv_exists(const char *store, uint32_t store_len, const char *key, uint32_t key_len);
+/* The keys starting with prefix, sorted, each followed by a NUL byte (at most 1000). */
+ISOLA_IMPORT("isola:host/kv", "list")
+int64_t isola_kv_list(const char *store, uint32_t store_len, const char *prefix, uint32_t prefix_len,
+                      void *out, uint32_t out_cap);
+
+/* Variables: answers the value's length. */
+ISOLA_IMPORT("isola:host/vars", "get")
+int64_t isola_var_get(const char *name, uint32_t name_len, void *out, uint32_t out_cap);
+
+#endif

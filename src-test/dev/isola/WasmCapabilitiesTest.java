@@ -1,0 +1,131 @@
+package dev.isola;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.isola.kv.KeyValueStore;
+import dev.isola.kv.KeyValueStores;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Capabilities from WebAssembly: Isola's host functions from WAGI, and Extism's config and http_request. */
+class WasmCapabilitiesTest {
+  private static final Path WASM = WasmWagiTest.WASM;
+
+  private static KeyValueStore main;
+  private static KeyValueStore other;
+  private static HttpServer server;
+  private static final AtomicReference<String> seenKey = new AtomicReference<>();
+  private static Isola isola;
+
+  @BeforeAll
+  static void build() throws Exception {
+    main = KeyValueStores.inMemory();
+    other = KeyValueStores.inMemory();
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/", exchange -> {
+      seenKey.set(exchange.getRequestHeaders().getFirst("X-Key"));
+      byte[] body = "pong".getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    server.start();
+    String origin = "http://127.0.0.1:" + server.getAddress().getPort();
+    isola = Isola.newBuilder()
+        .store("main", main)
+        .store("other", other)
+        .variable("GREETING", "hi")
+        .variable("greeting", "Hey")
+        .variable("HIDDEN", "nope")
+        .secret("TOKEN", "s3cr3t")
+        .route("/kv/:store/:key", Handler.wasm(WASM.resolve("wagi-kv.wasm"))
+            .grants(Grants.keyValue("main"), Grants.variables("GREETING")))
+        .route("/fetch", Handler.wasm(WASM.resolve("extism-fetch.wasm"))
+            .grants(Grants.outboundHttp(origin), Grants.secrets("TOKEN")))
+        .route("/fetch-ungranted", Handler.wasm(WASM.resolve("extism-fetch.wasm")))
+        .route("/meta/:id", Handler.wasm(WASM.resolve("extism-meta.wasm")).grants(Grants.variables("greeting")))
+        .build();
+  }
+
+  @AfterAll
+  static void close() {
+    isola.close();
+    server.stop(0);
+    main.close();
+    other.close();
+  }
+
+  private static String call(String method, String target, String body) {
+    return isola.handle(Request.newBuilder().method(method).target(target).body(body).build()).bodyText();
+  }
+
+  @Test
+  void wagi_keyValue_roundTrips() {
+    assertEquals("put 0\n", call("PUT", "/kv/main/greeting", "hello wasm"));
+    assertEquals("value=hello wasm\n", call("GET", "/kv/main/greeting", ""));
+    assertArrayEquals("hello wasm".getBytes(StandardCharsets.UTF_8), main.get("greeting").orElseThrow());
+    assertEquals("absent\n", call("GET", "/kv/main/missing", ""));
+    call("PUT", "/kv/main/greeting2", "x");
+    assertEquals("list 0\ngreeting\ngreeting2\n", call("POST", "/kv/main/greet", ""));
+    assertEquals("deleted 1\n", call("DELETE", "/kv/main/greeting2", ""));
+    assertEquals("deleted 0\n", call("DELETE", "/kv/main/greeting2", ""));
+  }
+
+  @Test
+  void wagi_ungrantedStoreAndVariable_areDenied_andNothingIsWritten() {
+    assertEquals("put -2\n", call("PUT", "/kv/other/k", "v"));
+    assertTrue(other.list("", 10).isEmpty());
+    assertEquals("var=hi\n", call("GET", "/kv/main/var:GREETING", ""));
+    assertEquals("error -2\n", call("GET", "/kv/main/var:HIDDEN", ""));
+  }
+
+  @Test
+  void wagi_keyPrefix_narrowsTheCallToItsTenant() {
+    CallOptions tenant = CallOptions.newBuilder().keyPrefix("t1/").build();
+    Request put = Request.newBuilder().method("PUT").target("/kv/main/item").body("mine").build();
+    assertEquals("put 0\n", isola.handle(put, tenant).bodyText());
+    assertEquals(List.of("t1/item"), main.list("t1/", 10));
+    assertEquals("value=mine\n", isola.handle(Request.get("/kv/main/item"), tenant).bodyText());
+    assertEquals("absent\n", call("GET", "/kv/main/item", ""));
+  }
+
+  @Test
+  void extism_httpRequest_toAGrantedOrigin_withASecretInAHeader() {
+    String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/ping";
+    assertEquals("status=200\npong", call("POST", "/fetch", url));
+    assertEquals("s3cr3t", seenKey.get(), "the host substituted the secret");
+  }
+
+  @Test
+  void extism_httpRequest_elsewhere_isDenied() {
+    CapabilityDeniedException e = assertThrows(CapabilityDeniedException.class,
+        () -> call("POST", "/fetch", "http://127.0.0.1:1/other-port"));
+    assertTrue(e.getMessage().contains("127.0.0.1:1"), e.getMessage());
+    CapabilityDeniedException ungranted = assertThrows(CapabilityDeniedException.class,
+        () -> call("POST", "/fetch-ungranted", "http://127.0.0.1:" + server.getAddress().getPort() + "/"));
+    assertEquals(403, ungranted.httpStatus());
+  }
+
+  @Test
+  void extism_configGet_readsGrantedVariables() {
+    assertTrue(call("POST", "/meta/1", "").contains("config.greeting=Hey"));
+  }
+
+  @Test
+  void grantsOfUndeclaredThings_failTheBuild() {
+    HandlerLoadException e = assertThrows(HandlerLoadException.class, () -> Isola.newBuilder()
+        .route("/x", Handler.wasm(WASM.resolve("wagi-kv.wasm")).grants(Grants.keyValue("nope"))).build());
+    assertTrue(e.getMessage().contains("key-value store \"nope\""), e.getMessage());
+    assertTrue(e.getMessage().contains("Isola.Builder.store(\"nope\""), e.getMessage());
+  }
+}
