@@ -17,9 +17,10 @@ CFLAGS=(--target=wasm32-wasi -O2 -Wall -Wextra -Wl,--strip-all)
 
 # WAGI: a WASI command; the host runs its _start once per request.
 clang "${CFLAGS[@]}" -o hello-wagi.wasm hello-wagi.c
+clang "${CFLAGS[@]}" -o visits-wagi.wasm visits-wagi.c
 
 # Extism: no _start and no WASI; the export comes from ISOLA_EXPORT.
 clang "${CFLAGS[@]}" -nostartfiles -Wl,--no-entry -o greet-extism.wasm greet-extism.c
 
 chmod 644 ./*.wasm
-echo "build.sh: built hello-wagi.wasm and greet-extism.wasm"
+echo "build.sh: built hello-wagi.wasm, visits-wagi.wasm and greet-extism.wasm"

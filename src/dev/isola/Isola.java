@@ -74,11 +74,14 @@ public final class Isola implements AutoCloseable {
   private OutboundHttp outboundHttp;
   private final ExecutorService callThreads;
   private final List<String> routeSpecs;
+  /** Stores registered with {@link Builder#ownedStore}, closed with this Isola. */
+  private final List<AutoCloseable> owned;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private record Route(String spec, PreparedHandler handler, Limits limits, RouteCapabilities capabilities) {}
 
   private Isola(Builder b) {
+    this.owned = List.copyOf(b.owned);
     this.watchdog = new Watchdog("isola-watchdog");
     this.engines = new EnumMap<>(Handler.Language.class);
     try {
@@ -96,6 +99,7 @@ public final class Isola implements AutoCloseable {
         if (outboundHttp != null) {
           outboundHttp.close();
         }
+        closeOwned();
         watchdog.close();
       }
       throw e;
@@ -381,7 +385,18 @@ public final class Isola implements AutoCloseable {
       if (outboundHttp != null) {
         outboundHttp.close();
       }
+      closeOwned();
       watchdog.close();
+    }
+  }
+
+  private void closeOwned() {
+    for (AutoCloseable resource : owned) {
+      try {
+        resource.close();
+      } catch (Exception e) {
+        log.warn("closing {} failed", resource, e);
+      }
     }
   }
 
@@ -394,6 +409,7 @@ public final class Isola implements AutoCloseable {
     private final Map<String, String> variables = new LinkedHashMap<>();
     private final Map<String, String> secrets = new LinkedHashMap<>();
     private List<Grant> defaultGrants = List.of();
+    private final List<AutoCloseable> owned = new java.util.ArrayList<>();
 
     private Builder() {}
 
@@ -404,6 +420,16 @@ public final class Isola implements AutoCloseable {
     public Builder store(String name, dev.isola.kv.KeyValueStore store) {
       Grants.checkName(name, "store", "sessions");
       stores.put(name, Objects.requireNonNull(store, "store"));
+      return this;
+    }
+
+    /**
+     * Like {@link #store(String, dev.isola.kv.KeyValueStore)}, and closes the store when the {@link
+     * Isola} closes (or when {@link #build()} fails): for stores opened just for this Isola.
+     */
+    public Builder ownedStore(String name, dev.isola.kv.KeyValueStore store) {
+      store(name, store);
+      owned.add(store);
       return this;
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.isola.DataSize;
+import dev.isola.Grants;
 import dev.isola.Handler;
 import dev.isola.HandlerLoadException;
 import dev.isola.Isola;
@@ -529,5 +530,96 @@ class ManifestTest {
     RouteConflictException e = assertThrows(RouteConflictException.class, manifest::build);
 
     assertContains(e.getMessage(), file + ":", "/users/:id", "/users/:name");
+  }
+
+  @Test
+  void load_capabilities_declarationsAndGrants() throws IOException {
+    Manifest manifest = Manifest.load(manifest("""
+        [store.sessions]
+        [store.cache]
+        type = "memory"
+        [store.shared]
+        type = "redis"
+        uri = "redis://127.0.0.1:6399/0"
+        prefix = "app:"
+
+        [variables]
+        GREETING = "Hello"
+
+        [secrets]
+        TOKEN = "literal"
+        HOME_DIR = { env = "HOME" }
+
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+        key_value = ["sessions", "cache"]
+        outbound_http = ["https://api.example.com", "https://*.example.org"]
+        variables = ["GREETING"]
+        secrets = ["TOKEN"]
+        readable_secrets = ["HOME_DIR"]
+        """));
+
+    Manifest.Declarations d = manifest.declarations();
+    assertEquals(List.of("sessions", "cache", "shared"), List.copyOf(d.stores().keySet()));
+    assertEquals("file", d.stores().get("sessions").type());
+    assertEquals(dir.resolve(".isola/stores/sessions").toAbsolutePath().normalize(), d.stores().get("sessions").path());
+    assertEquals("app:", d.stores().get("shared").prefix());
+    assertEquals(Map.of("GREETING", "Hello"), d.variables());
+    assertEquals(System.getenv("HOME"), d.secrets().get("HOME_DIR"));
+    assertTrue(!d.toString().contains("literal"), "secret values never in toString: " + d);
+    assertEquals(List.of(Grants.keyValue("sessions"), Grants.keyValue("cache"),
+            Grants.outboundHttp("https://api.example.com", "https://*.example.org"), Grants.variables("GREETING"),
+            Grants.secrets("TOKEN"), Grants.readableSecrets("HOME_DIR")),
+        manifest.routes().get(0).handler().grants());
+  }
+
+  @Test
+  void load_secretFromAnUnsetEnvironmentVariable_namesIt() throws IOException {
+    String message = fails("""
+        [secrets]
+        KEY = { env = "ISOLA_TEST_SURELY_UNSET_VARIABLE" }
+
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+        """, 2, "KEY");
+    assertContains(message, "ISOLA_TEST_SURELY_UNSET_VARIABLE", "not set");
+  }
+
+  @Test
+  void load_unknownStoreType_listsTheTypes() throws IOException {
+    String message = fails("""
+        [store.s]
+        type = "postgres"
+
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+        """, 2, "type");
+    assertContains(message, "\"file\"", "\"memory\"", "\"redis\"");
+  }
+
+  @Test
+  void load_badOrigin_isRefusedWithTheEntry() throws IOException {
+    String message = fails("""
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+        outbound_http = ["ftp://files.example.com"]
+        """, 4, "outbound_http");
+    assertContains(message, "ftp://files.example.com");
+  }
+
+  @Test
+  void build_grantOfAnUndeclaredStore_pointsAtTheRoute() throws IOException {
+    Path file = manifest("""
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+        key_value = ["nope"]
+        """);
+    HandlerLoadException e = assertThrows(HandlerLoadException.class, () -> Manifest.load(file).build());
+    assertContains(e.getMessage(), file + ":1:", "key-value store \"nope\"", "[store.nope]");
   }
 }

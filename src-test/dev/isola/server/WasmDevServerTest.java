@@ -86,6 +86,14 @@ class WasmDevServerTest {
   }
 
   @Test
+  void visitsSample_countsInItsGrantedStore() throws IOException {
+    String first = TestHttp.get(sample("/wasm/visits/home")).body();
+    String second = TestHttp.get(sample("/wasm/visits/home")).body();
+    assertEquals("Welcome! Page home has had 1 visits.\n", first);
+    assertEquals("Welcome! Page home has had 2 visits.\n", second);
+  }
+
+  @Test
   void hostileModules_becomeStatuses_andTheServerKeepsServing() throws IOException {
     URI base = hostileServer.uri();
     assertEquals(504, TestHttp.get(base.resolve("/loop")).status());

@@ -5,9 +5,12 @@ import dev.isola.HandlerLoadException;
 import dev.isola.Isola;
 import dev.isola.Limits;
 import dev.isola.RouteConflictException;
+import dev.isola.kv.KeyValueStore;
+import dev.isola.kv.KeyValueStores;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -56,7 +59,43 @@ public final class Manifest {
   private final String host;
   private final int port;
   private final Limits defaultLimits;
+  private final Declarations declarations;
   private final List<Route> routes;
+
+  /**
+   * A {@code [store.NAME]} table: {@code type} {@code "file"} (the default; {@code path}, default
+   * {@code .isola/stores/NAME} next to the manifest), {@code "memory"}, or {@code "redis"} ({@code
+   * uri}, optional key {@code prefix}).
+   */
+  public record StoreSpec(String name, String type, @Nullable Path path, @Nullable String uri, String prefix) {
+    /** Opens the store this table describes. */
+    public KeyValueStore open() {
+      return switch (type) {
+        case "memory" -> KeyValueStores.inMemory();
+        case "redis" -> prefix.isEmpty() ? KeyValueStores.redis(uri) : KeyValueStores.redis(uri, prefix);
+        default -> KeyValueStores.file(path);
+      };
+    }
+  }
+
+  /**
+   * What the manifest declares for routes to be granted: {@code [store.NAME]} tables, {@code
+   * [variables]} and {@code [secrets]} (secret values already read from the environment where the
+   * manifest says {@code { env = "NAME" }}).
+   */
+  public record Declarations(Map<String, StoreSpec> stores, Map<String, String> variables, Map<String, String> secrets) {
+    public Declarations {
+      stores = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(stores));
+      variables = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(variables));
+      secrets = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(secrets));
+    }
+
+    @Override
+    public String toString() {
+      return "Declarations{stores=" + stores.keySet() + ", variables=" + variables.keySet() + ", secrets="
+          + secrets.keySet() + "}"; // never the secrets' values
+    }
+  }
 
   /**
    * One {@code [[route]]} entry.
@@ -87,11 +126,12 @@ public final class Manifest {
     }
   }
 
-  Manifest(Path file, String host, int port, Limits defaultLimits, List<Route> routes) {
+  Manifest(Path file, String host, int port, Limits defaultLimits, Declarations declarations, List<Route> routes) {
     this.file = file;
     this.host = host;
     this.port = port;
     this.defaultLimits = defaultLimits;
+    this.declarations = declarations;
     this.routes = List.copyOf(routes);
   }
 
@@ -138,6 +178,11 @@ public final class Manifest {
     return routes;
   }
 
+  /** The stores, variables and secrets the manifest declares. */
+  public Declarations declarations() {
+    return declarations;
+  }
+
   /**
    * A new {@link Isola.Builder} holding every route, each handler carrying its route's effective
    * limits, and {@link #defaultLimits()} as the default for routes added to it later. Use it to add
@@ -145,6 +190,11 @@ public final class Manifest {
    */
   public Isola.Builder toBuilder() {
     Isola.Builder builder = Isola.newBuilder().defaultLimits(defaultLimits);
+    declarations.variables().forEach(builder::variable);
+    declarations.secrets().forEach(builder::secret);
+    for (StoreSpec store : declarations.stores().values()) {
+      builder.ownedStore(store.name(), store.open());
+    }
     for (Route route : routes) {
       builder.route(route.spec(), route.handler());
     }

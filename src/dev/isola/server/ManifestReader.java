@@ -1,6 +1,7 @@
 package dev.isola.server;
 
 import dev.isola.DataSize;
+import dev.isola.Grant;
 import dev.isola.Handler;
 import dev.isola.WasmAbi;
 import dev.isola.Isola;
@@ -32,21 +33,22 @@ import org.tomlj.TomlTable;
  * ManifestException} that points at the line and key. Used once per {@link Manifest#load(Path)}.
  */
 final class ManifestReader {
-  private static final List<String> TOP_KEYS = List.of("server", "limits", "route");
+  private static final List<String> TOP_KEYS = List.of("server", "limits", "store", "variables", "secrets", "route");
   private static final List<String> SERVER_KEYS = List.of("host", "port");
   private static final List<String> LIMIT_KEYS =
       List.of("timeout", "memory", "max_request_body", "max_response_body", "max_log_lines");
   private static final List<String> WASM_KEYS = List.of("abi", "export", "config");
   private static final List<String> ROUTE_KEYS =
-      Stream.of(List.of("path", "handler"), WASM_KEYS, LIMIT_KEYS).flatMap(List::stream).toList();
+      Stream.of(List.of("path", "handler"), WASM_KEYS, CapabilityReader.GRANT_KEYS, LIMIT_KEYS)
+          .flatMap(List::stream).toList();
 
   private static final Pattern DURATION = Pattern.compile("(\\d{1,18})(ms|s|m|h)");
 
   /** A value of one section: where it is written and what that section is called in messages. */
-  private record Entry(TomlTable table, String key, Object value, String section) {}
+  record Entry(TomlTable table, String key, Object value, String section) {}
 
-  private final Path file;
-  private final Path folder;
+  final Path file;
+  final Path folder;
 
   ManifestReader(Path file) {
     this.file = Files.isDirectory(file) ? file.resolve("isola.toml") : file;
@@ -70,7 +72,9 @@ final class ManifestReader {
       checkKeys(limits, LIMIT_KEYS, "in [limits]");
     }
     Limits defaults = limits == null ? Limits.defaults() : limits(limits, Limits.defaults(), "in [limits]");
-    return new Manifest(file, host, port, defaults, routes(toml, defaults));
+    CapabilityReader capabilities = new CapabilityReader(this);
+    Manifest.Declarations declarations = capabilities.declarations(toml);
+    return new Manifest(file, host, port, defaults, declarations, routes(toml, defaults, capabilities));
   }
 
   private TomlParseResult parse() {
@@ -102,7 +106,7 @@ final class ManifestReader {
 
   // ---- sections -------------------------------------------------------------------------------
 
-  private @Nullable TomlTable section(TomlTable top, String key) {
+  @Nullable TomlTable section(TomlTable top, String key) {
     Object value = top.get(List.of(key));
     if (value == null) {
       return null;
@@ -219,7 +223,7 @@ final class ManifestReader {
 
   // ---- routes ---------------------------------------------------------------------------------
 
-  private List<Manifest.Route> routes(TomlParseResult toml, Limits defaults) {
+  private List<Manifest.Route> routes(TomlParseResult toml, Limits defaults, CapabilityReader capabilities) {
     Object value = toml.get(List.of("route"));
     if (value instanceof TomlTable) {
       TomlPosition at = toml.inputPositionOf(List.of("route"));
@@ -254,7 +258,8 @@ final class ManifestReader {
       if (earlier != null) {
         throw fail(pathEntry, "declares the same route as the [[route]] at line " + earlier + ": keep one");
       }
-      Handler handler = handler(table, section, file).limits(limits(table, defaults, section));
+      Handler handler = handler(table, section, file).limits(limits(table, defaults, section))
+          .grants(capabilities.grants(table, section).toArray(Grant[]::new));
       try {
         validator.route(spec, handler);
       } catch (IllegalArgumentException e) {
@@ -356,7 +361,7 @@ final class ManifestReader {
 
   // ---- keys and messages ----------------------------------------------------------------------
 
-  private void checkKeys(TomlTable table, List<String> known, String section) {
+  void checkKeys(TomlTable table, List<String> known, String section) {
     for (String key : table.keySet()) {
       if (known.contains(key)) {
         continue;
@@ -372,16 +377,16 @@ final class ManifestReader {
     }
   }
 
-  private ManifestException wrongType(Entry entry, String expected, String example) {
+  ManifestException wrongType(Entry entry, String expected, String example) {
     return fail(entry, "is " + typeOf(entry.value()) + ", but it must be " + expected + ": write " + example);
   }
 
-  private ManifestException fail(Entry entry, String problem) {
+  ManifestException fail(Entry entry, String problem) {
     return fail(entry, problem, null);
   }
 
   /** {@code key = value in section <problem>}, at the key's line. */
-  private ManifestException fail(Entry entry, String problem, @Nullable Throwable cause) {
+  ManifestException fail(Entry entry, String problem, @Nullable Throwable cause) {
     TomlPosition at = entry.table().inputPositionOf(List.of(entry.key()));
     return new ManifestException(file, line(at), column(at), entry.key(),
         entry.key() + " = " + show(entry.value()) + " " + entry.section() + " " + problem, cause);

@@ -1,0 +1,163 @@
+package dev.isola.server;
+
+import dev.isola.Grant;
+import dev.isola.Grants;
+import dev.isola.server.ManifestReader.Entry;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.tomlj.TomlArray;
+import org.tomlj.TomlTable;
+
+/**
+ * Reads the capability parts of {@code isola.toml}: the {@code [store.NAME]}, {@code [variables]}
+ * and {@code [secrets]} declarations, and each route's grant keys ({@code key_value}, {@code
+ * outbound_http}, {@code variables}, {@code secrets}, {@code readable_secrets}). Errors point at the
+ * line and key, like the rest of the manifest.
+ */
+final class CapabilityReader {
+  static final List<String> GRANT_KEYS =
+      List.of("key_value", "outbound_http", "variables", "secrets", "readable_secrets");
+  private static final List<String> STORE_KEYS = List.of("type", "path", "uri", "prefix");
+
+  private final ManifestReader reader;
+
+  CapabilityReader(ManifestReader reader) {
+    this.reader = reader;
+  }
+
+  Manifest.Declarations declarations(TomlTable toml) {
+    Map<String, Manifest.StoreSpec> stores = new LinkedHashMap<>();
+    TomlTable storeSection = reader.section(toml, "store");
+    if (storeSection != null) {
+      for (String name : storeSection.keySet()) {
+        Entry entry = new Entry(storeSection, name, storeSection.get(List.of(name)), "in [store]");
+        if (!(entry.value() instanceof TomlTable table)) {
+          throw reader.wrongType(entry, "a table", "[store." + name + "] with type = \"file\" below it");
+        }
+        stores.put(checkName(entry, name, "store"), store(name, table));
+      }
+    }
+    return new Manifest.Declarations(stores, strings(toml, "variables", "GREETING = \"Hello\"", Function.identity()),
+        strings(toml, "secrets", "API_KEY = { env = \"API_KEY\" }", null));
+  }
+
+  private Manifest.StoreSpec store(String name, TomlTable table) {
+    String section = "in [store." + name + "]";
+    reader.checkKeys(table, STORE_KEYS, section);
+    String type = text(table, "type", section, "file", "type = \"file\"");
+    return switch (type) {
+      case "memory" -> new Manifest.StoreSpec(name, type, null, null, "");
+      case "file" -> {
+        String path = text(table, "path", section, ".isola/stores/" + name, "path = \"data/" + name + "\"");
+        try {
+          yield new Manifest.StoreSpec(name, type, reader.folder.resolve(path).normalize(), null, "");
+        } catch (InvalidPathException e) {
+          throw reader.fail(new Entry(table, "path", path, section), "is not a valid path: " + e.getReason(), e);
+        }
+      }
+      case "redis" -> {
+        String uri = text(table, "uri", section, null, "uri = \"redis://127.0.0.1:6379/0\"");
+        if (uri == null) {
+          throw new ManifestException(reader.file, 0, 0, "uri", "[store." + name + "] is a redis store without a uri:"
+              + " add uri = \"redis://127.0.0.1:6379/0\"", null);
+        }
+        yield new Manifest.StoreSpec(name, type, null, uri, text(table, "prefix", section, "", "prefix = \"app:\""));
+      }
+      default -> throw reader.fail(new Entry(table, "type", type, section),
+          "is not a store type: write type = \"file\" (durable, the default), \"memory\" or \"redis\"");
+    };
+  }
+
+  private @Nullable String text(TomlTable table, String key, String section, @Nullable String otherwise, String example) {
+    Object value = table.get(List.of(key));
+    if (value == null) {
+      return otherwise;
+    }
+    if (!(value instanceof String text)) {
+      throw reader.wrongType(new Entry(table, key, value, section), "a string", example);
+    }
+    return text;
+  }
+
+  /**
+   * A table of strings ({@code [variables]}), or, with {@code env == null}, of strings and {@code
+   * { env = "NAME" }} tables read from the host's environment ({@code [secrets]}).
+   */
+  private Map<String, String> strings(TomlTable toml, String sectionName, String example,
+      @Nullable Function<String, String> plain) {
+    Map<String, String> values = new LinkedHashMap<>();
+    TomlTable section = reader.section(toml, sectionName);
+    if (section == null) {
+      return values;
+    }
+    String where = "in [" + sectionName + "]";
+    for (String name : section.keySet()) {
+      Entry entry = new Entry(section, name, section.get(List.of(name)), where);
+      checkName(entry, name, sectionName.substring(0, sectionName.length() - 1));
+      if (entry.value() instanceof String text) {
+        values.put(name, text);
+      } else if (plain == null && entry.value() instanceof TomlTable ref && ref.get(List.of("env")) instanceof String env
+          && ref.keySet().size() == 1) {
+        String value = System.getenv(env);
+        if (value == null) {
+          throw reader.fail(entry, "reads environment variable " + env + ", which is not set: set it before starting,"
+              + " or write the value here");
+        }
+        values.put(name, value);
+      } else {
+        throw reader.wrongType(entry, plain == null ? "a string or { env = \"NAME\" }" : "a string", example);
+      }
+    }
+    return values;
+  }
+
+  private String checkName(Entry entry, String name, String what) {
+    try {
+      return switch (what) {
+        case "store" -> ((Grant.KeyValue) Grants.keyValue(name)).store();
+        case "variable" -> ((Grant.Variables) Grants.variables(name)).names().get(0);
+        default -> ((Grant.Secrets) Grants.secrets(name)).names().get(0);
+      };
+    } catch (IllegalArgumentException e) {
+      throw reader.fail(entry, "has a name Isola cannot use: " + e.getMessage(), e);
+    }
+  }
+
+  /** The grants written in one {@code [[route]]} entry. */
+  List<Grant> grants(TomlTable table, String section) {
+    List<Grant> grants = new ArrayList<>();
+    for (String key : GRANT_KEYS) {
+      Object value = table.get(List.of(key));
+      if (value == null) {
+        continue;
+      }
+      Entry entry = new Entry(table, key, value, section);
+      if (!(value instanceof TomlArray array) || !array.toList().stream().allMatch(String.class::isInstance)) {
+        throw reader.wrongType(entry, "an array of strings", key + " = [\"...\"]");
+      }
+      String[] names = array.toList().toArray(String[]::new);
+      try {
+        switch (key) {
+          case "key_value" -> {
+            for (String store : names) {
+              grants.add(Grants.keyValue(store));
+            }
+          }
+          case "outbound_http" -> grants.add(Grants.outboundHttp(names));
+          case "variables" -> grants.add(Grants.variables(names));
+          case "secrets" -> grants.add(Grants.secrets(names));
+          default -> grants.add(Grants.readableSecrets(names));
+        }
+      } catch (IllegalArgumentException e) {
+        throw reader.fail(entry, "is not a valid grant: " + e.getMessage(), e);
+      }
+    }
+    return grants;
+  }
+}
