@@ -1,6 +1,7 @@
 /*
  * Isola's host functions for WebAssembly handlers (WAGI programs and Extism
- * plugins): the key-value stores and variables their route was granted.
+ * plugins): the key-value stores, variables and read-only files their route
+ * was granted.
  *
  * Strings are (pointer, length) pairs in the module's own memory. Functions
  * that answer with bytes take an output buffer (pointer, capacity) and return
@@ -48,5 +49,10 @@ int64_t isola_kv_list(const char *store, uint32_t store_len, const char *prefix,
 /* Variables: answers the value's length. */
 ISOLA_IMPORT("isola:host/vars", "get")
 int64_t isola_var_get(const char *name, uint32_t name_len, void *out, uint32_t out_cap);
+
+/* Read-only files of a files grant, by guest path (e.g. "/static/app.css"): answers the file's
+ * length, or ISOLA_ABSENT. */
+ISOLA_IMPORT("isola:host/files", "read")
+int64_t isola_file_read(const char *path, uint32_t path_len, void *out, uint32_t out_cap);
 
 #endif

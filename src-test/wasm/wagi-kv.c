@@ -4,7 +4,9 @@
  *   GET     prints "value=<value>", "absent" or "error <code>"
  *   DELETE  prints "deleted <rc>"
  *   POST    prints the keys under the key as a prefix, one per line ("list <rc>" first)
- * A key starting with "var:" reads the variable named by the rest instead. */
+ * A key starting with "var:" reads the variable named by the rest instead; a
+ * query "file=/path" reads that file of a files grant ("file=<bytes>", "absent"
+ * or "error <code>"). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,18 @@ int main(void) {
     return 0;
   }
   printf("Content-Type: text/plain\n\n");
+  const char *query = getenv("QUERY_STRING");
+  if (query && strncmp(query, "file=", 5) == 0) {
+    int64_t n = isola_file_read(query + 5, strlen(query + 5), buffer, sizeof buffer);
+    if (n == ISOLA_ABSENT) {
+      printf("absent\n");
+    } else if (n < 0) {
+      printf("error %lld\n", (long long)n);
+    } else {
+      printf("file=%.*s\n", (int)n, buffer);
+    }
+    return 0;
+  }
   if (strncmp(key, "var:", 4) == 0) {
     int64_t n = isola_var_get(key + 4, strlen(key + 4), buffer, sizeof buffer);
     if (n < 0) {

@@ -26,6 +26,7 @@ class WasmCapabilitiesTest {
   private static HttpServer server;
   private static final AtomicReference<String> seenKey = new AtomicReference<>();
   private static Isola isola;
+  private static Path files;
 
   @BeforeAll
   static void build() throws Exception {
@@ -41,6 +42,11 @@ class WasmCapabilitiesTest {
     });
     server.start();
     String origin = "http://127.0.0.1:" + server.getAddress().getPort();
+    files = java.nio.file.Files.createTempDirectory("isola-files");
+    java.nio.file.Files.createDirectories(files.resolve("static/css"));
+    java.nio.file.Files.writeString(files.resolve("static/css/app.css"), "body{}");
+    java.nio.file.Files.writeString(files.resolve("outside.txt"), "secret outside the mount");
+    java.nio.file.Files.createSymbolicLink(files.resolve("static/escape"), files.resolve("outside.txt"));
     isola = Isola.newBuilder()
         .store("main", main)
         .store("other", other)
@@ -49,7 +55,7 @@ class WasmCapabilitiesTest {
         .variable("HIDDEN", "nope")
         .secret("TOKEN", "s3cr3t")
         .route("/kv/:store/:key", Handler.wasm(WASM.resolve("wagi-kv.wasm"))
-            .grants(Grants.keyValue("main"), Grants.variables("GREETING")))
+            .grants(Grants.keyValue("main"), Grants.variables("GREETING"), Grants.files(files.resolve("static"), "/assets")))
         .route("/fetch", Handler.wasm(WASM.resolve("extism-fetch.wasm"))
             .grants(Grants.outboundHttp(origin), Grants.secrets("TOKEN")))
         .route("/fetch-ungranted", Handler.wasm(WASM.resolve("extism-fetch.wasm")))
@@ -87,6 +93,16 @@ class WasmCapabilitiesTest {
     assertTrue(other.list("", 10).isEmpty());
     assertEquals("var=hi\n", call("GET", "/kv/main/var:GREETING", ""));
     assertEquals("error -2\n", call("GET", "/kv/main/var:HIDDEN", ""));
+  }
+
+  @Test
+  void wagi_files_readOnlyUnderTheMount_nothingElse() {
+    assertEquals("file=body{}\n", call("GET", "/kv/main/f?file=/assets/css/app.css", ""));
+    assertEquals("absent\n", call("GET", "/kv/main/f?file=/assets/css/none.css", ""));
+    assertEquals("error -3\n", call("GET", "/kv/main/f?file=/assets/../outside.txt", ""));
+    assertEquals("error -3\n", call("GET", "/kv/main/f?file=/assets/escape", ""), "a symlink out of the mount");
+    assertEquals("error -3\n", call("GET", "/kv/main/f?file=assets/css/app.css", ""));
+    assertEquals("error -2\n", call("GET", "/kv/main/f?file=/etc/passwd", ""));
   }
 
   @Test

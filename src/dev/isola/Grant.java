@@ -60,6 +60,29 @@ public sealed interface Grant {
   }
 
   /**
+   * Read-only access to the files under {@code directory}, seen by the guest under {@code mount}
+   * (e.g. {@code /static}): {@code env.files.read("/static/app.css")} in JavaScript, {@code
+   * isola:host/files.read} in Wasm. Paths that leave the directory ({@code ..}, symbolic links out of
+   * it) are refused.
+   */
+  record Files(java.nio.file.Path directory, String mount) implements Grant {
+    public Files {
+      java.util.Objects.requireNonNull(directory, "directory");
+      java.util.Objects.requireNonNull(mount, "mount");
+      if (!mount.startsWith("/") || mount.contains("//") || mount.contains("/../") || mount.endsWith("/..")
+          || mount.contains("/./") || mount.length() > 1 && mount.endsWith("/")) {
+        throw new IllegalArgumentException("files mount \"" + mount + "\" must be an absolute guest path without"
+            + " '.', '..' or a trailing '/', e.g. \"/static\"");
+      }
+    }
+
+    @Override
+    public String toToml() {
+      return "files = [\"" + directory + ":" + mount + "\"]";
+    }
+  }
+
+  /**
    * Use these secrets by name: the host substitutes a secret's value where an outbound request's
    * header names it ({@code {{secrets.NAME}}}), for granted origins only. The guest reads the plain
    * value only when {@code readable} is true.

@@ -42,6 +42,14 @@ public final class Grants {
     return new Grant.Secrets(List.of(names), true);
   }
 
+  /**
+   * Read-only access to the files under {@code directory}, seen by the guest under {@code mount}
+   * (see {@link Grant.Files}). The directory must exist when the {@link Isola} is built.
+   */
+  public static Grant files(java.nio.file.Path directory, String mount) {
+    return new Grant.Files(directory, mount);
+  }
+
   /** Names of stores, variables and secrets: letters, digits, {@code _ - .}, 1 to 64 characters. */
   static String checkName(String name, String what, String example) {
     Objects.requireNonNull(name, what);

@@ -139,6 +139,7 @@ public final class Isola implements AutoCloseable {
     Map<String, String> secrets = new LinkedHashMap<>();
     java.util.Set<String> readable = new java.util.HashSet<>();
     List<String> origins = new java.util.ArrayList<>();
+    Map<String, Path> mounts = new LinkedHashMap<>();
     for (Grant grant : grants) {
       switch (grant) {
         case Grant.KeyValue kv -> stores.put(kv.store(), declared(spec, b.stores, kv.store(), "key-value store",
@@ -153,6 +154,7 @@ public final class Isola implements AutoCloseable {
           }
         });
         case Grant.OutboundHttp http -> origins.addAll(http.origins());
+        case Grant.Files files -> mounts.put(files.mount(), realDirectory(spec, files));
       }
     }
     OriginAllowList allow = null;
@@ -163,7 +165,20 @@ public final class Isola implements AutoCloseable {
       }
     }
     return new RouteCapabilities(spec, stores, allow, allow == null ? null : outboundHttp, variables, secrets, readable,
-        new java.util.concurrent.atomic.AtomicLong());
+        mounts, new java.util.concurrent.atomic.AtomicLong());
+  }
+
+  private static Path realDirectory(String spec, Grant.Files files) {
+    try {
+      Path real = files.directory().toRealPath();
+      if (Files.isDirectory(real)) {
+        return real;
+      }
+    } catch (IOException e) {
+      // reported below
+    }
+    throw new HandlerLoadException("route \"" + spec + "\" is granted files from " + files.directory().toAbsolutePath()
+        + ", which is not an existing directory: create it or fix the path");
   }
 
   private static <T> T declared(String spec, Map<String, T> declared, String name, String what, String fix) {

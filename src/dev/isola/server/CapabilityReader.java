@@ -17,12 +17,13 @@ import org.tomlj.TomlTable;
 /**
  * Reads the capability parts of {@code isola.toml}: the {@code [store.NAME]}, {@code [variables]}
  * and {@code [secrets]} declarations, and each route's grant keys ({@code key_value}, {@code
- * outbound_http}, {@code variables}, {@code secrets}, {@code readable_secrets}). Errors point at the
+ * outbound_http}, {@code variables}, {@code secrets}, {@code readable_secrets}, {@code files} as
+ * {@code "DIRECTORY:/mount"} with the directory relative to the manifest). Errors point at the
  * line and key, like the rest of the manifest.
  */
 final class CapabilityReader {
   static final List<String> GRANT_KEYS =
-      List.of("key_value", "outbound_http", "variables", "secrets", "readable_secrets");
+      List.of("key_value", "outbound_http", "variables", "secrets", "readable_secrets", "files");
   private static final List<String> STORE_KEYS = List.of("type", "path", "uri", "prefix");
 
   private final ManifestReader reader;
@@ -152,6 +153,16 @@ final class CapabilityReader {
           case "outbound_http" -> grants.add(Grants.outboundHttp(names));
           case "variables" -> grants.add(Grants.variables(names));
           case "secrets" -> grants.add(Grants.secrets(names));
+          case "files" -> {
+            for (String mount : names) {
+              int colon = mount.lastIndexOf(':');
+              if (colon <= 0) {
+                throw new IllegalArgumentException("\"" + mount + "\" must be DIRECTORY:/mount, e.g. \"static:/static\"");
+              }
+              grants.add(Grants.files(reader.folder.resolve(mount.substring(0, colon)).normalize(),
+                  mount.substring(colon + 1)));
+            }
+          }
           default -> grants.add(Grants.readableSecrets(names));
         }
       } catch (IllegalArgumentException e) {

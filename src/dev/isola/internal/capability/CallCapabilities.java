@@ -146,6 +146,58 @@ public final class CallCapabilities {
     return route.secrets().get(name);
   }
 
+  // ---- files ----
+
+  /**
+   * The bytes of the file at {@code guestPath} under one of the route's read-only mounts, or empty
+   * if there is no such file. A path outside every mount is a denial; one that would leave its mount
+   * ({@code ..}, a symbolic link pointing out) is refused as a misuse.
+   */
+  public Optional<byte[]> readFile(String guestPath) {
+    if (!guestPath.startsWith("/")) {
+      throw new GuestError("file path " + cut(guestPath) + " must be absolute, e.g. \"/static/app.css\"");
+    }
+    String mount = null;
+    for (String m : route.mounts().keySet()) {
+      if ((guestPath.equals(m) || guestPath.startsWith(m.equals("/") ? "/" : m + "/"))
+          && (mount == null || m.length() > mount.length())) {
+        mount = m;
+      }
+    }
+    if (mount == null) {
+      throw deny("reading files under " + cut(guestPath), "the handler read file " + cut(guestPath),
+          "files = [\"DIRECTORY:/mount\"]", "Grants.files(Path.of(\"DIRECTORY\"), \"/mount\")");
+    }
+    String relative = guestPath.substring(mount.equals("/") ? 1 : Math.min(guestPath.length(), mount.length() + 1));
+    for (String segment : relative.split("/", -1)) {
+      if (segment.equals("..") || segment.equals(".") || segment.indexOf('\\') >= 0 || segment.indexOf('\0') >= 0
+          || segment.isEmpty() && !relative.isEmpty()) {
+        throw new GuestError("file path " + cut(guestPath) + " must not contain empty, '.' or '..' segments");
+      }
+    }
+    java.nio.file.Path root = route.mounts().get(mount);
+    java.nio.file.Path file = root.resolve(relative).normalize();
+    try {
+      if (!file.startsWith(root) || !java.nio.file.Files.exists(file)) {
+        return Optional.empty();
+      }
+      if (!file.toRealPath().startsWith(root)) {
+        throw new GuestError("file path " + cut(guestPath) + " leads out of its mount (a symbolic link)");
+      }
+      if (!java.nio.file.Files.isRegularFile(file)) {
+        return Optional.empty();
+      }
+      long size = java.nio.file.Files.size(file);
+      if (size > RouteCapabilities.MAX_FILE_BYTES) {
+        throw new GuestError("file " + cut(guestPath) + " is " + size + " bytes; at most "
+            + RouteCapabilities.MAX_FILE_BYTES + " are read");
+      }
+      return Optional.of(java.nio.file.Files.readAllBytes(file));
+    } catch (java.io.IOException e) {
+      throw new GuestError("file " + cut(guestPath) + " cannot be read");
+    }
+  }
+
   // ---- outbound HTTP ----
 
   /**

@@ -1,6 +1,7 @@
 package dev.isola.internal.capability;
 
 import dev.isola.kv.KeyValueStore;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -20,14 +21,18 @@ import org.jspecify.annotations.Nullable;
  * @param variables granted variables and their values
  * @param secrets granted secrets and their values
  * @param readableSecrets the granted secrets the guest may also read in plain text
+ * @param mounts read-only directories by guest mount path (e.g. {@code /static}), each the real path
+ *     of its directory
  * @param denials counts every denial of this route, for metrics and tests
  */
 public record RouteCapabilities(String route, Map<String, KeyValueStore> stores, @Nullable OriginAllowList http,
     @Nullable OutboundHttp client, Map<String, String> variables, Map<String, String> secrets,
-    Set<String> readableSecrets, AtomicLong denials) {
+    Set<String> readableSecrets, Map<String, Path> mounts, AtomicLong denials) {
 
   /** The largest value a guest may store in one key-value entry. */
   public static final int MAX_VALUE_BYTES = 1 << 20;
+  /** The largest file a guest may read through a files grant. */
+  public static final int MAX_FILE_BYTES = 8 << 20;
   /** The most keys one {@code list} answers with. */
   public static final int MAX_LIST = 1000;
 
@@ -37,11 +42,12 @@ public record RouteCapabilities(String route, Map<String, KeyValueStore> stores,
     variables = Map.copyOf(variables);
     secrets = Map.copyOf(secrets);
     readableSecrets = Set.copyOf(readableSecrets);
+    mounts = Map.copyOf(mounts);
   }
 
   /** A route granted nothing. */
   public static RouteCapabilities none(String route) {
-    return new RouteCapabilities(route, Map.of(), null, null, Map.of(), Map.of(), Set.of(), new AtomicLong());
+    return new RouteCapabilities(route, Map.of(), null, null, Map.of(), Map.of(), Set.of(), Map.of(), new AtomicLong());
   }
 
   /** The store names in a stable order, for bindings. */

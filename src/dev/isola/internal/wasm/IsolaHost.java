@@ -17,7 +17,7 @@ import java.util.function.Supplier;
 
 /**
  * Isola's own host functions for WebAssembly guests (WAGI programs and Extism plugins alike): the
- * key-value stores and variables a route was granted, reached through {@link CallCapabilities}.
+ * key-value stores, variables and read-only files a route was granted, reached through {@link CallCapabilities}.
  * Strings and bytes are (pointer, length) pairs in the guest's linear memory; answers are written
  * to a buffer the guest passes (pointer, capacity). {@code samples/wasm/isola-host.h} declares them
  * for C.
@@ -36,6 +36,9 @@ import java.util.function.Supplier;
  *       only if it fits)</td></tr>
  *   <tr><td>isola:host/vars.get</td><td>name, name_len, out, out_cap</td>
  *       <td>i64: the variable's length (copied only if it fits)</td></tr>
+ *   <tr><td>isola:host/files.read</td><td>path, path_len, out, out_cap</td>
+ *       <td>i64: the file's length (copied only if it fits), {@link #ABSENT} if there is no such file;
+ *       the path is the guest's, under a mount of a files grant</td></tr>
  * </table>
  *
  * <p>Errors: {@link #DENIED} when the route was not granted the store or variable (the host logs it;
@@ -45,6 +48,7 @@ import java.util.function.Supplier;
 final class IsolaHost {
   static final String KV = "isola:host/kv";
   static final String VARS = "isola:host/vars";
+  static final String FILES = "isola:host/files";
   static final long ABSENT = -1;
   static final long DENIED = -2;
   static final long INVALID = -3;
@@ -52,7 +56,8 @@ final class IsolaHost {
   private static final ValType I32 = ValType.I32;
   private static final Map<String, Set<String>> FUNCTIONS = Map.of(
       KV, Set.of("get", "put", "delete", "exists", "list"),
-      VARS, Set.of("get"));
+      VARS, Set.of("get"),
+      FILES, Set.of("read"));
 
   private IsolaHost() {}
 
@@ -89,7 +94,11 @@ final class IsolaHost {
           return copyOut(instance, keys.toString().getBytes(StandardCharsets.UTF_8), a[4], a[5]);
         })),
         new HostFunction(VARS, "get", type(4, ValType.I64), (instance, a) -> i64(() ->
-            copyOut(instance, caps.variable(text(instance, a[0], a[1])).getBytes(StandardCharsets.UTF_8), a[2], a[3]))));
+            copyOut(instance, caps.variable(text(instance, a[0], a[1])).getBytes(StandardCharsets.UTF_8), a[2], a[3]))),
+        new HostFunction(FILES, "read", type(4, ValType.I64), (instance, a) -> i64(() -> {
+          Optional<byte[]> file = caps.readFile(text(instance, a[0], a[1]));
+          return file.isEmpty() ? ABSENT : copyOut(instance, file.get(), a[2], a[3]);
+        })));
   }
 
   private static FunctionType type(int i32Params, ValType result) {
