@@ -65,6 +65,28 @@ class ReadmeSnippetsTest {
   }
 
   @Test
+  void capabilitiesExample_compilesAndGrantsWhatItSays(@TempDir Path dir) throws Exception {
+    List<String> java = blocks("java");
+    assertTrue(java.size() >= 3, "README has no capabilities example");
+    Files.createDirectories(dir.resolve("static"));
+    Files.writeString(dir.resolve("static/app.css"), "body{}");
+    Files.writeString(dir.resolve("cart.js"), """
+        export default { async fetch(request, env, ctx) {
+          await env.KV.put(ctx.params.id, env.vars.CURRENCY);
+          const css = await env.files.read("/static/app.css");
+          return new Response([await env.KV.get(ctx.params.id), css, typeof fetch].join(" "));
+        } };
+        """);
+    String snippet = "Request request = Request.post(\"/cart/7\", \"\");\n" + java.get(2)
+        .replace("System.getenv(\"PAYMENTS_KEY\")", "\"test-key\"").replace(
+        "isola.handle(request, CallOptions.newBuilder().keyPrefix(\"tenant-42/\").build());",
+        "System.out.print(isola.handle(request, CallOptions.newBuilder().keyPrefix(\"tenant-42/\").build()).bodyText());");
+
+    assertEquals("EUR body{} function", compileAndRun(dir, snippet).strip());
+    assertTrue(Files.exists(dir.resolve("data/carts")), "the file store was created where the README says");
+  }
+
+  @Test
   void jsExample_servesParamAndQuery() throws Exception {
     try (Isola isola = Isola.newBuilder().route("GET /hello/:name", Handler.javascript("hello.js", blocks("js").get(0))).build()) {
       Response r = isola.handle(Request.get("/hello/world?x=1"));
@@ -96,6 +118,7 @@ class ReadmeSnippetsTest {
         import java.nio.file.Path;
         import java.time.Duration;
         import java.util.Map;
+        import dev.isola.kv.KeyValueStores;
         public class Snippet {
           static Path BASE;
           public static void run(Path base) throws Exception {

@@ -451,7 +451,7 @@ public final class Isola implements AutoCloseable {
     /** Declares variable {@code name}, readable by routes granted {@link Grants#variables(String...)}. */
     public Builder variable(String name, String value) {
       Grants.checkName(name, "variable", "GREETING");
-      variables.put(name, Objects.requireNonNull(value, "value"));
+      variables.put(name, Objects.requireNonNull(value, () -> "variable " + name + " has no value (null)"));
       return this;
     }
 
@@ -462,7 +462,8 @@ public final class Isola implements AutoCloseable {
      */
     public Builder secret(String name, String value) {
       Grants.checkName(name, "secret", "API_KEY");
-      secrets.put(name, Objects.requireNonNull(value, "value"));
+      secrets.put(name, Objects.requireNonNull(value, () -> "secret " + name + " has no value (null): if it is read"
+          + " from the environment, set that variable before starting"));
       return this;
     }
 

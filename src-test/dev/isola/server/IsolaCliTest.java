@@ -50,7 +50,7 @@ class IsolaCliTest {
     int code = run("check", SAMPLE.toString());
 
     assertEquals(0, code, err());
-    assertTrue(out().contains("6 routes"), out());
+    assertTrue(out().contains("7 routes"), out());
     assertTrue(out().contains("GET /hello/:name") && out().contains("-> js/hello.js"), out());
     assertTrue(out().contains("/echo") && out().contains("GET /static/..."), out());
     assertTrue(out().contains("GET /wasm/hello/:name") && out().contains("-> wasm/hello-wagi.wasm"), out());

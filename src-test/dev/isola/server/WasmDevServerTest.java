@@ -94,6 +94,13 @@ class WasmDevServerTest {
   }
 
   @Test
+  void jsVisitsSample_countsInItsGrantedStore() throws IOException {
+    TestHttp.get(sample("/visits/about"));
+    Reply second = TestHttp.get(sample("/visits/about"));
+    assertEquals("{\"greeting\":\"Welcome!\",\"page\":\"about\",\"visits\":2}", second.body());
+  }
+
+  @Test
   void hostileModules_becomeStatuses_andTheServerKeepsServing() throws IOException {
     URI base = hostileServer.uri();
     assertEquals(504, TestHttp.get(base.resolve("/loop")).status());

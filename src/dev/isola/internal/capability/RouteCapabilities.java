@@ -38,7 +38,7 @@ public record RouteCapabilities(String route, Map<String, KeyValueStore> stores,
 
   public RouteCapabilities {
     Objects.requireNonNull(route, "route");
-    stores = Map.copyOf(stores);
+    stores = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(stores)); // grant order
     variables = Map.copyOf(variables);
     secrets = Map.copyOf(secrets);
     readableSecrets = Set.copyOf(readableSecrets);
@@ -50,9 +50,9 @@ public record RouteCapabilities(String route, Map<String, KeyValueStore> stores,
     return new RouteCapabilities(route, Map.of(), null, null, Map.of(), Map.of(), Set.of(), Map.of(), new AtomicLong());
   }
 
-  /** The store names in a stable order, for bindings. */
+  /** The store names in grant order: the first is JavaScript's {@code env.KV}. */
   public List<String> storeNames() {
-    return stores.keySet().stream().sorted().toList();
+    return List.copyOf(stores.keySet());
   }
 
   /**

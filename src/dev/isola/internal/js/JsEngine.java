@@ -23,6 +23,7 @@ import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.SandboxPolicy;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
+import org.graalvm.polyglot.proxy.ProxyExecutable;
 
 /**
  * JavaScript handlers on GraalJS: one shared {@link Engine} (and so one code cache) per {@code
@@ -93,9 +94,15 @@ public final class JsEngine implements GuestEngine {
         .build();
   }
 
-  /** Evaluates the runtime script in {@code context} and returns its dispatch function. */
-  Value installRuntime(Context context) {
-    return context.eval(runtime);
+  /**
+   * Evaluates the runtime script in {@code context} and returns its dispatch function.
+   *
+   * @param capabilities the host function behind env's bindings and fetch (see {@link JsCapabilities})
+   * @param fetchMode {@code "granted"} to define the global fetch, {@code "none"} to leave it
+   *     undefined, {@code "loading"} for a fetch that rejects (build-time checks, which cannot tell)
+   */
+  Value installRuntime(Context context, ProxyExecutable capabilities, String fetchMode) {
+    return context.eval(runtime).execute(capabilities, fetchMode);
   }
 
   @Override

@@ -27,6 +27,9 @@ final class JsHandler implements PreparedHandler {
   private static final char SEP = '\0';
   /** Response header names and values together, as characters: 64 KiB, like common HTTP servers. */
   static final int MAX_HEADER_CHARS = 64 * 1024;
+  /** What the capability function answers while a module is checked at build time (see JsCapabilities). */
+  private static final String NOTHING_WHILE_LOADING =
+      "enothing of the host is reachable while the module is checked at build time";
 
   private final JsEngine engine;
   private final Watchdog watchdog;
@@ -49,7 +52,7 @@ final class JsHandler implements PreparedHandler {
     long deadline = System.nanoTime() + limits.timeout().toNanos();
     try (Context context = engine.newContext();
         Watchdog.Guard guard = watchdog.watch(deadline, limits.memory().bytes(), () -> context.close(true))) {
-      engine.installRuntime(context);
+      engine.installRuntime(context, args -> NOTHING_WHILE_LOADING, "loading");
       Value exports = context.eval(source);
       Value main = exports.getMember("default");
       if (main == null || !main.hasMember("fetch") || !main.getMember("fetch").canExecute()) {
@@ -62,13 +65,15 @@ final class JsHandler implements PreparedHandler {
 
   @Override
   public Response call(Call call) {
-    Outcome outcome = new Outcome();
     GuestLog guestLog = new GuestLog(guestLogger, call.limits().maxLogLines());
     Context context = engine.newContext();
+    Outcome outcome = new Outcome(context);
+    JsCapabilities capabilities = new JsCapabilities(route, call.capabilities(), outcome::stop);
     Watchdog.Guard guard =
         watchdog.watch(call.deadlineNanos(), call.limits().memory().bytes(), () -> context.close(true));
     try {
-      Value dispatch = engine.installRuntime(context);
+      Value dispatch = engine.installRuntime(context, outcome.host(capabilities::call),
+          call.capabilities().route().http() != null ? "granted" : "none");
       Value module = context.eval(source);
       dispatch.executeVoid(
           module,
@@ -79,6 +84,10 @@ final class JsHandler implements PreparedHandler {
           call.tail(),
           route,
           call.requestId(),
+          capabilities.stores(),
+          capabilities.variables(),
+          capabilities.readableSecrets(),
+          capabilities.hasFiles(),
           outcome.host(args -> call.request().bodyText()),
           outcome.host(args -> fill(args[0].execute(call.request().bodyLength()), call.request().body())),
           outcome.host(args -> {
@@ -89,16 +98,19 @@ final class JsHandler implements PreparedHandler {
           outcome.host(args -> outcome.done(args[0])),
           outcome.host(args -> outcome.fail(args[0], args[1])));
       guard.close();
+      outcome.throwIfStopped();
       if (guard.tripped().isPresent() || guard.closing()) {
         throw stopped(guard, call.limits());
       }
       return outcome.response(call.limits());
     } catch (PolyglotException e) {
       guard.close();
+      outcome.throwIfStopped();
       throw failure(e, guard, call.limits());
     } catch (IllegalStateException e) {
       // The watchdog closed the context between two guest steps.
       guard.close();
+      outcome.throwIfStopped();
       if (guard.tripped().isPresent() || guard.closing()) {
         throw stopped(guard, call.limits());
       }
@@ -164,7 +176,7 @@ final class JsHandler implements PreparedHandler {
   }
 
   /** Copies {@code body} into the guest's fresh ArrayBuffer, eight bytes per interop call. */
-  private static Value fill(Value buffer, ByteBuffer body) {
+  static Value fill(Value buffer, ByteBuffer body) {
     body.order(ByteOrder.LITTLE_ENDIAN);
     int n = body.remaining();
     int i = 0;
@@ -212,9 +224,32 @@ final class JsHandler implements PreparedHandler {
 
   /** What the guest reported through done() or fail(); read while its context is still open. */
   private final class Outcome {
+    private final Context context;
     private Response response;
     private IsolaException failure;
+    private IsolaException stopped;
     private long tooLarge = -1;
+
+    Outcome(Context context) {
+      this.context = context;
+    }
+
+    /**
+     * Ends the call with {@code e}, out of the handler's reach: the context is cancelled when control
+     * returns to the guest, so no handler code can catch it or run on.
+     */
+    void stop(IsolaException e) {
+      if (stopped == null) {
+        stopped = e;
+      }
+      context.close(true);
+    }
+
+    void throwIfStopped() {
+      if (stopped != null) {
+        throw stopped;
+      }
+    }
 
     /**
      * A host function for the guest that never throws into it: a host failure caused by a guest

@@ -1,5 +1,6 @@
 // Isola's JavaScript runtime: the Web APIs a handler expects (Headers, Request, Response, URL,
-// URLSearchParams, console, atob/btoa, structuredClone, queueMicrotask, DOMException) and the
+// URLSearchParams, console, atob/btoa, structuredClone, queueMicrotask, DOMException), the
+// capability bindings a route was granted (env.KV, env.kv, env.vars, env.secrets, env.files, fetch), and the
 // dispatch function the host calls once per context.
 //
 // It is evaluated in every fresh context, before the handler module, so top-level work is kept
@@ -58,6 +59,9 @@ const isArrayBuffer = (v) => { try { apply(abLength, v, []); return true; } catc
 const u8Length = (u) => apply(taLength, u, []);
 // A Uint8Array that owns a fresh buffer holding exactly these bytes (no species lookups involved).
 const copyBytes = (buffer, offset, length) => new U8(new U8(buffer, offset, length));
+const viewBytes = (v) => apply(taTag, v, []) !== undefined // a copy of the bytes an ArrayBuffer view sees
+  ? copyBytes(apply(taBuffer, v, []), apply(taOffset, v, []), apply(taLength, v, []))
+  : copyBytes(apply(dvBuffer, v, []), apply(dvOffset, v, []), apply(dvLength, v, []));
 const exactBuffer = (u) => {
   const buffer = apply(taBuffer, u, []);
   if (apply(taOffset, u, []) === 0 && apply(abLength, buffer, []) === u8Length(u)) return buffer;
@@ -247,11 +251,7 @@ const extractBody = (v) => { // -> [body, default content type or null]
   if (typeof v === "string") return [textBody(v), "text/plain;charset=UTF-8"];
   if (isObject(v)) {
     if (isArrayBuffer(v)) return [bytesBody(copyBytes(v, 0, apply(abLength, v, []))), null];
-    if (isView(v)) {
-      const typed = apply(taTag, v, []) !== undefined;
-      return [bytesBody(typed ? copyBytes(apply(taBuffer, v, []), apply(taOffset, v, []), apply(taLength, v, []))
-        : copyBytes(apply(dvBuffer, v, []), apply(dvOffset, v, []), apply(dvLength, v, []))), null];
-    }
+    if (isView(v)) return [bytesBody(viewBytes(v)), null];
     if (urlLib !== null && urlLib.isParams(v)) return [textBody(urlLib.serializeParams(v)), "application/x-www-form-urlencoded;charset=UTF-8"];
     throw new TypeErr(`Unsupported body: ${describe(v)}. Use a string, ArrayBuffer, TypedArray, DataView, URLSearchParams or null (Response.json(value) for JSON)`);
   }
@@ -399,9 +399,10 @@ class Response {
   get statusText() { return thisState(RESPONSES, this, "Response").statusText; }
   get headers() { return thisState(RESPONSES, this, "Response").headers; }
   get bodyUsed() { return thisState(RESPONSES, this, "Response").used; }
-  get redirected() { return false; }
+  // Set only on what fetch() answers with: the final URL, and whether redirects led there.
+  get redirected() { return thisState(RESPONSES, this, "Response").redirected === true; }
   get type() { return "default"; }
-  get url() { return ""; }
+  get url() { const u = thisState(RESPONSES, this, "Response").url; return typeof u === "string" ? u : ""; }
   async text() { return consume(thisState(RESPONSES, this, "Response"), TEXT); }
   async json() { return consume(thisState(RESPONSES, this, "Response"), JSON_); }
   async arrayBuffer() { return consume(thisState(RESPONSES, this, "Response"), BUFFER); }
@@ -411,7 +412,8 @@ class Response {
   clone() {
     const s = thisState(RESPONSES, this, "Response");
     if (s.used) throw new TypeErr("Cannot clone a Response whose body has been used");
-    return new Response(TOKEN, { status: s.status, statusText: s.statusText, headers: copyHeaders(s.headers, MUTABLE), body: s.body, used: false });
+    return new Response(TOKEN, { status: s.status, statusText: s.statusText, headers: copyHeaders(s.headers, MUTABLE), body: s.body, used: false,
+      url: s.url, redirected: s.redirected });
   }
 }
 
@@ -1306,6 +1308,154 @@ lazyGlobal("URL", () => urls().URL);
 lazyGlobal("URLSearchParams", () => urls().URLSearchParams);
 lazyGlobal("DOMException", domException);
 
+// ---- capabilities: env bindings and the global fetch ----
+// Everything a handler reaches of the host goes through one host function, cap(op, ...), given to
+// start(). It never throws into JavaScript, where a handler could catch what the host meant to end
+// the call with. It answers with a tagged string: "o" + payload, "n" (no value), "d" + message
+// (denied; the host has already logged and remembered the denial) or "e" + message (a failure the
+// handler may handle). A failure that must end the call (a limit) never comes back: the host cancels
+// the context. Bytes cross as ArrayBuffers: the host reads the runtime's buffers, and for results it
+// calls a sink with a length and fills the fresh buffer the sink returns.
+let cap = null;
+const unpack = (s) => { // the host's list encoding: each item is its length in characters, NUL, the item
+  const out = [], n = s.length;
+  let i = 0;
+  while (i < n) {
+    const j = apply(stringIndexOf, s, ["\0", i]);
+    if (j < 0) break;
+    const end = j + 1 + +apply(stringSlice, s, [i, j]);
+    push1(out, apply(stringSlice, s, [j + 1, end]));
+    i = end;
+  }
+  return out;
+};
+const deniedError = (message) => {
+  const e = new Err(message);
+  defineProperty(e, "name", { value: "CapabilityDeniedError", writable: true, configurable: true });
+  return e;
+};
+const answer = (r, Failure) => { // a host answer: its payload, null for "n", or the error it stands for
+  const tag = typeof r === "string" ? apply(stringSlice, r, [0, 1]) : "";
+  if (tag === "o") return apply(stringSlice, r, [1]);
+  if (tag === "n") return null;
+  if (tag === "d") throw deniedError(apply(stringSlice, r, [1]));
+  if (tag === "e") throw new Failure(apply(stringSlice, r, [1]));
+  throw new Err("the call was stopped by the host");
+};
+
+// Workers KV's shape, on the route's key-value stores (delete answers undefined, as there).
+// Departures: values do not expire and carry no metadata (put's options are ignored,
+// getWithMetadata answers metadata: null), and list has no cursor: it answers at most 1000 keys,
+// list_complete is false when more may follow, and prefix narrows it.
+const KV_MAX_LIST = 1000;
+const kvType = (options) => {
+  const t = typeof options === "string" ? options : isObject(options) ? options.type : undefined;
+  if (t === undefined || t === null) return "text";
+  const type = toStr(t);
+  if (type === "text" || type === "json" || type === "arrayBuffer") return type;
+  throw new TypeErr(`Unsupported type "${type}": use "text", "json" or "arrayBuffer"`);
+};
+const kvValue = (v) => { // the bytes put() stores, as an ArrayBuffer for the host to read
+  if (typeof v === "string") return exactBuffer(utf8(v));
+  if (isObject(v)) {
+    if (isArrayBuffer(v)) return v;
+    if (isView(v)) return apply(taBuffer, viewBytes(v), []);
+  }
+  throw new TypeErr(`Unsupported key-value value: ${describe(v)}. Use a string, ArrayBuffer, TypedArray or DataView (JSON.stringify(value) for JSON)`);
+};
+// What a host read answers, as the type asked for: null, an ArrayBuffer, UTF-8 text or parsed JSON.
+const readAs = (op, a, b, type) => { // cap(op, a, b, sink), or cap(op, a, sink) when b is undefined
+  let buffer = null;
+  const sink = (n) => (buffer = new AB(n));
+  if (answer(b === undefined ? cap(op, a, sink) : cap(op, a, b, sink), Err) === null) return null;
+  if (type === "arrayBuffer") return buffer;
+  const text = fromUtf8(new U8(buffer));
+  return type === "json" ? jsonParse(text) : text;
+};
+const kvNamespace = (store) => {
+  const read = (key, options) => { const type = kvType(options); return readAs("get", store, toStr(key), type); };
+  return freeze({
+    async get(key, options) { return read(key, options); },
+    async getWithMetadata(key, options) { return { value: read(key, options), metadata: null }; },
+    async put(key, value) {
+      const k = toStr(key);
+      answer(cap("put", store, k, kvValue(value)), Err);
+    },
+    async delete(key) { answer(cap("delete", store, toStr(key)), Err); },
+    async list(options) {
+      let prefix = "", limit = KV_MAX_LIST;
+      if (options !== undefined && options !== null) {
+        if (!isObject(options)) throw new TypeErr("list options must be an object: { prefix, limit }");
+        const p = options.prefix, l = options.limit, c = options.cursor;
+        if (p !== undefined && p !== null) prefix = toStr(p);
+        if (l !== undefined && l !== null) {
+          limit = +l;
+          if (!(limit >= 1)) throw new RangeErr(`list limit must be from 1 to ${KV_MAX_LIST}, got ${toStr(l)}`);
+          limit = limit > KV_MAX_LIST ? KV_MAX_LIST : limit - limit % 1;
+        }
+        if (c !== undefined && c !== null && c !== "") {
+          throw new TypeErr("list cursors are not supported by Isola: narrow the listing with prefix instead");
+        }
+      }
+      const names = unpack(answer(cap("list", store, prefix, limit < KV_MAX_LIST ? limit + 1 : KV_MAX_LIST), Err));
+      const n = names.length > limit ? limit : names.length, keys = [];
+      for (let i = 0; i < n; i++) push1(keys, { name: names[i] });
+      return { keys, list_complete: names.length <= limit && names.length < KV_MAX_LIST, cacheStatus: null };
+    },
+  });
+};
+const namedValues = (pairs) => {
+  const o = {};
+  for (let i = 0; i + 1 < pairs.length; i += 2) defineProperty(o, pairs[i], { value: pairs[i + 1], enumerable: true });
+  return freeze(o);
+};
+// Read-only files under the route's mounts: read(path, type) answers the file's content as text (the
+// default), JSON or an ArrayBuffer, or null when there is no such file.
+const files = freeze({
+  async read(path, options) { const type = kvType(options); return readAs("file", toStr(path), undefined, type); },
+});
+// A new env per call with only what the route was granted: KV (its first store) and kv.<name> for
+// every store, vars, secrets (the readable ones only), and files.
+const makeEnv = (stores, vars, secrets, hasFiles) => {
+  const env = {}, names = unpack(stores), v = unpack(vars), s = unpack(secrets);
+  if (names.length > 0) {
+    const kv = {};
+    let first = null;
+    for (let i = 0; i < names.length; i++) {
+      const ns = kvNamespace(names[i]);
+      first ??= ns;
+      defineProperty(kv, names[i], { value: ns, enumerable: true });
+    }
+    defineProperty(env, "KV", { value: first, enumerable: true });
+    defineProperty(env, "kv", { value: freeze(kv), enumerable: true });
+  }
+  if (v.length > 0) defineProperty(env, "vars", { value: namedValues(v), enumerable: true });
+  if (s.length > 0) defineProperty(env, "secrets", { value: namedValues(s), enumerable: true });
+  if (hasFiles) defineProperty(env, "files", { value: files, enumerable: true });
+  return freeze(env);
+};
+
+// fetch(input, init) as a Request would be built from them; it rejects with a TypeError when the
+// request fails, and with a CapabilityDeniedError when the route may not reach the URL. Redirects
+// are followed by the host, which checks every hop; the response is complete when the promise
+// settles. Header values may hold {{secrets.NAME}}, which the host replaces with granted secrets.
+const outboundFetch = async function fetch(input, init) {
+  const st = requestState(new Request(input, init));
+  const flat = listFlat(headersList(st.headers));
+  if (flat === null) throw new TypeErr("fetch: the request's headers were corrupted");
+  const body = st.body === null ? null : exactBuffer(bodyBytes(st.body));
+  let buffer = null;
+  const r = unpack(answer(cap("fetch", st.method, st.url, flat, body, (n) => (buffer = new AB(n))), TypeErr));
+  const redirected = r[1] === "1", l = []; // [status, redirected, final URL, name, value, ...]
+  for (let i = 3; i + 1 < r.length; i += 2) push2(l, lower(r[i]), r[i + 1]);
+  const b = buffer === null || apply(abLength, buffer, []) === 0 ? null : bytesBody(new U8(buffer));
+  return new Response(TOKEN, { status: +r[0], statusText: "", headers: headersMake(l, IMMUTABLE), body: b,
+    used: false, url: redirected ? r[2] : st.url, redirected });
+};
+const loadingFetch = async function fetch() {
+  throw new TypeErr("fetch cannot be called while the module is checked at build time: call it inside fetch(request, env, ctx)");
+};
+
 // ---- dispatch ----
 const describe = (v) => { // a short, never-throwing description of a value for messages
   try {
@@ -1359,7 +1509,6 @@ const responseResult = (v, max) => {
   const bytes = u8Length(b.b);
   return bytes > max ? [0, "", "too-large", bytes] : [status, flat, "b", exactBuffer(b.b)];
 };
-const ENV = freeze({});
 const noop = () => {};
 // Accepted and ignored: the sandbox ends with the call. A rejection is swallowed, not reported twice.
 function waitUntil(promise) { try { apply(promiseThen, promise, [undefined, noop]); } catch { /* not a promise */ } }
@@ -1381,8 +1530,8 @@ const settle = (v, ok, err) => {
   ok(v);
 };
 
-return function dispatch(module, method, url, headers, params, tail, route, requestId, bodyTextFn, bodyBytesFn,
-    logFn, maxResponseBytes, done, fail) {
+function dispatch(module, method, url, headers, params, tail, route, requestId, stores, vars, secrets, hasFiles,
+    bodyTextFn, bodyBytesFn, logFn, maxResponseBytes, done, fail) {
   hostLog = logFn;
   for (let i = 0; i < pendingLogs.length; i += 2) logFn(pendingLogs[i], pendingLogs[i + 1]);
   pendingLogs.length = 0;
@@ -1416,8 +1565,18 @@ return function dispatch(module, method, url, headers, params, tail, route, requ
     const p = {}, ps = apply(stringSplit, params, ["\0"]);
     for (let i = 0; i + 1 < ps.length; i += 2) defineProperty(p, ps[i], { value: ps[i + 1], enumerable: true });
     const ctx = freeze({ params: freeze(p), tail, route, requestId, waitUntil, passThroughOnException });
-    result = apply(fetch, handler, [request, ENV, ctx]);
+    result = apply(fetch, handler, [request, makeEnv(stores, vars, secrets, hasFiles), ctx]);
   } catch (e) { onError(e); return; }
   settle(result, onValue, onError);
+}
+
+// The host calls start once per context, before the handler module loads: fetchMode is "granted"
+// (the route may send HTTP requests), "none", or "loading" (the build-time check of a module, which
+// cannot tell: fetch exists but rejects).
+return function start(capFn, fetchMode) {
+  cap = capFn;
+  if (fetchMode === "granted") defineGlobal("fetch", outboundFetch);
+  else if (fetchMode === "loading") defineGlobal("fetch", loadingFetch);
+  return dispatch;
 };
 })()

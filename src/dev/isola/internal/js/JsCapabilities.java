@@ -1,0 +1,288 @@
+package dev.isola.internal.js;
+
+import dev.isola.CapabilityDeniedException;
+import dev.isola.IsolaException;
+import dev.isola.internal.capability.CallCapabilities;
+import dev.isola.internal.capability.GuestError;
+import dev.isola.internal.capability.HttpCall;
+import dev.isola.internal.capability.HttpResult;
+import dev.isola.internal.capability.OutboundHttpException;
+import dev.isola.kv.KeyValueStore;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.Value;
+
+/**
+ * The host side of the JavaScript capability bindings ({@code env.KV}, {@code env.kv}, {@code
+ * env.vars}, {@code env.secrets}, {@code env.files}, {@code fetch}): the packed lists the runtime builds {@code env}
+ * from, and {@link #call}, the one host function the runtime calls for every operation. Everything
+ * goes through the call's {@link CallCapabilities}, which checks the grants.
+ *
+ * <p>{@link #call} never throws into JavaScript, where a handler could catch it. It answers with a
+ * tagged string: {@code "o"} + payload, {@code "n"} (no value), {@code "d"} + message (denied) or
+ * {@code "e"} + message (a failure the handler may handle). A failure that must end the call (a
+ * limit, a store that broke) goes to {@code stop}, which makes it the call's outcome and cancels the
+ * context; later operations are refused.
+ *
+ * <p>Lists travel packed, each item as its length in characters, NUL, then the item (see {@code
+ * unpack} in the runtime), so values may hold any character. Bytes travel as ArrayBuffers.
+ */
+final class JsCapabilities {
+  /** Response headers that describe the host's connection, not the response. */
+  private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "transfer-encoding", "upgrade",
+      "proxy-connection");
+  /** Characters a WHATWG URL may keep after its authority that {@link URI} refuses. */
+  private static final String URI_UNSAFE = " \"<>\\^`{|}[]";
+
+  private final String route;
+  private final CallCapabilities capabilities;
+  private final Consumer<IsolaException> stop;
+  private boolean stopped;
+
+  JsCapabilities(String route, CallCapabilities capabilities, Consumer<IsolaException> stop) {
+    this.route = route;
+    this.capabilities = capabilities;
+    this.stop = stop;
+  }
+
+  /** The route's store names, packed; the first is {@code env.KV}. */
+  String stores() {
+    return capabilities.route().stores().isEmpty() ? "" : pack(capabilities.route().storeNames());
+  }
+
+  /** The granted variables as name, value pairs, packed, sorted by name. */
+  String variables() {
+    if (capabilities.route().variables().isEmpty()) {
+      return "";
+    }
+    List<String> pairs = new ArrayList<>();
+    for (String name : capabilities.route().variables().keySet().stream().sorted().toList()) {
+      pairs.add(name);
+      pairs.add(capabilities.variable(name));
+    }
+    return pack(pairs);
+  }
+
+  /** The secrets the guest may read in plain text as name, value pairs, packed, sorted by name. */
+  String readableSecrets() {
+    if (capabilities.route().readableSecrets().isEmpty()) {
+      return "";
+    }
+    List<String> pairs = new ArrayList<>();
+    for (String name : capabilities.route().readableSecrets().stream().sorted().toList()) {
+      pairs.add(name);
+      pairs.add(capabilities.readSecret(name));
+    }
+    return pack(pairs);
+  }
+
+  /** Whether the route may read files, so that env gets {@code files}. */
+  boolean hasFiles() {
+    return !capabilities.route().mounts().isEmpty();
+  }
+
+  /**
+   * One operation of the runtime: {@code ("get", store, key, sink)}, {@code ("put", store, key,
+   * ArrayBuffer)}, {@code ("delete", store, key)}, {@code ("list", store, prefix, limit)}, {@code ("file", path, sink)} or {@code
+   * ("fetch", method, url, flat headers, ArrayBuffer or null, sink)}. A sink is a function that,
+   * given a length, returns a new ArrayBuffer for the host to fill.
+   */
+  Object call(Value[] args) {
+    if (stopped) {
+      return "x";
+    }
+    String op = args[0].asString();
+    try {
+      return switch (op) {
+        case "get" -> get(args[1].asString(), args[2].asString(), args[3]);
+        case "put" -> put(args[1].asString(), args[2].asString(), bytes(args[3]));
+        case "delete" -> delete(args[1].asString(), args[2].asString());
+        case "list" -> list(args[1].asString(), args[2].asString(), args[3].asInt());
+        case "file" -> file(args[1].asString(), args[2]);
+        case "fetch" -> fetch(args);
+        default -> throw new IllegalArgumentException("unknown operation \"" + op + "\"");
+      };
+    } catch (CapabilityDeniedException e) {
+      return "d" + e.getMessage();
+    } catch (GuestError | OutboundHttpException e) {
+      return "e" + e.getMessage();
+    } catch (PolyglotException e) {
+      throw e; // from the guest's sink: its own error, or the context being cancelled
+    } catch (IsolaException e) {
+      return stop(e);
+    } catch (RuntimeException e) {
+      return stop(new IsolaException("route \"" + route + "\": the host failed during the handler's " + op + ": " + e, e));
+    }
+  }
+
+  private String stop(IsolaException e) {
+    stopped = true;
+    stop.accept(e);
+    return "x";
+  }
+
+  private String get(String store, String key, Value sink) {
+    Optional<byte[]> value = keyValue(key, () -> capabilities.kvGet(store, key));
+    if (value.isEmpty()) {
+      return "n";
+    }
+    JsHandler.fill(sink.execute(value.get().length), ByteBuffer.wrap(value.get()));
+    return "o";
+  }
+
+  private String file(String path, Value sink) {
+    Optional<byte[]> content = capabilities.readFile(path);
+    if (content.isEmpty()) {
+      return "n";
+    }
+    JsHandler.fill(sink.execute(content.get().length), ByteBuffer.wrap(content.get()));
+    return "o";
+  }
+
+  private String put(String store, String key, byte[] value) {
+    keyValue(key, () -> {
+      capabilities.kvPut(store, key, value);
+      return null;
+    });
+    return "o";
+  }
+
+  private String delete(String store, String key) {
+    keyValue(key, () -> capabilities.kvDelete(store, key));
+    return "o";
+  }
+
+  private String list(String store, String prefix, int limit) {
+    return "o" + pack(keyValue(prefix, () -> capabilities.kvList(store, prefix, limit)));
+  }
+
+  /** Runs a store operation; the store's own refusal of a key is the guest's to handle. */
+  private static <T> T keyValue(String key, Supplier<T> operation) {
+    try {
+      return operation.get();
+    } catch (IllegalArgumentException e) {
+      // Not the store's message: it quotes the key with the call's prefix, which the guest must not see.
+      throw new GuestError("key-value key " + quote(key) + " is not allowed: a key is well-formed Unicode without"
+          + " NUL, at most " + KeyValueStore.MAX_KEY_BYTES + " bytes in UTF-8");
+    }
+  }
+
+  private String fetch(Value[] args) {
+    URI uri = uri(args[2].asString());
+    HttpCall request;
+    try {
+      request = new HttpCall(args[1].asString(), uri, headers(args[3].asString()), bytes(args[4]));
+    } catch (IllegalArgumentException e) {
+      throw new OutboundHttpException("invalid request: " + e.getMessage());
+    }
+    HttpResult result = capabilities.fetch(request);
+    JsHandler.fill(args[5].execute(result.body().length), ByteBuffer.wrap(result.body()));
+    List<String> out = new ArrayList<>();
+    out.add(Integer.toString(result.status()));
+    out.add(result.finalUri().equals(uri) ? "0" : "1");
+    out.add(result.finalUri().toString());
+    result.headers().forEach((name, values) -> {
+      String lower = name.toLowerCase(Locale.ROOT);
+      if (lower.startsWith(":") || HOP_BY_HOP.contains(lower)) {
+        return; // HTTP/2 pseudo-headers, and the host's connection
+      }
+      for (String value : values) {
+        if (value.indexOf('\0') < 0 && value.indexOf('\r') < 0 && value.indexOf('\n') < 0) {
+          out.add(lower);
+          out.add(value);
+        }
+      }
+    });
+    return "o" + pack(out);
+  }
+
+  /** The URL as a {@link URI}, without its fragment, with what WHATWG URLs keep but URI refuses escaped. */
+  static URI uri(String url) {
+    int hash = url.indexOf('#');
+    String target = hash < 0 ? url : url.substring(0, hash);
+    try {
+      return new URI(target);
+    } catch (URISyntaxException e) {
+      try {
+        return new URI(escapeAfterAuthority(target));
+      } catch (URISyntaxException again) {
+        throw new OutboundHttpException("invalid URL " + target + ": " + again.getReason());
+      }
+    }
+  }
+
+  private static String escapeAfterAuthority(String url) {
+    int scheme = url.indexOf("://");
+    int start = scheme < 0 ? 0 : scheme + 3;
+    int end = start;
+    while (end < url.length() && url.charAt(end) != '/' && url.charAt(end) != '?') {
+      end++;
+    }
+    StringBuilder b = new StringBuilder(url.length() + 16).append(url, 0, end);
+    for (int i = end; i < url.length(); i++) {
+      char c = url.charAt(i);
+      boolean strayPercent = c == '%' && !(i + 2 < url.length() && isHex(url.charAt(i + 1)) && isHex(url.charAt(i + 2)));
+      if (strayPercent || URI_UNSAFE.indexOf(c) >= 0 || c < 0x20 || c == 0x7f) {
+        b.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+            .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+      } else {
+        b.append(c);
+      }
+    }
+    return b.toString();
+  }
+
+  private static boolean isHex(char c) {
+    return Character.digit(c, 16) >= 0 && c < 128;
+  }
+
+  /** The runtime's header list, {@code name\0value\0...}, as names to values. */
+  private static Map<String, List<String>> headers(String flat) {
+    Map<String, List<String>> headers = new LinkedHashMap<>();
+    int start = 0;
+    while (start < flat.length()) {
+      int nameEnd = flat.indexOf('\0', start);
+      int valueEnd = nameEnd < 0 ? -1 : flat.indexOf('\0', nameEnd + 1);
+      if (valueEnd < 0) {
+        throw new IllegalArgumentException("malformed header list");
+      }
+      headers.computeIfAbsent(flat.substring(start, nameEnd), n -> new ArrayList<>())
+          .add(flat.substring(nameEnd + 1, valueEnd));
+      start = valueEnd + 1;
+    }
+    return headers;
+  }
+
+  /** The bytes of a guest ArrayBuffer; none for null. */
+  private static byte[] bytes(Value buffer) {
+    if (buffer.isNull()) {
+      return new byte[0];
+    }
+    byte[] bytes = new byte[Math.toIntExact(buffer.getBufferSize())];
+    buffer.readBuffer(0, bytes, 0, bytes.length);
+    return bytes;
+  }
+
+  static String pack(List<String> items) {
+    StringBuilder b = new StringBuilder();
+    for (String item : items) {
+      b.append(item.length()).append('\0').append(item);
+    }
+    return b.toString();
+  }
+
+  private static String quote(String key) {
+    return "\"" + (key.length() > 60 ? key.substring(0, 60) + "…" : key) + "\"";
+  }
+}
