@@ -1,7 +1,7 @@
 /*
  * Isola's host functions for WebAssembly handlers (WAGI programs and Extism
- * plugins): the key-value stores, variables and read-only files their route
- * was granted.
+ * plugins): the key-value stores, variables, read-only files and outbound HTTP
+ * origins their route was granted.
  *
  * Strings are (pointer, length) pairs in the module's own memory. Functions
  * that answer with bytes take an output buffer (pointer, capacity) and return
@@ -54,5 +54,20 @@ int64_t isola_var_get(const char *name, uint32_t name_len, void *out, uint32_t o
  * length, or ISOLA_ABSENT. */
 ISOLA_IMPORT("isola:host/files", "read")
 int64_t isola_file_read(const char *path, uint32_t path_len, void *out, uint32_t out_cap);
+
+/* Outbound HTTP to the origins of the route's grant. request is JSON:
+ *   {"url": "https://api.example.com/x", "method": "POST", "headers": {"X-Key": "{{secrets.API_KEY}}"}}
+ * Answers the response body's length (copied to out if it fits; isola_http_body copies it again),
+ * ISOLA_DENIED for an origin not granted, ISOLA_HTTP_FAILED when the request failed. */
+#define ISOLA_HTTP_FAILED (-4)
+ISOLA_IMPORT("isola:host/http", "request")
+int64_t isola_http_request(const char *request, uint32_t request_len, const void *body, uint32_t body_len,
+                           void *out, uint32_t out_cap);
+/* The last response's status, 0 if none. */
+ISOLA_IMPORT("isola:host/http", "status")
+int32_t isola_http_status(void);
+/* The last response's body again. */
+ISOLA_IMPORT("isola:host/http", "body")
+int64_t isola_http_body(void *out, uint32_t out_cap);
 
 #endif

@@ -34,8 +34,8 @@ REACTOR_FLAGS=("${CFLAGS[@]}" -mexec-model=reactor)
 for src in wagi-*.c; do
   clang "${CFLAGS[@]}" -I ../../samples/wasm -o "${src%.c}.wasm" "$src"
 done
-for src in extism-greet.c extism-meta.c extism-error.c extism-log.c extism-http.c extism-fetch.c; do
-  clang "${PLUGIN_FLAGS[@]}" -o "${src%.c}.wasm" "$src"
+for src in extism-greet.c extism-meta.c extism-error.c extism-log.c extism-http.c extism-fetch.c extism-kv.c; do
+  clang "${PLUGIN_FLAGS[@]}" -I ../../samples/wasm -o "${src%.c}.wasm" "$src"
 done
 clang "${REACTOR_FLAGS[@]}" -o extism-wasi.wasm extism-wasi.c
 

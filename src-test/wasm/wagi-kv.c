@@ -6,7 +6,8 @@
  *   POST    prints the keys under the key as a prefix, one per line ("list <rc>" first)
  * A key starting with "var:" reads the variable named by the rest instead; a
  * query "file=/path" reads that file of a files grant ("file=<bytes>", "absent"
- * or "error <code>"). */
+ * or "error <code>"); a query "http=<url>" sends a GET there with header
+ * X-Key: {{secrets.TOKEN}} ("status=<code> body=<bytes>" or "error <code>"). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,18 @@ int main(void) {
       printf("error %lld\n", (long long)n);
     } else {
       printf("file=%.*s\n", (int)n, buffer);
+    }
+    return 0;
+  }
+  if (query && strncmp(query, "http=", 5) == 0) {
+    char request[2048];
+    int len = snprintf(request, sizeof request,
+                       "{\"url\":\"%s\",\"method\":\"GET\",\"headers\":{\"X-Key\":\"{{secrets.TOKEN}}\"}}", query + 5);
+    int64_t n = isola_http_request(request, (uint32_t)len, "", 0, buffer, sizeof buffer);
+    if (n < 0) {
+      printf("error %lld\n", (long long)n);
+    } else {
+      printf("status=%d body=%.*s\n", isola_http_status(), (int)n, buffer);
     }
     return 0;
   }

@@ -56,6 +56,10 @@ class WasmCapabilitiesTest {
         .secret("TOKEN", "s3cr3t")
         .route("/kv/:store/:key", Handler.wasm(WASM.resolve("wagi-kv.wasm"))
             .grants(Grants.keyValue("main"), Grants.variables("GREETING"), Grants.files(files.resolve("static"), "/assets")))
+        .route("/kvh/:store/:key", Handler.wasm(WASM.resolve("wagi-kv.wasm"))
+            .grants(Grants.outboundHttp(origin, "http://127.0.0.1:1"), Grants.secrets("TOKEN")))
+        .route("/ekv", Handler.wasm(WASM.resolve("extism-kv.wasm")).grants(Grants.keyValue("main")))
+        .route("/ekv-ungranted", Handler.wasm(WASM.resolve("extism-kv.wasm")))
         .route("/fetch", Handler.wasm(WASM.resolve("extism-fetch.wasm"))
             .grants(Grants.outboundHttp(origin), Grants.secrets("TOKEN")))
         .route("/fetch-ungranted", Handler.wasm(WASM.resolve("extism-fetch.wasm")))
@@ -130,6 +134,40 @@ class WasmCapabilitiesTest {
     CapabilityDeniedException ungranted = assertThrows(CapabilityDeniedException.class,
         () -> call("POST", "/fetch-ungranted", "http://127.0.0.1:" + server.getAddress().getPort() + "/"));
     assertEquals(403, ungranted.httpStatus());
+  }
+
+  @Test
+  void wagi_http_toAGrantedOrigin_withASecret_andDeniedElsewhere() {
+    String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/ping";
+    seenKey.set(null);
+    assertEquals("status=200 body=pong\n", call("GET", "/kvh/main/x?http=" + url, ""));
+    assertEquals("s3cr3t", seenKey.get());
+    assertEquals("error -2\n", call("GET", "/kv/main/x?http=" + url, ""), "no outbound grant on /kv");
+    assertEquals("error -4\n", call("GET", "/kvh/main/x?http=http://127.0.0.1:1/", ""),
+        "granted, but nothing listens: a failure the program handles");
+  }
+
+  @Test
+  void extism_isolaHostFunctions_keyValueGrantedAndDenied() {
+    assertEquals("stored=from a plugin", call("POST", "/ekv", "from a plugin"));
+    assertArrayEquals("from a plugin".getBytes(StandardCharsets.UTF_8), main.get("from-extism").orElseThrow());
+    assertEquals("error -2", call("POST", "/ekv-ungranted", "x"));
+  }
+
+  @Test
+  void secretProviders_fillGrantedSecrets() {
+    try (Isola withVault = Isola.newBuilder()
+        .secrets(name -> name.equals("TOKEN") ? java.util.Optional.of("from-vault") : java.util.Optional.empty())
+        .route("/kvh/:store/:key", Handler.wasm(WASM.resolve("wagi-kv.wasm"))
+            .grants(Grants.outboundHttp("http://127.0.0.1:" + server.getAddress().getPort()), Grants.secrets("TOKEN")))
+        .build()) {
+      withVault.handle(Request.get("/kvh/s/k?http=http://127.0.0.1:" + server.getAddress().getPort() + "/"));
+      assertEquals("from-vault", seenKey.get());
+    }
+    HandlerLoadException e = assertThrows(HandlerLoadException.class, () -> Isola.newBuilder()
+        .secrets(name -> java.util.Optional.empty())
+        .route("/x", Handler.wasm(WASM.resolve("wagi-kv.wasm")).grants(Grants.secrets("NOPE"))).build());
+    assertTrue(e.getMessage().contains("secret \"NOPE\""), e.getMessage());
   }
 
   @Test

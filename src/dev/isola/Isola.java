@@ -147,8 +147,12 @@ public final class Isola implements AutoCloseable {
         case Grant.Variables vars -> vars.names().forEach(n -> variables.put(n, declared(spec, b.variables, n,
             "variable", "Isola.Builder.variable(\"" + n + "\", value) or [variables] " + n + " = \"...\" in isola.toml")));
         case Grant.Secrets sec -> sec.names().forEach(n -> {
+          b.providers.stream().filter(p -> !b.secrets.containsKey(n))
+              .map(p -> p.secret(n)).flatMap(java.util.Optional::stream).findFirst()
+              .ifPresent(value -> b.secrets.put(n, value));
           secrets.put(n, declared(spec, b.secrets, n, "secret",
-              "Isola.Builder.secret(\"" + n + "\", value) or [secrets] " + n + " = { env = \"...\" } in isola.toml"));
+              "Isola.Builder.secret(\"" + n + "\", value), a SecretProvider that knows it, or [secrets] " + n
+                  + " = { env = \"...\" } in isola.toml"));
           if (sec.readable()) {
             readable.add(n);
           }
@@ -425,6 +429,7 @@ public final class Isola implements AutoCloseable {
     private final Map<String, String> secrets = new LinkedHashMap<>();
     private List<Grant> defaultGrants = List.of();
     private final List<AutoCloseable> owned = new java.util.ArrayList<>();
+    private final List<SecretProvider> providers = new java.util.ArrayList<>();
 
     private Builder() {}
 
@@ -464,6 +469,15 @@ public final class Isola implements AutoCloseable {
       Grants.checkName(name, "secret", "API_KEY");
       secrets.put(name, Objects.requireNonNull(value, () -> "secret " + name + " has no value (null): if it is read"
           + " from the environment, set that variable before starting"));
+      return this;
+    }
+
+    /**
+     * Asks {@code provider} for every granted secret not declared with {@link #secret}, when the
+     * {@link Isola} is built; providers are asked in the order added, the first answer wins.
+     */
+    public Builder secrets(SecretProvider provider) {
+      providers.add(Objects.requireNonNull(provider, "provider"));
       return this;
     }
 

@@ -495,29 +495,11 @@ final class ExtismKernel {
   }
 
   private HttpCall httpCall(String json, byte[] body) {
-    Map<String, Object> request;
     try {
-      request = Json.parseObject(json);
+      return Json.httpCall(json, body);
     } catch (IllegalArgumentException e) {
-      throw new GuestException(route, "plugin " + plugin + ": http_request got a request that is not a JSON object ("
-          + e.getMessage() + "); pass {\"url\": \"https://...\", \"method\": \"GET\", \"headers\": {}}", "");
-    }
-    if (!(request.get("url") instanceof String url)) {
-      throw new GuestException(route, "plugin " + plugin + ": http_request needs a \"url\" string", "");
-    }
-    String method = request.get("method") instanceof String m ? m : "GET";
-    Map<String, List<String>> headers = new java.util.LinkedHashMap<>();
-    if (request.get("headers") instanceof Map<?, ?> map) {
-      map.forEach((k, v) -> {
-        if (v instanceof String value) {
-          headers.put(String.valueOf(k), List.of(value));
-        }
-      });
-    }
-    try {
-      return new HttpCall(method, java.net.URI.create(url), headers, body);
-    } catch (IllegalArgumentException e) {
-      throw new GuestException(route, "plugin " + plugin + ": http_request url " + quote(url) + " is not a URL", "");
+      throw new GuestException(route, "plugin " + plugin + ": http_request got a bad request (" + e.getMessage()
+          + "); pass {\"url\": \"https://...\", \"method\": \"GET\", \"headers\": {}}", "");
     }
   }
 

@@ -8,6 +8,9 @@ import com.dylibso.chicory.wasm.types.ValType;
 import dev.isola.CapabilityDeniedException;
 import dev.isola.internal.capability.CallCapabilities;
 import dev.isola.internal.capability.GuestError;
+import dev.isola.internal.capability.HttpCall;
+import dev.isola.internal.capability.HttpResult;
+import dev.isola.internal.capability.OutboundHttpException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +39,12 @@ import java.util.function.Supplier;
  *       only if it fits)</td></tr>
  *   <tr><td>isola:host/vars.get</td><td>name, name_len, out, out_cap</td>
  *       <td>i64: the variable's length (copied only if it fits)</td></tr>
+ *   <tr><td>isola:host/http.request</td><td>request, request_len, body, body_len, out, out_cap</td>
+ *       <td>i64: sends the request described by the JSON {@code {"url", "method", "headers"}} (as for
+ *       Extism's {@code http_request}) and answers the response body's length (copied only if it
+ *       fits); {@link #FAILED} when the request failed (connection refused, too many redirects)</td></tr>
+ *   <tr><td>isola:host/http.status</td><td></td><td>i32: the last response's status, 0 if none</td></tr>
+ *   <tr><td>isola:host/http.body</td><td>out, out_cap</td><td>i64: the last response body again</td></tr>
  *   <tr><td>isola:host/files.read</td><td>path, path_len, out, out_cap</td>
  *       <td>i64: the file's length (copied only if it fits), {@link #ABSENT} if there is no such file;
  *       the path is the guest's, under a mount of a files grant</td></tr>
@@ -49,15 +58,18 @@ final class IsolaHost {
   static final String KV = "isola:host/kv";
   static final String VARS = "isola:host/vars";
   static final String FILES = "isola:host/files";
+  static final String HTTP = "isola:host/http";
   static final long ABSENT = -1;
   static final long DENIED = -2;
   static final long INVALID = -3;
+  static final long FAILED = -4;
 
   private static final ValType I32 = ValType.I32;
   private static final Map<String, Set<String>> FUNCTIONS = Map.of(
       KV, Set.of("get", "put", "delete", "exists", "list"),
       VARS, Set.of("get"),
-      FILES, Set.of("read"));
+      FILES, Set.of("read"),
+      HTTP, Set.of("request", "status", "body"));
 
   private IsolaHost() {}
 
@@ -71,9 +83,37 @@ final class IsolaHost {
     return FUNCTIONS.containsKey(module);
   }
 
+  /** The last outbound response of a call, for {@code status} and {@code body}. */
+  private static final class LastResponse {
+    int status;
+    byte[] body = new byte[0];
+  }
+
   /** The host functions for one call, bound to its capabilities. */
   static List<HostFunction> functions(CallCapabilities caps) {
+    LastResponse last = new LastResponse();
     return List.of(
+        new HostFunction(HTTP, "request", type(6, ValType.I64), (instance, a) -> i64(() -> {
+          HttpCall call;
+          try {
+            call = Json.httpCall(text(instance, a[0], a[1]), bytes(instance, a[2], a[3]));
+          } catch (IllegalArgumentException e) {
+            throw new GuestError(e.getMessage());
+          }
+          try {
+            HttpResult result = caps.fetch(call);
+            last.status = result.status();
+            last.body = result.body();
+          } catch (OutboundHttpException e) {
+            last.status = 0;
+            last.body = new byte[0];
+            return FAILED;
+          }
+          return copyOut(instance, last.body, a[4], a[5]);
+        })),
+        new HostFunction(HTTP, "status", FunctionType.returning(I32), (instance, a) -> new long[] {last.status}),
+        new HostFunction(HTTP, "body", type(2, ValType.I64), (instance, a) ->
+            new long[] {copyOut(instance, last.body, a[0], a[1])}),
         new HostFunction(KV, "get", type(6, ValType.I64), (instance, a) -> i64(() -> {
           Optional<byte[]> value = caps.kvGet(text(instance, a[0], a[1]), text(instance, a[2], a[3]));
           return value.isEmpty() ? ABSENT : copyOut(instance, value.get(), a[4], a[5]);

@@ -36,6 +36,36 @@ final class Json {
     return object;
   }
 
+  /**
+   * The outbound request a guest describes as {@code {"url": ..., "method": ..., "headers": {...}}}
+   * (the Extism shape, used by Isola's own Wasm host function too), with {@code body}.
+   *
+   * @throws IllegalArgumentException naming what is wrong, fit for the guest
+   */
+  static dev.isola.internal.capability.HttpCall httpCall(String json, byte[] body) {
+    Map<String, Object> request = parseObject(json);
+    if (!(request.get("url") instanceof String url)) {
+      throw new IllegalArgumentException("the request needs a \"url\" string");
+    }
+    String method = request.get("method") instanceof String m ? m : "GET";
+    Map<String, List<String>> headers = new LinkedHashMap<>();
+    if (request.get("headers") instanceof Map<?, ?> map) {
+      map.forEach((k, v) -> {
+        if (v instanceof String value) {
+          headers.put(String.valueOf(k), List.of(value));
+        }
+      });
+    }
+    java.net.URI uri;
+    try {
+      uri = java.net.URI.create(url);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("url \"" + (url.length() > 80 ? url.substring(0, 80) + "…" : url)
+          + "\" is not a URL");
+    }
+    return new dev.isola.internal.capability.HttpCall(method, uri, headers, body);
+  }
+
   /** {@code value} as a JSON string literal. */
   static String quote(String value) {
     StringBuilder b = new StringBuilder("\"");

@@ -121,9 +121,9 @@ public final class WasmEngine implements GuestEngine {
     if (!unknown.isEmpty()) {
       String offer = abi == WasmAbi.WAGI
           ? "a WAGI program may import WASI preview 1 functions (" + WASI + ") and Isola's "
-              + IsolaHost.KV + ", " + IsolaHost.VARS + " and " + IsolaHost.FILES + " only"
+              + IsolaHost.KV + ", " + IsolaHost.VARS + ", " + IsolaHost.FILES + " and " + IsolaHost.HTTP + " only"
           : "an Extism plugin may import " + EXTISM + " functions, WASI preview 1 (" + WASI + ") and Isola's "
-              + IsolaHost.KV + ", " + IsolaHost.VARS + " and " + IsolaHost.FILES + " only";
+              + IsolaHost.KV + ", " + IsolaHost.VARS + ", " + IsolaHost.FILES + " and " + IsolaHost.HTTP + " only";
       throw new HandlerLoadException(where + " imports " + String.join(", ", unknown)
           + ", which Isola does not provide: " + offer
           + (unknown.stream().anyMatch(u -> u.endsWith("(memory)")) ? "; link it without --import-memory" : "")
