@@ -58,9 +58,13 @@ public final class CallCapabilities {
   }
 
   private CapabilityDeniedException deny(String capability, String asked, String grant, String javaGrant) {
-    CapabilityDeniedException e = new CapabilityDeniedException("route \"" + route.route() + "\": " + asked
+    return remember(new CapabilityDeniedException("route \"" + route.route() + "\": " + asked
         + ", but " + capability + " is not granted to it; grant it with " + grant + " in isola.toml or "
-        + javaGrant + " in Java");
+        + javaGrant + " in Java"));
+  }
+
+  /** Logs, counts and keeps (if it is the first) a denial of this call. */
+  private CapabilityDeniedException remember(CapabilityDeniedException e) {
     route.denials().incrementAndGet();
     log.warn("{}", e.getMessage());
     if (firstDenial == null) {
@@ -221,12 +225,7 @@ public final class CallCapabilities {
     try {
       return route.client().send(route.route(), allow, withSecrets, deadlineNanos, maxResponseBytes);
     } catch (CapabilityDeniedException e) {
-      route.denials().incrementAndGet();
-      log.warn("{}", e.getMessage());
-      if (firstDenial == null) {
-        firstDenial = e;
-      }
-      throw e;
+      throw remember(e);
     }
   }
 
