@@ -388,7 +388,7 @@ class JsCapabilitiesTest {
   @Test
   void fetch_secretPlaceholder_isReplacedForTheServerOnly() {
     String got = text("/all", """
-        const res = await fetch("%s/echo", { headers: { authorization: "Bearer {{secrets.K}}" } });
+        const res = await fetch("%s/echo", { headers: { authorization: "Bearer {{" + "secrets.K}}" } });
         return await res.text();
         """.formatted(origin));
 
@@ -447,7 +447,7 @@ class JsCapabilitiesTest {
   @Test
   void fetch_ungrantedSecretPlaceholder_isDenied() {
     String got = text("/all", """
-        try { await fetch("%s/echo", { headers: { authorization: "{{secrets.NOPE}}" } }); return "sent"; }
+        try { await fetch("%s/echo", { headers: { authorization: "{{" + "secrets.NOPE}}" } }); return "sent"; }
         catch (e) { return e.name + ": " + e.message; }
         """.formatted(origin));
 

@@ -148,6 +148,22 @@ class WasmCapabilitiesTest {
   }
 
   @Test
+  void secrets_areNotSubstitutedWhenTheIncomingRequestCarriesAPlaceholder() {
+    String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/ping";
+    Request evil = Request.newBuilder().target("/kvh/main/x?http=" + url).header("X-Evil", "{{secrets.TOKEN}}").build();
+    seenKey.set("untouched");
+    assertEquals("error -2\n", isola.handle(evil).bodyText());
+    assertEquals("untouched", seenKey.get(), "nothing was sent");
+  }
+
+  @Test
+  void secretsWithLineBreaks_areRefusedAtOnce() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Isola.newBuilder().secret("KEY", "hunter2\n"));
+    assertTrue(e.getMessage().contains("secret KEY") && !e.getMessage().contains("hunter2"), e.getMessage());
+  }
+
+  @Test
   void extism_isolaHostFunctions_keyValueGrantedAndDenied() {
     assertEquals("stored=from a plugin", call("POST", "/ekv", "from a plugin"));
     assertArrayEquals("from a plugin".getBytes(StandardCharsets.UTF_8), main.get("from-extism").orElseThrow());

@@ -130,7 +130,7 @@ class WasmExtismTest {
     CapabilityDeniedException e = assertThrows(CapabilityDeniedException.class,
         () -> isola.handle(Request.post("/http", "")));
     assertEquals(403, e.httpStatus());
-    assertTrue(e.getMessage().contains("http_request"), e.getMessage());
+    assertTrue(e.getMessage().contains("outbound HTTP") && e.getMessage().contains("https://example.com"), e.getMessage());
     assertTrue(e.getMessage().contains("/http"), e.getMessage());
     assertHealthy();
   }

@@ -35,7 +35,7 @@ public final class CallOptions {
     return keyPrefix;
   }
 
-  /** The origins the call may reach, on top of the route's own grant, if narrowed. */
+  /** The origins the call is narrowed to, if it is: a request must be allowed by these and by the route's grant. */
   public Optional<List<String>> outboundHttp() {
     return Optional.ofNullable(outboundHttp);
   }
@@ -55,7 +55,8 @@ public final class CallOptions {
 
     /**
      * Stores the call's key-value keys under {@code prefix}: the guest reads and lists only keys
-     * under it, without seeing the prefix.
+     * under it, without seeing the prefix. End it with a separator ({@code "tenant-4/"}), or the
+     * keys of {@code "tenant-42"} would be under it too; it counts toward the 512-byte key limit.
      */
     public Builder keyPrefix(String prefix) {
       Objects.requireNonNull(prefix, "prefix");

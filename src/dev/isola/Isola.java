@@ -70,8 +70,8 @@ public final class Isola implements AutoCloseable {
   private final Watchdog watchdog;
   /** The engines the routes need, started on first use while building; closed with this Isola. */
   private final Map<Handler.Language, GuestEngine> engines;
-  /** The client for outbound HTTP, made when a route is granted it; closed with this Isola. */
-  private OutboundHttp outboundHttp;
+  /** The client for outbound HTTP, made while building when a route is granted it; closed with this Isola. */
+  private OutboundHttp outboundHttp; // set once, in the constructor's call of capabilities()
   private final ExecutorService callThreads;
   private final List<String> routeSpecs;
   /** Stores registered with {@link Builder#ownedStore}, closed with this Isola. */
@@ -147,10 +147,8 @@ public final class Isola implements AutoCloseable {
         case Grant.Variables vars -> vars.names().forEach(n -> variables.put(n, declared(spec, b.variables, n,
             "variable", "Isola.Builder.variable(\"" + n + "\", value) or [variables] " + n + " = \"...\" in isola.toml")));
         case Grant.Secrets sec -> sec.names().forEach(n -> {
-          b.providers.stream().filter(p -> !b.secrets.containsKey(n))
-              .map(p -> p.secret(n)).flatMap(java.util.Optional::stream).findFirst()
-              .ifPresent(value -> b.secrets.put(n, value));
-          secrets.put(n, declared(spec, b.secrets, n, "secret",
+          Map<String, String> known = b.secrets.containsKey(n) ? b.secrets : provided(spec, b.providers, n);
+          secrets.put(n, declared(spec, known, n, "secret",
               "Isola.Builder.secret(\"" + n + "\", value), a SecretProvider that knows it, or [secrets] " + n
                   + " = { env = \"...\" } in isola.toml"));
           if (sec.readable()) {
@@ -183,6 +181,32 @@ public final class Isola implements AutoCloseable {
     }
     throw new HandlerLoadException("route \"" + spec + "\" is granted files from " + files.directory().toAbsolutePath()
         + ", which is not an existing directory: create it or fix the path");
+  }
+
+  /** {@code name} from the first provider that has it, as a one-entry map (empty if none). */
+  private static Map<String, String> provided(String spec, List<SecretProvider> providers, String name) {
+    for (SecretProvider provider : providers) {
+      java.util.Optional<String> value;
+      try {
+        value = provider.secret(name);
+      } catch (RuntimeException e) {
+        throw new HandlerLoadException("route \"" + spec + "\": the secret provider " + provider.getClass().getName()
+            + " failed to give secret \"" + name + "\": " + e, e);
+      }
+      if (value != null && value.isPresent()) {
+        return Map.of(name, checkSecret(name, value.get()));
+      }
+    }
+    return Map.of();
+  }
+
+  /** Secrets go into header values: CR, LF and NUL would make the header invalid (and drop it). */
+  static String checkSecret(String name, String value) {
+    if (value.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
+      throw new IllegalArgumentException("secret " + name + " contains a line break or NUL (a trailing newline from"
+          + " a file?): secrets are substituted into header values, so trim it");
+    }
+    return value;
   }
 
   private static <T> T declared(String spec, Map<String, T> declared, String name, String what, String fix) {
@@ -307,7 +331,7 @@ public final class Isola implements AutoCloseable {
     long deadline = System.nanoTime() + limits.timeout().toNanos();
     Call call = new Call(route.spec(), request, found.params(), found.tail(), requestId(request), limits, deadline,
         route.capabilities().forCall(options.keyPrefix(), options.outboundHttp().map(OriginAllowList::of).orElse(null),
-            deadline, limits.maxResponseBody().bytes()));
+            deadline, limits.maxResponseBody().bytes(), () -> carriesSecretPlaceholder(request)));
     Response response = Thread.currentThread().isVirtual() ? onPlatformThread(route, call) : runHere(route, call);
     return "HEAD".equals(request.method()) ? response.toBuilder().body(Body.EMPTY).build() : response;
   }
@@ -366,6 +390,22 @@ public final class Isola implements AutoCloseable {
     return new OverloadedException("all " + threads + " call threads of this Isola are busy and "
         + threads * QUEUED_PER_THREAD + " calls wait for them (calls from virtual threads and handleAsync);"
         + " try again shortly, or raise Isola.Builder.callThreads", java.time.Duration.ofSeconds(1));
+  }
+
+  /** Whether a client put a secret placeholder anywhere in the request (target, headers, body). */
+  private static boolean carriesSecretPlaceholder(Request request) {
+    String mark = "{{secrets.";
+    String target = request.target().toLowerCase(java.util.Locale.ROOT);
+    if (target.contains(mark) || target.contains("%7b%7bsecrets.")) {
+      return true;
+    }
+    for (String name : request.headers().names()) {
+      if (request.headers().all(name).stream().anyMatch(v -> v.contains(mark))) {
+        return true;
+      }
+    }
+    return request.bodyLength() > 0
+        && new String(request.bodyBytes(), java.nio.charset.StandardCharsets.ISO_8859_1).contains(mark);
   }
 
   /** The caller's plain {@code X-Request-Id}, else a new random id. */
@@ -467,8 +507,8 @@ public final class Isola implements AutoCloseable {
      */
     public Builder secret(String name, String value) {
       Grants.checkName(name, "secret", "API_KEY");
-      secrets.put(name, Objects.requireNonNull(value, () -> "secret " + name + " has no value (null): if it is read"
-          + " from the environment, set that variable before starting"));
+      secrets.put(name, checkSecret(name, Objects.requireNonNull(value, () -> "secret " + name + " has no value (null):"
+          + " if it is read from the environment, set that variable before starting")));
       return this;
     }
 

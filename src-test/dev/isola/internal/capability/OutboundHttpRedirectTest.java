@@ -52,6 +52,35 @@ class OutboundHttpRedirectTest {
   }
 
   @Test
+  void redirect_outOfTheCallsNarrowing_deniedAndTargetNeverHit() throws IOException {
+    try (LoopbackServer target = LoopbackServer.answering(200, "arrived");
+        LoopbackServer first = LoopbackServer.redirecting(302, target.origin() + "/landing")) {
+      OriginAllowList route = OriginAllowList.of(first.origin(), target.origin());
+      CapabilityDeniedException e = assertThrows(CapabilityDeniedException.class, () -> http.send(ROUTE, route,
+          OriginAllowList.of(first.origin()), HttpCall.get(first.uri("/start")), java.util.Set.of(),
+          System.nanoTime() + TimeUnit.SECONDS.toNanos(10), MiB));
+
+      assertTrue(e.getMessage().contains("not to this call"), e.getMessage());
+      assertEquals(0, target.hits());
+    }
+  }
+
+  @Test
+  void redirect_toAnotherOrigin_dropsHeadersThatCarrySecrets() throws IOException {
+    try (LoopbackServer target = LoopbackServer.answering(200, "arrived");
+        LoopbackServer first = LoopbackServer.redirecting(307, target.origin() + "/landing")) {
+      HttpCall call = new HttpCall("GET", first.uri("/start"),
+          Map.of("X-Api-Key", List.of("s3cret"), "X-Plain", List.of("kept")), new byte[0]);
+      http.send(ROUTE, OriginAllowList.of(first.origin(), target.origin()), null, call, java.util.Set.of("x-api-key"),
+          System.nanoTime() + TimeUnit.SECONDS.toNanos(10), MiB);
+
+      assertEquals("s3cret", first.seen.get(0).headers().getFirst("X-Api-Key"));
+      assertEquals(null, target.seen.get(0).headers().getFirst("X-Api-Key"));
+      assertEquals("kept", target.seen.get(0).headers().getFirst("X-Plain"));
+    }
+  }
+
+  @Test
   void redirect_relativeLocation_resolvedAgainstTheRequest() throws IOException {
     try (LoopbackServer server = LoopbackServer.start((exchange, request) -> {
       if (request.path().equals("/a/start")) {

@@ -37,9 +37,11 @@ public final class CallCapabilities {
   private final long deadlineNanos;
   private final long maxResponseBytes;
   private @Nullable CapabilityDeniedException firstDenial;
+  private final java.util.function.BooleanSupplier requestCarriesPlaceholder;
 
   CallCapabilities(RouteCapabilities route, String keyPrefix, @Nullable OriginAllowList httpNarrowing,
-      long deadlineNanos, long maxResponseBytes) {
+      long deadlineNanos, long maxResponseBytes, java.util.function.BooleanSupplier requestCarriesPlaceholder) {
+    this.requestCarriesPlaceholder = requestCarriesPlaceholder;
     this.route = route;
     this.keyPrefix = keyPrefix;
     this.httpNarrowing = httpNarrowing;
@@ -123,9 +125,15 @@ public final class CallCapabilities {
   public List<String> kvList(String store, String prefix, int limit) {
     KeyValueStore kv = store(store);
     int n = Math.max(1, Math.min(limit, RouteCapabilities.MAX_LIST));
+    String full = keyPrefix + prefix;
+    if (full.getBytes(StandardCharsets.UTF_8).length > KeyValueStore.MAX_KEY_BYTES || full.indexOf('\0') >= 0) {
+      throw new GuestError("key-value prefix " + cut(prefix) + " is too long or contains NUL");
+    }
     List<String> keys = new ArrayList<>();
-    for (String k : kv.list(keyPrefix + prefix, n)) {
-      keys.add(k.substring(keyPrefix.length()));
+    for (String k : kv.list(full, n)) {
+      if (k.startsWith(full)) { // a custom store might answer more than asked: never past the call's prefix
+        keys.add(k.substring(keyPrefix.length()));
+      }
     }
     return keys;
   }
@@ -169,8 +177,9 @@ public final class CallCapabilities {
       }
     }
     if (mount == null) {
+      String suggested = guestPath.indexOf('/', 1) > 0 ? guestPath.substring(0, guestPath.indexOf('/', 1)) : guestPath;
       throw deny("reading files under " + cut(guestPath), "the handler read file " + cut(guestPath),
-          "files = [\"DIRECTORY:/mount\"]", "Grants.files(Path.of(\"DIRECTORY\"), \"/mount\")");
+          "files = [\"DIRECTORY:" + suggested + "\"]", "Grants.files(Path.of(\"DIRECTORY\"), \"" + suggested + "\")");
     }
     String relative = guestPath.substring(mount.equals("/") ? 1 : Math.min(guestPath.length(), mount.length() + 1));
     for (String segment : relative.split("/", -1)) {
@@ -180,7 +189,12 @@ public final class CallCapabilities {
       }
     }
     java.nio.file.Path root = route.mounts().get(mount);
-    java.nio.file.Path file = root.resolve(relative).normalize();
+    java.nio.file.Path file;
+    try {
+      file = root.resolve(relative).normalize();
+    } catch (java.nio.file.InvalidPathException e) {
+      throw new GuestError("file path " + cut(guestPath) + " is not a valid path here");
+    }
     try {
       if (!file.startsWith(root) || !java.nio.file.Files.exists(file)) {
         return Optional.empty();
@@ -191,12 +205,15 @@ public final class CallCapabilities {
       if (!java.nio.file.Files.isRegularFile(file)) {
         return Optional.empty();
       }
-      long size = java.nio.file.Files.size(file);
-      if (size > RouteCapabilities.MAX_FILE_BYTES) {
-        throw new GuestError("file " + cut(guestPath) + " is " + size + " bytes; at most "
-            + RouteCapabilities.MAX_FILE_BYTES + " are read");
+      byte[] bytes;
+      try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+        bytes = in.readNBytes(RouteCapabilities.MAX_FILE_BYTES + 1); // bounded even if the file grows meanwhile
       }
-      return Optional.of(java.nio.file.Files.readAllBytes(file));
+      if (bytes.length > RouteCapabilities.MAX_FILE_BYTES) {
+        throw new GuestError("file " + cut(guestPath) + " is larger than the " + RouteCapabilities.MAX_FILE_BYTES
+            + " bytes a handler may read at once");
+      }
+      return Optional.of(bytes);
     } catch (java.io.IOException e) {
       throw new GuestError("file " + cut(guestPath) + " cannot be read");
     }
@@ -216,20 +233,18 @@ public final class CallCapabilities {
       throw deny("outbound HTTP", "the handler sent a request to " + origin, "outbound_http = [\"" + origin + "\"]",
           "Grants.outboundHttp(\"" + origin + "\")");
     }
-    if (httpNarrowing != null && !httpNarrowing.allows(uri)) {
-      throw deny("outbound HTTP to " + originOf(uri) + " for this call",
-          "the handler sent a request to " + originOf(uri), "(the route's grant; the embedder narrowed this call)",
-          "CallOptions.outboundHttp(...)");
-    }
-    HttpCall withSecrets = new HttpCall(call.method(), uri, substituteSecrets(call.headers()), call.body());
+    java.util.Set<String> secretHeaders = new java.util.HashSet<>();
+    HttpCall withSecrets = new HttpCall(call.method(), uri, substituteSecrets(call.headers(), secretHeaders),
+        call.body());
     try {
-      return route.client().send(route.route(), allow, withSecrets, deadlineNanos, maxResponseBytes);
+      return route.client().send(route.route(), allow, httpNarrowing, withSecrets, secretHeaders, deadlineNanos,
+          maxResponseBytes);
     } catch (CapabilityDeniedException e) {
       throw remember(e);
     }
   }
 
-  private Map<String, List<String>> substituteSecrets(Map<String, List<String>> headers) {
+  private Map<String, List<String>> substituteSecrets(Map<String, List<String>> headers, java.util.Set<String> used) {
     Map<String, List<String>> out = new LinkedHashMap<>();
     headers.forEach((name, values) -> {
       List<String> replaced = new ArrayList<>(values.size());
@@ -243,6 +258,13 @@ public final class CallCapabilities {
             throw deny("the secret \"" + secret + "\"", "the handler used secret \"" + secret + "\" in header " + name,
                 "secrets = [\"" + secret + "\"]", "Grants.secrets(\"" + secret + "\")");
           }
+          if (requestCarriesPlaceholder.getAsBoolean()) {
+            throw deny("a secret placeholder from the incoming request", "the handler used secret \"" + secret
+                + "\" in header " + name + " while the incoming request itself contains \"{{secrets.\" (a client may"
+                + " be trying to make the handler send a secret for it)", "(nothing: Isola does not substitute secrets"
+                + " in calls whose request carries a placeholder)", "(nothing)");
+          }
+          used.add(name.toLowerCase(java.util.Locale.ROOT));
           m.appendReplacement(b, Matcher.quoteReplacement(plain));
         }
         m.appendTail(b);

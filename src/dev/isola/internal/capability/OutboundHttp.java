@@ -46,6 +46,7 @@ import javax.net.ssl.SSLException;
  * <p>Thread-safe: one instance serves all routes and calls.
  */
 public final class OutboundHttp implements AutoCloseable {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(OutboundHttp.class);
   /** The request body cap when none is given: 8 MiB. */
   public static final long DEFAULT_MAX_REQUEST_BODY = 8L * 1024 * 1024;
   /** How long connecting may take when none is given: 10 seconds. */
@@ -98,6 +99,17 @@ public final class OutboundHttp implements AutoCloseable {
    */
   public HttpResult send(String route, OriginAllowList allow, HttpCall call, long deadlineNanos,
       long maxResponseBytes) {
+    return send(route, allow, null, call, java.util.Set.of(), deadlineNanos, maxResponseBytes);
+  }
+
+  /**
+   * Like {@link #send(String, OriginAllowList, HttpCall, long, long)}, with every hop also checked
+   * against {@code narrowing} (the embedder's list for this call, null for none), and the headers
+   * named in {@code secretHeaders} (lower case: they carry secrets) dropped on a redirect to another
+   * origin, like {@code Authorization} and {@code Cookie}.
+   */
+  public HttpResult send(String route, OriginAllowList allow, @org.jspecify.annotations.Nullable OriginAllowList narrowing,
+      HttpCall call, java.util.Set<String> secretHeaders, long deadlineNanos, long maxResponseBytes) {
     if (call.body().length > maxRequestBody) {
       throw new LimitExceededException(route, Limit.REQUEST_BODY, "the outbound HTTP request body of "
           + call.body().length + " bytes is larger than the cap of " + maxRequestBody + " bytes; send less");
@@ -107,8 +119,13 @@ public final class OutboundHttp implements AutoCloseable {
     String via = "";
     for (int redirects = 0; ; redirects++) {
       Checked checked = admit(route, allow, hop.uri(), via);
+      if (narrowing != null && narrowing.match(checked.origin()).isEmpty()) {
+        throw new CapabilityDeniedException("route \"" + route + "\": " + CAPABILITY + " to " + checked.origin() + via
+            + " is granted to the route but not to this call: the embedder narrowed it to " + narrowing
+            + " (CallOptions.outboundHttp)");
+      }
       HttpResponse<byte[]> response = exchange(route, checked, hop, deadlineNanos, bodyCap);
-      Optional<HttpCall> next = Redirects.next(hop, checked.origin(), response);
+      Optional<HttpCall> next = Redirects.next(hop, checked.origin(), response, secretHeaders);
       if (next.isEmpty()) {
         return new HttpResult(response.statusCode(), response.headers().map(), response.body(), checked.uri());
       }
@@ -153,11 +170,13 @@ public final class OutboundHttp implements AutoCloseable {
       throw new OutboundHttpException("could not resolve host: " + origin.host(), e);
     }
     if (verdict instanceof AddressPolicy.Verdict.Refused refused) {
-      String byAddress = new Origin(origin.scheme(), Origin.normaliseHost(literal(refused.address())), origin.port())
-          .grantText();
+      // The message reaches the guest: it names the kind of address, never the address a name resolved to.
+      log.warn("route \"{}\": outbound HTTP to {} refused: {} ({})", route, origin, refused.reason(),
+          literal(refused.address()));
       throw new CapabilityDeniedException("route \"" + route + "\": " + CAPABILITY + " to " + origin + via
-          + " is denied: " + refused.reason() + "; to reach it on purpose, grant outbound_http = [\"" + byAddress
-          + "\"] (or Grants.outboundHttp(\"" + byAddress + "\")) and request that address");
+          + " is denied: it resolves to a loopback, private or otherwise restricted address; to reach such an"
+          + " address on purpose, grant its IP literally (outbound_http = [\"http://10.0.0.5:8080\"] or"
+          + " Grants.outboundHttp(...)) and request that address");
     }
     return new Checked(asciiUri(uri, origin), origin);
   }

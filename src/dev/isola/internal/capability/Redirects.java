@@ -7,12 +7,14 @@ import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What a redirect asks for, the way browsers' {@code fetch} answers it: 303 turns any request but
  * HEAD into a GET without a body, so do 301 and 302 for a POST; 307 and 308 repeat the request as it
  * was, body included. A redirect to another origin drops the request's {@code Authorization} and
- * {@code Cookie} headers, which were meant for the first origin. The target is checked again by
+ * {@code Cookie} headers, and any header a secret was substituted into, which were meant for the
+ * first origin. The target is checked again by
  * {@link OutboundHttp} before it is contacted.
  */
 final class Redirects {
@@ -36,6 +38,11 @@ final class Redirects {
    * @throws OutboundHttpException if the Location is not a valid URL
    */
   static Optional<HttpCall> next(HttpCall hop, Origin from, HttpResponse<?> response) {
+    return next(hop, from, response, Set.of());
+  }
+
+  /** Like {@link #next(HttpCall, Origin, HttpResponse)}, also dropping {@code secretHeaders} across origins. */
+  static Optional<HttpCall> next(HttpCall hop, Origin from, HttpResponse<?> response, Set<String> secretHeaders) {
     int status = response.statusCode();
     if (!isRedirect(status, response.headers())) {
       return Optional.empty();
@@ -52,7 +59,7 @@ final class Redirects {
       headers = RequestHeaders.without(headers, RequestHeaders.BODY);
     }
     if (!sameOrigin(target, from)) {
-      headers = RequestHeaders.without(headers, RequestHeaders.CREDENTIALS);
+      headers = RequestHeaders.without(RequestHeaders.without(headers, RequestHeaders.CREDENTIALS), secretHeaders);
     }
     return Optional.of(new HttpCall(method, target, headers, body));
   }

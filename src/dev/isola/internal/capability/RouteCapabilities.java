@@ -64,6 +64,18 @@ public record RouteCapabilities(String route, Map<String, KeyValueStore> stores,
    */
   public CallCapabilities forCall(String keyPrefix, @Nullable OriginAllowList httpNarrowing, long deadlineNanos,
       long maxResponseBytes) {
-    return new CallCapabilities(this, keyPrefix, httpNarrowing, deadlineNanos, maxResponseBytes);
+    return forCall(keyPrefix, httpNarrowing, deadlineNanos, maxResponseBytes, () -> false);
+  }
+
+  /**
+   * @param requestCarriesPlaceholder asked (at most when a secret is about to be substituted) whether
+   *     the incoming request contains {@code {{secrets.}}: then
+   *     no secret is substituted during the call, so a client cannot make the handler send a secret
+   *     for it by putting a placeholder where the handler copies text into an outbound header
+   */
+  public CallCapabilities forCall(String keyPrefix, @Nullable OriginAllowList httpNarrowing, long deadlineNanos,
+      long maxResponseBytes, java.util.function.BooleanSupplier requestCarriesPlaceholder) {
+    return new CallCapabilities(this, keyPrefix, httpNarrowing, deadlineNanos, maxResponseBytes,
+        requestCarriesPlaceholder);
   }
 }

@@ -88,9 +88,7 @@ final class ExtismHandler extends WasmHandler {
     pluginConfig.putAll(config);
     ExtismKernel kernel = new ExtismKernel(route, guest.name(), call.request().bodyBytes(), pluginConfig,
         requestVars(call), call.limits().memory().bytes(), call.limits().maxResponseBody().bytes(), log);
-    if (call.capabilities().route().http() != null) {
-      kernel.http(call.capabilities());
-    }
+    kernel.http(call.capabilities()); // denials included: logged, counted and named by the capabilities
     LogLines stdout = new LogLines(log, "info");
     LogLines stderr = new LogLines(log, "warn");
     // Host details (the module's path) never reach the guest: argv[0] is the file name alone.

@@ -47,8 +47,9 @@ import org.slf4j.Logger;
  * <p><b>Checks.</b> Every offset and length is an unsigned 64-bit value and is checked: a read or
  * write must lie inside one live block. A plugin that breaks a rule gets a {@link GuestException}
  * naming the plugin, the function, the offset (decimal and hex) and the reason; a plugin that asks
- * for too much gets a {@link LimitExceededException}; {@code http_request} is refused with a
- * {@link CapabilityDeniedException}. No other exception leaves any method, whatever the arguments.
+ * for too much gets a {@link LimitExceededException}; an {@code http_request} its route was not
+ * granted gets a {@link CapabilityDeniedException}. No other exception leaves any method, whatever
+ * the arguments (outbound HTTP aside, whose capability layer documents its own).
  * Where the Extism kernel answers softly, so does this one: {@code length} of anything but a block
  * start is 0, {@code free} of 0 or of anything but a live block start does nothing.
  *
@@ -84,9 +85,10 @@ import org.slf4j.Logger;
  *   <tr><td>var_set</td><td>i64 key, i64 value</td><td></td><td>value 0 removes; at most {@value #MAX_VAR_BYTES} bytes of vars</td></tr>
  *   <tr><td>log_trace, log_debug, log_info, log_warn, log_error</td><td>i64 offset</td><td></td><td>one line to {@link GuestLog}; trace goes to debug</td></tr>
  *   <tr><td>get_log_level</td><td></td><td>i32</td><td>0 trace … 4 error, {@link Integer#MAX_VALUE} off; see {@link #getLogLevel()}</td></tr>
- *   <tr><td>http_request</td><td>i64 request, i64 body</td><td>i64</td><td>refused: no outbound HTTP in this version</td></tr>
- *   <tr><td>http_status_code</td><td></td><td>i32</td><td>0</td></tr>
- *   <tr><td>http_headers</td><td></td><td>i64</td><td>0</td></tr>
+ *   <tr><td>http_request</td><td>i64 request, i64 body</td><td>i64</td><td>JSON {url, method, headers} and a body block, through the call's
+ *       capabilities; a block with the response body (0 if empty)</td></tr>
+ *   <tr><td>http_status_code</td><td></td><td>i32</td><td>the last response's status, 0 before any</td></tr>
+ *   <tr><td>http_headers</td><td></td><td>i64</td><td>a block with the last response's headers as JSON, 0 before any</td></tr>
  *   <tr><td>reset</td><td></td><td></td><td>frees every block, clears input, output and error</td></tr>
  *   <tr><td>memory_bytes</td><td></td><td>i64</td><td>bytes in live blocks</td></tr>
  * </table>

@@ -10,6 +10,7 @@ import dev.isola.internal.capability.CallCapabilities;
 import dev.isola.internal.capability.GuestError;
 import dev.isola.internal.capability.HttpCall;
 import dev.isola.internal.capability.HttpResult;
+import dev.isola.internal.capability.OutboundHttp;
 import dev.isola.internal.capability.OutboundHttpException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -96,7 +97,8 @@ final class IsolaHost {
         new HostFunction(HTTP, "request", type(6, ValType.I64), (instance, a) -> i64(() -> {
           HttpCall call;
           try {
-            call = Json.httpCall(text(instance, a[0], a[1]), bytes(instance, a[2], a[3]));
+            call = Json.httpCall(new String(bytes(instance, a[0], a[1], MAX_JSON), StandardCharsets.UTF_8),
+                bytes(instance, a[2], a[3], (int) OutboundHttp.DEFAULT_MAX_REQUEST_BODY));
           } catch (IllegalArgumentException e) {
             throw new GuestError(e.getMessage());
           }
@@ -119,7 +121,8 @@ final class IsolaHost {
           return value.isEmpty() ? ABSENT : copyOut(instance, value.get(), a[4], a[5]);
         })),
         new HostFunction(KV, "put", type(6, I32), (instance, a) -> i32(() -> {
-          caps.kvPut(text(instance, a[0], a[1]), text(instance, a[2], a[3]), bytes(instance, a[4], a[5]));
+          caps.kvPut(text(instance, a[0], a[1]), text(instance, a[2], a[3]),
+              bytes(instance, a[4], a[5], dev.isola.internal.capability.RouteCapabilities.MAX_VALUE_BYTES));
           return 0;
         })),
         new HostFunction(KV, "delete", type(4, I32), (instance, a) -> i32(() ->
@@ -164,6 +167,18 @@ final class IsolaHost {
     }
   }
 
+  /** The most bytes a name, key, prefix or path may have: anything longer is refused before it is read. */
+  private static final int MAX_TEXT = 4096;
+  private static final int MAX_JSON = 64 * 1024;
+
+  private static byte[] bytes(Instance instance, long ptr, long len, int max) {
+    if (Integer.toUnsignedLong((int) len) > max) {
+      throw new GuestError(Integer.toUnsignedString((int) len) + " bytes is more than the " + max
+          + " an isola host function takes here");
+    }
+    return bytes(instance, ptr, len);
+  }
+
   private static byte[] bytes(Instance instance, long ptr, long len) {
     Memory memory = memory(instance);
     if (len < 0 || ptr < 0 || (long) (int) ptr + (int) len > (long) memory.pages() * Memory.PAGE_SIZE) {
@@ -174,14 +189,18 @@ final class IsolaHost {
   }
 
   private static String text(Instance instance, long ptr, long len) {
-    return new String(bytes(instance, ptr, len), StandardCharsets.UTF_8);
+    return new String(bytes(instance, ptr, len, MAX_TEXT), StandardCharsets.UTF_8);
   }
 
   /** Copies {@code value} to (out, cap) if it fits; answers its length either way. */
   private static long copyOut(Instance instance, byte[] value, long out, long cap) {
     if (value.length <= Integer.toUnsignedLong((int) cap)) {
-      bytes(instance, out, value.length); // bounds check
-      memory(instance).write((int) out, value, 0, value.length);
+      Memory memory = memory(instance);
+      if (Integer.toUnsignedLong((int) out) + value.length > (long) memory.pages() * Memory.PAGE_SIZE) {
+        throw new com.dylibso.chicory.wasm.ChicoryException("out of bounds memory access: isola host function wrote "
+            + value.length + " bytes at " + Integer.toUnsignedString((int) out));
+      }
+      memory.write((int) out, value, 0, value.length);
     }
     return value.length;
   }
