@@ -37,7 +37,9 @@ done
 for src in extism-greet.c extism-meta.c extism-error.c extism-log.c extism-http.c extism-fetch.c extism-kv.c; do
   clang "${PLUGIN_FLAGS[@]}" -I ../../samples/wasm -o "${src%.c}.wasm" "$src"
 done
-clang "${REACTOR_FLAGS[@]}" -o extism-wasi.wasm extism-wasi.c
+for src in extism-wasi.c extism-files.c; do
+  clang "${REACTOR_FLAGS[@]}" -o "${src%.c}.wasm" "$src"
+done
 
 for src in *.wat; do
   case "$src" in

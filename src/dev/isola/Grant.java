@@ -62,8 +62,11 @@ public sealed interface Grant {
   /**
    * Read-only access to the files under {@code directory}, seen by the guest under {@code mount}
    * (e.g. {@code /static}): {@code env.files.read("/static/app.css")} in JavaScript, {@code
-   * isola:host/files.read} in Wasm. Paths that leave the directory ({@code ..}, symbolic links out of
-   * it) are refused.
+   * isola:host/files.read} in Wasm, and for WAGI programs and WASI Extism plugins a preopened
+   * directory, so plain {@code fopen("/static/app.css", "r")}, {@code opendir} and {@code stat}
+   * work. Paths that leave the directory ({@code ..}, symbolic links out of it) are refused; every
+   * change (through WASI: write, create, truncate, delete, rename, link, mkdir, set times) fails
+   * ({@code EROFS}) and leaves the directory as it was.
    */
   record Files(java.nio.file.Path directory, String mount) implements Grant {
     public Files {

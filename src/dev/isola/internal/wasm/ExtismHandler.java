@@ -2,7 +2,6 @@ package dev.isola.internal.wasm;
 
 import com.dylibso.chicory.runtime.ImportFunction;
 import com.dylibso.chicory.runtime.ImportValues;
-import com.dylibso.chicory.wasi.WasiPreview1;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
 import dev.isola.GuestException;
@@ -33,7 +32,8 @@ import org.slf4j.Logger;
  * (decimal text, default 200) and {@code response.header.<Name>}; without a {@code Content-Type}
  * the response is {@code application/octet-stream}. A non-zero return is a {@link GuestException}
  * carrying the plugin's {@code error_set} message. Plugins built for WASI get a WASI with nothing of
- * the host; their stdout and stderr go to the route's guest log.
+ * the host but the route's granted directories, read-only (see {@link WasiCall}); their stdout and
+ * stderr go to the route's guest log.
  */
 final class ExtismHandler extends WasmHandler {
   static final String STATUS_VAR = "response.status";
@@ -63,18 +63,18 @@ final class ExtismHandler extends WasmHandler {
         + " an i32 (0 for success); name the one to run with export = \"...\"");
     ExtismKernel kernel = new ExtismKernel(guest.route(), guest.name(), new byte[0], config, Map.of(), 1 << 20, 0,
         new GuestLog(logger, 0));
-    try (WasiPreview1 wasi = WasiCall.create(new byte[0], OutputStream.nullOutputStream(),
-        OutputStream.nullOutputStream(), Map.of(), guest.programName(), random)) {
+    try (WasiCall wasi = WasiCall.create(new byte[0], OutputStream.nullOutputStream(),
+        OutputStream.nullOutputStream(), Map.of(), Map.of(), guest.programName(), random)) {
       checkInstantiates(where, imports(kernel, wasi, Call.withoutCapabilities(guest.route())));
     }
   }
 
-  private ImportValues imports(ExtismKernel kernel, WasiPreview1 wasi, CallCapabilities capabilities) {
+  private ImportValues imports(ExtismKernel kernel, WasiCall wasi, CallCapabilities capabilities) {
     List<ImportFunction> functions = new ArrayList<>(kernel.hostFunctions());
     functions.addAll(IsolaHost.functions(capabilities));
     ImportValues.Builder imports = ImportValues.builder().withFunctions(functions);
     if (usesWasi) {
-      imports.addFunction(wasi.toHostFunctions());
+      imports.addFunction(wasi.functions());
     }
     return imports.build();
   }
@@ -93,7 +93,8 @@ final class ExtismHandler extends WasmHandler {
     LogLines stderr = new LogLines(log, "warn");
     // Host details (the module's path) never reach the guest: argv[0] is the file name alone.
     Outcome<Integer> outcome;
-    try (WasiPreview1 wasi = WasiCall.create(new byte[0], stdout, stderr, Map.of(), guest.programName(), random)) {
+    try (WasiCall wasi = WasiCall.create(new byte[0], stdout, stderr, Map.of(), call.capabilities().route().mounts(),
+        guest.programName(), random)) {
       outcome = run(call, imports(kernel, wasi, call.capabilities()), instance -> {
         if (hasInitialize) {
           instance.export(INITIALIZE).apply();

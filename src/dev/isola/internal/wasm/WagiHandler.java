@@ -1,7 +1,6 @@
 package dev.isola.internal.wasm;
 
 import com.dylibso.chicory.runtime.ImportValues;
-import com.dylibso.chicory.wasi.WasiPreview1;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import dev.isola.GuestException;
 import dev.isola.LimitExceededException;
@@ -19,7 +18,8 @@ import org.slf4j.Logger;
 /**
  * A WAGI program: {@code _start} runs once per call in a new instance with a new WASI, the request
  * as CGI variables (see {@link Cgi}) and its body on stdin; stdout is read back as a CGI response and
- * stderr goes to the route's guest log. {@code exit(0)} or returning from {@code _start} ends the
+ * stderr goes to the route's guest log. The route's granted directories are preopened, read-only
+ * (see {@link WasiCall}). {@code exit(0)} or returning from {@code _start} ends the
  * call normally; any other exit status is a {@link GuestException}.
  */
 final class WagiHandler extends WasmHandler {
@@ -34,15 +34,15 @@ final class WagiHandler extends WasmHandler {
   void check(String where) {
     checkExport(where, "_start", FunctionType.empty(),
         "a WAGI handler is a wasm32-wasi command (a program with main), e.g. clang --target=wasm32-wasi");
-    try (WasiPreview1 wasi = WasiCall.create(new byte[0], OutputStream.nullOutputStream(),
-        OutputStream.nullOutputStream(), Map.of(), guest.programName(), random)) {
+    try (WasiCall wasi = WasiCall.create(new byte[0], OutputStream.nullOutputStream(),
+        OutputStream.nullOutputStream(), Map.of(), Map.of(), guest.programName(), random)) {
       checkInstantiates(where, imports(wasi, Call.withoutCapabilities(guest.route())));
     }
   }
 
-  private static ImportValues imports(WasiPreview1 wasi, CallCapabilities capabilities) {
+  private static ImportValues imports(WasiCall wasi, CallCapabilities capabilities) {
     java.util.List<com.dylibso.chicory.runtime.ImportFunction> functions =
-        new java.util.ArrayList<>(java.util.List.of(wasi.toHostFunctions()));
+        new java.util.ArrayList<>(java.util.List.of(wasi.functions()));
     functions.addAll(IsolaHost.functions(capabilities));
     return ImportValues.builder().withFunctions(functions).build();
   }
@@ -58,8 +58,8 @@ final class WagiHandler extends WasmHandler {
     GuestLog log = new GuestLog(logger, call.limits().maxLogLines());
     LogLines stderr = new LogLines(log, "warn");
     Outcome<Void> outcome;
-    try (WasiPreview1 wasi = WasiCall.create(call.request().bodyBytes(), stdout, stderr, Cgi.environment(call),
-        guest.programName(), random)) {
+    try (WasiCall wasi = WasiCall.create(call.request().bodyBytes(), stdout, stderr, Cgi.environment(call),
+        call.capabilities().route().mounts(), guest.programName(), random)) {
       outcome = run(call, imports(wasi, call.capabilities()), instance -> {
         instance.export("_start").apply();
         return null;

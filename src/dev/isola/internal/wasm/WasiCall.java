@@ -3,44 +3,76 @@ package dev.isola.internal.wasm;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.wasi.WasiOptions;
 import com.dylibso.chicory.wasi.WasiPreview1;
+import dev.isola.internal.files.ReadOnlyFileSystem;
 import java.io.ByteArrayInputStream;
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * WASI preview 1 for one call, with nothing of the host: the environment, arguments and standard
- * streams given here only, no preopened directory (so no path resolves), the wall clock and a
- * secure random source. {@code proc_exit} ends the call with a {@code WasiExitException}, also for
- * status 0.
+ * WASI preview 1 for one call, with nothing of the host but what is given here: the environment,
+ * arguments and standard streams, the wall clock, a secure random source, and the route's granted
+ * directories as read-only preopened directories (guest path = the mount, e.g. {@code /static}).
+ * Without a files grant there is no preopened directory, so no path resolves. {@code proc_exit}
+ * ends the call with a {@code WasiExitException}, also for status 0.
+ *
+ * <p>Granted directories are read through a {@link ReadOnlyFileSystem}, which keeps reads inside
+ * each directory and refuses every change. On top of it, the WASI functions that would change a file
+ * answer {@code EROFS} here, before Chicory sees them: Chicory would report the refusal as {@code
+ * EIO}, and would end the call on {@code ftruncate} or {@code posix_fallocate} of a file open for
+ * reading (it does not catch the channel's {@code NonWritableChannelException} there).
  */
-final class WasiCall {
+final class WasiCall implements AutoCloseable {
   /** Every WASI function Chicory implements; a module importing another one is refused at build. */
   private static final Set<String> PROVIDED;
 
+  /** WASI preview 1 functions that change files whatever their arguments. */
+  private static final Set<String> CHANGING = Set.of("fd_allocate", "fd_filestat_set_size",
+      "fd_filestat_set_times", "path_create_directory", "path_filestat_set_times", "path_link",
+      "path_remove_directory", "path_rename", "path_symlink", "path_unlink_file");
+  /** path_open's arguments (fd, dirflags, path, path_len, oflags, rights, inheriting, fdflags, fd_out). */
+  private static final int OPEN_OFLAGS = 4;
+  private static final int OPEN_RIGHTS = 5;
+  private static final int OPEN_FDFLAGS = 7;
+  // Values from the WASI preview 1 witx: oflags creat and trunc, rights fd_write, fdflags append, errno rofs.
+  private static final long OFLAGS_CREAT_OR_TRUNC = 1 | 1 << 3;
+  private static final long RIGHTS_FD_WRITE = 1 << 6;
+  private static final long FDFLAGS_APPEND = 1;
+  private static final long ERRNO_ROFS = 69;
+
   static {
-    try (WasiPreview1 probe = create(new byte[0], OutputStream.nullOutputStream(), OutputStream.nullOutputStream(),
-        Map.of(), "probe", new Random(0))) {
-      PROVIDED = Arrays.stream(probe.toHostFunctions()).map(HostFunction::name).collect(Collectors.toUnmodifiableSet());
+    try (WasiCall probe = create(new byte[0], OutputStream.nullOutputStream(), OutputStream.nullOutputStream(),
+        Map.of(), Map.of(), "probe", new Random(0))) {
+      PROVIDED = Arrays.stream(probe.wasi.toHostFunctions()).map(HostFunction::name)
+          .collect(Collectors.toUnmodifiableSet());
     }
   }
 
-  private WasiCall() {}
+  private final WasiPreview1 wasi;
+  private final boolean readOnlyFiles;
+
+  private WasiCall(WasiPreview1 wasi, boolean readOnlyFiles) {
+    this.wasi = wasi;
+    this.readOnlyFiles = readOnlyFiles;
+  }
 
   static boolean provides(String function) {
     return PROVIDED.contains(function);
   }
 
   /**
+   * @param mounts granted directories by guest mount path, each the real path of its directory
    * @param program the program name the guest sees as {@code argv[0]}
    */
-  static WasiPreview1 create(byte[] stdin, OutputStream stdout, OutputStream stderr, Map<String, String> environment,
-      String program, Random random) {
+  static WasiCall create(byte[] stdin, OutputStream stdout, OutputStream stderr, Map<String, String> environment,
+      Map<String, Path> mounts, String program, Random random) {
     WasiOptions.Builder options = WasiOptions.builder()
         .withStdin(new ByteArrayInputStream(stdin))
         .withStdout(stdout)
@@ -49,6 +81,37 @@ final class WasiCall {
         .withClock(Clock.systemUTC())
         .withRandom(random);
     environment.forEach(options::withEnvironment);
-    return WasiPreview1.builder().withOptions(options.build()).build();
+    // Sorted, so that a route's preopened directories get the same descriptors on every call.
+    new TreeMap<>(mounts).forEach((mount, directory) -> options.withDirectory(mount, ReadOnlyFileSystem.of(directory)));
+    return new WasiCall(WasiPreview1.builder().withOptions(options.build()).build(), !mounts.isEmpty());
+  }
+
+  /** The WASI host functions for the guest's imports. */
+  HostFunction[] functions() {
+    HostFunction[] functions = wasi.toHostFunctions();
+    if (!readOnlyFiles) {
+      return functions;
+    }
+    return Arrays.stream(functions).map(WasiCall::readOnly).toArray(HostFunction[]::new);
+  }
+
+  private static HostFunction readOnly(HostFunction function) {
+    if (CHANGING.contains(function.name())) {
+      return new HostFunction(function.module(), function.name(), function.functionType(),
+          (instance, args) -> new long[] {ERRNO_ROFS});
+    }
+    if (function.name().equals("path_open")) {
+      return new HostFunction(function.module(), function.name(), function.functionType(), (instance, args) ->
+          (args[OPEN_OFLAGS] & OFLAGS_CREAT_OR_TRUNC) != 0 || (args[OPEN_RIGHTS] & RIGHTS_FD_WRITE) != 0
+              || (args[OPEN_FDFLAGS] & FDFLAGS_APPEND) != 0
+              ? new long[] {ERRNO_ROFS}
+              : function.handle().apply(instance, args));
+    }
+    return function;
+  }
+
+  @Override
+  public void close() {
+    wasi.close();
   }
 }
