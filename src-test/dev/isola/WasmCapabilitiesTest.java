@@ -58,6 +58,8 @@ class WasmCapabilitiesTest {
             .grants(Grants.keyValue("main"), Grants.variables("GREETING"), Grants.files(files.resolve("static"), "/assets")))
         .route("/kvh/:store/:key", Handler.wasm(WASM.resolve("wagi-kv.wasm"))
             .grants(Grants.outboundHttp(origin, "http://127.0.0.1:1"), Grants.secrets("TOKEN")))
+        .route("/kvb/:store/:key", Handler.wasm(WASM.resolve("wagi-kv.wasm"))
+            .grants(Grants.outboundHttp(origin, "http://127.0.0.1:1"), Grants.secret("TOKEN", origin)))
         .route("/ekv", Handler.wasm(WASM.resolve("extism-kv.wasm")).grants(Grants.keyValue("main")))
         .route("/ekv-ungranted", Handler.wasm(WASM.resolve("extism-kv.wasm")))
         .route("/fetch", Handler.wasm(WASM.resolve("extism-fetch.wasm"))
@@ -154,6 +156,16 @@ class WasmCapabilitiesTest {
     seenKey.set("untouched");
     assertEquals("error -2\n", isola.handle(evil).bodyText());
     assertEquals("untouched", seenKey.get(), "nothing was sent");
+  }
+
+  @Test
+  void secretsBoundToOrigins_goThereOnly() {
+    String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/ping";
+    seenKey.set(null);
+    assertEquals("status=200 body=pong\n", call("GET", "/kvb/main/x?http=" + url, ""));
+    assertEquals("s3cr3t", seenKey.get());
+    assertEquals("error -2\n", call("GET", "/kvb/main/x?http=http://127.0.0.1:1/", ""),
+        "granted origin, but not one the secret is bound to: denied before anything is sent");
   }
 
   @Test

@@ -87,17 +87,36 @@ public sealed interface Grant {
 
   /**
    * Use these secrets by name: the host substitutes a secret's value where an outbound request's
-   * header names it ({@code {{secrets.NAME}}}), for granted origins only. The guest reads the plain
+   * header names it ({@code {{secrets.NAME}}}), for granted origins only, or only for {@code
+   * origins} when they are given (a secret then never reaches another granted origin, such as one
+   * that would echo headers back). The guest reads the plain
    * value only when {@code readable} is true.
    */
-  record Secrets(List<String> names, boolean readable) implements Grant {
+  record Secrets(List<String> names, boolean readable, List<String> origins) implements Grant {
+    /**
+     * @param origins the only origins the secrets may be sent to (each also granted by an outbound
+     *     HTTP grant); empty for any origin the route may reach
+     */
     public Secrets {
       names = List.copyOf(names);
       names.forEach(n -> Grants.checkName(n, "secret", "API_KEY"));
+      origins = List.copyOf(origins);
+      if (!origins.isEmpty()) {
+        OriginAllowList.of(origins); // throws IllegalArgumentException naming a bad entry
+      }
+    }
+
+    /** Secrets usable with every origin the route may reach. */
+    public Secrets(List<String> names, boolean readable) {
+      this(names, readable, List.of());
     }
 
     @Override
     public String toToml() {
+      if (!origins.isEmpty()) {
+        return "secrets = { " + String.join(", ", names.stream().map(n -> n + " = ["
+            + String.join(", ", origins.stream().map(o -> "\"" + o + "\"").toList()) + "]").toList()) + " }";
+      }
       return (readable ? "readable_secrets" : "secrets") + " = ["
           + String.join(", ", names.stream().map(n -> "\"" + n + "\"").toList()) + "]";
     }

@@ -37,6 +37,19 @@ public final class Grants {
     return new Grant.Secrets(List.of(names), false);
   }
 
+  /**
+   * Use secret {@code name} in outbound request headers to {@code origins} only (each must also be
+   * granted with {@link #outboundHttp}): the way to grant a secret next to origins that are not
+   * trusted with it.
+   */
+  public static Grant secret(String name, String... origins) {
+    if (origins.length == 0) {
+      throw new IllegalArgumentException("Grants.secret(\"" + name + "\") names no origin: list the origins the"
+          + " secret may be sent to, or use Grants.secrets(\"" + name + "\") for every granted origin");
+    }
+    return new Grant.Secrets(List.of(name), false, List.of(origins));
+  }
+
   /** Use the secrets {@code names} and also read their plain values: only when the guest must. */
   public static Grant readableSecrets(String... names) {
     return new Grant.Secrets(List.of(names), true);

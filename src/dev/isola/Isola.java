@@ -140,6 +140,7 @@ public final class Isola implements AutoCloseable {
     java.util.Set<String> readable = new java.util.HashSet<>();
     List<String> origins = new java.util.ArrayList<>();
     Map<String, Path> mounts = new LinkedHashMap<>();
+    Map<String, List<String>> secretOrigins = new LinkedHashMap<>();
     for (Grant grant : grants) {
       switch (grant) {
         case Grant.KeyValue kv -> stores.put(kv.store(), declared(spec, b.stores, kv.store(), "key-value store",
@@ -154,6 +155,9 @@ public final class Isola implements AutoCloseable {
           if (sec.readable()) {
             readable.add(n);
           }
+          if (!sec.origins().isEmpty()) {
+            secretOrigins.computeIfAbsent(n, k -> new java.util.ArrayList<>()).addAll(sec.origins());
+          }
         });
         case Grant.OutboundHttp http -> origins.addAll(http.origins());
         case Grant.Files files -> mounts.put(files.mount(), realDirectory(spec, files));
@@ -166,8 +170,13 @@ public final class Isola implements AutoCloseable {
         outboundHttp = new OutboundHttp();
       }
     }
+    Map<String, OriginAllowList> bound = new LinkedHashMap<>();
+    secretOrigins.forEach((name, list) -> bound.put(name, OriginAllowList.of(list)));
+    // A secret granted once without origins may go to every granted origin.
+    grants.stream().filter(g -> g instanceof Grant.Secrets s && s.origins().isEmpty())
+        .flatMap(g -> ((Grant.Secrets) g).names().stream()).forEach(bound::remove);
     return new RouteCapabilities(spec, stores, allow, allow == null ? null : outboundHttp, variables, secrets, readable,
-        mounts, new java.util.concurrent.atomic.AtomicLong());
+        bound, mounts, new java.util.concurrent.atomic.AtomicLong());
   }
 
   private static Path realDirectory(String spec, Grant.Files files) {

@@ -575,6 +575,22 @@ class ManifestTest {
   }
 
   @Test
+  void load_secretsBoundToOrigins() throws IOException {
+    Manifest manifest = Manifest.load(manifest("""
+        [secrets]
+        KEY = "k"
+
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+        outbound_http = ["https://api.example.com", "https://echo.example.org"]
+        secrets = { KEY = ["https://api.example.com"] }
+        """));
+    assertEquals(List.of(Grants.outboundHttp("https://api.example.com", "https://echo.example.org"),
+        Grants.secret("KEY", "https://api.example.com")), manifest.routes().get(0).handler().grants());
+  }
+
+  @Test
   void load_secretFromAnUnsetEnvironmentVariable_namesIt() throws IOException {
     String message = fails("""
         [secrets]

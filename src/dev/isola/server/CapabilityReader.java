@@ -130,6 +130,24 @@ final class CapabilityReader {
     }
   }
 
+  /** {@code secrets = { API_KEY = ["https://api.example.com"] }}: secrets bound to origins. */
+  private List<Grant> boundSecrets(Entry entry, TomlTable bound) {
+    List<Grant> grants = new ArrayList<>();
+    for (String name : bound.keySet()) {
+      if (!(bound.get(List.of(name)) instanceof TomlArray origins)
+          || !origins.toList().stream().allMatch(String.class::isInstance)) {
+        throw reader.wrongType(entry, "an array of names or a table of names to origins",
+            "secrets = { " + name + " = [\"https://api.example.com\"] }");
+      }
+      try {
+        grants.add(Grants.secret(name, origins.toList().toArray(String[]::new)));
+      } catch (IllegalArgumentException e) {
+        throw reader.fail(entry, "is not a valid grant: " + e.getMessage(), e);
+      }
+    }
+    return grants;
+  }
+
   /** The grants written in one {@code [[route]]} entry. */
   List<Grant> grants(TomlTable table, String section) {
     List<Grant> grants = new ArrayList<>();
@@ -139,6 +157,10 @@ final class CapabilityReader {
         continue;
       }
       Entry entry = new Entry(table, key, value, section);
+      if (key.equals("secrets") && value instanceof TomlTable bound) {
+        grants.addAll(boundSecrets(entry, bound));
+        continue;
+      }
       if (!(value instanceof TomlArray array) || !array.toList().stream().allMatch(String.class::isInstance)) {
         throw reader.wrongType(entry, "an array of strings", key + " = [\"...\"]");
       }

@@ -234,7 +234,7 @@ public final class CallCapabilities {
           "Grants.outboundHttp(\"" + origin + "\")");
     }
     java.util.Set<String> secretHeaders = new java.util.HashSet<>();
-    HttpCall withSecrets = new HttpCall(call.method(), uri, substituteSecrets(call.headers(), secretHeaders),
+    HttpCall withSecrets = new HttpCall(call.method(), uri, substituteSecrets(call.headers(), secretHeaders, uri),
         call.body());
     try {
       return route.client().send(route.route(), allow, httpNarrowing, withSecrets, secretHeaders, deadlineNanos,
@@ -244,7 +244,8 @@ public final class CallCapabilities {
     }
   }
 
-  private Map<String, List<String>> substituteSecrets(Map<String, List<String>> headers, java.util.Set<String> used) {
+  private Map<String, List<String>> substituteSecrets(Map<String, List<String>> headers, java.util.Set<String> used,
+      URI uri) {
     Map<String, List<String>> out = new LinkedHashMap<>();
     headers.forEach((name, values) -> {
       List<String> replaced = new ArrayList<>(values.size());
@@ -263,6 +264,13 @@ public final class CallCapabilities {
                 + "\" in header " + name + " while the incoming request itself contains \"{{secrets.\" (a client may"
                 + " be trying to make the handler send a secret for it)", "(nothing: Isola does not substitute secrets"
                 + " in calls whose request carries a placeholder)", "(nothing)");
+          }
+          OriginAllowList bound = route.secretOrigins().get(secret);
+          if (bound != null && !bound.allows(uri)) {
+            String origin = originOf(uri);
+            throw deny("sending secret \"" + secret + "\" to " + origin, "the handler used secret \"" + secret
+                + "\" in a request to " + origin, "secrets = { " + secret + " = [\"" + origin + "\"] }",
+                "Grants.secret(\"" + secret + "\", \"" + origin + "\")");
           }
           used.add(name.toLowerCase(java.util.Locale.ROOT));
           m.appendReplacement(b, Matcher.quoteReplacement(plain));

@@ -21,13 +21,15 @@ import org.jspecify.annotations.Nullable;
  * @param variables granted variables and their values
  * @param secrets granted secrets and their values
  * @param readableSecrets the granted secrets the guest may also read in plain text
+ * @param secretOrigins for secrets bound to origins, the only origins they may be sent to
  * @param mounts read-only directories by guest mount path (e.g. {@code /static}), each the real path
  *     of its directory
  * @param denials counts every denial of this route, for metrics and tests
  */
 public record RouteCapabilities(String route, Map<String, KeyValueStore> stores, @Nullable OriginAllowList http,
     @Nullable OutboundHttp client, Map<String, String> variables, Map<String, String> secrets,
-    Set<String> readableSecrets, Map<String, Path> mounts, AtomicLong denials) {
+    Set<String> readableSecrets, Map<String, OriginAllowList> secretOrigins, Map<String, Path> mounts,
+    AtomicLong denials) {
 
   /** The largest value a guest may store in one key-value entry. */
   public static final int MAX_VALUE_BYTES = 1 << 20;
@@ -42,12 +44,13 @@ public record RouteCapabilities(String route, Map<String, KeyValueStore> stores,
     variables = Map.copyOf(variables);
     secrets = Map.copyOf(secrets);
     readableSecrets = Set.copyOf(readableSecrets);
+    secretOrigins = Map.copyOf(secretOrigins);
     mounts = Map.copyOf(mounts);
   }
 
   /** A route granted nothing. */
   public static RouteCapabilities none(String route) {
-    return new RouteCapabilities(route, Map.of(), null, null, Map.of(), Map.of(), Set.of(), Map.of(), new AtomicLong());
+    return new RouteCapabilities(route, Map.of(), null, null, Map.of(), Map.of(), Set.of(), Map.of(), Map.of(), new AtomicLong());
   }
 
   /** The store names in grant order: the first is JavaScript's {@code env.KV}. */
