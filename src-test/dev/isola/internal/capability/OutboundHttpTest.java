@@ -143,6 +143,26 @@ class OutboundHttpTest {
     assertTrue(e.getMessage().contains("Grants.outboundHttp(\"https://evil.example\")"), e.getMessage());
   }
 
+  @Test
+  void send_slowDns_isBoundedByTheDeadline() {
+    try (OutboundHttp slow = new OutboundHttp(Duration.ofSeconds(2), MiB, new AddressPolicy(host -> {
+      try {
+        Thread.sleep(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return new InetAddress[] {InetAddress.getByName("93.184.216.34")};
+    }))) {
+      long start = System.nanoTime();
+      dev.isola.LimitExceededException e = assertThrows(dev.isola.LimitExceededException.class, () -> slow.send(ROUTE,
+          OriginAllowList.of("http://slow.example.test"), HttpCall.get(URI.create("http://slow.example.test/")),
+          System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(300), MiB));
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      assertEquals(dev.isola.LimitExceededException.Limit.TIMEOUT, e.limit());
+      assertTrue(millis < 2_000, "stopped after " + millis + " ms");
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"127.0.0.1", "10.0.0.1", "169.254.169.254"})
   void send_grantedNameResolvingToPrivateAddress_deniedAndNeverSent(String address) throws IOException {

@@ -59,6 +59,14 @@ public final class OutboundHttp implements AutoCloseable {
 
   private final HttpClient client;
   private final long maxRequestBody;
+  /** Name lookups, so they can be bounded by a call's deadline; daemon threads, at most 16. */
+  private final java.util.concurrent.ThreadPoolExecutor resolvers = new java.util.concurrent.ThreadPoolExecutor(
+      16, 16, 30, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(),
+      Thread.ofPlatform().daemon().name("isola-dns-", 1).factory());
+
+  {
+    resolvers.allowCoreThreadTimeOut(true);
+  }
   private final AddressPolicy addressPolicy;
 
   /** An instance with the default connect timeout and request body cap, resolving with the JVM. */
@@ -118,7 +126,7 @@ public final class OutboundHttp implements AutoCloseable {
     HttpCall hop = call;
     String via = "";
     for (int redirects = 0; ; redirects++) {
-      Checked checked = admit(route, allow, hop.uri(), via);
+      Checked checked = admit(route, allow, hop.uri(), via, deadlineNanos);
       if (narrowing != null && narrowing.match(checked.origin()).isEmpty()) {
         throw new CapabilityDeniedException("route \"" + route + "\": " + CAPABILITY + " to " + checked.origin() + via
             + " is granted to the route but not to this call: the embedder narrowed it to " + narrowing
@@ -146,7 +154,7 @@ public final class OutboundHttp implements AutoCloseable {
    *
    * @param via empty for the first hop, else where the redirect came from, for messages
    */
-  private Checked admit(String route, OriginAllowList allow, URI uri, String via) {
+  private Checked admit(String route, OriginAllowList allow, URI uri, String via, long deadlineNanos) {
     Origin origin;
     try {
       origin = Origin.of(uri);
@@ -165,7 +173,7 @@ public final class OutboundHttp implements AutoCloseable {
             + " isola.toml or grant Grants.outboundHttp(\"" + origin.grantText() + "\")"));
     AddressPolicy.Verdict verdict;
     try {
-      verdict = addressPolicy.check(origin, grant);
+      verdict = checkWithin(origin, grant, deadlineNanos, route);
     } catch (UnknownHostException e) {
       throw new OutboundHttpException("could not resolve host: " + origin.host(), e);
     }
@@ -269,6 +277,34 @@ public final class OutboundHttp implements AutoCloseable {
     };
   }
 
+  /**
+   * The address check, with the name lookup it needs bounded by the call's deadline: a slow DNS
+   * server must not hold the call's thread past it (the lookup runs on a resolver thread; an
+   * unfinished one is abandoned there).
+   */
+  private AddressPolicy.Verdict checkWithin(Origin origin, OriginAllowList.Entry grant, long deadlineNanos,
+      String route) throws UnknownHostException {
+    java.util.concurrent.Future<AddressPolicy.Verdict> lookup = resolvers.submit(() -> addressPolicy.check(origin, grant));
+    try {
+      return lookup.get(Math.max(0, deadlineNanos - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      lookup.cancel(true);
+      throw timeout(route, origin);
+    } catch (InterruptedException e) {
+      lookup.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new dev.isola.IsolaException("route \"" + route + "\": interrupted while resolving " + origin.host(), e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof UnknownHostException unknown) {
+        throw unknown;
+      }
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new OutboundHttpException("could not resolve host: " + origin.host(), e.getCause());
+    }
+  }
+
   private static LimitExceededException timeout(String route, Origin origin) {
     return new LimitExceededException(route, Limit.TIMEOUT, CAPABILITY + " to " + origin + " did not complete"
         + " before the call's deadline; raise the route's timeout or call a faster service");
@@ -279,6 +315,7 @@ public final class OutboundHttp implements AutoCloseable {
    */
   @Override
   public void close() {
+    resolvers.shutdownNow();
     client.shutdown();
     try {
       if (!client.awaitTermination(Duration.ofSeconds(5))) {
