@@ -99,6 +99,7 @@ class WasmCapabilitiesTest {
     assertTrue(other.list("", 10).isEmpty());
     assertEquals("var=hi\n", call("GET", "/kv/main/var:GREETING", ""));
     assertEquals("error -2\n", call("GET", "/kv/main/var:HIDDEN", ""));
+    assertTrue(isola.capabilityDenials().get("/kv/:store/:key") >= 2, isola.capabilityDenials().toString());
   }
 
   @Test

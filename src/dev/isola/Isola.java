@@ -74,6 +74,8 @@ public final class Isola implements AutoCloseable {
   private OutboundHttp outboundHttp; // set once, in the constructor's call of capabilities()
   private final ExecutorService callThreads;
   private final List<String> routeSpecs;
+  /** Each route's capabilities, in declaration order. */
+  private final Map<String, RouteCapabilities> capabilities = new LinkedHashMap<>();
   /** Stores registered with {@link Builder#ownedStore}, closed with this Isola. */
   private final List<AutoCloseable> owned;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -117,6 +119,7 @@ public final class Isola implements AutoCloseable {
   private Route prepare(String spec, Handler handler, Builder b) {
     Limits limits = handler.limits().orElse(b.defaultLimits);
     RouteCapabilities capabilities = capabilities(spec, handler, b);
+    this.capabilities.put(spec, capabilities);
     GuestEngine engine = engines.computeIfAbsent(handler.language(), language -> switch (language) {
       case JAVASCRIPT -> new JsEngine(watchdog);
       case WASM -> new WasmEngine(watchdog);
@@ -262,6 +265,21 @@ public final class Isola implements AutoCloseable {
   /** A builder with no routes and {@link Limits#defaults()}. */
   public static Builder newBuilder() {
     return new Builder();
+  }
+
+  /**
+   * How many capability denials each route has had since this {@code Isola} was built (routes
+   * without any are left out): a handler reaching for what it was not granted is a bug or an attack,
+   * worth an alert. Each denial is also logged as a warning.
+   */
+  public Map<String, Long> capabilityDenials() {
+    Map<String, Long> counts = new LinkedHashMap<>();
+    capabilities.forEach((spec, route) -> {
+      if (route.denials().get() > 0) {
+        counts.put(spec, route.denials().get());
+      }
+    });
+    return counts;
   }
 
   /** The routes as declared, in declaration order. */
