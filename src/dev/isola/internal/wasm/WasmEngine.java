@@ -52,6 +52,19 @@ public final class WasmEngine implements GuestEngine {
 
   @Override
   public PreparedHandler prepare(String route, Handler handler, byte[] code, Limits limits) {
+    try {
+      return prepareChecked(route, handler, code, limits);
+    } catch (HandlerLoadException e) {
+      throw e;
+    } catch (RuntimeException | AssertionError | OutOfMemoryError | StackOverflowError e) {
+      // A module Chicory parsed can still be inconsistent (an export naming a function it lacks):
+      // whatever that makes fail here is a bad module, never a raw error from build().
+      throw new HandlerLoadException("module " + handler.name() + " of route \"" + route + "\" is malformed: "
+          + describe(e) + " (rebuild it; wasm-validate shows what is wrong)", e);
+    }
+  }
+
+  private PreparedHandler prepareChecked(String route, Handler handler, byte[] code, Limits limits) {
     String name = handler.name();
     WasmModule module = parse(route, name, code);
     WasmAbi abi = handler.abi().orElseGet(() -> importsFrom(module, EXTISM) ? WasmAbi.EXTISM : WasmAbi.WAGI);

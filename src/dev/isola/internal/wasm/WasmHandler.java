@@ -101,11 +101,19 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
         int index = export.index();
         int imported = module.importSection().count(ExternalType.FUNCTION);
         int typeIndex;
+        if (index < 0 || index >= imported + module.functionSection().functionCount()) {
+          throw new IllegalArgumentException("export \"" + name + "\" refers to function " + index
+              + ", which the module does not have");
+        }
         if (index < imported) {
           typeIndex = ((com.dylibso.chicory.wasm.types.FunctionImport) module.importSection().stream()
               .filter(imp -> imp.importType() == ExternalType.FUNCTION).skip(index).findFirst().orElseThrow()).typeIndex();
         } else {
           typeIndex = module.functionSection().getFunctionType(index - imported);
+        }
+        if (typeIndex < 0 || typeIndex >= module.typeSection().typeCount()) {
+          throw new IllegalArgumentException("function " + index + " has type " + typeIndex
+              + ", which the module does not declare");
         }
         return Optional.of(module.typeSection().getType(typeIndex));
       }
