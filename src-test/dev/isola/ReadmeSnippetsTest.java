@@ -4,9 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
+import java.net.HttpURLConnection;
+import java.net.URI;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
@@ -14,10 +18,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -107,13 +115,63 @@ class ReadmeSnippetsTest {
     }
   }
 
+  @Test
+  void servletExample_servesHelloInJetty(@TempDir Path dir) throws Exception {
+    List<String> servlet = blocks("java servlet");
+    assertEquals(1, servlet.size(), "README has no servlet example");
+    Path handlers = Files.createDirectories(dir.resolve("handlers"));
+    Files.writeString(handlers.resolve("hello.js"), blocks("js").get(0));
+    compile(dir, "ServletSnippet", """
+        import dev.isola.*;
+        import dev.isola.servlet.IsolaServlet;
+        import jakarta.servlet.ServletContext;
+        import java.nio.file.Path;
+        public class ServletSnippet {
+          static Path BASE;
+          public static Isola run(Path base, ServletContext context) throws Exception {
+            BASE = base;
+        %s
+            return isola;
+          }
+        }
+        """.formatted(servlet.get(0).replace("Path.of(\"", "BASE.resolve(\"")));
+    AtomicReference<Isola> isola = new AtomicReference<>();
+    Server server = new Server();
+    ServerConnector connector = new ServerConnector(server);
+    connector.setHost("127.0.0.1");
+    server.addConnector(connector);
+    try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()}, ReadmeSnippetsTest.class.getClassLoader())) {
+      Method run = loader.loadClass("ServletSnippet").getMethod("run", Path.class, ServletContext.class);
+      ServletContextHandler context = new ServletContextHandler("/");
+      context.addServletContainerInitializer((classes, servletContext) -> {
+        try {
+          isola.set((Isola) run.invoke(null, dir, servletContext));
+        } catch (ReflectiveOperationException e) {
+          throw new ServletException(e);
+        }
+      });
+      server.setHandler(context);
+      server.start();
+      HttpURLConnection get = (HttpURLConnection) URI.create("http://127.0.0.1:" + connector.getLocalPort() + "/fn/hello/world")
+          .toURL().openConnection();
+
+      assertEquals(200, get.getResponseCode());
+      assertEquals("Hello, world!", new String(get.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    } finally {
+      server.stop();
+      if (isola.get() != null) {
+        isola.get().close();
+      }
+    }
+  }
+
   /**
    * Compiles {@code snippet} as the body of a method, with relative paths resolved against {@code
    * dir} (a snippet cannot change the working directory), runs it and returns what it printed.
    */
   private static String compileAndRun(Path dir, String snippet) throws Exception {
     String body = snippet.replace("Path.of(\"", "BASE.resolve(\"");
-    String source = """
+    compile(dir, "Snippet", """
         import dev.isola.*;
         import java.nio.file.Path;
         import java.time.Duration;
@@ -126,13 +184,7 @@ class ReadmeSnippetsTest {
         %s
           }
         }
-        """.formatted(body);
-    Path src = Files.writeString(dir.resolve("Snippet.java"), source);
-    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-    ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
-    int rc = javac.run(null, diagnostics, diagnostics, "-proc:none", "-cp", System.getProperty("java.class.path"),
-        "-d", dir.toString(), src.toString());
-    assertEquals(0, rc, "README example does not compile:\n" + diagnostics.toString(StandardCharsets.UTF_8));
+        """.formatted(body));
 
     PrintStream original = System.out;
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -144,5 +196,15 @@ class ReadmeSnippetsTest {
       System.setOut(original);
     }
     return out.toString(StandardCharsets.UTF_8);
+  }
+
+  /** Compiles {@code source}, the class {@code name}, into {@code dir} against the test class path. */
+  private static void compile(Path dir, String name, String source) throws Exception {
+    Path src = Files.writeString(dir.resolve(name + ".java"), source);
+    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+    ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
+    int rc = javac.run(null, diagnostics, diagnostics, "-proc:none", "-cp", System.getProperty("java.class.path"),
+        "-d", dir.toString(), src.toString());
+    assertEquals(0, rc, "README example does not compile:\n" + diagnostics.toString(StandardCharsets.UTF_8));
   }
 }

@@ -2,38 +2,28 @@ package dev.isola.server;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import dev.isola.CapabilityDeniedException;
-import dev.isola.GuestException;
 import dev.isola.Isola;
 import dev.isola.IsolaException;
-import dev.isola.LimitExceededException;
 import dev.isola.Limits;
-import dev.isola.OverloadedException;
 import dev.isola.Request;
 import dev.isola.Response;
-import java.io.ByteArrayOutputStream;
+import dev.isola.internal.http.CappedBody;
+import dev.isola.internal.http.FailureAnswer;
+import dev.isola.internal.http.RequestIds;
+import dev.isola.internal.http.ResponseRules;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Maps one JDK {@link HttpExchange} to an Isola {@link Request} and writes back the answer. */
+/**
+ * Maps one JDK {@link HttpExchange} to an Isola {@link Request} and writes back the answer. The rules
+ * shared with the other adapters (request ids, body caps, failure answers) are in {@code
+ * dev.isola.internal.http}.
+ */
 final class ExchangeHandler implements HttpHandler {
   private static final Logger log = LoggerFactory.getLogger(DevServer.class);
-
-  static final String REQUEST_ID = "X-Request-Id";
-
-  /** Response headers the server itself manages; a handler's values for them are dropped. */
-  private static final Set<String> HOP_BY_HOP = Set.of(
-      "connection", "content-length", "keep-alive", "proxy-connection", "te", "trailer",
-      "transfer-encoding", "upgrade", "date");
 
   private final Isola isola;
 
@@ -46,9 +36,9 @@ final class ExchangeHandler implements HttpHandler {
     long start = System.nanoTime();
     String method = exchange.getRequestMethod();
     String target = target(exchange.getRequestURI());
-    String id = requestId(exchange);
+    String id = RequestIds.keepOrCreate(exchange.getRequestHeaders().getFirst(RequestIds.HEADER));
     try {
-      exchange.getResponseHeaders().set(REQUEST_ID, id);
+      exchange.getResponseHeaders().set(RequestIds.HEADER, id);
       serve(exchange, method, target, id);
     } catch (IOException e) {
       log.debug("{} {}: connection failed (request id {}): {}", method, target, id, e.toString());
@@ -66,7 +56,7 @@ final class ExchangeHandler implements HttpHandler {
   private static void answerIfStillPossible(HttpExchange exchange, String id) {
     if (exchange.getResponseCode() < 0) {
       try {
-        text(exchange, 500, "the server failed (request id " + id + "); see the server log");
+        answer(exchange, FailureAnswer.serverFailed(id));
       } catch (IOException | RuntimeException e) {
         log.debug("cannot answer request {} after a failure: {}", id, e.toString());
       }
@@ -81,17 +71,16 @@ final class ExchangeHandler implements HttpHandler {
       copyHeaders(exchange, builder, id);
       head = builder.build();
     } catch (IllegalArgumentException e) {
-      text(exchange, 400, "the request cannot be mapped: " + e.getMessage());
+      answer(exchange, FailureAnswer.badRequest(e.getMessage()));
       return;
     }
     Optional<Limits> limits = isola.limitsFor(head.method(), head.path());
     if (limits.isPresent()) {
-      long max = limits.get().maxRequestBody().bytes();
-      byte[] body = readBody(exchange, max);
+      // The JDK server has already refused malformed Content-Length headers.
+      long declared = CappedBody.parseLength(exchange.getRequestHeaders().getFirst("Content-Length"));
+      byte[] body = CappedBody.read(exchange.getRequestBody(), declared, limits.get().maxRequestBody().bytes());
       if (body == null) {
-        exchange.getResponseHeaders().set("Connection", "close");
-        text(exchange, 413, "the request body is larger than this route's max_request_body of "
-            + limits.get().maxRequestBody() + " (request id " + id + "); send less");
+        answer(exchange, FailureAnswer.tooLarge(limits.get().maxRequestBody(), id));
         return;
       }
       builder.body(body);
@@ -100,11 +89,12 @@ final class ExchangeHandler implements HttpHandler {
     try {
       response = isola.handle(limits.isPresent() ? builder.build() : head);
     } catch (IsolaException e) {
-      failed(exchange, method, target, id, e);
+      FailureAnswer.log(log, method, target, id, e);
+      answer(exchange, FailureAnswer.of(e, id));
       return;
     } catch (RuntimeException e) {
       log.error("{} {} failed outside the handler (request id {})", method, target, id, e);
-      text(exchange, 500, "the server failed (request id " + id + "); see the server log");
+      answer(exchange, FailureAnswer.serverFailed(id));
       return;
     }
     write(exchange, method, response);
@@ -112,91 +102,23 @@ final class ExchangeHandler implements HttpHandler {
 
   private static void copyHeaders(HttpExchange exchange, Request.Builder builder, String id) {
     exchange.getRequestHeaders().forEach((name, values) -> {
-      if (!name.equalsIgnoreCase(REQUEST_ID)) {
+      if (!name.equalsIgnoreCase(RequestIds.HEADER)) {
         values.forEach(value -> builder.header(name, value));
       }
     });
-    builder.header(REQUEST_ID, id);
-  }
-
-  /** The body, or {@code null} when it is larger than {@code max}; never buffers more than max + 1 bytes. */
-  private static byte @Nullable [] readBody(HttpExchange exchange, long max) throws IOException {
-    if (declaredLength(exchange) > max) {
-      return null;
-    }
-    InputStream in = exchange.getRequestBody();
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    byte[] chunk = new byte[8192];
-    long total = 0;
-    while (true) {
-      int want = (int) Math.min(chunk.length, max + 1 - total);
-      int n = in.read(chunk, 0, want);
-      if (n < 0) {
-        return out.toByteArray();
-      }
-      out.write(chunk, 0, n);
-      total += n;
-      if (total > max) {
-        return null;
-      }
-    }
-  }
-
-  /** The Content-Length the client sent, or -1; the JDK server has already refused malformed ones. */
-  private static long declaredLength(HttpExchange exchange) {
-    String declared = exchange.getRequestHeaders().getFirst("Content-Length");
-    try {
-      return declared == null ? -1 : Long.parseLong(declared.strip());
-    } catch (NumberFormatException e) {
-      return -1;
-    }
-  }
-
-  private void failed(HttpExchange exchange, String method, String target, String id, IsolaException e)
-      throws IOException {
-    int status = e.httpStatus();
-    // The messages of Isola's exceptions start with the route; a guest's own stack is not in the Java one.
-    String guestStack = e instanceof GuestException g ? g.guestStack().map(s -> "\nguest stack:\n" + s).orElse("") : "";
-    if (e instanceof GuestException || e instanceof LimitExceededException) {
-      // The guest's failure or limit: its message and guest stack say it all; Java frames are noise.
-      log.warn("{} {} -> {} (request id {}): {}{}", method, target, status, id, e.getMessage(), guestStack);
-    } else {
-      log.warn("{} {} -> {} (request id {}): {}", method, target, status, id, e.getMessage(), e);
-    }
-    if (status == 503) {
-      long seconds = e instanceof OverloadedException o ? Math.max(1, o.retryAfter().toSeconds()) : 1;
-      exchange.getResponseHeaders().set("Retry-After", Long.toString(seconds));
-    }
-    text(exchange, status, what(e) + " (request id " + id + "); see the server log");
-  }
-
-  /** A few words on what went wrong, safe to show a client: no message, no guest internals. */
-  private static String what(IsolaException e) {
-    return switch (e) {
-      case LimitExceededException l -> switch (l.limit()) {
-        case TIMEOUT -> "the handler ran past its timeout";
-        case MEMORY -> "the handler ran past its memory budget";
-        case REQUEST_BODY -> "the request body is too large";
-        case RESPONSE_BODY -> "the handler's response was too large";
-      };
-      case GuestException g -> "the handler failed";
-      case OverloadedException o -> "the route is busy, retry shortly";
-      case CapabilityDeniedException c -> "the handler was denied a capability";
-      default -> "the call failed";
-    };
+    builder.header(RequestIds.HEADER, id);
   }
 
   private static void write(HttpExchange exchange, String method, Response response) throws IOException {
     var headers = exchange.getResponseHeaders();
     response.headers().forEach((name, value) -> {
-      if (!HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT)) && !name.equalsIgnoreCase(REQUEST_ID)) {
+      if (!ResponseRules.isServerOwned(name)) {
         headers.add(name, value);
       }
     });
     int status = response.status();
     byte[] body = response.bodyBytes();
-    boolean noBody = method.equalsIgnoreCase("HEAD") || status < 200 || status == 204 || status == 304
-        || body.length == 0;
+    boolean noBody = ResponseRules.hasNoBody(method, status, body.length);
     exchange.sendResponseHeaders(status, noBody ? -1 : body.length);
     if (!noBody) {
       exchange.getResponseBody().write(body);
@@ -204,28 +126,19 @@ final class ExchangeHandler implements HttpHandler {
   }
 
   /** A short plain-text answer written by the server itself. */
-  private static void text(HttpExchange exchange, int status, String detail) throws IOException {
-    byte[] body = (status + " " + reason(status) + ": " + detail + "\n").getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+  private static void answer(HttpExchange exchange, FailureAnswer answer) throws IOException {
+    var headers = exchange.getResponseHeaders();
+    headers.set("Content-Type", FailureAnswer.CONTENT_TYPE);
+    answer.retryAfterSeconds().ifPresent(seconds -> headers.set("Retry-After", Long.toString(seconds)));
+    if (answer.closeConnection()) {
+      headers.set("Connection", "close");
+    }
+    byte[] body = answer.body();
     boolean head = exchange.getRequestMethod().equalsIgnoreCase("HEAD");
-    exchange.sendResponseHeaders(status, head ? -1 : body.length);
+    exchange.sendResponseHeaders(answer.status(), head ? -1 : body.length);
     if (!head) {
       exchange.getResponseBody().write(body);
     }
-  }
-
-  private static String reason(int status) {
-    return switch (status) {
-      case 400 -> "Bad Request";
-      case 403 -> "Forbidden";
-      case 404 -> "Not Found";
-      case 413 -> "Content Too Large";
-      case 500 -> "Internal Server Error";
-      case 502 -> "Bad Gateway";
-      case 503 -> "Service Unavailable";
-      case 504 -> "Gateway Timeout";
-      default -> "Error";
-    };
   }
 
   /** The raw request-target in origin form: path and query exactly as sent (absolute form loses its authority). */
@@ -236,14 +149,5 @@ final class ExchangeHandler implements HttpHandler {
     }
     String query = uri.getRawQuery();
     return (path.isEmpty() ? "/" : path) + (query == null ? "" : "?" + query);
-  }
-
-  /** The client's id when it is short and plain, else a new random one. */
-  private static String requestId(HttpExchange exchange) {
-    String sent = exchange.getRequestHeaders().getFirst(REQUEST_ID);
-    if (sent != null && Request.isPlainRequestId(sent)) {
-      return sent;
-    }
-    return String.format("%016x", ThreadLocalRandom.current().nextLong());
   }
 }
