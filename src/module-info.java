@@ -1,7 +1,8 @@
 /**
  * Isola: in-process isolated handlers. The public API is {@code dev.isola}; the dev server and
  * {@code isola} command line are in {@code dev.isola.server}; key-value storage backends are in
- * {@code dev.isola.kv}; the Jakarta Servlet adapter is in {@code dev.isola.servlet}.
+ * {@code dev.isola.kv}; the Jakarta Servlet adapter is in {@code dev.isola.servlet}. Calls are JFR
+ * events ({@code dev.isola.Call}) and, with {@code IsolaMetrics}, Micrometer meters.
  */
 module dev.isola {
   requires org.graalvm.polyglot;
@@ -13,10 +14,13 @@ module dev.isola {
   requires jdk.management;
   requires jdk.httpserver;
   requires java.net.http;
+  requires jdk.jfr;
   requires static org.jspecify;
   requires static redis.clients.jedis;
   // Optional: only applications that deploy IsolaServlet have (and need) the Servlet API.
   requires static transitive jakarta.servlet;
+  // Optional: only applications that pass a MeterRegistry to IsolaMetrics have (and need) Micrometer.
+  requires static transitive micrometer.core;
 
   exports dev.isola;
   exports dev.isola.kv;

@@ -165,13 +165,37 @@ class ReadmeSnippetsTest {
     }
   }
 
+  @Test
+  void metricsExample_countsCallsInTheRegistry(@TempDir Path dir) throws Exception {
+    List<String> metrics = blocks("java metrics");
+    assertEquals(1, metrics.size(), "README has no metrics example");
+    Path handlers = Files.createDirectories(dir.resolve("handlers"));
+    Files.writeString(handlers.resolve("hello.js"), blocks("js").get(0));
+    String output = compileAndRun(dir, """
+        import io.micrometer.core.instrument.MeterRegistry;
+        import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+        """, metrics.get(0) + """
+        try (isola) {
+          isola.handle(Request.get("/hello/world"));
+          System.out.print(registry.get("isola.calls").tags("route", "GET /hello/:name", "outcome", "ok").timer().count());
+        }
+        """);
+
+    assertEquals("1", output.strip());
+  }
+
   /**
    * Compiles {@code snippet} as the body of a method, with relative paths resolved against {@code
    * dir} (a snippet cannot change the working directory), runs it and returns what it printed.
    */
   private static String compileAndRun(Path dir, String snippet) throws Exception {
+    return compileAndRun(dir, "", snippet);
+  }
+
+  /** Like {@link #compileAndRun(Path, String)}, with {@code imports} added to the snippet's class. */
+  private static String compileAndRun(Path dir, String imports, String snippet) throws Exception {
     String body = snippet.replace("Path.of(\"", "BASE.resolve(\"");
-    compile(dir, "Snippet", """
+    compile(dir, "Snippet", imports + """
         import dev.isola.*;
         import java.nio.file.Path;
         import java.time.Duration;

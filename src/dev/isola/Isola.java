@@ -5,7 +5,10 @@ import dev.isola.internal.capability.OriginAllowList;
 import dev.isola.internal.capability.OutboundHttp;
 import dev.isola.internal.capability.RouteCapabilities;
 import dev.isola.internal.engine.Call;
+import dev.isola.internal.engine.CallEvent;
+import dev.isola.internal.engine.CallListener;
 import dev.isola.internal.engine.GuestEngine;
+import dev.isola.internal.engine.Outcomes;
 import dev.isola.internal.engine.PreparedHandler;
 import dev.isola.internal.engine.Watchdog;
 import dev.isola.internal.js.JsEngine;
@@ -33,6 +36,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -58,6 +63,10 @@ import org.slf4j.MDC;
  * <p>Guest code runs on the calling thread when that is a platform thread. Calls from virtual
  * threads, and {@link #handleAsync(Request)}, run on platform threads owned by this {@code Isola},
  * because memory budgets are measured per platform thread. {@link #close()} stops them.
+ *
+ * <p>Every routed call is observable: its log lines carry the MDC keys {@code isola.route} and
+ * {@code isola.requestId}; it is a JDK Flight Recorder event {@code dev.isola.Call}; and with
+ * {@link Builder#metrics(IsolaMetrics)} it is counted and timed in Micrometer.
  */
 public final class Isola implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Isola.class);
@@ -79,6 +88,10 @@ public final class Isola implements AutoCloseable {
   /** Stores registered with {@link Builder#ownedStore}, closed with this Isola. */
   private final List<AutoCloseable> owned;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** Routed calls running or waiting for a call thread, for the metrics' gauge. */
+  private final AtomicInteger inflight = new AtomicInteger();
+  /** Told of every routed call; {@link CallListener#NONE} without {@link Builder#metrics}. */
+  private final CallListener listener;
 
   private record Route(String spec, PreparedHandler handler, Limits limits, RouteCapabilities capabilities) {}
 
@@ -92,6 +105,9 @@ public final class Isola implements AutoCloseable {
         routes.add(e.getKey(), prepare(e.getKey(), e.getValue(), b));
       }
       this.router = routes.build();
+      Map<String, AtomicLong> denials = new LinkedHashMap<>();
+      capabilities.forEach((spec, route) -> denials.put(spec, route.denials()));
+      this.listener = b.listeners.create(denials, inflight);
     } catch (RuntimeException e) {
       try {
         closeEngines();
@@ -347,7 +363,38 @@ public final class Isola implements AutoCloseable {
     }
   }
 
+  /** Runs the call and reports it, however it ends, to JFR and the listener. */
   private Response run(Lookup.Found<Route> found, Request request, CallOptions options) {
+    Route route = found.target();
+    String requestId = requestId(request);
+    CallEvent event = new CallEvent();
+    event.begin();
+    long start = System.nanoTime();
+    inflight.incrementAndGet();
+    try {
+      Response response = dispatch(found, request, options, requestId);
+      completed(event, start, route, request, requestId, response.status(), Outcomes.OK);
+      return response;
+    } catch (RuntimeException | Error e) {
+      completed(event, start, route, request, requestId, Outcomes.status(e), Outcomes.of(e));
+      throw e;
+    } finally {
+      inflight.decrementAndGet();
+    }
+  }
+
+  private void completed(CallEvent event, long start, Route route, Request request, String requestId, int status,
+      String outcome) {
+    long nanos = System.nanoTime() - start;
+    event.commitIfWanted(route.spec(), request.method(), request.path(), status, outcome, requestId);
+    try {
+      listener.completed(route.spec(), request.method(), status, outcome, nanos);
+    } catch (RuntimeException e) {
+      log.warn("the call listener failed on a call of route {}", route.spec(), e);
+    }
+  }
+
+  private Response dispatch(Lookup.Found<Route> found, Request request, CallOptions options, String requestId) {
     Route route = found.target();
     Limits limits = route.limits();
     if (request.bodyLength() > limits.maxRequestBody().bytes()) {
@@ -356,7 +403,7 @@ public final class Isola implements AutoCloseable {
               + limits.maxRequestBody() + "; send less or raise maxRequestBody");
     }
     long deadline = System.nanoTime() + limits.timeout().toNanos();
-    Call call = new Call(route.spec(), request, found.params(), found.tail(), requestId(request), limits, deadline,
+    Call call = new Call(route.spec(), request, found.params(), found.tail(), requestId, limits, deadline,
         route.capabilities().forCall(options.keyPrefix(), options.outboundHttp().map(OriginAllowList::of).orElse(null),
             deadline, limits.maxResponseBody().bytes(), () -> carriesSecretPlaceholder(request)));
     Response response = Thread.currentThread().isVirtual() ? onPlatformThread(route, call) : runHere(route, call);
@@ -473,6 +520,7 @@ public final class Isola implements AutoCloseable {
       }
       closeOwned();
       watchdog.close();
+      listener.close();
     }
   }
 
@@ -497,8 +545,19 @@ public final class Isola implements AutoCloseable {
     private List<Grant> defaultGrants = List.of();
     private final List<AutoCloseable> owned = new java.util.ArrayList<>();
     private final List<SecretProvider> providers = new java.util.ArrayList<>();
+    private CallListener.Factory listeners = CallListener.Factory.NONE;
 
     private Builder() {}
+
+    /**
+     * Reports every routed call to {@code metrics}, e.g. {@link IsolaMetrics#micrometer} (which
+     * lists the meters); replaces an earlier setting. Without it, calls are only logged and
+     * recorded as JFR events.
+     */
+    public Builder metrics(IsolaMetrics metrics) {
+      this.listeners = Objects.requireNonNull(metrics, "metrics").listeners();
+      return this;
+    }
 
     /**
      * Registers {@code store} as {@code name}, for routes granted {@link Grants#keyValue(String)}.

@@ -1,0 +1,8 @@
+/**
+ * Call metrics on Micrometer, reached only through {@code dev.isola.IsolaMetrics}, so Micrometer
+ * (an optional dependency) is loaded only by applications that ask for it. Not exported.
+ */
+@NullMarked
+package dev.isola.internal.metrics;
+
+import org.jspecify.annotations.NullMarked;
