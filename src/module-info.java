@@ -1,7 +1,8 @@
 /**
  * Isola: in-process isolated handlers. The public API is {@code dev.isola}; the dev server and
  * {@code isola} command line are in {@code dev.isola.server}; key-value storage backends are in
- * {@code dev.isola.kv}; the Jakarta Servlet adapter is in {@code dev.isola.servlet}. Calls are JFR
+ * {@code dev.isola.kv}; the Jakarta Servlet adapter is in {@code dev.isola.servlet}; a JUnit 5 kit
+ * for testing handlers ({@code IsolaExtension}) is in {@code dev.isola.testing}. Calls are JFR
  * events ({@code dev.isola.Call}) and, with {@code IsolaMetrics}, Micrometer meters.
  */
 module dev.isola {
@@ -21,9 +22,11 @@ module dev.isola {
   requires static transitive jakarta.servlet;
   // Optional: only applications that pass a MeterRegistry to IsolaMetrics have (and need) Micrometer.
   requires static transitive micrometer.core;
+  requires static transitive org.junit.jupiter.api; // IsolaExtension's signatures name JUnit types
 
   exports dev.isola;
   exports dev.isola.kv;
   exports dev.isola.server;
   exports dev.isola.servlet;
+  exports dev.isola.testing;
 }

@@ -95,6 +95,21 @@ class ReadmeSnippetsTest {
   }
 
   @Test
+  void testingExample_isPartOfSampleHandlerTest() throws Exception {
+    List<String> java = blocks("java");
+    assertTrue(java.size() >= 4, "README has no testing example");
+    String test = Files.readString(Path.of("src-test/dev/isola/testing/SampleHandlerTest.java"));
+
+    // The example runs as part of SampleHandlerTest: same lines, indentation aside.
+    assertTrue(linesOf(test).contains(linesOf(java.get(3))),
+        "README's \"Testing handlers\" example is not in SampleHandlerTest.java:\n" + java.get(3));
+  }
+
+  private static String linesOf(String code) {
+    return String.join("\n", code.lines().map(String::strip).filter(line -> !line.isEmpty()).toList());
+  }
+
+  @Test
   void jsExample_servesParamAndQuery() throws Exception {
     try (Isola isola = Isola.newBuilder().route("GET /hello/:name", Handler.javascript("hello.js", blocks("js").get(0))).build()) {
       Response r = isola.handle(Request.get("/hello/world?x=1"));

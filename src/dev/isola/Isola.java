@@ -1,6 +1,7 @@
 package dev.isola;
 
 import dev.isola.LimitExceededException.Limit;
+import dev.isola.internal.capability.HttpTransport;
 import dev.isola.internal.capability.OriginAllowList;
 import dev.isola.internal.capability.OutboundHttp;
 import dev.isola.internal.capability.RouteCapabilities;
@@ -9,6 +10,7 @@ import dev.isola.internal.engine.CallEvent;
 import dev.isola.internal.engine.CallListener;
 import dev.isola.internal.engine.GuestEngine;
 import dev.isola.internal.engine.Outcomes;
+import dev.isola.internal.engine.GuestLog;
 import dev.isola.internal.engine.PreparedHandler;
 import dev.isola.internal.engine.Watchdog;
 import dev.isola.internal.js.JsEngine;
@@ -92,11 +94,16 @@ public final class Isola implements AutoCloseable {
   private final AtomicInteger inflight = new AtomicInteger();
   /** Told of every routed call; {@link CallListener#NONE} without {@link Builder#metrics}. */
   private final CallListener listener;
+  /** Where guest log lines also go: {@link GuestLog.Sink#NONE} unless dev.isola.testing set one. */
+  private final GuestLog.Sink guestLogSink;
 
   private record Route(String spec, PreparedHandler handler, Limits limits, RouteCapabilities capabilities) {}
 
   private Isola(Builder b) {
     this.owned = List.copyOf(b.owned);
+    this.guestLogSink = b.guestLogSink;
+    // A replaced transport belongs to this Isola from here on, used by a route or not.
+    b.outboundTransport.ifPresent(transport -> outboundHttp = new OutboundHttp(transport));
     this.watchdog = new Watchdog("isola-watchdog");
     this.engines = new EnumMap<>(Handler.Language.class);
     try {
@@ -405,7 +412,7 @@ public final class Isola implements AutoCloseable {
     long deadline = System.nanoTime() + limits.timeout().toNanos();
     Call call = new Call(route.spec(), request, found.params(), found.tail(), requestId, limits, deadline,
         route.capabilities().forCall(options.keyPrefix(), options.outboundHttp().map(OriginAllowList::of).orElse(null),
-            deadline, limits.maxResponseBody().bytes(), () -> carriesSecretPlaceholder(request)));
+            deadline, limits.maxResponseBody().bytes(), () -> carriesSecretPlaceholder(request)), guestLogSink);
     Response response = Thread.currentThread().isVirtual() ? onPlatformThread(route, call) : runHere(route, call);
     return "HEAD".equals(request.method()) ? response.toBuilder().body(Body.EMPTY).build() : response;
   }
@@ -546,6 +553,8 @@ public final class Isola implements AutoCloseable {
     private final List<AutoCloseable> owned = new java.util.ArrayList<>();
     private final List<SecretProvider> providers = new java.util.ArrayList<>();
     private CallListener.Factory listeners = CallListener.Factory.NONE;
+    private java.util.Optional<HttpTransport> outboundTransport = java.util.Optional.empty();
+    private GuestLog.Sink guestLogSink = GuestLog.Sink.NONE;
 
     private Builder() {}
 
@@ -556,6 +565,29 @@ public final class Isola implements AutoCloseable {
      */
     public Builder metrics(IsolaMetrics metrics) {
       this.listeners = Objects.requireNonNull(metrics, "metrics").listeners();
+      return this;
+    }
+
+    /**
+     * Not for applications: how {@code dev.isola.testing.IsolaExtension} replaces the network
+     * exchange of outbound HTTP with stubs. Only the exchange is replaced; allow-lists, the call's
+     * narrowing, secret substitution and redirect checks stay. The {@code Isola} closes the
+     * transport. The type is in a package this module does not export, so code outside Isola
+     * cannot call this on the module path.
+     */
+    @SuppressWarnings("exports")
+    public Builder outboundTransport(HttpTransport transport) {
+      this.outboundTransport = java.util.Optional.of(Objects.requireNonNull(transport, "transport"));
+      return this;
+    }
+
+    /**
+     * Not for applications: how {@code dev.isola.testing.IsolaExtension} collects guest log lines
+     * (they still go to SLF4J as well). The type is in a package this module does not export.
+     */
+    @SuppressWarnings("exports")
+    public Builder guestLogSink(GuestLog.Sink sink) {
+      this.guestLogSink = Objects.requireNonNull(sink, "sink");
       return this;
     }
 

@@ -43,11 +43,16 @@ final class Redirects {
 
   /** Like {@link #next(HttpCall, Origin, HttpResponse)}, also dropping {@code secretHeaders} across origins. */
   static Optional<HttpCall> next(HttpCall hop, Origin from, HttpResponse<?> response, Set<String> secretHeaders) {
-    int status = response.statusCode();
-    if (!isRedirect(status, response.headers())) {
+    return next(hop, from, response.statusCode(), response.headers(), secretHeaders);
+  }
+
+  /** Like {@link #next(HttpCall, Origin, HttpResponse, Set)}, for a response given as its status and headers. */
+  static Optional<HttpCall> next(HttpCall hop, Origin from, int status, HttpHeaders responseHeaders,
+      Set<String> secretHeaders) {
+    if (!isRedirect(status, responseHeaders)) {
       return Optional.empty();
     }
-    URI target = target(hop.uri(), response.headers().firstValue("location").orElseThrow(), from);
+    URI target = target(hop.uri(), responseHeaders.firstValue("location").orElseThrow(), from);
     String method = hop.method();
     byte[] body = hop.body();
     Map<String, List<String>> headers = hop.headers();

@@ -15,6 +15,7 @@ import java.util.Map;
  * @param tail decoded wildcard remainder, {@code ""} if the route has none
  * @param deadlineNanos {@link System#nanoTime()} by which the call must end
  * @param capabilities what the call may reach of the host: the only way to it
+ * @param logSink where the guest's log lines go besides SLF4J ({@link GuestLog.Sink#NONE} normally)
  */
 public record Call(
     String route,
@@ -24,7 +25,14 @@ public record Call(
     String requestId,
     Limits limits,
     long deadlineNanos,
-    CallCapabilities capabilities) {
+    CallCapabilities capabilities,
+    GuestLog.Sink logSink) {
+
+  /** Checks that nothing is null. */
+  public Call {
+    java.util.Objects.requireNonNull(capabilities, "capabilities");
+    java.util.Objects.requireNonNull(logSink, "logSink");
+  }
 
   /** Capabilities that grant nothing, for build-time checks. */
   public static CallCapabilities withoutCapabilities(String route) {
@@ -35,6 +43,7 @@ public record Call(
   public Call(String route, Request request, Map<String, String> params, String tail, String requestId, Limits limits,
       long deadlineNanos) {
     this(route, request, params, tail, requestId, limits, deadlineNanos,
-        RouteCapabilities.none(route).forCall("", null, deadlineNanos, limits.maxResponseBody().bytes()));
+        RouteCapabilities.none(route).forCall("", null, deadlineNanos, limits.maxResponseBody().bytes()),
+        GuestLog.Sink.NONE);
   }
 }

@@ -13,17 +13,47 @@ public final class GuestLog {
   /** Longer lines are cut here, with a marker. */
   public static final int MAX_LINE_CHARS = 8192;
 
+  /**
+   * Where a call's guest lines also go, as they were logged (cut, line breaks escaped, at most the
+   * route's {@code max_log_lines}): {@code dev.isola.testing} collects them for assertions, whatever
+   * SLF4J backend and levels the tests run with. Called on the call's thread; must not throw.
+   */
+  @FunctionalInterface
+  public interface Sink {
+    /** No sink: lines go to SLF4J only. */
+    Sink NONE = (route, level, text) -> {};
+
+    /** One line of {@code route} at {@code level} ("debug", "info", "warn" or "error"). */
+    void line(String route, String level, String text);
+  }
+
   private final Logger logger;
   private final int maxLines;
+  private final String route;
+  private final Sink sink;
   private int lines;
   private int dropped;
 
   /**
+   * A log that writes to SLF4J only (build-time checks).
+   *
    * @param logger the route's guest logger, from {@link #loggerFor(String)} (looked up once per route)
    */
   public GuestLog(Logger logger, int maxLines) {
+    this(logger, maxLines, "", Sink.NONE);
+  }
+
+  /** A log for one call of {@code route}, its lines also given to {@code sink}. */
+  public GuestLog(Logger logger, int maxLines, String route, Sink sink) {
     this.logger = logger;
     this.maxLines = maxLines;
+    this.route = route;
+    this.sink = sink;
+  }
+
+  /** Whether every line is kept, whatever SLF4J's level: a sink other than {@link Sink#NONE} is set. */
+  public boolean capturesAll() {
+    return sink != Sink.NONE;
   }
 
   /** The SLF4J logger for guest output of {@code route}: {@code isola.guest.} + {@link #loggerName}. */
@@ -50,18 +80,25 @@ public final class GuestLog {
         : message;
     // One guest line is one log line: a guest must not forge entries of other routes.
     String text = cut.replace("\r", "\\r").replace("\n", "\\n");
-    switch (level) {
+    String known = switch (level) {
+      case "debug", "warn", "error" -> level;
+      default -> "info";
+    };
+    switch (known) {
       case "debug" -> logger.debug("{}", text);
       case "warn" -> logger.warn("{}", text);
       case "error" -> logger.error("{}", text);
       default -> logger.info("{}", text);
     }
+    sink.line(route, known, text);
   }
 
   /** Reports lines dropped over the cap, once, at the end of the call. */
   public void finish() {
     if (dropped > 0) {
       logger.warn("{} more log lines dropped: the route allows {} per call (max_log_lines)", dropped, maxLines);
+      sink.line(route, "warn", dropped + " more log lines dropped: the route allows " + maxLines
+          + " per call (max_log_lines)");
     }
   }
 }

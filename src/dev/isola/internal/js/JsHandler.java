@@ -65,7 +65,7 @@ final class JsHandler implements PreparedHandler {
 
   @Override
   public Response call(Call call) {
-    GuestLog guestLog = new GuestLog(guestLogger, call.limits().maxLogLines());
+    GuestLog guestLog = new GuestLog(guestLogger, call.limits().maxLogLines(), route, call.logSink());
     Context context = engine.newContext();
     Outcome outcome = new Outcome(context);
     JsCapabilities capabilities = new JsCapabilities(route, call.capabilities(), outcome::stop);

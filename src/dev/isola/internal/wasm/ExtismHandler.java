@@ -82,7 +82,7 @@ final class ExtismHandler extends WasmHandler {
   @Override
   public Response call(Call call) {
     String route = guest.route();
-    GuestLog log = new GuestLog(logger, call.limits().maxLogLines());
+    GuestLog log = new GuestLog(logger, call.limits().maxLogLines(), route, call.logSink());
     // config_get reads the route's granted variables, then the handler's own config on top.
     Map<String, String> pluginConfig = new HashMap<>(call.capabilities().route().variables());
     pluginConfig.putAll(config);

@@ -55,7 +55,7 @@ final class WagiHandler extends WasmHandler {
         () -> new LimitExceededException(route, Limit.RESPONSE_BODY, guest.name() + " wrote more than "
             + call.limits().maxResponseBody() + " (max_response_body) and " + Cgi.MAX_HEADER_BYTES / 1024
             + " KiB of headers to stdout; send less or raise maxResponseBody"));
-    GuestLog log = new GuestLog(logger, call.limits().maxLogLines());
+    GuestLog log = new GuestLog(logger, call.limits().maxLogLines(), route, call.logSink());
     LogLines stderr = new LogLines(log, "warn");
     Outcome<Void> outcome;
     try (WasiCall wasi = WasiCall.create(call.request().bodyBytes(), stdout, stderr, Cgi.environment(call),

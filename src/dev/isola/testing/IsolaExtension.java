@@ -1,0 +1,242 @@
+package dev.isola.testing;
+
+import dev.isola.CallOptions;
+import dev.isola.Isola;
+import dev.isola.Request;
+import dev.isola.Response;
+import dev.isola.kv.KeyValueStore;
+import dev.isola.kv.KeyValueStores;
+import dev.isola.server.Manifest;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A JUnit 5 extension that builds an {@link Isola} before each test and closes it after, with the
+ * host's side under the test's control:
+ *
+ * <ul>
+ *   <li>key-value stores in memory ({@link #store(String)}, and every store of a manifest), which
+ *       the test seeds and inspects with {@link #kv(String)};
+ *   <li>outbound HTTP answered by stubs ({@link #stubHttp(String)}), never by the network, every
+ *       request recorded ({@link #httpRequests()}); only the exchange is replaced, so grants,
+ *       narrowing and secret substitution are checked as in production;
+ *   <li>the guests' log lines collected ({@link #logs()}), whatever SLF4J backend the tests use.
+ * </ul>
+ *
+ * <pre>{@code
+ * class VisitsTest {
+ *   @RegisterExtension
+ *   IsolaExtension isola = IsolaExtension.of(builder -> builder
+ *           .variable("GREETING", "Hi")
+ *           .route("GET /visits/:page", Handler.javascript(Path.of("samples/js/visits.js"))
+ *               .grants(Grants.keyValue("visits"), Grants.variables("GREETING"))))
+ *       .store("visits");
+ *
+ *   @Test
+ *   void visit_countsInTheStore() {
+ *     isola.kv("visits").put("home", "41".getBytes(StandardCharsets.UTF_8));
+ *     assertEquals(200, isola.get("/visits/home").status());
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>Register it with {@code @RegisterExtension} on an instance field; each test gets a fresh
+ * {@code Isola}, fresh stores, no stubs and no recorded requests or lines. Not for tests of one
+ * class running concurrently on a shared (static) instance.
+ */
+public final class IsolaExtension implements BeforeEachCallback, AfterEachCallback {
+  private final Optional<Consumer<Isola.Builder>> configure;
+  private final Optional<Path> manifest;
+  private final Set<String> storeNames = new LinkedHashSet<>();
+  private @Nullable TestRun run;
+
+  /** What one test has: its Isola, stores, stubs, and what its guests sent and logged. */
+  private record TestRun(Isola isola, Map<String, KeyValueStore> stores, List<HttpStub.Stub> stubs,
+      List<RecordedRequest> requests, List<LogLine> logs) {}
+
+  private IsolaExtension(Optional<Consumer<Isola.Builder>> configure, Optional<Path> manifest) {
+    this.configure = configure;
+    this.manifest = manifest;
+  }
+
+  /** An extension whose {@code Isola} is built by {@code configure} (routes, variables, secrets, grants). */
+  public static IsolaExtension of(Consumer<Isola.Builder> configure) {
+    return new IsolaExtension(Optional.of(Objects.requireNonNull(configure, "configure")), Optional.empty());
+  }
+
+  /**
+   * An extension whose {@code Isola} is built from the manifest {@code isola.toml} (read before each
+   * test), except that every {@code [store.NAME]} is an empty store in memory, whatever its type.
+   */
+  public static IsolaExtension fromManifest(Path manifest) {
+    return new IsolaExtension(Optional.empty(), Optional.of(Objects.requireNonNull(manifest, "manifest")));
+  }
+
+  /**
+   * Registers an empty in-memory store as {@code name} for each test (routes still need the grant,
+   * {@code Grants.keyValue(name)}); {@link #kv(String)} gives it to the test.
+   */
+  public IsolaExtension store(String name) {
+    Objects.requireNonNull(name, "name");
+    storeNames.add(name);
+    return this;
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) {
+    Map<String, KeyValueStore> stores = new LinkedHashMap<>();
+    List<HttpStub.Stub> stubs = new CopyOnWriteArrayList<>();
+    List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
+    List<LogLine> logs = new CopyOnWriteArrayList<>();
+    Isola.Builder builder = manifest.map(file -> fromManifest(file, stores)).orElseGet(Isola::newBuilder);
+    for (String name : storeNames) {
+      KeyValueStore store = KeyValueStores.inMemory();
+      stores.put(name, store);
+      builder.ownedStore(name, store);
+    }
+    configure.ifPresent(c -> c.accept(builder));
+    builder.outboundTransport(new StubTransport(stubs, requests::add))
+        .guestLogSink((route, level, text) -> logs.add(new LogLine(route, level, text)));
+    run = new TestRun(builder.build(), Map.copyOf(stores), stubs, requests, logs);
+  }
+
+  /** A builder with the manifest's limits, variables, secrets and routes, and its stores in memory. */
+  private static Isola.Builder fromManifest(Path file, Map<String, KeyValueStore> stores) {
+    Manifest manifest = Manifest.load(file);
+    Isola.Builder builder = Isola.newBuilder().defaultLimits(manifest.defaultLimits());
+    manifest.declarations().variables().forEach(builder::variable);
+    manifest.declarations().secrets().forEach(builder::secret);
+    for (String name : manifest.declarations().stores().keySet()) {
+      KeyValueStore store = KeyValueStores.inMemory();
+      stores.put(name, store);
+      builder.ownedStore(name, store);
+    }
+    manifest.routes().forEach(route -> builder.route(route.spec(), route.handler()));
+    return builder;
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    TestRun finished = run;
+    run = null;
+    if (finished != null) {
+      finished.isola().close();
+    }
+  }
+
+  private TestRun run() {
+    TestRun current = run;
+    if (current == null) {
+      throw new IllegalStateException("IsolaExtension has no Isola outside a test: register it with"
+          + " @RegisterExtension on a field and use it in @Test or @BeforeEach methods");
+    }
+    return current;
+  }
+
+  /** This test's {@code Isola}. */
+  public Isola isola() {
+    return run().isola();
+  }
+
+  /** {@link Isola#handle(Request)} on this test's {@code Isola}. */
+  public Response handle(Request request) {
+    return isola().handle(request);
+  }
+
+  /** {@link Isola#handle(Request, CallOptions)} on this test's {@code Isola}. */
+  public Response handle(Request request, CallOptions options) {
+    return isola().handle(request, options);
+  }
+
+  /** Handles a GET of {@code target} (path and query, e.g. {@code "/users/1?full=true"}). */
+  public Response get(String target) {
+    return handle(Request.get(target));
+  }
+
+  /** Handles a POST of {@code body} (UTF-8) to {@code target}. */
+  public Response post(String target, String body) {
+    return handle(Request.post(target, body));
+  }
+
+  /**
+   * The in-memory store registered as {@code name} for this test, to seed before a call and
+   * inspect after it.
+   *
+   * @throws IllegalArgumentException if no store of that name was declared
+   */
+  public KeyValueStore kv(String name) {
+    KeyValueStore store = run().stores().get(name);
+    if (store == null) {
+      throw new IllegalArgumentException("no store \"" + name + "\" in this test" + (run().stores().isEmpty() ? ""
+          : " (it has " + String.join(", ", new java.util.TreeSet<>(run().stores().keySet())) + ")")
+          + ": declare it with IsolaExtension.of(...).store(\"" + name + "\") or [store." + name + "] in the manifest");
+    }
+    return store;
+  }
+
+  /**
+   * A stub for requests of any method to {@code url} (exactly, or every URL starting with what comes
+   * before a trailing {@code *}); it answers once {@link HttpStub#respond} is called:
+   * {@code isola.stubHttp("https://api.example.com/users/1").respond(200, "{\"name\":\"Ada\"}")}.
+   *
+   * @throws IllegalArgumentException if {@code url} is not an absolute http or https URL
+   */
+  public HttpStub stubHttp(String url) {
+    run();
+    return new HttpStub(this, Optional.empty(), url);
+  }
+
+  /** Like {@link #stubHttp(String)}, for requests with {@code method} only. */
+  public HttpStub stubHttp(String method, String url) {
+    run();
+    return new HttpStub(this, Optional.of(Objects.requireNonNull(method, "method")), url);
+  }
+
+  void addStub(HttpStub.Stub stub) {
+    run().stubs().add(stub);
+  }
+
+  /** The outbound HTTP requests of this test's guests so far, stubbed or not, in order. */
+  public List<RecordedRequest> httpRequests() {
+    return List.copyOf(run().requests());
+  }
+
+  /** The lines this test's guests logged so far, of every route, in order. */
+  public List<LogLine> logs() {
+    return List.copyOf(run().logs());
+  }
+
+  /**
+   * The lines the guest of {@code route} (as declared, e.g. {@code "GET /visits/:page"}) logged so far.
+   *
+   * @throws IllegalArgumentException if this test's {@code Isola} has no such route (a typo would
+   *     otherwise pass as "logged nothing")
+   */
+  public List<LogLine> logs(String route) {
+    Objects.requireNonNull(route, "route");
+    if (!isola().routes().contains(route)) {
+      throw new IllegalArgumentException("no route \"" + route + "\" in this test's Isola (it has "
+          + String.join(", ", isola().routes()) + "): name it as declared");
+    }
+    List<LogLine> lines = new ArrayList<>();
+    for (LogLine line : run().logs()) {
+      if (line.route().equals(route)) {
+        lines.add(line);
+      }
+    }
+    return lines;
+  }
+}
