@@ -1,9 +1,10 @@
 /**
  * Isola: in-process isolated handlers. The public API is {@code dev.isola}; the dev server and
  * {@code isola} command line are in {@code dev.isola.server}; key-value storage backends are in
- * {@code dev.isola.kv}; the Jakarta Servlet adapter is in {@code dev.isola.servlet}; a JUnit 5 kit
- * for testing handlers ({@code IsolaExtension}) is in {@code dev.isola.testing}. Calls are JFR
- * events ({@code dev.isola.Call}) and, with {@code IsolaMetrics}, Micrometer meters.
+ * {@code dev.isola.kv}; the Jakarta Servlet adapter is in {@code dev.isola.servlet}, Spring Boot
+ * auto-configuration in {@code dev.isola.spring}; a JUnit 5 kit for testing handlers ({@code
+ * IsolaExtension}) is in {@code dev.isola.testing}. Calls are JFR events ({@code dev.isola.Call})
+ * and, with {@code IsolaMetrics}, Micrometer meters.
  */
 module dev.isola {
   requires org.graalvm.polyglot;
@@ -23,10 +24,17 @@ module dev.isola {
   // Optional: only applications that pass a MeterRegistry to IsolaMetrics have (and need) Micrometer.
   requires static transitive micrometer.core;
   requires static transitive org.junit.jupiter.api; // IsolaExtension's signatures name JUnit types
+  // Optional: only Spring Boot applications load dev.isola.spring (through its AutoConfiguration.imports).
+  requires static spring.beans;
+  requires static spring.context;
+  requires static spring.core;
+  requires static spring.boot;
+  requires static spring.boot.autoconfigure;
 
   exports dev.isola;
   exports dev.isola.kv;
   exports dev.isola.server;
   exports dev.isola.servlet;
   exports dev.isola.testing;
+  exports dev.isola.spring;
 }

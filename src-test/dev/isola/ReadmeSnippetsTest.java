@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.isola.spring.app.DemoApplication;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.StringReader;
 import java.lang.reflect.Method;
 import java.net.HttpURLConnection;
 import java.net.URI;
@@ -18,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -28,6 +31,8 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
 
 /** The examples in README.md compile and do what the README says, so the docs cannot rot. */
 class ReadmeSnippetsTest {
@@ -139,7 +144,8 @@ class ReadmeSnippetsTest {
     compile(dir, "ServletSnippet", """
         import dev.isola.*;
         import dev.isola.servlet.IsolaServlet;
-        import jakarta.servlet.ServletContext;
+        import dev.isola.spring.app.DemoApplication;
+import jakarta.servlet.ServletContext;
         import java.nio.file.Path;
         public class ServletSnippet {
           static Path BASE;
@@ -197,6 +203,30 @@ class ReadmeSnippetsTest {
         """);
 
     assertEquals("1", output.strip());
+  }
+
+  @Test
+  void springExample_servesHelloUnderBasePath(@TempDir Path dir) throws Exception {
+    List<String> spring = blocks("properties spring");
+    assertEquals(1, spring.size(), "README has no Spring Boot example");
+    Path handlers = Files.createDirectories(dir.resolve("handlers"));
+    Files.writeString(handlers.resolve("hello.js"), blocks("js").get(0));
+    Properties properties = new Properties();
+    properties.load(new StringReader(spring.get(0)));
+    List<String> args = new ArrayList<>(List.of("server.port=0", "server.address=127.0.0.1",
+        "spring.main.banner-mode=off", "logging.level.root=warn"));
+    // Relative handler paths are resolved against the working directory, which a test cannot change.
+    properties.forEach((key, value) -> args.add(key + "=" + ((String) value).replace("handlers/", handlers + "/")));
+
+    try (ConfigurableApplicationContext app = new SpringApplicationBuilder(DemoApplication.class)
+        .properties(args.toArray(String[]::new)).run()) {
+      int port = app.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
+      HttpURLConnection get = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/fn/hello/world")
+          .toURL().openConnection();
+
+      assertEquals(200, get.getResponseCode());
+      assertEquals("Hello, world!", new String(get.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
   }
 
   /**

@@ -1,0 +1,107 @@
+package dev.isola.spring;
+
+import dev.isola.Grants;
+import dev.isola.Handler;
+import dev.isola.Isola;
+import dev.isola.Limits;
+import dev.isola.server.Manifest;
+import dev.isola.servlet.IsolaServlet;
+import jakarta.servlet.Servlet;
+import java.util.Locale;
+import java.util.Optional;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Spring Boot auto-configuration for Isola: an {@link Isola} bean built from {@link
+ * IsolaProperties} ({@code isola.manifest}, {@code isola.routes}, {@code isola.variables}) and any
+ * {@link IsolaBuilderCustomizer} beans, closed with the application context; and, in a servlet web
+ * application, an {@link IsolaServlet} serving it at {@code isola.base-path} ({@code /isola} by
+ * default) next to the application's own controllers.
+ *
+ * <pre>{@code
+ * # application.properties
+ * isola.base-path=/fn
+ * isola.routes[0].path=GET /hello/:name
+ * isola.routes[0].handler=handlers/hello.js
+ * # GET /fn/hello/world -> route "GET /hello/:name"
+ * }</pre>
+ *
+ * <p>An application that defines its own {@code Isola} bean keeps it: none is built here, and the
+ * servlet serves the application's. One that registers a bean named {@value #SERVLET_BEAN} gets no
+ * servlet from here. Everything {@link Isola.Builder#build()} would refuse (a missing handler file,
+ * a syntax error, a route conflict) fails the application's startup.
+ */
+@AutoConfiguration
+@EnableConfigurationProperties(IsolaProperties.class)
+public class IsolaAutoConfiguration {
+  /** The name of the servlet registration bean, and of the servlet in the container. */
+  public static final String SERVLET_BEAN = "isolaServlet";
+
+  /** Instantiated by Spring. */
+  public IsolaAutoConfiguration() {}
+
+  /**
+   * The {@link Isola}: the manifest's routes and declarations if {@code isola.manifest} is set,
+   * then {@code isola.variables}, {@code isola.routes}, and the customizers.
+   */
+  @Bean(destroyMethod = "close")
+  @ConditionalOnMissingBean
+  public Isola isola(IsolaProperties properties, ObjectProvider<IsolaBuilderCustomizer> customizers) {
+    Optional<Manifest> manifest = properties.manifestFile().map(Manifest::load);
+    Isola.Builder builder = manifest.map(Manifest::toBuilder).orElseGet(Isola::newBuilder);
+    Limits defaults = manifest.map(Manifest::defaultLimits).orElseGet(Limits::defaults);
+    properties.variables().forEach(builder::variable);
+    for (IsolaProperties.Route route : properties.routes()) {
+      builder.route(route.path(), handler(route, defaults));
+    }
+    customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
+    return manifest.isPresent() ? buildLocated(builder, manifest.get()) : builder.build();
+  }
+
+  private static Handler handler(IsolaProperties.Route route, Limits defaults) {
+    boolean wasm = route.handler().getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".wasm");
+    Handler handler = wasm ? Handler.wasm(route.handler()) : Handler.javascript(route.handler());
+    if (!route.variables().isEmpty()) {
+      handler = handler.grants(Grants.variables(route.variables().toArray(String[]::new)));
+    }
+    return route.limits(defaults).map(handler::limits).orElse(handler);
+  }
+
+  /** Builds, naming the manifest in a failure (the builder may also hold property routes). */
+  private static Isola buildLocated(Isola.Builder builder, Manifest manifest) {
+    try {
+      return builder.build();
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("the Isola of isola.manifest=" + manifest.file()
+          + " and isola.routes did not build: " + e.getMessage(), e);
+    }
+  }
+
+  /** The servlet, for servlet web applications only. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnWebApplication(type = Type.SERVLET)
+  @ConditionalOnClass({Servlet.class, ServletRegistrationBean.class})
+  public static class ServletConfiguration {
+    /** Instantiated by Spring. */
+    public ServletConfiguration() {}
+
+    /** {@link IsolaServlet} mapped at {@code <isola.base-path>/*}. */
+    @Bean(SERVLET_BEAN)
+    @ConditionalOnMissingBean(name = SERVLET_BEAN)
+    public ServletRegistrationBean<IsolaServlet> isolaServlet(Isola isola, IsolaProperties properties) {
+      ServletRegistrationBean<IsolaServlet> registration =
+          new ServletRegistrationBean<>(new IsolaServlet(isola, properties.basePath()), properties.basePath() + "/*");
+      registration.setName(SERVLET_BEAN);
+      return registration;
+    }
+  }
+}
