@@ -61,6 +61,7 @@ public final class IsolaExtension implements BeforeEachCallback, AfterEachCallba
   private final Optional<Consumer<Isola.Builder>> configure;
   private final Optional<Path> manifest;
   private final Set<String> storeNames = new LinkedHashSet<>();
+  private @Nullable Path cassette;
   private @Nullable TestRun run;
 
   /** What one test has: its Isola, stores, stubs, and what its guests sent and logged. */
@@ -95,6 +96,19 @@ public final class IsolaExtension implements BeforeEachCallback, AfterEachCallba
     return this;
   }
 
+  /**
+   * Record and replay outbound HTTP with {@code file}: while it does not exist, requests no stub
+   * answers reach the network (through every capability check) and their responses are written to
+   * it when each test ends; once it exists, they are answered from it, in order, and a request it
+   * has no response for fails like a refused connection. Stubs still win. Only responses are
+   * stored, never request headers, so substituted secrets stay out of the file. Delete the file to
+   * record again; use one file per test.
+   */
+  public IsolaExtension httpCassette(Path file) {
+    this.cassette = Objects.requireNonNull(file, "file");
+    return this;
+  }
+
   @Override
   public void beforeEach(ExtensionContext context) {
     Map<String, KeyValueStore> stores = new LinkedHashMap<>();
@@ -108,7 +122,7 @@ public final class IsolaExtension implements BeforeEachCallback, AfterEachCallba
       builder.ownedStore(name, store);
     }
     configure.ifPresent(c -> c.accept(builder));
-    builder.outboundTransport(new StubTransport(stubs, requests::add))
+    builder.outboundTransport(new StubTransport(stubs, requests::add, cassette == null ? null : HttpCassette.open(cassette)))
         .guestLogSink((route, level, text) -> logs.add(new LogLine(route, level, text)));
     run = new TestRun(builder.build(), Map.copyOf(stores), stubs, requests, logs);
   }

@@ -19,11 +19,17 @@ final class StubTransport implements HttpTransport {
 
   private final List<HttpStub.Stub> stubs;
   private final Consumer<RecordedRequest> recorder;
+  private final @org.jspecify.annotations.Nullable HttpTransport fallback;
 
-  /** @param stubs the test's stubs, read at each hop (so stubs declared after building count) */
-  StubTransport(List<HttpStub.Stub> stubs, Consumer<RecordedRequest> recorder) {
+  /**
+   * @param stubs the test's stubs, read at each hop (so stubs declared after building count)
+   * @param fallback what answers a hop no stub matches (an {@link HttpCassette}), or null
+   */
+  StubTransport(List<HttpStub.Stub> stubs, Consumer<RecordedRequest> recorder,
+      @org.jspecify.annotations.Nullable HttpTransport fallback) {
     this.stubs = stubs;
     this.recorder = recorder;
+    this.fallback = fallback;
   }
 
   @Override
@@ -38,7 +44,10 @@ final class StubTransport implements HttpTransport {
     Headers.Builder headers = Headers.newBuilder();
     call.headers().forEach((name, values) -> values.forEach(value -> headers.add(name, value)));
     recorder.accept(new RecordedRequest(hop.route(), call.method(), call.uri(), headers.build(), call.body(),
-        answer != null));
+        answer != null || fallback != null));
+    if (answer == null && fallback != null) {
+      return fallback.exchange(hop);
+    }
     if (answer == null) {
       log.warn("route \"{}\": no HTTP stub for {} {}; the guest's request fails as if the connection was refused"
           + " (declare one with isola.stubHttp(\"{}\").respond(200, \"...\"))", hop.route(), call.method(), call.uri(),
@@ -51,6 +60,8 @@ final class StubTransport implements HttpTransport {
 
   @Override
   public void close() {
-    // nothing held
+    if (fallback != null) {
+      fallback.close(); // a recording cassette writes its file here
+    }
   }
 }

@@ -53,6 +53,11 @@ public interface HttpTransport extends AutoCloseable {
     }
   }
 
+  /** The real network: the address policy, name lookups bounded by the deadline, the JDK client. */
+  static HttpTransport network() {
+    return new NetworkTransport(OutboundHttp.DEFAULT_CONNECT_TIMEOUT, AddressPolicy.system());
+  }
+
   /** Sends {@code hop} and answers with the server's response, whatever its status. */
   Exchange exchange(Hop hop);
 

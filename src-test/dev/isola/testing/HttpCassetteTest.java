@@ -1,0 +1,86 @@
+package dev.isola.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.isola.Grants;
+import dev.isola.Handler;
+import dev.isola.Request;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Outbound HTTP recorded once against a real loopback server, then replayed with the server gone. */
+class HttpCassetteTest {
+  private static final String HANDLER = """
+      export default { async fetch(request, env) {
+        const target = new URL(request.url).searchParams.get("to");
+        try {
+          const res = await fetch(target, { headers: { "x-key": "{{" + "secrets.KEY}}" } });
+          return new Response(res.status + " " + await res.text());
+        } catch (e) { return new Response(e.name + ": " + e.message); }
+      } };
+      """;
+
+  private static IsolaExtension extension(int port, Path cassette) {
+    return IsolaExtension.of(b -> b.secret("KEY", "s3cret-value")
+            .route("GET /call", Handler.javascript("call.js", HANDLER)
+                .grants(Grants.outboundHttp("http://127.0.0.1:" + port), Grants.secrets("KEY"))))
+        .httpCassette(cassette);
+  }
+
+  @Test
+  void recordsOnce_thenReplaysWithoutTheNetwork(@TempDir Path dir) throws Exception {
+    AtomicInteger hits = new AtomicInteger();
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/", exchange -> {
+      hits.incrementAndGet();
+      byte[] body = ("live " + exchange.getRequestURI().getPath()).getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().add("Content-Type", "text/plain");
+      exchange.sendResponseHeaders(201, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    server.start();
+    int port = server.getAddress().getPort();
+    String url = "http://127.0.0.1:" + port + "/data";
+    Path cassette = dir.resolve("cassettes/call.txt");
+
+    IsolaExtension recording = extension(port, cassette);
+    recording.beforeEach(null);
+    assertEquals("201 live /data", recording.handle(Request.get("/call?to=" + url)).bodyText());
+    recording.afterEach(null);
+    server.stop(0);
+
+    assertEquals(1, hits.get());
+    String text = Files.readString(cassette);
+    assertTrue(text.contains("=== GET " + url), text);
+    assertFalse(text.contains("s3cret-value"), "request headers, and so secrets, are never stored");
+
+    IsolaExtension replaying = extension(port, cassette);
+    replaying.beforeEach(null);
+    try {
+      assertEquals("201 live /data", replaying.handle(Request.get("/call?to=" + url)).bodyText());
+      assertEquals(1, hits.get(), "answered from the cassette");
+      String second = replaying.handle(Request.get("/call?to=" + url)).bodyText();
+      assertTrue(second.startsWith("TypeError") && second.contains("no unused response"), second);
+    } finally {
+      replaying.afterEach(null);
+    }
+    assertEquals(text, Files.readString(cassette), "replaying never rewrites the cassette");
+  }
+
+  @Test
+  void malformedCassette_namesTheLine(@TempDir Path dir) throws Exception {
+    Path cassette = Files.writeString(dir.resolve("bad.txt"), "=== GET http://x/\nstatus: two hundred\n");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HttpCassette.read(cassette));
+    assertTrue(e.getMessage().contains("bad.txt:2:"), e.getMessage());
+  }
+}
