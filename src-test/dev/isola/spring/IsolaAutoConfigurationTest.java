@@ -156,6 +156,26 @@ class IsolaAutoConfigurationTest {
     assertTrue(messages(e).contains("isola.base-path \"/fn/\""), messages(e));
   }
 
+  /** An application that has a Micrometer registry, as with Actuator. */
+  @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+  static class WithRegistry {
+    @org.springframework.context.annotation.Bean
+    io.micrometer.core.instrument.MeterRegistry meterRegistry() {
+      return new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    }
+  }
+
+  @Test
+  void metrics_goToTheApplicationsRegistry() throws Exception {
+    try (ConfigurableApplicationContext withRegistry = start(new Class<?>[] {DemoApplication.class, WithRegistry.class},
+        "isola.base-path=/fn", "isola.variables.GREETING=Hi", "isola.routes[0].path=GET /hello/:name",
+        "isola.routes[0].handler=" + HELLO_JS, "isola.routes[0].variables=GREETING")) {
+      assertEquals(200, get(port(withRegistry), "/fn/hello/metrics").statusCode());
+      var registry = withRegistry.getBean(io.micrometer.core.instrument.MeterRegistry.class);
+      assertEquals(1, registry.get("isola.calls").tags("route", "GET /hello/:name", "outcome", "ok").timer().count());
+    }
+  }
+
   private static ConfigurableApplicationContext start(Class<?> source, String... properties) {
     return start(new Class<?>[] {source}, properties);
   }

@@ -104,4 +104,22 @@ public class IsolaAutoConfiguration {
       return registration;
     }
   }
+
+  /**
+   * Isola's call metrics in the application's Micrometer registry (Actuator's, when it is there):
+   * {@code isola.calls}, {@code isola.errors}, {@code isola.limits.exceeded}, {@code isola.denials},
+   * {@code isola.calls.inflight}. Only when Micrometer is on the class path and a registry exists.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "io.micrometer.core.instrument.MeterRegistry")
+  public static class MetricsConfiguration {
+    /** Instantiated by Spring. */
+    public MetricsConfiguration() {}
+
+    /** Binds the auto-configured {@code Isola} to the registry, if the application has one. */
+    @Bean
+    public IsolaBuilderCustomizer isolaMetrics(ObjectProvider<io.micrometer.core.instrument.MeterRegistry> registry) {
+      return builder -> registry.ifAvailable(r -> builder.metrics(dev.isola.IsolaMetrics.micrometer(r)));
+    }
+  }
 }
