@@ -96,12 +96,15 @@ public final class Isola implements AutoCloseable {
   private final CallListener listener;
   /** Where guest log lines also go: {@link GuestLog.Sink#NONE} unless dev.isola.testing set one. */
   private final GuestLog.Sink guestLogSink;
+  /** A test's fixed clock for guests, or null for the real time. */
+  private final java.time.@org.jspecify.annotations.Nullable Clock guestClock;
 
   private record Route(String spec, PreparedHandler handler, Limits limits, RouteCapabilities capabilities) {}
 
   private Isola(Builder b) {
     this.owned = List.copyOf(b.owned);
     this.guestLogSink = b.guestLogSink;
+    this.guestClock = b.guestClock;
     // A replaced transport belongs to this Isola from here on, used by a route or not.
     b.outboundTransport.ifPresent(transport -> outboundHttp = new OutboundHttp(transport));
     this.watchdog = new Watchdog("isola-watchdog");
@@ -144,8 +147,8 @@ public final class Isola implements AutoCloseable {
     RouteCapabilities capabilities = capabilities(spec, handler, b);
     this.capabilities.put(spec, capabilities);
     GuestEngine engine = engines.computeIfAbsent(handler.language(), language -> switch (language) {
-      case JAVASCRIPT -> new JsEngine(watchdog);
-      case WASM -> new WasmEngine(watchdog);
+      case JAVASCRIPT -> new JsEngine(watchdog, guestClock);
+      case WASM -> new WasmEngine(watchdog, guestClock == null ? java.time.Clock.systemUTC() : guestClock);
     });
     byte[] code = handler.code().map(text -> text.getBytes(StandardCharsets.UTF_8))
         .or(handler::module)
@@ -555,6 +558,7 @@ public final class Isola implements AutoCloseable {
     private CallListener.Factory listeners = CallListener.Factory.NONE;
     private java.util.Optional<HttpTransport> outboundTransport = java.util.Optional.empty();
     private GuestLog.Sink guestLogSink = GuestLog.Sink.NONE;
+    private java.time.@org.jspecify.annotations.Nullable Clock guestClock;
 
     private Builder() {}
 
@@ -585,6 +589,15 @@ public final class Isola implements AutoCloseable {
      * Not for applications: how {@code dev.isola.testing.IsolaExtension} collects guest log lines
      * (they still go to SLF4J as well). The type is in a package this module does not export.
      */
+    /**
+     * Not for applications: how {@code dev.isola.testing.IsolaExtension} fixes the time guests see
+     * (JavaScript's {@code Date}, WASI's clock) for repeatable tests.
+     */
+    public Builder guestClock(java.time.Clock clock) {
+      this.guestClock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
     @SuppressWarnings("exports")
     public Builder guestLogSink(GuestLog.Sink sink) {
       this.guestLogSink = Objects.requireNonNull(sink, "sink");

@@ -62,6 +62,7 @@ public final class IsolaExtension implements BeforeEachCallback, AfterEachCallba
   private final Optional<Path> manifest;
   private final Set<String> storeNames = new LinkedHashSet<>();
   private @Nullable Path cassette;
+  private java.time.@Nullable Clock clock;
   private @Nullable TestRun run;
 
   /** What one test has: its Isola, stores, stubs, and what its guests sent and logged. */
@@ -109,6 +110,16 @@ public final class IsolaExtension implements BeforeEachCallback, AfterEachCallba
     return this;
   }
 
+  /**
+   * Fixes the time guests see to {@code clock} (JavaScript's {@code Date()} and {@code Date.now()}
+   * read its time at the start of each call; WASI's clock reads it throughout), for repeatable tests:
+   * e.g. {@code Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC)}.
+   */
+  public IsolaExtension clock(java.time.Clock clock) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+    return this;
+  }
+
   @Override
   public void beforeEach(ExtensionContext context) {
     Map<String, KeyValueStore> stores = new LinkedHashMap<>();
@@ -122,6 +133,9 @@ public final class IsolaExtension implements BeforeEachCallback, AfterEachCallba
       builder.ownedStore(name, store);
     }
     configure.ifPresent(c -> c.accept(builder));
+    if (clock != null) {
+      builder.guestClock(clock);
+    }
     builder.outboundTransport(new StubTransport(stubs, requests::add, cassette == null ? null : HttpCassette.open(cassette)))
         .guestLogSink((route, level, text) -> logs.add(new LogLine(route, level, text)));
     run = new TestRun(builder.build(), Map.copyOf(stores), stubs, requests, logs);

@@ -42,8 +42,18 @@ public final class JsEngine implements GuestEngine {
   private final Engine engine;
   private final Source runtime;
   private final Watchdog watchdog;
+  private final java.time.@org.jspecify.annotations.Nullable Clock fixedClock;
 
   public JsEngine(Watchdog watchdog) {
+    this(watchdog, null);
+  }
+
+  /**
+   * @param fixedClock when not null, what {@code Date} reads in every call (the clock's time when the
+   *     call starts): for tests; null for the real time
+   */
+  public JsEngine(Watchdog watchdog, java.time.@org.jspecify.annotations.Nullable Clock fixedClock) {
+    this.fixedClock = fixedClock;
     this.watchdog = watchdog;
     this.engine = Engine.newBuilder("js")
         .sandbox(SandboxPolicy.CONSTRAINED)
@@ -102,7 +112,7 @@ public final class JsEngine implements GuestEngine {
    *     undefined, {@code "loading"} for a fetch that rejects (build-time checks, which cannot tell)
    */
   Value installRuntime(Context context, ProxyExecutable capabilities, String fetchMode) {
-    return context.eval(runtime).execute(capabilities, fetchMode);
+    return context.eval(runtime).execute(capabilities, fetchMode, fixedClock == null ? -1.0 : (double) fixedClock.millis());
   }
 
   @Override

@@ -20,7 +20,7 @@
 
 // ---- built-ins captured before any handler code runs ----
 const G = globalThis;
-const { apply, ownKeys } = Reflect;
+const { apply, ownKeys, construct } = Reflect;
 const { freeze, defineProperty, getOwnPropertyDescriptor: gopd, getPrototypeOf, is: objectIs } = Object;
 const { sort: arraySort, values: arrayValues } = Array.prototype;
 const isArray = Array.isArray;
@@ -1573,8 +1573,22 @@ function dispatch(module, method, url, headers, params, tail, route, requestId, 
 // The host calls start once per context, before the handler module loads: fetchMode is "granted"
 // (the route may send HTTP requests), "none", or "loading" (the build-time check of a module, which
 // cannot tell: fetch exists but rejects).
-return function start(capFn, fetchMode) {
+return function start(capFn, fetchMode, fixedNow) {
   cap = capFn;
+  // A test's fixed clock: Date() and Date.now() read fixedNow (milliseconds), other uses of Date
+  // are unchanged. Negative for the real time.
+  if (typeof fixedNow === "number" && fixedNow >= 0) {
+    const RealDate = Date;
+    const FixedDate = function Date(...args) {
+      if (new.target === undefined) return apply(RealDate.prototype.toString, construct(RealDate, [fixedNow]), []);
+      return construct(RealDate, args.length === 0 ? [fixedNow] : args, new.target);
+    };
+    FixedDate.prototype = RealDate.prototype;
+    FixedDate.now = () => fixedNow;
+    FixedDate.parse = RealDate.parse;
+    FixedDate.UTC = RealDate.UTC;
+    defineGlobal("Date", FixedDate);
+  }
   if (fetchMode === "granted") defineGlobal("fetch", outboundFetch);
   else if (fetchMode === "loading") defineGlobal("fetch", loadingFetch);
   return dispatch;

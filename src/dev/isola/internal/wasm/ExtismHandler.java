@@ -47,9 +47,9 @@ final class ExtismHandler extends WasmHandler {
   private final boolean hasInitialize;
   private final Logger logger;
 
-  ExtismHandler(GuestModule guest, Watchdog watchdog, SecureRandom random, String function,
+  ExtismHandler(GuestModule guest, Watchdog watchdog, SecureRandom random, java.time.Clock clock, String function,
       Map<String, String> config) {
-    super(guest, watchdog, random);
+    super(guest, watchdog, random, clock);
     this.function = function;
     this.config = config;
     this.usesWasi = guest.module().importSection().stream().anyMatch(i -> i.module().equals(WasmEngine.WASI));
@@ -64,7 +64,7 @@ final class ExtismHandler extends WasmHandler {
     ExtismKernel kernel = new ExtismKernel(guest.route(), guest.name(), new byte[0], config, Map.of(), 1 << 20, 0,
         new GuestLog(logger, 0));
     try (WasiCall wasi = WasiCall.create(new byte[0], OutputStream.nullOutputStream(),
-        OutputStream.nullOutputStream(), Map.of(), Map.of(), guest.programName(), random)) {
+        OutputStream.nullOutputStream(), Map.of(), Map.of(), guest.programName(), random, clock)) {
       checkInstantiates(where, imports(kernel, wasi, Call.withoutCapabilities(guest.route())));
     }
   }
@@ -94,7 +94,7 @@ final class ExtismHandler extends WasmHandler {
     // Host details (the module's path) never reach the guest: argv[0] is the file name alone.
     Outcome<Integer> outcome;
     try (WasiCall wasi = WasiCall.create(new byte[0], stdout, stderr, Map.of(), call.capabilities().route().mounts(),
-        guest.programName(), random)) {
+        guest.programName(), random, clock)) {
       outcome = run(call, imports(kernel, wasi, call.capabilities()), instance -> {
         if (hasInitialize) {
           instance.export(INITIALIZE).apply();

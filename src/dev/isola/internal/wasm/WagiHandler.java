@@ -25,8 +25,8 @@ import org.slf4j.Logger;
 final class WagiHandler extends WasmHandler {
   private final Logger logger;
 
-  WagiHandler(GuestModule guest, Watchdog watchdog, SecureRandom random) {
-    super(guest, watchdog, random);
+  WagiHandler(GuestModule guest, Watchdog watchdog, SecureRandom random, java.time.Clock clock) {
+    super(guest, watchdog, random, clock);
     this.logger = GuestLog.loggerFor(guest.route());
   }
 
@@ -35,7 +35,7 @@ final class WagiHandler extends WasmHandler {
     checkExport(where, "_start", FunctionType.empty(),
         "a WAGI handler is a wasm32-wasi command (a program with main), e.g. clang --target=wasm32-wasi");
     try (WasiCall wasi = WasiCall.create(new byte[0], OutputStream.nullOutputStream(),
-        OutputStream.nullOutputStream(), Map.of(), Map.of(), guest.programName(), random)) {
+        OutputStream.nullOutputStream(), Map.of(), Map.of(), guest.programName(), random, clock)) {
       checkInstantiates(where, imports(wasi, Call.withoutCapabilities(guest.route())));
     }
   }
@@ -59,7 +59,7 @@ final class WagiHandler extends WasmHandler {
     LogLines stderr = new LogLines(log, "warn");
     Outcome<Void> outcome;
     try (WasiCall wasi = WasiCall.create(call.request().bodyBytes(), stdout, stderr, Cgi.environment(call),
-        call.capabilities().route().mounts(), guest.programName(), random)) {
+        call.capabilities().route().mounts(), guest.programName(), random, clock)) {
       outcome = run(call, imports(wasi, call.capabilities()), instance -> {
         instance.export("_start").apply();
         return null;

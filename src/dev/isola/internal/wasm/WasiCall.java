@@ -49,7 +49,7 @@ final class WasiCall implements AutoCloseable {
 
   static {
     try (WasiCall probe = create(new byte[0], OutputStream.nullOutputStream(), OutputStream.nullOutputStream(),
-        Map.of(), Map.of(), "probe", new Random(0))) {
+        Map.of(), Map.of(), "probe", new Random(0), Clock.systemUTC())) {
       PROVIDED = Arrays.stream(probe.wasi.toHostFunctions()).map(HostFunction::name)
           .collect(Collectors.toUnmodifiableSet());
     }
@@ -72,13 +72,13 @@ final class WasiCall implements AutoCloseable {
    * @param program the program name the guest sees as {@code argv[0]}
    */
   static WasiCall create(byte[] stdin, OutputStream stdout, OutputStream stderr, Map<String, String> environment,
-      Map<String, Path> mounts, String program, Random random) {
+      Map<String, Path> mounts, String program, Random random, Clock clock) {
     WasiOptions.Builder options = WasiOptions.builder()
         .withStdin(new ByteArrayInputStream(stdin))
         .withStdout(stdout)
         .withStderr(stderr)
         .withArguments(List.of(program))
-        .withClock(Clock.systemUTC())
+        .withClock(clock)
         .withRandom(random);
     environment.forEach(options::withEnvironment);
     // Sorted, so that a route's preopened directories get the same descriptors on every call.

@@ -46,8 +46,16 @@ public final class WasmEngine implements GuestEngine {
   /** Shared by every call's WASI {@code random_get}; SecureRandom is thread-safe. */
   private final SecureRandom random = new SecureRandom();
 
+  private final java.time.Clock clock;
+
   public WasmEngine(Watchdog watchdog) {
+    this(watchdog, java.time.Clock.systemUTC());
+  }
+
+  /** @param clock what guests' WASI clock reads (a fixed one in tests) */
+  public WasmEngine(Watchdog watchdog, java.time.Clock clock) {
     this.watchdog = watchdog;
+    this.clock = clock;
   }
 
   @Override
@@ -84,8 +92,8 @@ public final class WasmEngine implements GuestEngine {
     GuestModule guest = new GuestModule(route, name, module, compiled.machine(), compiled.interpreted(), memory,
         tableEntries);
     WasmHandler prepared = switch (abi) {
-      case WAGI -> new WagiHandler(guest, watchdog, random);
-      case EXTISM -> new ExtismHandler(guest, watchdog, random,
+      case WAGI -> new WagiHandler(guest, watchdog, random, clock);
+      case EXTISM -> new ExtismHandler(guest, watchdog, random, clock,
           handler.export().orElse(Handler.DEFAULT_EXPORT), handler.config());
     };
     prepared.check(where);

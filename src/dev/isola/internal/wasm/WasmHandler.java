@@ -46,11 +46,14 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
   final GuestModule guest;
   final Watchdog watchdog;
   final SecureRandom random;
+  /** What the guest's WASI clock reads: the system's, or a test's fixed one. */
+  final java.time.Clock clock;
 
-  WasmHandler(GuestModule guest, Watchdog watchdog, SecureRandom random) {
+  WasmHandler(GuestModule guest, Watchdog watchdog, SecureRandom random, java.time.Clock clock) {
     this.guest = guest;
     this.watchdog = watchdog;
     this.random = random;
+    this.clock = clock;
   }
 
   /**
