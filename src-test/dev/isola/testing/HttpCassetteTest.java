@@ -77,6 +77,42 @@ class HttpCassetteTest {
     assertEquals(text, Files.readString(cassette), "replaying never rewrites the cassette");
   }
 
+  private static IsolaExtension counter(Path cassette) {
+    return IsolaExtension.of(b -> b.route("POST /count", Handler.javascript("count.js", """
+            export default { async fetch(request, env) {
+              const n = Number((await env.KV.get("count")) ?? "0") + 1;
+              await env.KV.put("count", String(n));
+              return new Response(String(n));
+            } };
+            """).grants(Grants.keyValue("kv"))))
+        .store("kv").httpCassette(cassette);
+  }
+
+  @Test
+  void keyValueCalls_recordedThenReplayed_andOtherWritesFailTheTest(@TempDir Path dir) {
+    Path cassette = dir.resolve("count.http");
+    IsolaExtension recording = counter(cassette);
+    recording.beforeEach(null);
+    recording.kv("kv").put("count", "41".getBytes(StandardCharsets.UTF_8)); // seeded by the test, not recorded
+    assertEquals("42", recording.post("/count", "").bodyText());
+    recording.afterEach(null);
+    Path kvFile = dir.resolve("count.http.kv");
+    assertTrue(Files.exists(kvFile));
+
+    IsolaExtension replaying = counter(cassette);
+    replaying.beforeEach(null);
+    assertEquals("42", replaying.post("/count", "").bodyText(), "the store starts as the recorded read saw it");
+    replaying.afterEach(null);
+
+    IsolaExtension changed = counter(cassette);
+    changed.beforeEach(null);
+    changed.kv("kv").put("count", "5".getBytes(StandardCharsets.UTF_8));
+    assertEquals("6", changed.post("/count", "").bodyText());
+    AssertionError e = assertThrows(AssertionError.class, () -> changed.afterEach(null));
+    assertTrue(e.getMessage().contains("put kv count = NDI=") && e.getMessage().contains("put kv count = Ng=="),
+        e.getMessage());
+  }
+
   @Test
   void malformedCassette_namesTheLine(@TempDir Path dir) throws Exception {
     Path cassette = Files.writeString(dir.resolve("bad.txt"), "=== GET http://x/\nstatus: two hundred\n");

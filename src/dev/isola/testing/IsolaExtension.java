@@ -67,7 +67,7 @@ public final class IsolaExtension implements BeforeEachCallback, AfterEachCallba
 
   /** What one test has: its Isola, stores, stubs, and what its guests sent and logged. */
   private record TestRun(Isola isola, Map<String, KeyValueStore> stores, List<HttpStub.Stub> stubs,
-      List<RecordedRequest> requests, List<LogLine> logs) {}
+      List<RecordedRequest> requests, List<LogLine> logs, @Nullable KvCassette kvCassette) {}
 
   private IsolaExtension(Optional<Consumer<Isola.Builder>> configure, Optional<Path> manifest) {
     this.configure = configure;
@@ -98,12 +98,15 @@ public final class IsolaExtension implements BeforeEachCallback, AfterEachCallba
   }
 
   /**
-   * Record and replay outbound HTTP with {@code file}: while it does not exist, requests no stub
+   * Record and replay outbound HTTP with {@code file}, and key-value calls with {@code file}
+   * {@code + ".kv"}. HTTP: while the file does not exist, requests no stub
    * answers reach the network (through every capability check) and their responses are written to
    * it when each test ends; once it exists, they are answered from it, in order, and a request it
    * has no response for fails like a refused connection. Stubs still win. Only responses are
-   * stored, never request headers, so substituted secrets stay out of the file. Delete the file to
-   * record again; use one file per test.
+   * stored, never request headers, so substituted secrets stay out of the file. Key-value: recording,
+   * the guest's reads and writes are written down; replaying, the stores start with the values the
+   * recorded reads saw, and the test fails if the handler's writes differ from the recorded ones.
+   * Delete the files to record again; use one file per test.
    */
   public IsolaExtension httpCassette(Path file) {
     this.cassette = Objects.requireNonNull(file, "file");
@@ -126,11 +129,15 @@ public final class IsolaExtension implements BeforeEachCallback, AfterEachCallba
     List<HttpStub.Stub> stubs = new CopyOnWriteArrayList<>();
     List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     List<LogLine> logs = new CopyOnWriteArrayList<>();
-    Isola.Builder builder = manifest.map(file -> fromManifest(file, stores)).orElseGet(Isola::newBuilder);
-    for (String name : storeNames) {
+    KvCassette kvCassette = cassette == null ? null : KvCassette.beside(cassette);
+    Set<String> names = new LinkedHashSet<>();
+    Isola.Builder builder = manifest.map(file -> fromManifest(file, names)).orElseGet(Isola::newBuilder);
+    names.addAll(storeNames);
+    for (String name : names) {
       KeyValueStore store = KeyValueStores.inMemory();
       stores.put(name, store);
-      builder.ownedStore(name, store);
+      // The test seeds and inspects the store itself; the guest's calls go through the cassette.
+      builder.ownedStore(name, kvCassette == null ? store : kvCassette.wrap(name, store));
     }
     configure.ifPresent(c -> c.accept(builder));
     if (clock != null) {
@@ -138,20 +145,16 @@ public final class IsolaExtension implements BeforeEachCallback, AfterEachCallba
     }
     builder.outboundTransport(new StubTransport(stubs, requests::add, cassette == null ? null : HttpCassette.open(cassette)))
         .guestLogSink((route, level, text) -> logs.add(new LogLine(route, level, text)));
-    run = new TestRun(builder.build(), Map.copyOf(stores), stubs, requests, logs);
+    run = new TestRun(builder.build(), Map.copyOf(stores), stubs, requests, logs, kvCassette);
   }
 
   /** A builder with the manifest's limits, variables, secrets and routes, and its stores in memory. */
-  private static Isola.Builder fromManifest(Path file, Map<String, KeyValueStore> stores) {
+  private static Isola.Builder fromManifest(Path file, Set<String> storeNames) {
     Manifest manifest = Manifest.load(file);
     Isola.Builder builder = Isola.newBuilder().defaultLimits(manifest.defaultLimits());
     manifest.declarations().variables().forEach(builder::variable);
     manifest.declarations().secrets().forEach(builder::secret);
-    for (String name : manifest.declarations().stores().keySet()) {
-      KeyValueStore store = KeyValueStores.inMemory();
-      stores.put(name, store);
-      builder.ownedStore(name, store);
-    }
+    storeNames.addAll(manifest.declarations().stores().keySet());
     manifest.routes().forEach(route -> builder.route(route.spec(), route.handler()));
     return builder;
   }
@@ -162,6 +165,9 @@ public final class IsolaExtension implements BeforeEachCallback, AfterEachCallba
     run = null;
     if (finished != null) {
       finished.isola().close();
+      if (finished.kvCassette() != null) {
+        finished.kvCassette().finish(); // writes the recording, or fails the test on other writes
+      }
     }
   }
 
