@@ -11,14 +11,21 @@ import java.util.Optional;
  * can never reach more than its route was granted.
  */
 public final class CallOptions {
-  private static final CallOptions NONE = new CallOptions("", null);
+  private static final CallOptions NONE = new CallOptions("", null, null);
 
   private final String keyPrefix;
   private final List<String> outboundHttp;
+  private final java.time.Duration timeout;
 
-  private CallOptions(String keyPrefix, List<String> outboundHttp) {
+  private CallOptions(String keyPrefix, List<String> outboundHttp, java.time.Duration timeout) {
     this.keyPrefix = keyPrefix;
     this.outboundHttp = outboundHttp;
+    this.timeout = timeout;
+  }
+
+  /** The embedder's own time budget for the call, if set: the sooner of it and the route's timeout wins. */
+  public Optional<java.time.Duration> timeout() {
+    return Optional.ofNullable(timeout);
   }
 
   /** No narrowing: the route's grants as they are. */
@@ -50,8 +57,24 @@ public final class CallOptions {
   public static final class Builder {
     private String keyPrefix = "";
     private List<String> outboundHttp;
+    private java.time.Duration timeout;
 
     private Builder() {}
+
+    /**
+     * Ends the call after {@code timeout} if that is sooner than its route's timeout, e.g. the time
+     * left of the embedder's own request deadline.
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder timeout(java.time.Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("timeout " + timeout + " must be positive");
+      }
+      this.timeout = timeout;
+      return this;
+    }
 
     /**
      * Stores the call's key-value keys under {@code prefix}: the guest reads and lists only keys
@@ -81,7 +104,7 @@ public final class CallOptions {
     }
 
     public CallOptions build() {
-      return new CallOptions(keyPrefix, outboundHttp);
+      return new CallOptions(keyPrefix, outboundHttp, timeout);
     }
   }
 }

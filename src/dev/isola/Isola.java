@@ -85,6 +85,12 @@ public final class Isola implements AutoCloseable {
   private OutboundHttp outboundHttp; // set once, in the constructor's call of capabilities()
   private final ExecutorService callThreads;
   private final List<String> routeSpecs;
+  /** Slots of the routes with a maxInFlight limit, by route. */
+  private final Map<String, java.util.concurrent.Semaphore> admission = new java.util.HashMap<>();
+  /** Slots of the whole Isola (Builder.maxInFlight), or null for no limit. */
+  private final java.util.concurrent.@org.jspecify.annotations.Nullable Semaphore globalSlots;
+  private final int maxInFlight;
+
   /** Each route's capabilities, in declaration order. */
   private final Map<String, RouteCapabilities> capabilities = new LinkedHashMap<>();
   /** Stores registered with {@link Builder#ownedStore}, closed with this Isola. */
@@ -103,6 +109,8 @@ public final class Isola implements AutoCloseable {
 
   private Isola(Builder b) {
     this.owned = List.copyOf(b.owned);
+    this.maxInFlight = b.maxInFlight;
+    this.globalSlots = b.maxInFlight == Limits.UNLIMITED ? null : new java.util.concurrent.Semaphore(b.maxInFlight);
     this.guestLogSink = b.guestLogSink;
     this.guestClock = b.guestClock;
     // A replaced transport belongs to this Isola from here on, used by a route or not.
@@ -145,6 +153,9 @@ public final class Isola implements AutoCloseable {
   private Route prepare(String spec, Handler handler, Builder b) {
     Limits limits = handler.limits().orElse(b.defaultLimits);
     RouteCapabilities capabilities = capabilities(spec, handler, b);
+    if (limits.maxInFlight() != Limits.UNLIMITED) {
+      admission.put(spec, new java.util.concurrent.Semaphore(limits.maxInFlight()));
+    }
     this.capabilities.put(spec, capabilities);
     GuestEngine engine = engines.computeIfAbsent(handler.language(), language -> switch (language) {
       case JAVASCRIPT -> new JsEngine(watchdog, guestClock);
@@ -413,6 +424,35 @@ public final class Isola implements AutoCloseable {
               + limits.maxRequestBody() + "; send less or raise maxRequestBody");
     }
     long deadline = System.nanoTime() + limits.timeout().toNanos();
+    if (options.timeout().isPresent()) { // the embedder's deadline, if sooner, wins
+      deadline = Math.min(deadline, System.nanoTime() + options.timeout().get().toNanos());
+    }
+    java.util.concurrent.Semaphore routeSlots = admission.get(route.spec());
+    if (globalSlots != null && !globalSlots.tryAcquire()) {
+      throw new OverloadedException("this Isola already runs its limit of " + maxInFlight + " calls at once"
+          + " (Isola.Builder.maxInFlight); try again shortly, or raise the limit", java.time.Duration.ofSeconds(1));
+    }
+    try {
+      if (routeSlots != null && !routeSlots.tryAcquire()) {
+        throw new OverloadedException("route \"" + route.spec() + "\" already runs its limit of " + limits.maxInFlight()
+            + " calls at once (max_in_flight); try again shortly, or raise it", java.time.Duration.ofSeconds(1));
+      }
+      try {
+        return admitted(found, request, options, requestId, route, limits, deadline);
+      } finally {
+        if (routeSlots != null) {
+          routeSlots.release();
+        }
+      }
+    } finally {
+      if (globalSlots != null) {
+        globalSlots.release();
+      }
+    }
+  }
+
+  private Response admitted(Lookup.Found<Route> found, Request request, CallOptions options, String requestId,
+      Route route, Limits limits, long deadline) {
     Call call = new Call(route.spec(), request, found.params(), found.tail(), requestId, limits, deadline,
         route.capabilities().forCall(options.keyPrefix(), options.outboundHttp().map(OriginAllowList::of).orElse(null),
             deadline, limits.maxResponseBody().bytes(), () -> carriesSecretPlaceholder(request)), guestLogSink);
@@ -558,6 +598,7 @@ public final class Isola implements AutoCloseable {
     private CallListener.Factory listeners = CallListener.Factory.NONE;
     private java.util.Optional<HttpTransport> outboundTransport = java.util.Optional.empty();
     private GuestLog.Sink guestLogSink = GuestLog.Sink.NONE;
+    private int maxInFlight = Limits.UNLIMITED;
     private java.time.@org.jspecify.annotations.Nullable Clock guestClock;
 
     private Builder() {}
@@ -621,6 +662,21 @@ public final class Isola implements AutoCloseable {
     public Builder ownedStore(String name, dev.isola.kv.KeyValueStore store) {
       store(name, store);
       owned.add(store);
+      return this;
+    }
+
+    /**
+     * The most calls this {@code Isola} runs at once, all routes together; a call past it is refused
+     * at once with {@link OverloadedException} (503 with {@code Retry-After}). Unlimited by default;
+     * each route may also have its own limit ({@link Limits.Builder#maxInFlight}).
+     *
+     * @throws IllegalArgumentException if below 1
+     */
+    public Builder maxInFlight(int calls) {
+      if (calls < 1) {
+        throw new IllegalArgumentException("maxInFlight " + calls + " must be at least 1");
+      }
+      this.maxInFlight = calls;
       return this;
     }
 

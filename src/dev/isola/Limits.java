@@ -17,6 +17,8 @@ import java.util.Objects;
  *       the JVM's heap above the sum of the budgets of the calls that may run at once.
  *   <li>{@link #maxRequestBody()}: default 8 MiB; a larger request is refused before it runs.
  *   <li>{@link #maxResponseBody()}: default 8 MiB; a larger answer is refused.
+ *   <li>{@link #maxInFlight()}: calls of the route running at once, default unlimited ({@value
+ *       #UNLIMITED}); past it a call is refused at once with {@link OverloadedException} (503)
  *   <li>{@link #maxLogLines()}: guest log lines kept per call, default 100; later ones are dropped
  *       and counted.
  * </ul>
@@ -36,6 +38,10 @@ public final class Limits {
   private final DataSize maxRequestBody;
   private final DataSize maxResponseBody;
   private final int maxLogLines;
+  private final int maxInFlight;
+
+  /** {@link #maxInFlight()} when no limit is set. */
+  public static final int UNLIMITED = Integer.MAX_VALUE;
 
   private Limits(Builder b) {
     this.timeout = b.timeout;
@@ -43,6 +49,7 @@ public final class Limits {
     this.maxRequestBody = b.maxRequestBody;
     this.maxResponseBody = b.maxResponseBody;
     this.maxLogLines = b.maxLogLines;
+    this.maxInFlight = b.maxInFlight;
   }
 
   /** The defaults listed above. */
@@ -63,6 +70,7 @@ public final class Limits {
     b.maxRequestBody = maxRequestBody;
     b.maxResponseBody = maxResponseBody;
     b.maxLogLines = maxLogLines;
+    b.maxInFlight = maxInFlight;
     return b;
   }
 
@@ -86,6 +94,11 @@ public final class Limits {
     return maxLogLines;
   }
 
+  /** How many calls of the route may run at once; {@link #UNLIMITED} by default. */
+  public int maxInFlight() {
+    return maxInFlight;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof Limits l
@@ -93,18 +106,19 @@ public final class Limits {
         && memory.equals(l.memory)
         && maxRequestBody.equals(l.maxRequestBody)
         && maxResponseBody.equals(l.maxResponseBody)
-        && maxLogLines == l.maxLogLines;
+        && maxLogLines == l.maxLogLines && maxInFlight == l.maxInFlight;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(timeout, memory, maxRequestBody, maxResponseBody, maxLogLines);
+    return Objects.hash(timeout, memory, maxRequestBody, maxResponseBody, maxLogLines, maxInFlight);
   }
 
   @Override
   public String toString() {
     return "Limits{timeout=" + timeout + ", memory=" + memory + ", maxRequestBody=" + maxRequestBody
-        + ", maxResponseBody=" + maxResponseBody + ", maxLogLines=" + maxLogLines + "}";
+        + ", maxResponseBody=" + maxResponseBody + ", maxLogLines=" + maxLogLines
+        + (maxInFlight == UNLIMITED ? "" : ", maxInFlight=" + maxInFlight) + "}";
   }
 
   /** Builds {@link Limits}; each setter checks its value. Not thread-safe. */
@@ -114,6 +128,7 @@ public final class Limits {
     private DataSize maxRequestBody = DataSize.ofMiB(8);
     private DataSize maxResponseBody = DataSize.ofMiB(8);
     private int maxLogLines = 100;
+    private int maxInFlight = UNLIMITED;
 
     private Builder() {}
 
@@ -167,6 +182,20 @@ public final class Limits {
         throw new IllegalArgumentException("maxLogLines " + lines + " must be 0 or more");
       }
       this.maxLogLines = lines;
+      return this;
+    }
+
+    /**
+     * The most calls of the route that may run at once; a call past it is refused at once with
+     * {@link OverloadedException} (503 with {@code Retry-After}), never queued.
+     *
+     * @throws IllegalArgumentException if below 1
+     */
+    public Builder maxInFlight(int calls) {
+      if (calls < 1) {
+        throw new IllegalArgumentException("maxInFlight " + calls + " must be at least 1 (Limits.UNLIMITED for no limit)");
+      }
+      this.maxInFlight = calls;
       return this;
     }
 

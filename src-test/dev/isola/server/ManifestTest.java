@@ -575,6 +575,25 @@ class ManifestTest {
   }
 
   @Test
+  void load_maxInFlight_isARouteLimit() throws IOException {
+    Manifest manifest = Manifest.load(manifest("""
+        [limits]
+        max_in_flight = 8
+
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+        max_in_flight = 2
+
+        [[route]]
+        path = "/b"
+        handler = "js/a.js"
+        """));
+    assertEquals(2, manifest.routes().get(0).limits().maxInFlight());
+    assertEquals(8, manifest.routes().get(1).limits().maxInFlight());
+  }
+
+  @Test
   void load_secretsBoundToOrigins() throws IOException {
     Manifest manifest = Manifest.load(manifest("""
         [secrets]

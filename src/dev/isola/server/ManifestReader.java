@@ -36,7 +36,7 @@ final class ManifestReader {
   private static final List<String> TOP_KEYS = List.of("server", "limits", "store", "variables", "secrets", "route");
   private static final List<String> SERVER_KEYS = List.of("host", "port");
   private static final List<String> LIMIT_KEYS =
-      List.of("timeout", "memory", "max_request_body", "max_response_body", "max_log_lines");
+      List.of("timeout", "memory", "max_request_body", "max_response_body", "max_log_lines", "max_in_flight");
   private static final List<String> WASM_KEYS = List.of("abi", "export", "config");
   private static final List<String> ROUTE_KEYS =
       Stream.of(List.of("path", "handler"), WASM_KEYS, CapabilityReader.GRANT_KEYS, LIMIT_KEYS)
@@ -164,12 +164,14 @@ final class ManifestReader {
           case "max_request_body" -> builder.maxRequestBody(size(entry, "\"8MiB\""));
           case "max_response_body" -> builder.maxResponseBody(size(entry, "\"8MiB\""));
           case "max_log_lines" -> builder.maxLogLines(count(entry));
+          case "max_in_flight" -> builder.maxInFlight(count(entry));
           default -> throw new AssertionError(key);
         }
       } catch (IllegalArgumentException e) {
         throw fail(entry, switch (key) {
           case "timeout" -> "is out of range: use from \"1ms\" to \"24h\"";
           case "memory" -> "is too small: use at least \"1MiB\", e.g. \"32MiB\"";
+          case "max_in_flight" -> "must be at least 1 (leave it out for no limit)";
           default -> "is too large: bodies are held in memory, use less than 2GiB, e.g. \"8MiB\"";
         }, e);
       }
