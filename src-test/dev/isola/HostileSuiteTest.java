@@ -263,4 +263,44 @@ class HostileSuiteTest {
     }
     assertEquals("ok", caller.handle(isola, Request.get("/healthy")).bodyText(), "after " + c);
   }
+
+  @org.junit.jupiter.api.Test
+  void healthyRoute_keepsAnswering_whileHostileRoutesSaturate() throws Exception {
+    List<String> hostile = CASES.stream().filter(c -> c.expect().limit() == Limit.TIMEOUT)
+        .map(c -> c.request().target()).toList();
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    List<Thread> attackers = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      int n = i;
+      attackers.add(Thread.ofVirtual().start(() -> {
+        for (int k = n; !stop.get(); k++) {
+          try {
+            isola.handle(Request.get(hostile.get(k % hostile.size())));
+          } catch (RuntimeException expected) {
+            // timeouts and overload refusals are what these calls end with
+          }
+        }
+      }));
+    }
+    List<Long> micros = new ArrayList<>();
+    try {
+      long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+      while (System.nanoTime() < until) {
+        long start = System.nanoTime();
+        assertEquals("ok", isola.handle(Request.get("/healthy")).bodyText());
+        micros.add((System.nanoTime() - start) / 1000);
+        Thread.sleep(20);
+      }
+    } finally {
+      stop.set(true);
+      for (Thread t : attackers) {
+        t.join(10_000);
+      }
+    }
+    java.util.Collections.sort(micros);
+    System.out.println("[hostile] healthy route under 6 hostile callers: " + micros.size() + " calls, median "
+        + micros.get(micros.size() / 2) + " us, p90 " + micros.get(micros.size() * 9 / 10) + " us, max "
+        + micros.get(micros.size() - 1) + " us");
+    assertTrue(micros.size() > 10, "the healthy route answered only " + micros.size() + " times");
+  }
 }
