@@ -575,6 +575,14 @@ class ManifestTest {
   }
 
   @Test
+  void load_invalidEscapeInAQuotedKey_isAManifestError() throws IOException {
+    // tomlj throws for this one instead of reporting it (found by ManifestFuzzTest).
+    Path file = manifest("\"\\o\" = 1\n");
+    ManifestException e = assertThrows(ManifestException.class, () -> Manifest.load(file));
+    assertContains(e.getMessage(), file + ":1:", "not valid TOML", "escape");
+  }
+
+  @Test
   void load_maxInFlight_isARouteLimit() throws IOException {
     Manifest manifest = Manifest.load(manifest("""
         [limits]

@@ -92,6 +92,13 @@ final class ManifestReader {
     } catch (IOException e) {
       throw new ManifestException(file, 0, 0, null,
           "the manifest cannot be read (" + e + "): check that it is a readable file", e);
+    } catch (TomlParseError e) {
+      // tomlj reports some errors (an invalid escape in a quoted key) by throwing, not in the result.
+      throw new ManifestException(file, e.position().line(), e.position().column(), null,
+          "not valid TOML: " + e.getMessage() + "; fix the syntax, see https://toml.io", e);
+    } catch (RuntimeException e) {
+      throw new ManifestException(file, 0, 0, null, "not valid TOML: the parser failed (" + e
+          + "); fix the syntax, see https://toml.io", e);
     }
     if (result.hasErrors()) {
       TomlParseError first = result.errors().get(0);
