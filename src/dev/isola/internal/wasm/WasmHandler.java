@@ -171,6 +171,12 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
     }
   }
 
+  /** The frame of Chicory's WASI where {@code e} was thrown, if it was thrown there. */
+  private static StackTraceElement wasiFrame(Throwable e) {
+    StackTraceElement[] stack = e.getStackTrace();
+    return stack.length > 0 && stack[0].getClassName().startsWith("com.dylibso.chicory.wasi.") ? stack[0] : null;
+  }
+
   /** The call failed after a {@code memory.grow} to {@code pages} was refused by the memory limit. */
   final LimitExceededException memoryRefused(int pages, Call call) {
     return new LimitExceededException(guest.route(), Limit.MEMORY, guest.name() + " failed after its memory.grow to "
@@ -213,6 +219,13 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
     }
     if (e instanceof ChicoryException) {
       return new GuestException(route, name + " trapped: " + e.getMessage(), "", 500);
+    }
+    StackTraceElement wasi = wasiFrame(e);
+    if (wasi != null) {
+      // Chicory's WASI trusts some guest arguments (an iovec length) and fails on absurd ones: the
+      // guest's fault, reported as such (found by HostFunctionFuzzTest).
+      return new GuestException(route, name + " passed WASI " + wasi.getMethodName() + " arguments it cannot handle ("
+          + e.getClass().getSimpleName() + ")", "", 500);
     }
     return new IsolaException("route \"" + route + "\": running " + name + " failed inside Isola: " + e, e);
   }
