@@ -90,11 +90,16 @@ public final class CallCapabilities {
     if (key.isEmpty()) {
       throw new GuestError("a key-value key must not be empty");
     }
-    String full = keyPrefix + key;
+    return prefixed("key", key);
+  }
+
+  /** The call's prefix and {@code part} (a key or a list prefix), checked against the store's key rules. */
+  private String prefixed(String what, String part) {
+    String full = keyPrefix + part;
     int bytes = full.getBytes(StandardCharsets.UTF_8).length;
     if (bytes > KeyValueStore.MAX_KEY_BYTES || full.indexOf('\0') >= 0) {
-      throw new GuestError("key-value key " + cut(key) + " is too long (" + bytes + " bytes with the call's prefix;"
-          + " at most " + KeyValueStore.MAX_KEY_BYTES + ") or contains NUL");
+      throw new GuestError("key-value " + what + " " + cut(part) + " is too long (" + bytes + " bytes with the call's"
+          + " prefix; at most " + KeyValueStore.MAX_KEY_BYTES + ") or contains NUL");
     }
     return full;
   }
@@ -125,10 +130,7 @@ public final class CallCapabilities {
   public List<String> kvList(String store, String prefix, int limit) {
     KeyValueStore kv = store(store);
     int n = Math.max(1, Math.min(limit, RouteCapabilities.MAX_LIST));
-    String full = keyPrefix + prefix;
-    if (full.getBytes(StandardCharsets.UTF_8).length > KeyValueStore.MAX_KEY_BYTES || full.indexOf('\0') >= 0) {
-      throw new GuestError("key-value prefix " + cut(prefix) + " is too long or contains NUL");
-    }
+    String full = prefixed("prefix", prefix);
     List<String> keys = new ArrayList<>();
     for (String k : kv.list(full, n)) {
       if (k.startsWith(full)) { // a custom store might answer more than asked: never past the call's prefix
