@@ -71,6 +71,17 @@ wat2wasm -o wagi-huge-function.wasm "$probe/huge-function.wat"
 huge '(loop $spin (br_if $spin (i32.const 1)))' >"$probe/huge-loop.wat"
 wat2wasm -o wagi-huge-loop.wasm "$probe/huge-loop.wat"
 
+# bench-page.wat plus a 64 KiB data segment (2 pages of memory), for the
+# benchmarks' data-segment case; the segment is generated rather than kept as
+# 64 KiB of text.
+{
+  sed -e '/^;;/d' -e 's/(memory (export "memory") 1)/(memory (export "memory") 2)/' -e '$d' bench-page.wat
+  printf '    (i32.const 0))\n  (data (i32.const 1024) "'
+  head -c 65536 /dev/zero | tr '\0' 'd'
+  printf '"))\n'
+} >"$probe/bench-data64k.wat"
+wat2wasm -o bench-data64k.wasm "$probe/bench-data64k.wat"
+
 # Not modules at all.
 head -c 20 wagi-hello.wasm >truncated.wasm
 printf 'console.log("hi")\n' >not-wasm.wasm
