@@ -12,6 +12,7 @@ import dev.isola.internal.engine.GuestEngine;
 import dev.isola.internal.engine.Outcomes;
 import dev.isola.internal.engine.GuestLog;
 import dev.isola.internal.engine.PreparedHandler;
+import dev.isola.internal.engine.SandboxPreparer;
 import dev.isola.internal.engine.Watchdog;
 import dev.isola.internal.js.JsEngine;
 import dev.isola.internal.route.Lookup;
@@ -98,6 +99,8 @@ public final class Isola implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   /** Routed calls running or waiting for a call thread, for the metrics' gauge. */
   private final AtomicInteger inflight = new AtomicInteger();
+  /** Builds each route's next sandboxes ahead of its calls; {@link SandboxPreparer#NONE} if told to. */
+  private final SandboxPreparer preparer;
   /** Told of every routed call; {@link CallListener#NONE} without {@link Builder#metrics}. */
   private final CallListener listener;
   /** Where guest log lines also go: {@link GuestLog.Sink#NONE} unless dev.isola.testing set one. */
@@ -116,6 +119,7 @@ public final class Isola implements AutoCloseable {
     // A replaced transport belongs to this Isola from here on, used by a route or not.
     b.outboundTransport.ifPresent(transport -> outboundHttp = new OutboundHttp(transport));
     this.watchdog = new Watchdog("isola-watchdog");
+    this.preparer = b.readySandboxes == 0 ? SandboxPreparer.NONE : new SandboxPreparer(b.readySandboxes, "isola-prepare");
     this.engines = new EnumMap<>(Handler.Language.class);
     try {
       Router.Builder<Route> routes = Router.builder();
@@ -128,6 +132,7 @@ public final class Isola implements AutoCloseable {
       this.listener = b.listeners.create(denials, inflight);
     } catch (RuntimeException e) {
       try {
+        preparer.close();
         closeEngines();
       } catch (RuntimeException closing) {
         e.addSuppressed(closing);
@@ -158,8 +163,8 @@ public final class Isola implements AutoCloseable {
     }
     this.capabilities.put(spec, capabilities);
     GuestEngine engine = engines.computeIfAbsent(handler.language(), language -> switch (language) {
-      case JAVASCRIPT -> new JsEngine(watchdog, guestClock);
-      case WASM -> new WasmEngine(watchdog, guestClock == null ? java.time.Clock.systemUTC() : guestClock);
+      case JAVASCRIPT -> new JsEngine(watchdog, guestClock, preparer);
+      case WASM -> new WasmEngine(watchdog, guestClock == null ? java.time.Clock.systemUTC() : guestClock, preparer);
     });
     byte[] code = handler.code().map(text -> text.getBytes(StandardCharsets.UTF_8))
         .or(handler::module)
@@ -554,6 +559,7 @@ public final class Isola implements AutoCloseable {
       return;
     }
     callThreads.shutdown();
+    preparer.close();
     watchdog.cancelAll();
     try {
       if (!callThreads.awaitTermination(5, TimeUnit.SECONDS)) {
@@ -599,6 +605,7 @@ public final class Isola implements AutoCloseable {
     private java.util.Optional<HttpTransport> outboundTransport = java.util.Optional.empty();
     private GuestLog.Sink guestLogSink = GuestLog.Sink.NONE;
     private int maxInFlight = Limits.UNLIMITED;
+    private int readySandboxes = 1;
     private java.time.@org.jspecify.annotations.Nullable Clock guestClock;
 
     private Builder() {}
@@ -728,6 +735,26 @@ public final class Isola implements AutoCloseable {
         throw new IllegalArgumentException("callThreads " + threads + " must be at least 1");
       }
       this.callThreads = threads;
+      return this;
+    }
+
+    /**
+     * How many sandboxes each route keeps built ahead of its calls, off the request path (default
+     * 1; 0 turns it off). A ready sandbox is still fresh: it has run nothing but the handler's own
+     * set-up (for JavaScript, the module's top level), it serves exactly one call and is discarded
+     * after it, and the request and grants reach it only when its call starts. A call that finds
+     * one pays only for running the handler; under saturation the pools are empty and calls build
+     * their own, as with 0. Each ready sandbox holds memory while it waits (see the README's
+     * Performance section for sizes).
+     *
+     * @throws IllegalArgumentException if {@code perRoute} is negative or more than 16
+     */
+    public Builder readySandboxes(int perRoute) {
+      if (perRoute < 0 || perRoute > 16) {
+        throw new IllegalArgumentException("readySandboxes " + perRoute
+            + " must be between 0 (build every sandbox in its call) and 16");
+      }
+      this.readySandboxes = perRoute;
       return this;
     }
 

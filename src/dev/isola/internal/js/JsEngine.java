@@ -8,6 +8,7 @@ import dev.isola.Response;
 import dev.isola.internal.engine.Call;
 import dev.isola.internal.engine.GuestEngine;
 import dev.isola.internal.engine.PreparedHandler;
+import dev.isola.internal.engine.SandboxPreparer;
 import dev.isola.internal.engine.Watchdog;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,17 +43,22 @@ public final class JsEngine implements GuestEngine {
   private final Engine engine;
   private final Source runtime;
   private final Watchdog watchdog;
+  /** Builds contexts ahead of their calls; {@link SandboxPreparer#NONE} for none. */
+  private final SandboxPreparer preparer;
   private final java.time.@org.jspecify.annotations.Nullable Clock fixedClock;
 
   public JsEngine(Watchdog watchdog) {
-    this(watchdog, null);
+    this(watchdog, null, SandboxPreparer.NONE);
   }
 
   /**
    * @param fixedClock when not null, what {@code Date} reads in every call (the clock's time when the
    *     call starts): for tests; null for the real time
+   * @param preparer builds contexts ahead of their calls
    */
-  public JsEngine(Watchdog watchdog, java.time.@org.jspecify.annotations.Nullable Clock fixedClock) {
+  public JsEngine(Watchdog watchdog, java.time.@org.jspecify.annotations.Nullable Clock fixedClock,
+      SandboxPreparer preparer) {
+    this.preparer = preparer;
     this.fixedClock = fixedClock;
     this.watchdog = watchdog;
     this.engine = Engine.newBuilder("js")

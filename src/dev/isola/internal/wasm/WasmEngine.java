@@ -16,6 +16,7 @@ import dev.isola.Limits;
 import dev.isola.WasmAbi;
 import dev.isola.internal.engine.GuestEngine;
 import dev.isola.internal.engine.PreparedHandler;
+import dev.isola.internal.engine.SandboxPreparer;
 import dev.isola.internal.engine.Watchdog;
 import java.security.SecureRandom;
 import java.util.List;
@@ -48,14 +49,21 @@ public final class WasmEngine implements GuestEngine {
 
   private final java.time.Clock clock;
 
+  /** Builds instances ahead of their calls; {@link SandboxPreparer#NONE} for none. */
+  private final SandboxPreparer preparer;
+
   public WasmEngine(Watchdog watchdog) {
-    this(watchdog, java.time.Clock.systemUTC());
+    this(watchdog, java.time.Clock.systemUTC(), SandboxPreparer.NONE);
   }
 
-  /** @param clock what guests' WASI clock reads (a fixed one in tests) */
-  public WasmEngine(Watchdog watchdog, java.time.Clock clock) {
+  /**
+   * @param clock what guests' WASI clock reads (a fixed one in tests)
+   * @param preparer builds instances ahead of their calls
+   */
+  public WasmEngine(Watchdog watchdog, java.time.Clock clock, SandboxPreparer preparer) {
     this.watchdog = watchdog;
     this.clock = clock;
+    this.preparer = preparer;
   }
 
   @Override
