@@ -169,7 +169,7 @@ public final class Isola implements AutoCloseable {
     byte[] code = handler.code().map(text -> text.getBytes(StandardCharsets.UTF_8))
         .or(handler::module)
         .orElseGet(() -> read(spec, handler));
-    return new Route(spec, engine.prepare(spec, handler, code, limits), limits, capabilities);
+    return new Route(spec, engine.prepare(spec, handler, code, limits, capabilities), limits, capabilities);
   }
 
   /** Resolves the route's grants (the Isola's defaults, then the handler's) against what b declares. */

@@ -18,6 +18,16 @@ public interface GuestEngine extends AutoCloseable {
    */
   PreparedHandler prepare(String route, Handler handler, byte[] code, Limits limits);
 
+  /**
+   * Like {@link #prepare(String, Handler, byte[], Limits)}, knowing the route's resolved grants
+   * (an engine that builds sandboxes ahead needs to know, for instance, whether the route may send
+   * HTTP requests).
+   */
+  default PreparedHandler prepare(String route, Handler handler, byte[] code, Limits limits,
+      dev.isola.internal.capability.RouteCapabilities capabilities) {
+    return prepare(route, handler, code, limits);
+  }
+
   /** Releases what the engine holds; calls still running may fail. */
   @Override
   void close();

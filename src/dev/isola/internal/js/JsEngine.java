@@ -5,6 +5,7 @@ import dev.isola.HandlerLoadException;
 import dev.isola.Limits;
 import dev.isola.Request;
 import dev.isola.Response;
+import dev.isola.internal.capability.RouteCapabilities;
 import dev.isola.internal.engine.Call;
 import dev.isola.internal.engine.GuestEngine;
 import dev.isola.internal.engine.PreparedHandler;
@@ -83,7 +84,8 @@ public final class JsEngine implements GuestEngine {
    */
   private void warmUp() {
     String route = "POST /isola/warm-up/:step/...";
-    PreparedHandler handler = prepare(route, "isola:warm-up.js", readResource(WARM_UP_RESOURCE), Limits.defaults());
+    PreparedHandler handler =
+        prepare(route, "isola:warm-up.js", readResource(WARM_UP_RESOURCE), Limits.defaults(), false, false);
     Request request = Request.newBuilder().method("POST").target("/isola/warm-up/1/a/b?a=1")
         .header("Content-Type", "application/json").body("{\"warm\":[1,2,{\"up\":true}]}").build();
     Response response = handler.call(new Call(route, request, Map.of("step", "1"), "a/b", "warm-up",
@@ -118,30 +120,47 @@ public final class JsEngine implements GuestEngine {
    *     undefined, {@code "loading"} for a fetch that rejects (build-time checks, which cannot tell)
    */
   Value installRuntime(Context context, ProxyExecutable capabilities, String fetchMode) {
-    return context.eval(runtime).execute(capabilities, fetchMode, fixedClock == null ? -1.0 : (double) fixedClock.millis());
+    return context.eval(runtime).execute(capabilities, fetchMode, now());
+  }
+
+  /** What a test's fixed clock reads now, in milliseconds; -1 for the real time. */
+  double now() {
+    return fixedClock == null ? -1.0 : (double) fixedClock.millis();
+  }
+
+  /** Prepares {@code handler} as if its route were granted nothing, and builds no sandbox ahead. */
+  @Override
+  public PreparedHandler prepare(String route, Handler handler, byte[] code, Limits limits) {
+    return prepare(route, handler.name(), text(route, handler, code), limits, false, false);
   }
 
   @Override
-  public PreparedHandler prepare(String route, Handler handler, byte[] code, Limits limits) {
-    String text;
+  public PreparedHandler prepare(String route, Handler handler, byte[] code, Limits limits,
+      RouteCapabilities capabilities) {
+    return prepare(route, handler.name(), text(route, handler, code), limits, capabilities.http() != null, true);
+  }
+
+  private static String text(String route, Handler handler, byte[] code) {
     try {
-      text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(code)).toString();
+      return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(code)).toString();
     } catch (CharacterCodingException e) {
       throw new HandlerLoadException("handler " + handler.name() + " of route \"" + route
           + "\" is not valid UTF-8 text: save it as UTF-8", e);
     }
-    return prepare(route, handler.name(), text, limits);
   }
 
   /**
    * Parses {@code code} as an ES module and checks, in a throwaway context under {@code limits}, that
    * its default export has a {@code fetch} method.
    *
+   * @param fetchGranted whether the route may send HTTP requests (then the global fetch exists)
+   * @param ahead whether to keep contexts ready ahead of calls (with this engine's preparer)
    * @throws HandlerLoadException naming {@code name} (and {@code line:column} for syntax errors)
    */
-  public PreparedHandler prepare(String route, String name, String code, Limits limits) {
+  private PreparedHandler prepare(String route, String name, String code, Limits limits, boolean fetchGranted,
+      boolean ahead) {
     Source source = Source.newBuilder("js", code, name).mimeType(MODULE_MIME_TYPE).buildLiteral();
-    JsHandler handler = new JsHandler(this, watchdog, route, name, source);
+    JsHandler handler = new JsHandler(this, watchdog, route, name, source, fetchGranted);
     onPlatformThread(() -> {
       try {
         handler.validate(limits);
@@ -149,6 +168,9 @@ public final class JsEngine implements GuestEngine {
         throw loadFailure(route, name, e);
       }
     });
+    if (ahead && preparer.perRoute() > 0) {
+      handler.prepareAhead(preparer, limits);
+    }
     return handler;
   }
 

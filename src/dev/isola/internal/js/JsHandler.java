@@ -11,6 +11,7 @@ import dev.isola.Response;
 import dev.isola.internal.engine.Call;
 import dev.isola.internal.engine.GuestLog;
 import dev.isola.internal.engine.PreparedHandler;
+import dev.isola.internal.engine.SandboxPreparer;
 import dev.isola.internal.engine.Watchdog;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -22,7 +23,16 @@ import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.proxy.ProxyExecutable;
 import org.slf4j.Logger;
 
-/** One JavaScript handler: a parsed module run in a new context per call. */
+/**
+ * One JavaScript handler: a parsed module run in a new context per call.
+ *
+ * <p>A call's context is a {@link Sandbox}: a fresh context with Isola's runtime and the handler
+ * module loaded. It is built either in the call, or ahead of it by the engine's {@link
+ * SandboxPreparer} (under the route's timeout and memory budget, like a call). Either way the host
+ * is unreachable until its call starts: the capability function answers that it is not, the call
+ * then points it at the call's own capabilities, and the request, grants, log and clock reach the
+ * guest through {@code dispatch}. A sandbox serves one call and is closed after it.
+ */
 final class JsHandler implements PreparedHandler {
   private static final char SEP = '\0';
   /** Response header names and values together, as characters: 64 KiB, like common HTTP servers. */
@@ -30,6 +40,10 @@ final class JsHandler implements PreparedHandler {
   /** What the capability function answers while a module is checked at build time (see JsCapabilities). */
   private static final String NOTHING_WHILE_LOADING =
       "enothing of the host is reachable while the module is checked at build time";
+  /** What it answers to the module's top level, which runs before the request arrives. */
+  private static final String NOTHING_BEFORE_CALL = "ethe host is reachable only inside fetch(): the module's"
+      + " top level runs before its request arrives, so move this call into fetch()";
+  private static final ProxyExecutable BEFORE_CALL = args -> NOTHING_BEFORE_CALL;
 
   private final JsEngine engine;
   private final Watchdog watchdog;
@@ -37,24 +51,44 @@ final class JsHandler implements PreparedHandler {
   private final String name;
   private final Source source;
   private final Logger guestLogger;
+  /** "granted" when the route may send HTTP requests, else "none" (see the runtime's start). */
+  private final String fetchMode;
+  private SandboxPreparer.Pool<Sandbox> ready;
 
-  JsHandler(JsEngine engine, Watchdog watchdog, String route, String name, Source source) {
+  JsHandler(JsEngine engine, Watchdog watchdog, String route, String name, Source source, boolean fetchGranted) {
     this.engine = engine;
     this.watchdog = watchdog;
     this.route = route;
     this.name = name;
     this.source = source;
     this.guestLogger = GuestLog.loggerFor(route);
+    this.fetchMode = fetchGranted ? "granted" : "none";
+  }
+
+  /** A new context with the runtime and the module loaded, not yet bound to a call. */
+  private final class Sandbox {
+    final Context context = engine.newContext();
+    /** Where the runtime's capability function leads: nowhere until the call starts. */
+    volatile ProxyExecutable capabilities = BEFORE_CALL;
+    Value dispatch;
+    Value module;
+
+    /** Runs the runtime and the module's top level: guest code, so only under a watchdog guard. */
+    Sandbox load(String mode) {
+      dispatch = engine.installRuntime(context, args -> capabilities.execute(args), mode);
+      module = context.eval(source);
+      return this;
+    }
   }
 
   /** Evaluates the module once, as a call would, and checks the shape of its default export. */
   void validate(Limits limits) {
     long deadline = System.nanoTime() + limits.timeout().toNanos();
-    try (Context context = engine.newContext();
+    Sandbox sandbox = new Sandbox();
+    sandbox.capabilities = args -> NOTHING_WHILE_LOADING;
+    try (Context context = sandbox.context;
         Watchdog.Guard guard = watchdog.watch(deadline, limits.memory().bytes(), () -> context.close(true))) {
-      engine.installRuntime(context, args -> NOTHING_WHILE_LOADING, "loading");
-      Value exports = context.eval(source);
-      Value main = exports.getMember("default");
+      Value main = sandbox.load("loading").module.getMember("default");
       if (main == null || !main.hasMember("fetch") || !main.getMember("fetch").canExecute()) {
         throw new dev.isola.HandlerLoadException(
             "handler " + name + " of route \"" + route + "\" has no default export with a fetch method:"
@@ -63,20 +97,54 @@ final class JsHandler implements PreparedHandler {
     }
   }
 
+  /** Starts keeping sandboxes ready for calls, built under {@code limits}. */
+  void prepareAhead(SandboxPreparer preparer, Limits limits) {
+    ready = preparer.pool(route, () -> buildAhead(limits), sandbox -> closeQuietly(sandbox.context));
+  }
+
+  /**
+   * Builds a sandbox on the preparer's thread, under the route's timeout and memory budget.
+   *
+   * @throws IsolaException if loading failed or crossed a limit (the pool drops it; the next call
+   *     builds its own sandbox and reports what goes wrong)
+   */
+  private Sandbox buildAhead(Limits limits) {
+    Sandbox sandbox = new Sandbox();
+    Context context = sandbox.context;
+    boolean loaded = false;
+    try (Watchdog.Guard guard = watchdog.watch(System.nanoTime() + limits.timeout().toNanos(),
+        limits.memory().bytes(), () -> context.close(true))) {
+      sandbox.load(fetchMode);
+      guard.close();
+      if (guard.tripped().isPresent() || guard.closing()) {
+        throw new IsolaException("route \"" + route + "\": loading " + name + " ahead was stopped");
+      }
+      loaded = true;
+      return sandbox;
+    } finally {
+      if (!loaded) {
+        closeQuietly(context);
+      }
+    }
+  }
+
   @Override
   public Response call(Call call) {
     GuestLog guestLog = new GuestLog(guestLogger, call.limits().maxLogLines(), route, call.logSink());
-    Context context = engine.newContext();
+    Sandbox taken = ready == null ? null : ready.take();
+    Sandbox sandbox = taken != null ? taken : new Sandbox();
+    Context context = sandbox.context;
     Outcome outcome = new Outcome(context);
     JsCapabilities capabilities = new JsCapabilities(route, call.capabilities(), outcome::stop);
     Watchdog.Guard guard =
         watchdog.watch(call.deadlineNanos(), call.limits().memory().bytes(), () -> context.close(true));
     try {
-      Value dispatch = engine.installRuntime(context, outcome.host(capabilities::call),
-          call.capabilities().route().http() != null ? "granted" : "none");
-      Value module = context.eval(source);
-      dispatch.executeVoid(
-          module,
+      if (taken == null) {
+        sandbox.load(fetchMode);
+      }
+      sandbox.capabilities = outcome.host(capabilities::call);
+      sandbox.dispatch.executeVoid(
+          sandbox.module,
           call.request().method(),
           url(call.request()),
           flatHeaders(call.request().headers()),
@@ -96,7 +164,8 @@ final class JsHandler implements PreparedHandler {
           }),
           call.limits().maxResponseBody().bytes(),
           outcome.host(args -> outcome.done(args[0])),
-          outcome.host(args -> outcome.fail(args[0], args[1])));
+          outcome.host(args -> outcome.fail(args[0], args[1])),
+          engine.now());
       guard.close();
       outcome.throwIfStopped();
       if (guard.tripped().isPresent() || guard.closing()) {

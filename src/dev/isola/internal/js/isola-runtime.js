@@ -1531,7 +1531,8 @@ const settle = (v, ok, err) => {
 };
 
 function dispatch(module, method, url, headers, params, tail, route, requestId, stores, vars, secrets, hasFiles,
-    bodyTextFn, bodyBytesFn, logFn, maxResponseBytes, done, fail) {
+    bodyTextFn, bodyBytesFn, logFn, maxResponseBytes, done, fail, now) {
+  if (typeof now === "number" && now >= 0) fixedNow = now;
   hostLog = logFn;
   for (let i = 0; i < pendingLogs.length; i += 2) logFn(pendingLogs[i], pendingLogs[i + 1]);
   pendingLogs.length = 0;
@@ -1573,11 +1574,13 @@ function dispatch(module, method, url, headers, params, tail, route, requestId, 
 // The host calls start once per context, before the handler module loads: fetchMode is "granted"
 // (the route may send HTTP requests), "none", or "loading" (the build-time check of a module, which
 // cannot tell: fetch exists but rejects).
-return function start(capFn, fetchMode, fixedNow) {
+// fixedNow is a test's fixed clock: Date() and Date.now() read it (milliseconds; dispatch updates it
+// to the time at the start of its call), other uses of Date are unchanged. Negative for the real time.
+let fixedNow = -1;
+return function start(capFn, fetchMode, now) {
   cap = capFn;
-  // A test's fixed clock: Date() and Date.now() read fixedNow (milliseconds), other uses of Date
-  // are unchanged. Negative for the real time.
-  if (typeof fixedNow === "number" && fixedNow >= 0) {
+  if (typeof now === "number" && now >= 0) {
+    fixedNow = now;
     const RealDate = Date;
     const FixedDate = function Date(...args) {
       if (new.target === undefined) return apply(RealDate.prototype.toString, construct(RealDate, [fixedNow]), []);
