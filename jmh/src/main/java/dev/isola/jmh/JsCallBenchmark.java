@@ -30,6 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * One JavaScript call, end to end through {@link Isola#handle}, next to its peers in the same run:
  * raw GraalJS with a fresh context per call on a shared engine (what Isola does, minus routing and
  * the Web API runtime), a reused context (the non-fresh lower bound), and a plain Java lambda.
+ * {@code isolaHandle} builds every context in its call (the saturated regime); {@code
+ * isolaHandleReady} finds one built ahead (half load).
  *
  * <pre>
  * bin/mvn -q -DskipTests install && (cd jmh && ../bin/mvn -q package)
@@ -46,7 +48,10 @@ public class JsCallBenchmark {
   @Param({"trivial", "work"})
   public String handler;
 
+  /** Every call builds its own context (readySandboxes(0)): the saturated regime. */
   private Isola isola;
+  /** Contexts built ahead (readySandboxes(1)), measured with idle time between calls: half load. */
+  private Isola ready;
   private Request request;
   private Engine engine;
   private Source module;
@@ -56,7 +61,10 @@ public class JsCallBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
-    isola = Isola.newBuilder().route("GET /bench", Handler.javascript(handler + ".js", JsHandlers.code(handler))).build();
+    isola = Isola.newBuilder().readySandboxes(0)
+        .route("GET /bench", Handler.javascript(handler + ".js", JsHandlers.code(handler))).build();
+    ready = Isola.newBuilder().readySandboxes(1)
+        .route("GET /bench", Handler.javascript(handler + ".js", JsHandlers.code(handler))).build();
     request = Request.get("/bench");
     engine = Engine.newBuilder("js").sandbox(SandboxPolicy.CONSTRAINED)
         .out(OutputStream.nullOutputStream()).err(OutputStream.nullOutputStream()).build();
@@ -71,6 +79,7 @@ public class JsCallBenchmark {
   @TearDown(Level.Trial)
   public void tearDown() {
     isola.close();
+    ready.close();
     reused.close();
     engine.close();
   }
@@ -78,6 +87,23 @@ public class JsCallBenchmark {
   @Benchmark
   public Response isolaHandle() {
     return isola.handle(request);
+  }
+
+  /**
+   * Half load: an untimed pause before each call leaves the preparer time to build the next context,
+   * so the call finds one ready (still fresh: it serves this call only).
+   */
+  @State(Scope.Thread)
+  public static class Pause {
+    @Setup(Level.Invocation)
+    public void pause() throws InterruptedException {
+      Thread.sleep(2);
+    }
+  }
+
+  @Benchmark
+  public Response isolaHandleReady(Pause pause) {
+    return ready.handle(request);
   }
 
   @Benchmark
