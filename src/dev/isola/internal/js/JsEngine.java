@@ -118,9 +118,11 @@ public final class JsEngine implements GuestEngine {
    * @param capabilities the host function behind env's bindings and fetch (see {@link JsCapabilities})
    * @param fetchMode {@code "granted"} to define the global fetch, {@code "none"} to leave it
    *     undefined, {@code "loading"} for a fetch that rejects (build-time checks, which cannot tell)
+   * @param prime whether to do the realm's first-use work now (for a context built ahead of its
+   *     call, where it moves that work off the call's path)
    */
-  Value installRuntime(Context context, ProxyExecutable capabilities, String fetchMode) {
-    return context.eval(runtime).execute(capabilities, fetchMode, now());
+  Value installRuntime(Context context, ProxyExecutable capabilities, String fetchMode, boolean prime) {
+    return context.eval(runtime).execute(capabilities, fetchMode, now(), prime);
   }
 
   /** What a test's fixed clock reads now, in milliseconds; -1 for the real time. */

@@ -74,8 +74,8 @@ final class JsHandler implements PreparedHandler {
     Value module;
 
     /** Runs the runtime and the module's top level: guest code, so only under a watchdog guard. */
-    Sandbox load(String mode) {
-      dispatch = engine.installRuntime(context, args -> capabilities.execute(args), mode);
+    Sandbox load(String mode, boolean ahead) {
+      dispatch = engine.installRuntime(context, args -> capabilities.execute(args), mode, ahead);
       module = context.eval(source);
       return this;
     }
@@ -88,7 +88,7 @@ final class JsHandler implements PreparedHandler {
     sandbox.capabilities = args -> NOTHING_WHILE_LOADING;
     try (Context context = sandbox.context;
         Watchdog.Guard guard = watchdog.watch(deadline, limits.memory().bytes(), () -> context.close(true))) {
-      Value main = sandbox.load("loading").module.getMember("default");
+      Value main = sandbox.load("loading", false).module.getMember("default");
       if (main == null || !main.hasMember("fetch") || !main.getMember("fetch").canExecute()) {
         throw new dev.isola.HandlerLoadException(
             "handler " + name + " of route \"" + route + "\" has no default export with a fetch method:"
@@ -114,7 +114,7 @@ final class JsHandler implements PreparedHandler {
     boolean loaded = false;
     try (Watchdog.Guard guard = watchdog.watch(System.nanoTime() + limits.timeout().toNanos(),
         limits.memory().bytes(), () -> context.close(true))) {
-      sandbox.load(fetchMode);
+      sandbox.load(fetchMode, true);
       guard.close();
       if (guard.tripped().isPresent() || guard.closing()) {
         throw new IsolaException("route \"" + route + "\": loading " + name + " ahead was stopped");
@@ -140,7 +140,7 @@ final class JsHandler implements PreparedHandler {
         watchdog.watch(call.deadlineNanos(), call.limits().memory().bytes(), () -> context.close(true));
     try {
       if (taken == null) {
-        sandbox.load(fetchMode);
+        sandbox.load(fetchMode, false);
       }
       sandbox.capabilities = outcome.host(capabilities::call);
       sandbox.dispatch.executeVoid(

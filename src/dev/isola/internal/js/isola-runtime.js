@@ -1571,14 +1571,33 @@ function dispatch(module, method, url, headers, params, tail, route, requestId, 
   settle(result, onValue, onError);
 }
 
+// Builds and reads back a Request, env, ctx and two Responses the way a call does, so that a context
+// built ahead of its call has done its realm's first-use work (object shapes, lazily built
+// prototypes, the promise machinery) before the call instead of during it. No handler code has run
+// yet, and nothing of this is kept.
+const prime = () => {
+  try {
+    const list = [];
+    push2(list, "host", "localhost");
+    const request = new Request(TOKEN, { method: "GET", url: "http://localhost/", headers: headersMake(list, IMMUTABLE), body: null, used: false });
+    request.headers.get("host");
+    freeze({ params: freeze({}), tail: "", route: "", requestId: "", waitUntil, passThroughOnException });
+    makeEnv("", "", "", false);
+    responseResult(new Response("primed", { status: 200, headers: { "content-type": "text/plain" } }), 1024);
+    const json = Response.json({ primed: [1, "a", true] });
+    settle(json, (v) => responseResult(v, 1024), noop);
+  } catch { /* only an optimisation */ }
+};
+
 // The host calls start once per context, before the handler module loads: fetchMode is "granted"
 // (the route may send HTTP requests), "none", or "loading" (the build-time check of a module, which
-// cannot tell: fetch exists but rejects).
+// cannot tell: fetch exists but rejects). primeRealm is true for a context built ahead of its call.
 // fixedNow is a test's fixed clock: Date() and Date.now() read it (milliseconds; dispatch updates it
 // to the time at the start of its call), other uses of Date are unchanged. Negative for the real time.
 let fixedNow = -1;
-return function start(capFn, fetchMode, now) {
+return function start(capFn, fetchMode, now, primeRealm) {
   cap = capFn;
+  if (primeRealm === true) prime();
   if (typeof now === "number" && now >= 0) {
     fixedNow = now;
     const RealDate = Date;
