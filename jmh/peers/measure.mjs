@@ -29,6 +29,7 @@ export async function measure(name, call, { batch, batches, warmUp, async = fals
   const at = (q) => perCall[Math.min(perCall.length - 1, Math.floor(q * perCall.length))];
   const fmt = (v) => v.toFixed(3);
   console.log(`node-peer case=${name} median_us=${fmt(at(0.5))} p10_us=${fmt(at(0.1))} p90_us=${fmt(at(0.9))} batches=${batches} batch=${batch}`);
+  return at(0.5);
 }
 
 /** A Wasm fixture of the project, by file name. */
