@@ -63,8 +63,15 @@ JMH = load_jmh()
 
 
 def jmh(name, **params):
-    """The JMH result of a benchmark method, or None."""
-    return JMH.get((name, frozenset((k, str(v)) for k, v in params.items())))
+    """The JMH result of a benchmark method with these params, or None. If the benchmark has
+    gained params since this was written, the first result whose params include these is used."""
+    wanted = frozenset((k, str(v)) for k, v in params.items())
+    if (name, wanted) in JMH:
+        return JMH[(name, wanted)]
+    for (other, other_params), result in sorted(JMH.items(), key=lambda item: sorted(item[0][1])):
+        if other == name and wanted <= other_params:
+            return result
+    return None
 
 
 def score(name, **params):
@@ -232,7 +239,9 @@ row("P2", "the same with the `work` handler (JSON parse + 10 000-step loop)", us
     f"raw GraalJS fresh {us(score('JsCallBenchmark.rawGraalJsFreshContext', handler='work'))}, "
     f"reused {us(score('JsCallBenchmark.rawGraalJsReusedContext', handler='work'))}; "
     f"Node reused context {us(NODE.get('vm-reused-work'))}")
-js_ready = score("JsCallBenchmark.isolaHandleReady", handler="trivial") or score("JsCallBenchmark.isolaHandleReady")
+js_ready = score("JsCallBenchmark.isolaHandleReady", handler="trivial")
+if js_ready is None:  # a method without the handler param
+    js_ready = score("JsCallBenchmark.isolaHandleReady")
 row("P2w", "JS route at half load (a ready sandbox waiting), trivial handler", us(js_ready),
     f"Node `vm.createContext` per call: {us(js_node)}", times(div(js_node, js_ready)), "≤60 µs",
     met(at_most(js_ready, 60)), "")
