@@ -313,13 +313,17 @@ else:
 
 # ---- the document -------------------------------------------------------------------------------
 
+quick = MACHINE.get("mode") == "quick"
+if quick:  # a verdict from one short iteration is no verdict: say so in every row
+    rows = [r[:6] + (r[6] if r[6] in ("n/a", "—") else r[6] + " (quick run)",) + r[7:] for r in rows]
+
+
 def table(header, body):
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in r) + " |" for r in body]
     return "\n".join(lines)
 
 
-quick = MACHINE.get("mode") == "quick"
 out = ["# Isola benchmark results", ""]
 if quick:
     out += ["> **Quick run** (`jmh/run --quick`): one short iteration per benchmark, few calls per peer. It only",
