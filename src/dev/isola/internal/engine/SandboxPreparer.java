@@ -26,6 +26,8 @@ public final class SandboxPreparer implements AutoCloseable {
   public static final SandboxPreparer NONE = new SandboxPreparer(0, "none");
 
   private static final Logger log = LoggerFactory.getLogger(SandboxPreparer.class);
+  /** Past this many waiting tasks, a used sandbox is released by its caller. */
+  private static final int MAX_QUEUED_RELEASES = 8;
 
   private final int perRoute;
   private final LinkedBlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
@@ -71,6 +73,31 @@ public final class SandboxPreparer implements AutoCloseable {
     return pool;
   }
 
+  /**
+   * Runs {@code release} (closing a used sandbox) on the preparer's thread, off the call's path; or
+   * here, when there is no preparer thread or it is behind (under saturation, so used sandboxes
+   * never pile up waiting).
+   */
+  public void release(Runnable release) {
+    if (thread == null || closed || tasks.size() >= MAX_QUEUED_RELEASES) {
+      release.run();
+      return;
+    }
+    Release task = new Release(release);
+    tasks.add(task);
+    if (closed && tasks.remove(task)) {
+      release.run(); // closed meanwhile: nobody would run it
+    }
+  }
+
+  /** A release waiting in the task queue: run even when the preparer closes. */
+  private record Release(Runnable body) implements Runnable {
+    @Override
+    public void run() {
+      body.run();
+    }
+  }
+
   private void run() {
     while (!closed) {
       Runnable task;
@@ -94,7 +121,8 @@ public final class SandboxPreparer implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    tasks.clear();
+    java.util.List<Runnable> left = new java.util.ArrayList<>();
+    tasks.drainTo(left);
     tasks.add(() -> { }); // wakes the thread if it waits for work
     if (thread != null && thread != Thread.currentThread()) {
       try {
@@ -105,6 +133,12 @@ public final class SandboxPreparer implements AutoCloseable {
       thread.interrupt();
     }
     pools.forEach(Pool::close);
+    // Builds never started are dropped (their pools are closed); releases still run.
+    left.forEach(task -> {
+      if (task instanceof Release) {
+        task.run();
+      }
+    });
   }
 
   /** The ready sandboxes of one route. Thread-safe. */

@@ -54,6 +54,8 @@ final class JsHandler implements PreparedHandler {
   /** "granted" when the route may send HTTP requests, else "none" (see the runtime's start). */
   private final String fetchMode;
   private SandboxPreparer.Pool<Sandbox> ready;
+  /** Closes used contexts off the call's path, when there is a preparer thread. */
+  private SandboxPreparer preparer = SandboxPreparer.NONE;
 
   JsHandler(JsEngine engine, Watchdog watchdog, String route, String name, Source source, boolean fetchGranted) {
     this.engine = engine;
@@ -99,6 +101,7 @@ final class JsHandler implements PreparedHandler {
 
   /** Starts keeping sandboxes ready for calls, built under {@code limits}. */
   void prepareAhead(SandboxPreparer preparer, Limits limits) {
+    this.preparer = preparer;
     ready = preparer.pool(route, () -> buildAhead(limits), sandbox -> closeQuietly(sandbox.context));
   }
 
@@ -187,7 +190,7 @@ final class JsHandler implements PreparedHandler {
     } finally {
       guard.close();
       guestLog.finish();
-      closeQuietly(context);
+      preparer.release(() -> closeQuietly(context));
     }
   }
 
