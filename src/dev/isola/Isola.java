@@ -393,8 +393,8 @@ public final class Isola implements AutoCloseable {
   private Response run(Lookup.Found<Route> found, Request request, CallOptions options) {
     Route route = found.target();
     String requestId = requestId(request);
-    CallEvent event = new CallEvent();
-    event.begin();
+    // No JFR event class is loaded until JFR runs in this JVM (see CallEvent.begun).
+    CallEvent event = jdk.jfr.FlightRecorder.isInitialized() ? CallEvent.begun() : null;
     long start = System.nanoTime();
     inflight.incrementAndGet();
     try {
@@ -409,10 +409,12 @@ public final class Isola implements AutoCloseable {
     }
   }
 
-  private void completed(CallEvent event, long start, Route route, Request request, String requestId, int status,
-      String outcome) {
+  private void completed(@org.jspecify.annotations.Nullable CallEvent event, long start, Route route,
+      Request request, String requestId, int status, String outcome) {
     long nanos = System.nanoTime() - start;
-    event.commitIfWanted(route.spec(), request.method(), request.path(), status, outcome, requestId);
+    if (event != null) {
+      event.commitIfWanted(route.spec(), request.method(), request.path(), status, outcome, requestId);
+    }
     try {
       listener.completed(route.spec(), request.method(), status, outcome, nanos);
     } catch (RuntimeException e) {

@@ -46,6 +46,18 @@ public final class CallEvent extends jdk.jfr.Event {
   @Label("Request Id")
   String requestId;
 
+  /**
+   * A begun event. Callers create one only once {@code jdk.jfr.FlightRecorder.isInitialized()}: until
+   * JFR has run in the JVM, this class is not even loaded (loading an event class costs about a
+   * quarter of a second at start-up), and a recording started later with {@code jcmd} still sees the
+   * calls from then on.
+   */
+  public static CallEvent begun() {
+    CallEvent event = new CallEvent();
+    event.begin();
+    return event;
+  }
+
   /** Commits this event with the call's fields if a recording wants it; cheap when none does. */
   public void commitIfWanted(String route, String method, String path, int status, String outcome,
       String requestId) {
