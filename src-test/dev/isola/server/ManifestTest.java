@@ -223,7 +223,22 @@ class ManifestTest {
         colour = "blue"
         """, 3, "colour");
 
-    assertContains(message, "remove it", "host, port");
+    assertContains(message, "remove it", "host, port, ready_sandboxes");
+  }
+
+  @Test
+  void load_readySandboxes_readAndChecked() throws IOException {
+    String route = "[[route]]\npath = \"/a\"\nhandler = \"js/a.js\"\n";
+    assertEquals(Manifest.DEFAULT_READY_SANDBOXES, Manifest.load(manifest(route)).readySandboxes());
+    assertEquals(0, Manifest.load(manifest("[server]\nready_sandboxes = 0\n" + route)).readySandboxes());
+    assertContains(fails("""
+        [server]
+        ready_sandboxes = 17
+        """, 2, "ready_sandboxes"), "is out of range", "ready_sandboxes = 1");
+    assertContains(fails("""
+        [server]
+        ready_sandboxes = "2"
+        """, 2, "ready_sandboxes"), "must be an integer");
   }
 
   @Test

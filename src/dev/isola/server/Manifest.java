@@ -23,6 +23,7 @@ import org.jspecify.annotations.Nullable;
  * [server]                  # optional; isola serve --host/--port override it
  * host = "127.0.0.1"        # default 127.0.0.1
  * port = 8080               # default 8080
+ * ready_sandboxes = 1       # sandboxes built ahead per route, 0 to 16; see Isola.Builder#readySandboxes
  *
  * [limits]                  # optional defaults for every route
  * timeout = "10s"           # a whole number and ms, s, m or h
@@ -55,9 +56,13 @@ public final class Manifest {
   /** The port the dev server binds when {@code [server] port} is not set. */
   public static final int DEFAULT_PORT = 8080;
 
+  /** Sandboxes built ahead per route when {@code [server] ready_sandboxes} is not set. */
+  public static final int DEFAULT_READY_SANDBOXES = 1;
+
   private final Path file;
   private final String host;
   private final int port;
+  private final int readySandboxes;
   private final Limits defaultLimits;
   private final Declarations declarations;
   private final List<Route> routes;
@@ -126,10 +131,12 @@ public final class Manifest {
     }
   }
 
-  Manifest(Path file, String host, int port, Limits defaultLimits, Declarations declarations, List<Route> routes) {
+  Manifest(Path file, String host, int port, int readySandboxes, Limits defaultLimits, Declarations declarations,
+      List<Route> routes) {
     this.file = file;
     this.host = host;
     this.port = port;
+    this.readySandboxes = readySandboxes;
     this.defaultLimits = defaultLimits;
     this.declarations = declarations;
     this.routes = List.copyOf(routes);
@@ -178,6 +185,11 @@ public final class Manifest {
     return routes;
   }
 
+  /** {@code [server] ready_sandboxes}: sandboxes built ahead per route (see Isola.Builder#readySandboxes). */
+  public int readySandboxes() {
+    return readySandboxes;
+  }
+
   /** The stores, variables and secrets the manifest declares. */
   public Declarations declarations() {
     return declarations;
@@ -189,7 +201,7 @@ public final class Manifest {
    * routes in code; otherwise call {@link #build()}.
    */
   public Isola.Builder toBuilder() {
-    Isola.Builder builder = Isola.newBuilder().defaultLimits(defaultLimits);
+    Isola.Builder builder = Isola.newBuilder().defaultLimits(defaultLimits).readySandboxes(readySandboxes);
     declarations.variables().forEach(builder::variable);
     declarations.secrets().forEach(builder::secret);
     for (StoreSpec store : declarations.stores().values()) {

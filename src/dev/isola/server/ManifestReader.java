@@ -34,7 +34,7 @@ import org.tomlj.TomlTable;
  */
 final class ManifestReader {
   private static final List<String> TOP_KEYS = List.of("server", "limits", "store", "variables", "secrets", "route");
-  private static final List<String> SERVER_KEYS = List.of("host", "port");
+  private static final List<String> SERVER_KEYS = List.of("host", "port", "ready_sandboxes");
   private static final List<String> LIMIT_KEYS =
       List.of("timeout", "memory", "max_request_body", "max_response_body", "max_log_lines", "max_in_flight");
   private static final List<String> WASM_KEYS = List.of("abi", "export", "config");
@@ -61,11 +61,13 @@ final class ManifestReader {
     checkKeys(toml, TOP_KEYS, "at the top level");
     String host = Manifest.DEFAULT_HOST;
     int port = Manifest.DEFAULT_PORT;
+    int ready = Manifest.DEFAULT_READY_SANDBOXES;
     TomlTable server = section(toml, "server");
     if (server != null) {
       checkKeys(server, SERVER_KEYS, "in [server]");
       host = host(server);
       port = port(server);
+      ready = readySandboxes(server);
     }
     TomlTable limits = section(toml, "limits");
     if (limits != null) {
@@ -74,7 +76,7 @@ final class ManifestReader {
     Limits defaults = limits == null ? Limits.defaults() : limits(limits, Limits.defaults(), "in [limits]");
     CapabilityReader capabilities = new CapabilityReader(this);
     Manifest.Declarations declarations = capabilities.declarations(toml);
-    return new Manifest(file, host, port, defaults, declarations, routes(toml, defaults, capabilities));
+    return new Manifest(file, host, port, ready, defaults, declarations, routes(toml, defaults, capabilities));
   }
 
   private TomlParseResult parse() {
@@ -154,6 +156,21 @@ final class ManifestReader {
       throw fail(entry, "is out of range: use a port from 1 to 65535 (0 picks any free port), e.g. port = 8080");
     }
     return port.intValue();
+  }
+
+  private int readySandboxes(TomlTable server) {
+    Object value = server.get(List.of("ready_sandboxes"));
+    if (value == null) {
+      return Manifest.DEFAULT_READY_SANDBOXES;
+    }
+    Entry entry = new Entry(server, "ready_sandboxes", value, "in [server]");
+    if (!(value instanceof Long count)) {
+      throw wrongType(entry, "an integer from 0 to 16", "ready_sandboxes = 1");
+    }
+    if (count < 0 || count > 16) {
+      throw fail(entry, "is out of range: use 0 (build every sandbox in its call) to 16, e.g. ready_sandboxes = 1");
+    }
+    return count.intValue();
   }
 
   private Limits limits(TomlTable table, Limits base, String section) {
