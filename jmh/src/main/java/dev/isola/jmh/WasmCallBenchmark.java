@@ -1,6 +1,7 @@
 package dev.isola.jmh;
 
 import com.dylibso.chicory.compiler.MachineFactoryCompiler;
+import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
@@ -9,6 +10,8 @@ import com.dylibso.chicory.wasi.WasiOptions;
 import com.dylibso.chicory.wasi.WasiPreview1;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.ValType;
 import dev.isola.Handler;
 import dev.isola.Isola;
 import dev.isola.Request;
@@ -36,14 +39,30 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One WebAssembly call, end to end through {@link Isola#handle}, next to its peers in the same run:
- * raw Chicory running the same WAGI module (compiled once, a fresh WASI and instance per call, stdout
- * into a byte array: what Isola does minus routing, CGI and limits) and a plain Java lambda. The
- * modules are the test fixtures, read from {@code src-test/wasm} (run from the project root).
+ * One WebAssembly call, end to end through {@link Isola#handle}, next to its peers in the same run.
+ * The modules are the test fixtures, read from {@code src-test/wasm} (run from the project root).
+ *
+ * <ul>
+ *   <li>Saturated regime (every call builds its own instance: {@code readySandboxes(0)}):
+ *       {@code isolaPage} and {@code isolaData64k} run the one-page Extism plugins bench-page.wasm
+ *       and bench-data64k.wasm (the same plus a 64 KiB data segment); {@code rawChicoryPage} and
+ *       {@code rawChicoryData64k} instantiate the same modules with raw Chicory (compiled once with
+ *       {@code MachineFactoryCompiler}, a fresh {@code Instance} per call, stub host functions);
+ *       {@code isolaWagi} runs wagi-hello.wasm (a C WAGI program) and {@code rawChicoryWagi} the
+ *       same with a fresh Chicory {@code WasiPreview1} and instance per call, stdout into a byte
+ *       array (what Isola does minus routing, CGI and limits); {@code isolaExtism} runs
+ *       extism-greet.wasm (a C Extism plugin).
+ *   <li>Half load ({@code readySandboxes(1)}, a pause of 1 ms before each call so that the
+ *       route's ready instance has been built): {@code readyPage} and {@code readyWagi}. Their
+ *       score includes JMH's per-invocation overhead; read them as latencies of a call that finds
+ *       its instance ready.
+ *   <li>{@code javaLambda}: a plain Java handler, the floor.
+ * </ul>
  *
  * <pre>
  * bin/mvn -q -DskipTests install && (cd jmh && ../bin/mvn -q package)
  * java -jar jmh/target/benchmarks.jar WasmCallBenchmark -prof gc
+ * java -jar jmh/target/benchmarks.jar WasmCallBenchmark -prof gc -wi 3 -i 5 -w 1 -r 2 -f 1   # shorter
  * </pre>
  */
 @State(Scope.Benchmark)
@@ -53,31 +72,62 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Dpolyglot.engine.WarnInterpreterOnly=false", "--enable-native-access=ALL-UNNAMED"})
 public class WasmCallBenchmark {
+  private static final Request WAGI = Request.get("/wagi");
+  private static final Request EXTISM = Request.post("/extism", "bench");
+  private static final Request PAGE = Request.post("/page", "");
+  private static final Request DATA64K = Request.post("/data64k", "");
+
   private Isola isola;
-  private Request wagi;
-  private Request extism;
-  private WasmModule rawModule;
-  private Function<Instance, Machine> rawMachine;
+  private Raw rawWagi;
+  private Raw rawPage;
+  private Raw rawData64k;
+  private ImportValues stubs;
   private Function<Request, Response> lambda;
+
+  /** A module parsed and compiled once, as Isola keeps it. */
+  private record Raw(WasmModule module, Function<Instance, Machine> machine) {
+    static Raw of(String fixture) {
+      try {
+        WasmModule module = Parser.parse(Files.readAllBytes(fixture(fixture)));
+        return new Raw(module, MachineFactoryCompiler.compile(module));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
 
   @Setup(Level.Trial)
   public void setUp() {
-    isola = Isola.newBuilder()
+    isola = routes(Isola.newBuilder().readySandboxes(0)).build();
+    rawWagi = Raw.of("wagi-hello.wasm");
+    rawPage = Raw.of("bench-page.wasm");
+    rawData64k = Raw.of("bench-data64k.wasm");
+    stubs = ImportValues.builder()
+        .addFunction(stub("alloc", FunctionType.of(List.of(ValType.I64), List.of(ValType.I64)), new long[] {4096}))
+        .addFunction(stub("store_u8", FunctionType.of(List.of(ValType.I64, ValType.I32), List.of()), null))
+        .addFunction(stub("output_set", FunctionType.of(List.of(ValType.I64, ValType.I64), List.of()), null))
+        .build();
+    lambda = r -> Response.of(200, "hello from wagi\n");
+    check(isola);
+  }
+
+  static Isola.Builder routes(Isola.Builder builder) {
+    return builder
         .route("GET /wagi", Handler.wasm(fixture("wagi-hello.wasm")))
         .route("POST /extism", Handler.wasm(fixture("extism-greet.wasm")).export("greet"))
-        .build();
-    wagi = Request.get("/wagi");
-    extism = Request.post("/extism", "bench");
-    try {
-      rawModule = Parser.parse(Files.readAllBytes(fixture("wagi-hello.wasm")));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    rawMachine = MachineFactoryCompiler.compile(rawModule);
-    lambda = r -> Response.of(200, "hello from wagi\n");
-    if (isola.handle(wagi).status() != 200 || !isola.handle(extism).bodyText().equals("Hello, bench!")) {
+        .route("POST /page", Handler.wasm(fixture("bench-page.wasm")).export("handle"))
+        .route("POST /data64k", Handler.wasm(fixture("bench-data64k.wasm")).export("handle"));
+  }
+
+  static void check(Isola isola) {
+    if (isola.handle(WAGI).status() != 200 || !isola.handle(EXTISM).bodyText().equals("Hello, bench!")
+        || !isola.handle(PAGE).bodyText().equals("ok") || !isola.handle(DATA64K).bodyText().equals("ok")) {
       throw new IllegalStateException("the benchmark routes do not answer as expected");
     }
+  }
+
+  private static HostFunction stub(String name, FunctionType type, long[] result) {
+    return new HostFunction("extism:host/env", name, type, (instance, args) -> result);
   }
 
   static Path fixture(String name) {
@@ -94,14 +144,71 @@ public class WasmCallBenchmark {
     isola.close();
   }
 
+  /** An Isola whose routes keep one instance ready, and a pause before each call to let it be built. */
+  @State(Scope.Benchmark)
+  public static class HalfLoad {
+    Isola isola;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      isola = routes(Isola.newBuilder().readySandboxes(1)).build();
+      check(isola);
+    }
+
+    @Setup(Level.Invocation)
+    public void pause() throws InterruptedException {
+      Thread.sleep(1);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+      isola.close();
+    }
+  }
+
   @Benchmark
   public Response isolaWagi() {
-    return isola.handle(wagi);
+    return isola.handle(WAGI);
   }
 
   @Benchmark
   public Response isolaExtism() {
-    return isola.handle(extism);
+    return isola.handle(EXTISM);
+  }
+
+  @Benchmark
+  public Response isolaPage() {
+    return isola.handle(PAGE);
+  }
+
+  @Benchmark
+  public Response isolaData64k() {
+    return isola.handle(DATA64K);
+  }
+
+  @Benchmark
+  public Response readyPage(HalfLoad halfLoad) {
+    return halfLoad.isola.handle(PAGE);
+  }
+
+  @Benchmark
+  public Response readyWagi(HalfLoad halfLoad) {
+    return halfLoad.isola.handle(WAGI);
+  }
+
+  @Benchmark
+  public long rawChicoryPage() {
+    return runPlugin(rawPage);
+  }
+
+  @Benchmark
+  public long rawChicoryData64k() {
+    return runPlugin(rawData64k);
+  }
+
+  private long runPlugin(Raw raw) {
+    Instance instance = Instance.builder(raw.module()).withImportValues(stubs).withMachineFactory(raw.machine()).build();
+    return instance.export("handle").apply()[0];
   }
 
   @Benchmark
@@ -110,9 +217,9 @@ public class WasmCallBenchmark {
     WasiOptions options = WasiOptions.builder().withStdout(stdout).withStderr(stdout)
         .withStdin(new ByteArrayInputStream(new byte[0])).withArguments(List.of("hello")).build();
     try (WasiPreview1 wasi = WasiPreview1.builder().withOptions(options).build()) {
-      Instance instance = Instance.builder(rawModule)
+      Instance instance = Instance.builder(rawWagi.module())
           .withImportValues(ImportValues.builder().addFunction(wasi.toHostFunctions()).build())
-          .withMachineFactory(rawMachine)
+          .withMachineFactory(rawWagi.machine())
           .withStart(false)
           .build();
       try {
@@ -126,6 +233,6 @@ public class WasmCallBenchmark {
 
   @Benchmark
   public Response javaLambda() {
-    return lambda.apply(wagi);
+    return lambda.apply(WAGI);
   }
 }
