@@ -48,6 +48,8 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
   final SecureRandom random;
   /** What the guest's WASI clock reads: the system's, or a test's fixed one. */
   final java.time.Clock clock;
+  /** The module's initial memory, recorded by its first instance and shared by the rest. */
+  private final LinearMemory.Image image = new LinearMemory.Image();
 
   WasmHandler(GuestModule guest, Watchdog watchdog, SecureRandom random, java.time.Clock clock) {
     this.guest = guest;
@@ -84,7 +86,7 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
    */
   final void checkInstantiates(String where, ImportValues imports) {
     try {
-      instantiate(imports, new CappedMemory[1], guest.module().startSection().isEmpty());
+      instantiate(imports, new LinearMemory[1], guest.module().startSection().isEmpty());
     } catch (RuntimeException | AssertionError | OutOfMemoryError | StackOverflowError e) {
       throw new HandlerLoadException(where + " cannot be instantiated: " + WasmEngine.describe(e)
           + " (its imports must match WASI preview 1 and the Extism ABI; rebuild it with a current toolchain)", e);
@@ -124,7 +126,7 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
     return Optional.empty();
   }
 
-  private Instance instantiate(ImportValues imports, CappedMemory[] memory, boolean initialize) {
+  private Instance instantiate(ImportValues imports, LinearMemory[] memory, boolean initialize) {
     long tableEntries = guest.tableEntries();
     Instance.Builder builder = Instance.builder(guest.module())
         .withImportValues(imports)
@@ -142,7 +144,7 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
     MemoryLimits limits = guest.memory();
     if (limits != null) {
       int moduleMax = guest.moduleMaxPages();
-      builder.withMemoryLimits(limits).withMemoryFactory(l -> memory[0] = new CappedMemory(l, moduleMax));
+      builder.withMemoryLimits(limits).withMemoryFactory(l -> memory[0] = new LinearMemory(l, moduleMax, image));
     }
     return builder.build();
   }
@@ -155,7 +157,7 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
    * @throws IsolaException for every way the call can fail
    */
   final <T> Outcome<T> run(Call call, ImportValues imports, Function<Instance, T> body) {
-    CappedMemory[] memory = new CappedMemory[1];
+    LinearMemory[] memory = new LinearMemory[1];
     CallInterrupter interrupter = new CallInterrupter();
     try (Watchdog.Guard guard = watchdog.watch(call.deadlineNanos(), -1, interrupter)) {
       try {
@@ -184,7 +186,7 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
         + call.limits().memory() + "; raise memory for this route or make the module use less");
   }
 
-  private IsolaException failure(Throwable e, Watchdog.Guard guard, CappedMemory memory, Call call) {
+  private IsolaException failure(Throwable e, Watchdog.Guard guard, LinearMemory memory, Call call) {
     String route = guest.route();
     String name = guest.name();
     if (guard.tripped().isPresent()) {

@@ -12,8 +12,11 @@ import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
+import dev.isola.DataSize;
 import dev.isola.Handler;
 import dev.isola.Isola;
+import dev.isola.LimitExceededException;
+import dev.isola.Limits;
 import dev.isola.Request;
 import dev.isola.Response;
 import java.io.ByteArrayInputStream;
@@ -22,6 +25,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -52,6 +56,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       same with a fresh Chicory {@code WasiPreview1} and instance per call, stdout into a byte
  *       array (what Isola does minus routing, CGI and limits); {@code isolaExtism} runs
  *       extism-greet.wasm (a C Extism plugin).
+ *   <li>Memory-heavy: {@code isolaMalloc} and {@code rawChicoryMalloc} run wagi-malloc.wasm, which
+ *       writes 1 MiB blocks (i64 stores) until its 32 MiB cap refuses to grow: the cost of Isola's
+ *       lazily allocated memory per access, against Chicory's own.
  *   <li>Half load ({@code readySandboxes(1)}, a pause of 1 ms before each call so that the
  *       route's ready instance has been built): {@code readyPage} and {@code readyWagi}. Their
  *       score includes JMH's per-invocation overhead; read them as latencies of a call that finds
@@ -76,11 +83,15 @@ public class WasmCallBenchmark {
   private static final Request EXTISM = Request.post("/extism", "bench");
   private static final Request PAGE = Request.post("/page", "");
   private static final Request DATA64K = Request.post("/data64k", "");
+  private static final Request MALLOC = Request.get("/malloc");
+  /** Pages wagi-malloc.wasm may use: it writes 1 MiB blocks until malloc fails (about 31 MiB). */
+  private static final int MALLOC_PAGES = 512;
 
   private Isola isola;
   private Raw rawWagi;
   private Raw rawPage;
   private Raw rawData64k;
+  private Raw rawMalloc;
   private ImportValues stubs;
   private Function<Request, Response> lambda;
 
@@ -102,6 +113,7 @@ public class WasmCallBenchmark {
     rawWagi = Raw.of("wagi-hello.wasm");
     rawPage = Raw.of("bench-page.wasm");
     rawData64k = Raw.of("bench-data64k.wasm");
+    rawMalloc = Raw.of("wagi-malloc.wasm");
     stubs = ImportValues.builder()
         .addFunction(stub("alloc", FunctionType.of(List.of(ValType.I64), List.of(ValType.I64)), new long[] {4096}))
         .addFunction(stub("store_u8", FunctionType.of(List.of(ValType.I64, ValType.I32), List.of()), null))
@@ -116,7 +128,9 @@ public class WasmCallBenchmark {
         .route("GET /wagi", Handler.wasm(fixture("wagi-hello.wasm")))
         .route("POST /extism", Handler.wasm(fixture("extism-greet.wasm")).export("greet"))
         .route("POST /page", Handler.wasm(fixture("bench-page.wasm")).export("handle"))
-        .route("POST /data64k", Handler.wasm(fixture("bench-data64k.wasm")).export("handle"));
+        .route("POST /data64k", Handler.wasm(fixture("bench-data64k.wasm")).export("handle"))
+        .route("GET /malloc", Handler.wasm(fixture("wagi-malloc.wasm")).limits(Limits.defaults().toBuilder()
+            .memory(DataSize.ofBytes(MALLOC_PAGES * 65536L)).timeout(Duration.ofSeconds(30)).build()));
   }
 
   static void check(Isola isola) {
@@ -229,6 +243,34 @@ public class WasmCallBenchmark {
       }
     }
     return stdout.toByteArray();
+  }
+
+  /** Memory-heavy: about 31 MiB written with i64.store, then a refused memory.grow. */
+  @Benchmark
+  public Object isolaMalloc() {
+    try {
+      return isola.handle(MALLOC);
+    } catch (LimitExceededException expected) {
+      return expected;
+    }
+  }
+
+  /** The same module on raw Chicory (its ByteArrayMemory, the same page cap). */
+  @Benchmark
+  public int rawChicoryMalloc() {
+    WasiOptions options = WasiOptions.builder().withArguments(List.of("malloc")).build();
+    try (WasiPreview1 wasi = WasiPreview1.builder().withOptions(options).build()) {
+      Instance instance = Instance.builder(rawMalloc.module())
+          .withImportValues(ImportValues.builder().addFunction(wasi.toHostFunctions()).build())
+          .withMachineFactory(rawMalloc.machine())
+          .withMemoryLimits(new com.dylibso.chicory.wasm.types.MemoryLimits(2, MALLOC_PAGES))
+          .withStart(false)
+          .build();
+      instance.export("_start").apply();
+      return 0;
+    } catch (WasiExitException e) {
+      return e.exitCode();
+    }
   }
 
   @Benchmark
