@@ -10,6 +10,7 @@ module dev.isola {
   requires org.graalvm.polyglot;
   requires com.dylibso.chicory.runtime;
   requires com.dylibso.chicory.wasi;
+  requires com.dylibso.chicory.log;
   requires com.dylibso.chicory.compiler;
   requires org.slf4j;
   requires org.tomlj;

@@ -1,7 +1,6 @@
 package dev.isola.internal.wasm;
 
-import com.dylibso.chicory.runtime.ImportFunction;
-import com.dylibso.chicory.runtime.ImportValues;
+import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
 import dev.isola.GuestException;
@@ -69,14 +68,14 @@ final class ExtismHandler extends WasmHandler {
     }
   }
 
-  private ImportValues imports(ExtismKernel kernel, WasiCall wasi, CallCapabilities capabilities) {
-    List<ImportFunction> functions = new ArrayList<>(kernel.hostFunctions());
+  /** What the plugin's imports may run: the kernel, Isola's host functions, WASI, in a fixed order. */
+  private List<HostFunction> imports(ExtismKernel kernel, WasiCall wasi, CallCapabilities capabilities) {
+    List<HostFunction> functions = new ArrayList<>(kernel.hostFunctions());
     functions.addAll(IsolaHost.functions(capabilities));
-    ImportValues.Builder imports = ImportValues.builder().withFunctions(functions);
     if (usesWasi) {
-      imports.addFunction(wasi.functions());
+      functions.addAll(List.of(wasi.functions()));
     }
-    return imports.build();
+    return functions;
   }
 
   @Override

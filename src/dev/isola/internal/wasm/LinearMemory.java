@@ -1,6 +1,7 @@
 package dev.isola.internal.wasm;
 
 import com.dylibso.chicory.runtime.ConstantEvaluators;
+import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.runtime.WasmRuntimeException;
@@ -37,6 +38,9 @@ import java.util.function.Function;
  * <p>Out-of-bounds accesses fail with the same {@link WasmRuntimeException} and message as
  * Chicory's {@code ByteArrayMemory}. The memory is never shared (shared memories are refused at
  * build), so nothing here is synchronized; atomic instructions go through the interface's defaults.
+ *
+ * <p>The memory also carries its instance's slot ({@link #bind}): the host functions of the call
+ * the instance serves, which the module's imports, linked once per module, look up here.
  */
 final class LinearMemory implements Memory {
   static final int CHUNK_SHIFT = 12;
@@ -70,6 +74,8 @@ final class LinearMemory implements Memory {
   private int pages;
   private DataSegment[] segments = new DataSegment[0];
   private int refusedPages;
+  /** The host functions of the call this instance serves, in the order of the module's imports. */
+  private HostFunction[] slot;
 
   /**
    * @param limits initial pages and the capped maximum
@@ -89,6 +95,19 @@ final class LinearMemory implements Memory {
   /** The size in pages a refused {@code memory.grow} asked for, or 0 if none was refused by the cap. */
   int refusedPages() {
     return refusedPages;
+  }
+
+  /**
+   * Binds the instance to its call: {@code functions} are what its imports run (see {@link
+   * WasmHandler}, which links the imports once per module to functions that look here).
+   */
+  void bind(HostFunction[] functions) {
+    this.slot = functions;
+  }
+
+  /** What {@link #bind} set; null until the instance's call starts. */
+  HostFunction[] slot() {
+    return slot;
   }
 
   /** How many bytes this memory holds of its own (written chunks), for tests and sizing. */

@@ -1,6 +1,6 @@
 package dev.isola.internal.wasm;
 
-import com.dylibso.chicory.runtime.ImportValues;
+import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import dev.isola.GuestException;
 import dev.isola.LimitExceededException;
@@ -12,6 +12,8 @@ import dev.isola.internal.engine.GuestLog;
 import dev.isola.internal.engine.Watchdog;
 import java.io.OutputStream;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 
@@ -40,11 +42,11 @@ final class WagiHandler extends WasmHandler {
     }
   }
 
-  private static ImportValues imports(WasiCall wasi, CallCapabilities capabilities) {
-    java.util.List<com.dylibso.chicory.runtime.ImportFunction> functions =
-        new java.util.ArrayList<>(java.util.List.of(wasi.functions()));
+  /** What the guest's imports may run: WASI, then Isola's host functions, in a fixed order. */
+  private static List<HostFunction> imports(WasiCall wasi, CallCapabilities capabilities) {
+    List<HostFunction> functions = new ArrayList<>(List.of(wasi.functions()));
     functions.addAll(IsolaHost.functions(capabilities));
-    return ImportValues.builder().withFunctions(functions).build();
+    return functions;
   }
 
   @Override

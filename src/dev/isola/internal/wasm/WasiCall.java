@@ -1,8 +1,12 @@
 package dev.isola.internal.wasm;
 
+import com.dylibso.chicory.log.Logger;
+import com.dylibso.chicory.log.SystemLogger;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.wasi.WasiOptions;
 import com.dylibso.chicory.wasi.WasiPreview1;
+import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.ValType;
 import dev.isola.internal.files.ReadOnlyFileSystem;
 import java.io.ByteArrayInputStream;
 import java.io.OutputStream;
@@ -21,7 +25,7 @@ import java.util.stream.Collectors;
  * arguments and standard streams, the wall clock, a secure random source, and the route's granted
  * directories as read-only preopened directories (guest path = the mount, e.g. {@code /static}).
  * Without a files grant there is no preopened directory, so no path resolves. {@code proc_exit}
- * ends the call with a {@code WasiExitException}, also for status 0.
+ * ends the call with a {@link GuestExit}, also for status 0.
  *
  * <p>Granted directories are read through a {@link ReadOnlyFileSystem}, which keeps reads inside
  * each directory and refuses every change. On top of it, the WASI functions that would change a file
@@ -55,6 +59,15 @@ final class WasiCall implements AutoCloseable {
     }
   }
 
+  /** {@code proc_exit} as a {@link GuestExit}, which costs no stack trace. */
+  private static final HostFunction EXIT = new HostFunction(WasmEngine.WASI, "proc_exit",
+      FunctionType.of(List.of(ValType.I32), List.of()), (instance, args) -> {
+        throw new GuestExit((int) args[0]);
+      });
+
+  /** What Chicory's WASI logs through, as it would pick itself off Android. */
+  private static final Logger LOGGER = new SystemLogger();
+
   private final WasiPreview1 wasi;
   private final boolean readOnlyFiles;
 
@@ -83,17 +96,23 @@ final class WasiCall implements AutoCloseable {
     environment.forEach(options::withEnvironment);
     // Sorted, so that a route's preopened directories get the same descriptors on every call.
     new TreeMap<>(mounts).forEach((mount, directory) -> options.withDirectory(mount, ReadOnlyFileSystem.of(directory)));
-    return new WasiCall(WasiPreview1.builder().withOptions(options.build()).build(), !mounts.isEmpty());
+    // With a logger given, Chicory's builder skips probing for Android (a Class.forName that fails).
+    return new WasiCall(WasiPreview1.builder().withLogger(LOGGER).withOptions(options.build()).build(),
+        !mounts.isEmpty());
   }
 
   /** The WASI host functions for the guest's imports. */
   HostFunction[] functions() {
     HostFunction[] functions = wasi.toHostFunctions();
-    if (!readOnlyFiles) {
-      return functions;
+    for (int i = 0; i < functions.length; i++) {
+      functions[i] = readOnlyFiles ? readOnly(functions[i]) : functions[i];
+      if (functions[i].name().equals("proc_exit")) {
+        functions[i] = EXIT;
+      }
     }
-    return Arrays.stream(functions).map(WasiCall::readOnly).toArray(HostFunction[]::new);
+    return functions;
   }
+
 
   private static HostFunction readOnly(HostFunction function) {
     if (CHANGING.contains(function.name())) {

@@ -1,12 +1,14 @@
 package dev.isola.internal.wasm;
 
 import com.dylibso.chicory.runtime.ChicoryInterruptedException;
+import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.TableInstance;
 import com.dylibso.chicory.wasi.WasiExitException;
 import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.FunctionImport;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.Table;
@@ -21,6 +23,8 @@ import dev.isola.internal.engine.Call;
 import dev.isola.internal.engine.PreparedHandler;
 import dev.isola.internal.engine.Watchdog;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -84,9 +88,10 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
    * Instantiates once at build, to catch link and data-segment errors there. A module with a start
    * function is only linked, not initialised, since that would run guest code outside any call.
    */
-  final void checkInstantiates(String where, ImportValues imports) {
+  final void checkInstantiates(String where, List<HostFunction> functions) {
     try {
-      instantiate(imports, new LinearMemory[1], guest.module().startSection().isEmpty());
+      linking = link(functions);
+      instantiate(bind(functions), new LinearMemory[1], guest.module().startSection().isEmpty());
     } catch (RuntimeException | AssertionError | OutOfMemoryError | StackOverflowError e) {
       throw new HandlerLoadException(where + " cannot be instantiated: " + WasmEngine.describe(e)
           + " (its imports must match WASI preview 1 and the Extism ABI; rebuild it with a current toolchain)", e);
@@ -126,8 +131,61 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
     return Optional.empty();
   }
 
-  private Instance instantiate(ImportValues imports, LinearMemory[] memory, boolean initialize) {
+  /**
+   * How the module's function imports reach a call's host functions. {@code index[i]} is where
+   * the module's i-th function import is in the list the ABI builds for each call (-1 if it is
+   * not there, which fails instantiation as before). A module with a memory is linked once, to
+   * {@code shared}: functions that run what the instance's slot ({@link LinearMemory#bind}) holds.
+   * A module without one (rare: it can import little that works) gets its call's functions
+   * directly.
+   */
+  private record Linking(int[] index, ImportValues shared) {}
+
+  /** Set by {@link #checkInstantiates} at build, before any call. */
+  private Linking linking;
+
+  private Linking link(List<HostFunction> functions) {
+    List<FunctionImport> imports = guest.module().importSection().stream()
+        .filter(i -> i.importType() == ExternalType.FUNCTION).map(FunctionImport.class::cast).toList();
+    int[] index = new int[imports.size()];
+    List<HostFunction> slotted = new ArrayList<>();
+    for (int i = 0; i < index.length; i++) {
+      FunctionImport wanted = imports.get(i);
+      index[i] = -1;
+      for (int j = 0; j < functions.size() && index[i] < 0; j++) {
+        if (functions.get(j).module().equals(wanted.module()) && functions.get(j).name().equals(wanted.name())) {
+          index[i] = j;
+        }
+      }
+      if (index[i] >= 0) {
+        HostFunction provider = functions.get(index[i]);
+        int at = i;
+        // The provider's own type, so that Chicory still refuses an import declared with another one.
+        slotted.add(new HostFunction(provider.module(), provider.name(), provider.functionType(),
+            (instance, args) -> ((LinearMemory) instance.memory()).slot()[at].handle().apply(instance, args)));
+      }
+    }
+    return new Linking(index, guest.memory() == null ? null : ImportValues.builder().withFunctions(
+        new ArrayList<>(slotted)).build());
+  }
+
+  /** The call's host functions in the order of the module's function imports (null where none). */
+  private HostFunction[] bind(List<HostFunction> functions) {
+    int[] index = linking.index();
+    HostFunction[] bound = new HostFunction[index.length];
+    for (int i = 0; i < index.length; i++) {
+      bound[i] = index[i] < 0 ? null : functions.get(index[i]);
+    }
+    return bound;
+  }
+
+  private Instance instantiate(HostFunction[] functions, LinearMemory[] memory, boolean initialize) {
     long tableEntries = guest.tableEntries();
+    ImportValues imports = linking.shared();
+    if (imports == null) {
+      imports = ImportValues.builder().addFunction(java.util.Arrays.stream(functions)
+          .filter(java.util.Objects::nonNull).toArray(HostFunction[]::new)).build();
+    }
     Instance.Builder builder = Instance.builder(guest.module())
         .withImportValues(imports)
         .withMachineFactory(guest.machine())
@@ -144,7 +202,12 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
     MemoryLimits limits = guest.memory();
     if (limits != null) {
       int moduleMax = guest.moduleMaxPages();
-      builder.withMemoryLimits(limits).withMemoryFactory(l -> memory[0] = new LinearMemory(l, moduleMax, image));
+      builder.withMemoryLimits(limits).withMemoryFactory(l -> {
+        // Bound before the instance is initialised: a start function may call imports.
+        memory[0] = new LinearMemory(l, moduleMax, image);
+        memory[0].bind(functions);
+        return memory[0];
+      });
     }
     return builder.build();
   }
@@ -156,13 +219,15 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
    *
    * @throws IsolaException for every way the call can fail
    */
-  final <T> Outcome<T> run(Call call, ImportValues imports, Function<Instance, T> body) {
+  final <T> Outcome<T> run(Call call, List<HostFunction> functions, Function<Instance, T> body) {
     LinearMemory[] memory = new LinearMemory[1];
     CallInterrupter interrupter = new CallInterrupter();
     try (Watchdog.Guard guard = watchdog.watch(call.deadlineNanos(), -1, interrupter)) {
       try {
-        T value = body.apply(instantiate(imports, memory, true));
+        T value = body.apply(instantiate(bind(functions), memory, true));
         return new Outcome<>(value, 0, memory[0] == null ? 0 : memory[0].refusedPages());
+      } catch (GuestExit e) {
+        return new Outcome<>(null, e.status(), memory[0] == null ? 0 : memory[0].refusedPages());
       } catch (WasiExitException e) {
         return new Outcome<>(null, e.exitCode(), memory[0] == null ? 0 : memory[0].refusedPages());
       } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
