@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
 /**
  * WebAssembly handlers on Chicory. Each module is parsed, validated and compiled to JVM bytecode
  * once, here; every call then gets a new {@link Instance} (fresh linear memory, globals and tables)
- * that is dropped when the call returns.
+ * that is dropped when the call returns. With a {@link SandboxPreparer}, instances are built ahead
+ * of their calls off the request path (see {@link WasmHandler#prepareAhead}); each still serves
+ * exactly one call.
  *
  * <p>A module may import only what its ABI provides: {@code wasi_snapshot_preview1} (both ABIs) and
  * {@code extism:host/env} (Extism plugins). Anything else is refused here, naming the import.
@@ -51,6 +53,8 @@ public final class WasmEngine implements GuestEngine {
 
   /** Builds instances ahead of their calls; {@link SandboxPreparer#NONE} for none. */
   private final SandboxPreparer preparer;
+  /** Every handler prepared here, to discard their ready instances on close. */
+  private final List<WasmHandler> handlers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public WasmEngine(Watchdog watchdog) {
     this(watchdog, java.time.Clock.systemUTC(), SandboxPreparer.NONE);
@@ -105,6 +109,8 @@ public final class WasmEngine implements GuestEngine {
           handler.export().orElse(Handler.DEFAULT_EXPORT), handler.config());
     };
     prepared.check(where);
+    prepared.prepareAhead(preparer);
+    handlers.add(prepared);
     log.debug("route \"{}\": {} ready as {} ({} bytes)", route, name, abi, code.length);
     return prepared;
   }
@@ -254,6 +260,7 @@ public final class WasmEngine implements GuestEngine {
 
   @Override
   public void close() {
-    // Nothing is held between calls: instances are dropped as each call returns.
+    // Instances are dropped as each call returns; only the ready ones are held between calls.
+    handlers.forEach(WasmHandler::closePool);
   }
 }

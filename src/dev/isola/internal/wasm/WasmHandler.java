@@ -21,12 +21,15 @@ import dev.isola.LimitExceededException;
 import dev.isola.LimitExceededException.Limit;
 import dev.isola.internal.engine.Call;
 import dev.isola.internal.engine.PreparedHandler;
+import dev.isola.internal.engine.SandboxPreparer;
 import dev.isola.internal.engine.Watchdog;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * What both WebAssembly ABIs share: a new instance per call under the watchdog, and one mapping of
@@ -213,9 +216,11 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
   }
 
   /**
-   * Instantiates the module with {@code imports} and runs {@code body} on the instance, watched by
-   * the watchdog from before instantiation (data segments and a start function count against the
-   * call's time) until it returns. A {@code proc_exit} ends {@code body} with its status.
+   * Runs {@code body} on an instance bound to the call's host functions {@code functions}: a
+   * ready one if the pool has one (it serves this call only, and is dropped with it), else one
+   * built here. The watchdog watches from before instantiation (data segments and a start function
+   * count against the call's time) until {@code body} returns. A {@code proc_exit} ends {@code
+   * body} with its status.
    *
    * @throws IsolaException for every way the call can fail
    */
@@ -224,7 +229,18 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
     CallInterrupter interrupter = new CallInterrupter();
     try (Watchdog.Guard guard = watchdog.watch(call.deadlineNanos(), -1, interrupter)) {
       try {
-        T value = body.apply(instantiate(bind(functions), memory, true));
+        HostFunction[] bound = bind(functions);
+        Ready ready = pool == null ? null : pool.take();
+        Instance instance;
+        if (ready != null) {
+          readyTaken.increment();
+          memory[0] = ready.memory();
+          memory[0].bind(bound);
+          instance = ready.instance();
+        } else {
+          instance = instantiate(bound, memory, true);
+        }
+        T value = body.apply(instance);
         return new Outcome<>(value, 0, memory[0] == null ? 0 : memory[0].refusedPages());
       } catch (GuestExit e) {
         return new Outcome<>(null, e.status(), memory[0] == null ? 0 : memory[0].refusedPages());
@@ -235,6 +251,54 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
       } finally {
         interrupter.finish();
       }
+    }
+  }
+
+  // ---- instances built ahead ("fresh, but ready") ----
+
+  /** An instance built ahead, initialised (memory, tables, data segments) but bound to no call yet. */
+  record Ready(Instance instance, LinearMemory memory) {}
+
+  /** The route's ready instances; null if none are built ahead. */
+  private volatile SandboxPreparer.Pool<Ready> pool;
+  /** Calls that found a ready instance (for tests). */
+  final LongAdder readyTaken = new LongAdder();
+
+  /**
+   * Keeps instances of this module built ahead of its calls, if {@code preparer} builds any and the
+   * module allows it. A module with a start function never is (its start must run inside a call,
+   * under the call's limits), nor one without a memory (its instance has no slot for the call's
+   * host functions). Building one runs no guest code: it allocates the memory and tables and
+   * copies in the data and element segments, what Chicory does before a start function.
+   */
+  final void prepareAhead(SandboxPreparer preparer) {
+    prepareAhead(preparer, this::buildReady);
+  }
+
+  /** As {@link #prepareAhead(SandboxPreparer)}, building with {@code build} (tests make it fail). */
+  final void prepareAhead(SandboxPreparer preparer, Supplier<Ready> build) {
+    if (preparer.perRoute() > 0 && guest.memory() != null && guest.module().startSection().isEmpty()) {
+      pool = preparer.pool(guest.route(), build, ready -> { }); // nothing to release: the GC takes it
+    }
+  }
+
+  private Ready buildReady() {
+    LinearMemory[] memory = new LinearMemory[1];
+    Instance instance = instantiate(null, memory, true);
+    return new Ready(instance, memory[0]);
+  }
+
+  /** How many instances are ready now (for tests); 0 if none are built ahead. */
+  final int readyCount() {
+    SandboxPreparer.Pool<Ready> p = pool;
+    return p == null ? 0 : p.readyCount();
+  }
+
+  /** Discards the ready instances and builds no more. */
+  final void closePool() {
+    SandboxPreparer.Pool<Ready> p = pool;
+    if (p != null) {
+      p.close();
     }
   }
 
