@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * threads only: that is why calls from virtual threads run on a platform thread of the {@code
  * Isola}) and trips the call's guard; a second thread runs the cancels, one at a time, so a slow
  * cancel never delays the checks. The watchdog parks while no call is running, and survives
- * anything a check throws, even an {@code OutOfMemoryError}.
+ * anything a check throws, even an {@code OutOfMemoryError}. After the last call it keeps ticking
+ * for {@link #LINGER_NANOS}, so that calls coming in runs do not each have to wake it.
  */
 public final class Watchdog implements AutoCloseable {
   /** How often running calls are checked; a limit is enforced at most this late. */
@@ -39,6 +40,10 @@ public final class Watchdog implements AutoCloseable {
   private final Thread canceller;
   private final Guard stop = new Guard(-1, 0, -1, () -> {});
   private volatile boolean closed;
+  /** How long the thread keeps ticking after the last call it saw before it parks until woken. */
+  static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+  /** When the thread last saw a call ({@link System#nanoTime()}); read and written by it alone. */
+  private long lastBusyNanos = System.nanoTime() - LINGER_NANOS;
   /** True while the thread parks with no call to watch; only then does a new call wake it. */
   private volatile boolean idle;
 
@@ -94,7 +99,7 @@ public final class Watchdog implements AutoCloseable {
   }
 
   private void checkOnce() {
-    if (active.isEmpty()) {
+    if (active.isEmpty() && System.nanoTime() - lastBusyNanos >= LINGER_NANOS) {
       idle = true;
       // Re-check after publishing idle: a call added in between either sees idle and unparks, or
       // is seen here.
@@ -102,10 +107,17 @@ public final class Watchdog implements AutoCloseable {
         LockSupport.park(this);
       }
       idle = false;
+      lastBusyNanos = System.nanoTime(); // woken by a call (or by close)
       return;
     }
+    // While calls run, and for LINGER_NANOS after the last one: calls often come in runs, and
+    // ticking on spares each of them the cost of waking this thread (several µs for a futex
+    // wake-up on a small machine), at one wake-up per tick.
     LockSupport.parkNanos(this, TICK_NANOS);
     long now = System.nanoTime();
+    if (!active.isEmpty()) {
+      lastBusyNanos = now;
+    }
     for (Guard guard : active) {
       guard.check(now);
     }

@@ -36,6 +36,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -59,10 +60,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>Memory-heavy: {@code isolaMalloc} and {@code rawChicoryMalloc} run wagi-malloc.wasm, which
  *       writes 1 MiB blocks (i64 stores) until its 32 MiB cap refuses to grow: the cost of Isola's
  *       lazily allocated memory per access, against Chicory's own.
- *   <li>Half load ({@code readySandboxes(1)}, a pause of 1 ms before each call so that the
- *       route's ready instance has been built): {@code readyPage} and {@code readyWagi}. Their
- *       score includes JMH's per-invocation overhead; read them as latencies of a call that finds
- *       its instance ready.
+ *   <li>Half load ({@code readySandboxes(1)}, a pause of 200 µs before each call, spinning, so that
+ *       the route's ready instance has been built on the other core): {@code readyPage} and {@code
+ *       readyWagi}, the latency of a call that finds its instance ready. {@code -p readySandboxes=0,1}
+ *       adds the same calls without ready instances. Run them with {@code -bm sample} for
+ *       percentiles; JMH times each invocation on its own, which adds a little to each.
  *   <li>{@code javaLambda}: a plain Java handler, the floor.
  * </ul>
  *
@@ -158,20 +160,35 @@ public class WasmCallBenchmark {
     isola.close();
   }
 
+  /** The pause before each half-load call: long enough for the preparer to build an instance. */
+  private static final long PAUSE_NANOS = 200_000;
+
   /** An Isola whose routes keep one instance ready, and a pause before each call to let it be built. */
   @State(Scope.Benchmark)
   public static class HalfLoad {
     Isola isola;
 
+    /** Instances each route keeps ready: 1, or 0 to see what the pause alone costs a call. */
+    @Param({"1"})
+    int readySandboxes;
+
     @Setup(Level.Trial)
     public void setUp() {
-      isola = routes(Isola.newBuilder().readySandboxes(1)).build();
+      isola = routes(Isola.newBuilder().readySandboxes(readySandboxes)).build();
       check(isola);
     }
 
+    /**
+     * Gives the preparer time to build the next instance. The thread spins rather than sleeps: after
+     * a sleep, the first call pays for waking the idle CPU and threads (tens of µs on a small VM),
+     * which is not what this measures.
+     */
     @Setup(Level.Invocation)
-    public void pause() throws InterruptedException {
-      Thread.sleep(1);
+    public void pause() {
+      long end = System.nanoTime() + PAUSE_NANOS;
+      while (System.nanoTime() < end) {
+        Thread.onSpinWait();
+      }
     }
 
     @TearDown(Level.Trial)
