@@ -1,11 +1,11 @@
 package dev.isola.internal.wasm;
 
 import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
 import dev.isola.GuestException;
 import dev.isola.Response;
-import dev.isola.internal.capability.CallCapabilities;
 import dev.isola.internal.engine.Call;
 import dev.isola.internal.engine.GuestLog;
 import dev.isola.internal.engine.Watchdog;
@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import org.slf4j.Logger;
 
 /**
@@ -62,18 +63,20 @@ final class ExtismHandler extends WasmHandler {
         + " an i32 (0 for success); name the one to run with export = \"...\"");
     ExtismKernel kernel = new ExtismKernel(guest.route(), guest.name(), new byte[0], config, Map.of(), 1 << 20, 0,
         new GuestLog(logger, 0));
-    try (WasiCall wasi = WasiCall.create(new byte[0], OutputStream.nullOutputStream(),
-        OutputStream.nullOutputStream(), Map.of(), Map.of(), guest.programName(), random, clock)) {
-      checkInstantiates(where, imports(kernel, wasi, Call.withoutCapabilities(guest.route())));
+    try (CallContext context = new CallContext(kernel, Call.withoutCapabilities(guest.route()),
+        () -> WasiCall.create(new byte[0], OutputStream.nullOutputStream(), OutputStream.nullOutputStream(), Map.of(),
+            Map.of(), guest.programName(), random, clock))) {
+      checkInstantiates(where, context);
     }
   }
 
-  /** What the plugin's imports may run: the kernel, Isola's host functions, WASI, in a fixed order. */
-  private List<HostFunction> imports(ExtismKernel kernel, WasiCall wasi, CallCapabilities capabilities) {
-    List<HostFunction> functions = new ArrayList<>(kernel.hostFunctions());
-    functions.addAll(IsolaHost.functions(capabilities));
+  /** The kernel, Isola's host functions, and WASI if the plugin imports it. */
+  @Override
+  List<HostFunction> functions(Function<Instance, CallContext> context) {
+    List<HostFunction> functions = new ArrayList<>(ExtismKernel.hostFunctions(i -> context.apply(i).kernel()));
+    functions.addAll(IsolaHost.functions(instance -> context.apply(instance).host()));
     if (usesWasi) {
-      functions.addAll(List.of(wasi.functions()));
+      functions.addAll(WasiCall.dispatching(instance -> context.apply(instance).wasi()));
     }
     return functions;
   }
@@ -92,9 +95,10 @@ final class ExtismHandler extends WasmHandler {
     LogLines stderr = new LogLines(log, "warn");
     // Host details (the module's path) never reach the guest: argv[0] is the file name alone.
     Outcome<Integer> outcome;
-    try (WasiCall wasi = WasiCall.create(new byte[0], stdout, stderr, Map.of(), call.capabilities().route().mounts(),
-        guest.programName(), random, clock)) {
-      outcome = run(call, imports(kernel, wasi, call.capabilities()), instance -> {
+    CallContext context = new CallContext(kernel, call.capabilities(), () -> WasiCall.create(new byte[0], stdout, stderr,
+        Map.of(), call.capabilities().route().mounts(), guest.programName(), random, clock));
+    try {
+      outcome = run(call, context, instance -> {
         if (hasInitialize) {
           instance.export(INITIALIZE).apply();
         }

@@ -4,6 +4,7 @@ import static com.dylibso.chicory.wasm.types.ValType.I32;
 import static com.dylibso.chicory.wasm.types.ValType.I64;
 
 import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
 import dev.isola.CapabilityDeniedException;
@@ -25,6 +26,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
@@ -182,39 +184,48 @@ final class ExtismKernel {
 
   /** One Chicory host function per name in {@link #names()}, bound to this call. */
   List<HostFunction> hostFunctions() {
+    return hostFunctions(instance -> this);
+  }
+
+  /**
+   * One Chicory host function per name in {@link #names()}, each running on the kernel {@code
+   * kernel} finds for the calling instance: made once per module, they serve every call.
+   */
+  static List<HostFunction> hostFunctions(Function<Instance, ExtismKernel> kernel) {
+    Kernel k = new Kernel(kernel);
     return List.of(
-        fn("alloc", a -> one(alloc(a[0]))),
-        fn("free", a -> none(() -> free(a[0]))),
-        fn("length", a -> one(length(a[0]))),
-        fn("length_unsafe", a -> one(lengthUnsafe(a[0]))),
-        fn("load_u8", a -> one(loadU8(a[0]))),
-        fn("load_u64", a -> one(loadU64(a[0]))),
-        fn("store_u8", a -> none(() -> storeU8(a[0], (int) a[1]))),
-        fn("store_u64", a -> none(() -> storeU64(a[0], a[1]))),
-        fn("input_length", a -> one(inputLength())),
-        fn("input_offset", a -> one(inputOffset())),
-        fn("input_load_u8", a -> one(inputLoadU8(a[0]))),
-        fn("input_load_u64", a -> one(inputLoadU64(a[0]))),
-        fn("input_set", a -> none(() -> inputSet(a[0], a[1]))),
-        fn("output_set", a -> none(() -> outputSet(a[0], a[1]))),
-        fn("output_length", a -> one(outputLength())),
-        fn("output_offset", a -> one(outputOffset())),
-        fn("error_set", a -> none(() -> errorSet(a[0]))),
-        fn("error_get", a -> one(errorGet())),
-        fn("config_get", a -> one(configGet(a[0]))),
-        fn("var_get", a -> one(varGet(a[0]))),
-        fn("var_set", a -> none(() -> varSet(a[0], a[1]))),
-        fn("log_trace", a -> none(() -> logTrace(a[0]))),
-        fn("log_debug", a -> none(() -> logDebug(a[0]))),
-        fn("log_info", a -> none(() -> logInfo(a[0]))),
-        fn("log_warn", a -> none(() -> logWarn(a[0]))),
-        fn("log_error", a -> none(() -> logError(a[0]))),
-        fn("get_log_level", a -> one(getLogLevel())),
-        fn("http_request", a -> one(httpRequest(a[0], a[1]))),
-        fn("http_status_code", a -> one(httpStatusCode())),
-        fn("http_headers", a -> one(httpHeaders())),
-        fn("reset", a -> none(this::reset)),
-        fn("memory_bytes", a -> one(memoryBytes())));
+        k.fn("alloc", (c, a) -> one(c.alloc(a[0]))),
+        k.fn("free", (c, a) -> none(() -> c.free(a[0]))),
+        k.fn("length", (c, a) -> one(c.length(a[0]))),
+        k.fn("length_unsafe", (c, a) -> one(c.lengthUnsafe(a[0]))),
+        k.fn("load_u8", (c, a) -> one(c.loadU8(a[0]))),
+        k.fn("load_u64", (c, a) -> one(c.loadU64(a[0]))),
+        k.fn("store_u8", (c, a) -> none(() -> c.storeU8(a[0], (int) a[1]))),
+        k.fn("store_u64", (c, a) -> none(() -> c.storeU64(a[0], a[1]))),
+        k.fn("input_length", (c, a) -> one(c.inputLength())),
+        k.fn("input_offset", (c, a) -> one(c.inputOffset())),
+        k.fn("input_load_u8", (c, a) -> one(c.inputLoadU8(a[0]))),
+        k.fn("input_load_u64", (c, a) -> one(c.inputLoadU64(a[0]))),
+        k.fn("input_set", (c, a) -> none(() -> c.inputSet(a[0], a[1]))),
+        k.fn("output_set", (c, a) -> none(() -> c.outputSet(a[0], a[1]))),
+        k.fn("output_length", (c, a) -> one(c.outputLength())),
+        k.fn("output_offset", (c, a) -> one(c.outputOffset())),
+        k.fn("error_set", (c, a) -> none(() -> c.errorSet(a[0]))),
+        k.fn("error_get", (c, a) -> one(c.errorGet())),
+        k.fn("config_get", (c, a) -> one(c.configGet(a[0]))),
+        k.fn("var_get", (c, a) -> one(c.varGet(a[0]))),
+        k.fn("var_set", (c, a) -> none(() -> c.varSet(a[0], a[1]))),
+        k.fn("log_trace", (c, a) -> none(() -> c.logTrace(a[0]))),
+        k.fn("log_debug", (c, a) -> none(() -> c.logDebug(a[0]))),
+        k.fn("log_info", (c, a) -> none(() -> c.logInfo(a[0]))),
+        k.fn("log_warn", (c, a) -> none(() -> c.logWarn(a[0]))),
+        k.fn("log_error", (c, a) -> none(() -> c.logError(a[0]))),
+        k.fn("get_log_level", (c, a) -> one(c.getLogLevel())),
+        k.fn("http_request", (c, a) -> one(c.httpRequest(a[0], a[1]))),
+        k.fn("http_status_code", (c, a) -> one(c.httpStatusCode())),
+        k.fn("http_headers", (c, a) -> one(c.httpHeaders())),
+        k.fn("reset", (c, a) -> none(c::reset)),
+        k.fn("memory_bytes", (c, a) -> one(c.memoryBytes())));
   }
 
   /** The response body: what the last {@code output_set} pointed at, empty if none. */
@@ -561,13 +572,17 @@ final class ExtismKernel {
     return "\"" + (key.length() > 64 ? key.substring(0, 64) + "…" : key) + "\"";
   }
 
-  /** The body of a host function, given its arguments. */
+  /** The body of a host function, given the call's kernel and the arguments. */
   private interface Body {
-    long[] call(long[] args);
+    long[] call(ExtismKernel kernel, long[] args);
   }
 
-  private HostFunction fn(String name, Body body) {
-    return new HostFunction(MODULE, name, SIGNATURES.get(name), (instance, args) -> body.call(args));
+  /** Makes host functions that find their kernel with {@code kernel}. */
+  private record Kernel(Function<Instance, ExtismKernel> kernel) {
+    HostFunction fn(String name, Body body) {
+      return new HostFunction(MODULE, name, SIGNATURES.get(name),
+          (instance, args) -> body.call(kernel.apply(instance), args));
+    }
   }
 
   private static long[] one(long result) {

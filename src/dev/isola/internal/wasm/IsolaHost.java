@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -84,17 +85,38 @@ final class IsolaHost {
     return FUNCTIONS.containsKey(module);
   }
 
-  /** The last outbound response of a call, for {@code status} and {@code body}. */
-  private static final class LastResponse {
-    int status;
-    byte[] body = new byte[0];
+  /** One call's side of these functions: its capabilities and its last outbound response. */
+  static final class Binding {
+    private final CallCapabilities caps;
+    private int status;
+    private byte[] body = new byte[0];
+
+    Binding(CallCapabilities caps) {
+      this.caps = caps;
+    }
   }
+
+  private static final FunctionType I32_RESULT = FunctionType.returning(I32);
+  private static final FunctionType TWO_I64 = type(2, ValType.I64);
+  private static final FunctionType FOUR_I32 = type(4, I32);
+  private static final FunctionType FOUR_I64 = type(4, ValType.I64);
+  private static final FunctionType SIX_I32 = type(6, I32);
+  private static final FunctionType SIX_I64 = type(6, ValType.I64);
 
   /** The host functions for one call, bound to its capabilities. */
   static List<HostFunction> functions(CallCapabilities caps) {
-    LastResponse last = new LastResponse();
+    Binding binding = new Binding(caps);
+    return functions(instance -> binding);
+  }
+
+  /**
+   * The host functions, each running with the {@link Binding} {@code binding} finds for the
+   * calling instance: made once per module, they serve every call.
+   */
+  static List<HostFunction> functions(Function<Instance, Binding> binding) {
     return List.of(
-        new HostFunction(HTTP, "request", type(6, ValType.I64), (instance, a) -> i64(() -> {
+        new HostFunction(HTTP, "request", SIX_I64, (instance, a) -> i64(() -> {
+          Binding last = binding.apply(instance);
           HttpCall call;
           try {
             call = Json.httpCall(new String(bytes(instance, a[0], a[1], MAX_JSON), StandardCharsets.UTF_8),
@@ -103,7 +125,7 @@ final class IsolaHost {
             throw new GuestError(e.getMessage());
           }
           try {
-            HttpResult result = caps.fetch(call);
+            HttpResult result = last.caps.fetch(call);
             last.status = result.status();
             last.body = result.body();
           } catch (OutboundHttpException e) {
@@ -113,33 +135,33 @@ final class IsolaHost {
           }
           return copyOut(instance, last.body, a[4], a[5]);
         })),
-        new HostFunction(HTTP, "status", FunctionType.returning(I32), (instance, a) -> new long[] {last.status}),
-        new HostFunction(HTTP, "body", type(2, ValType.I64), (instance, a) ->
-            new long[] {copyOut(instance, last.body, a[0], a[1])}),
-        new HostFunction(KV, "get", type(6, ValType.I64), (instance, a) -> i64(() -> {
-          Optional<byte[]> value = caps.kvGet(text(instance, a[0], a[1]), text(instance, a[2], a[3]));
+        new HostFunction(HTTP, "status", I32_RESULT, (instance, a) -> new long[] {binding.apply(instance).status}),
+        new HostFunction(HTTP, "body", TWO_I64, (instance, a) ->
+            new long[] {copyOut(instance, binding.apply(instance).body, a[0], a[1])}),
+        new HostFunction(KV, "get", SIX_I64, (instance, a) -> i64(() -> {
+          Optional<byte[]> value = binding.apply(instance).caps.kvGet(text(instance, a[0], a[1]), text(instance, a[2], a[3]));
           return value.isEmpty() ? ABSENT : copyOut(instance, value.get(), a[4], a[5]);
         })),
-        new HostFunction(KV, "put", type(6, I32), (instance, a) -> i32(() -> {
-          caps.kvPut(text(instance, a[0], a[1]), text(instance, a[2], a[3]),
+        new HostFunction(KV, "put", SIX_I32, (instance, a) -> i32(() -> {
+          binding.apply(instance).caps.kvPut(text(instance, a[0], a[1]), text(instance, a[2], a[3]),
               bytes(instance, a[4], a[5], dev.isola.internal.capability.RouteCapabilities.MAX_VALUE_BYTES));
           return 0;
         })),
-        new HostFunction(KV, "delete", type(4, I32), (instance, a) -> i32(() ->
-            caps.kvDelete(text(instance, a[0], a[1]), text(instance, a[2], a[3])) ? 1 : 0)),
-        new HostFunction(KV, "exists", type(4, I32), (instance, a) -> i32(() ->
-            caps.kvExists(text(instance, a[0], a[1]), text(instance, a[2], a[3])) ? 1 : 0)),
-        new HostFunction(KV, "list", type(6, ValType.I64), (instance, a) -> i64(() -> {
+        new HostFunction(KV, "delete", FOUR_I32, (instance, a) -> i32(() ->
+            binding.apply(instance).caps.kvDelete(text(instance, a[0], a[1]), text(instance, a[2], a[3])) ? 1 : 0)),
+        new HostFunction(KV, "exists", FOUR_I32, (instance, a) -> i32(() ->
+            binding.apply(instance).caps.kvExists(text(instance, a[0], a[1]), text(instance, a[2], a[3])) ? 1 : 0)),
+        new HostFunction(KV, "list", SIX_I64, (instance, a) -> i64(() -> {
           StringBuilder keys = new StringBuilder();
-          for (String key : caps.kvList(text(instance, a[0], a[1]), text(instance, a[2], a[3]), 1000)) {
+          for (String key : binding.apply(instance).caps.kvList(text(instance, a[0], a[1]), text(instance, a[2], a[3]), 1000)) {
             keys.append(key).append('\0');
           }
           return copyOut(instance, keys.toString().getBytes(StandardCharsets.UTF_8), a[4], a[5]);
         })),
-        new HostFunction(VARS, "get", type(4, ValType.I64), (instance, a) -> i64(() ->
-            copyOut(instance, caps.variable(text(instance, a[0], a[1])).getBytes(StandardCharsets.UTF_8), a[2], a[3]))),
-        new HostFunction(FILES, "read", type(4, ValType.I64), (instance, a) -> i64(() -> {
-          Optional<byte[]> file = caps.readFile(text(instance, a[0], a[1]));
+        new HostFunction(VARS, "get", FOUR_I64, (instance, a) -> i64(() ->
+            copyOut(instance, binding.apply(instance).caps.variable(text(instance, a[0], a[1])).getBytes(StandardCharsets.UTF_8), a[2], a[3]))),
+        new HostFunction(FILES, "read", FOUR_I64, (instance, a) -> i64(() -> {
+          Optional<byte[]> file = binding.apply(instance).caps.readFile(text(instance, a[0], a[1]));
           return file.isEmpty() ? ABSENT : copyOut(instance, file.get(), a[2], a[3]);
         })));
   }

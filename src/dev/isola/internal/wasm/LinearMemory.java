@@ -1,7 +1,6 @@
 package dev.isola.internal.wasm;
 
 import com.dylibso.chicory.runtime.ConstantEvaluators;
-import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.runtime.WasmRuntimeException;
@@ -39,8 +38,8 @@ import java.util.function.Function;
  * Chicory's {@code ByteArrayMemory}. The memory is never shared (shared memories are refused at
  * build), so nothing here is synchronized; atomic instructions go through the interface's defaults.
  *
- * <p>The memory also carries its instance's slot ({@link #bind}): the host functions of the call
- * the instance serves, which the module's imports, linked once per module, look up here.
+ * <p>The memory also carries its instance's slot ({@link #bind}): the call the instance serves,
+ * which the module's imports, linked once per module, look up here.
  */
 final class LinearMemory implements Memory {
   static final int CHUNK_SHIFT = 12;
@@ -74,8 +73,8 @@ final class LinearMemory implements Memory {
   private int pages;
   private DataSegment[] segments = new DataSegment[0];
   private int refusedPages;
-  /** The host functions of the call this instance serves, in the order of the module's imports. */
-  private HostFunction[] slot;
+  /** The call this instance serves. */
+  private CallContext slot;
 
   /**
    * @param limits initial pages and the capped maximum
@@ -98,15 +97,15 @@ final class LinearMemory implements Memory {
   }
 
   /**
-   * Binds the instance to its call: {@code functions} are what its imports run (see {@link
-   * WasmHandler}, which links the imports once per module to functions that look here).
+   * Binds the instance to its call (see {@link WasmHandler}, which links the imports once per
+   * module to functions that look here).
    */
-  void bind(HostFunction[] functions) {
-    this.slot = functions;
+  void bind(CallContext call) {
+    this.slot = call;
   }
 
   /** What {@link #bind} set; null until the instance's call starts. */
-  HostFunction[] slot() {
+  CallContext slot() {
     return slot;
   }
 

@@ -1,12 +1,12 @@
 package dev.isola.internal.wasm;
 
 import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import dev.isola.GuestException;
 import dev.isola.LimitExceededException;
 import dev.isola.LimitExceededException.Limit;
 import dev.isola.Response;
-import dev.isola.internal.capability.CallCapabilities;
 import dev.isola.internal.engine.Call;
 import dev.isola.internal.engine.GuestLog;
 import dev.isola.internal.engine.Watchdog;
@@ -15,6 +15,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.slf4j.Logger;
 
 /**
@@ -36,16 +37,18 @@ final class WagiHandler extends WasmHandler {
   void check(String where) {
     checkExport(where, "_start", FunctionType.empty(),
         "a WAGI handler is a wasm32-wasi command (a program with main), e.g. clang --target=wasm32-wasi");
-    try (WasiCall wasi = WasiCall.create(new byte[0], OutputStream.nullOutputStream(),
-        OutputStream.nullOutputStream(), Map.of(), Map.of(), guest.programName(), random, clock)) {
-      checkInstantiates(where, imports(wasi, Call.withoutCapabilities(guest.route())));
+    try (CallContext context = new CallContext(null, Call.withoutCapabilities(guest.route()),
+        () -> WasiCall.create(new byte[0], OutputStream.nullOutputStream(), OutputStream.nullOutputStream(), Map.of(),
+            Map.of(), guest.programName(), random, clock))) {
+      checkInstantiates(where, context);
     }
   }
 
-  /** What the guest's imports may run: WASI, then Isola's host functions, in a fixed order. */
-  private static List<HostFunction> imports(WasiCall wasi, CallCapabilities capabilities) {
-    List<HostFunction> functions = new ArrayList<>(List.of(wasi.functions()));
-    functions.addAll(IsolaHost.functions(capabilities));
+  /** WASI, then Isola's host functions. */
+  @Override
+  List<HostFunction> functions(Function<Instance, CallContext> context) {
+    List<HostFunction> functions = new ArrayList<>(WasiCall.dispatching(instance -> context.apply(instance).wasi()));
+    functions.addAll(IsolaHost.functions(instance -> context.apply(instance).host()));
     return functions;
   }
 
@@ -60,9 +63,10 @@ final class WagiHandler extends WasmHandler {
     GuestLog log = new GuestLog(logger, call.limits().maxLogLines(), route, call.logSink());
     LogLines stderr = new LogLines(log, "warn");
     Outcome<Void> outcome;
-    try (WasiCall wasi = WasiCall.create(call.request().bodyBytes(), stdout, stderr, Cgi.environment(call),
-        call.capabilities().route().mounts(), guest.programName(), random, clock)) {
-      outcome = run(call, imports(wasi, call.capabilities()), instance -> {
+    CallContext context = new CallContext(null, call.capabilities(), () -> WasiCall.create(call.request().bodyBytes(),
+        stdout, stderr, Cgi.environment(call), call.capabilities().route().mounts(), guest.programName(), random, clock));
+    try {
+      outcome = run(call, context, instance -> {
         instance.export("_start").apply();
         return null;
       });

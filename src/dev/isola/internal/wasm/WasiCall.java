@@ -3,6 +3,7 @@ package dev.isola.internal.wasm;
 import com.dylibso.chicory.log.Logger;
 import com.dylibso.chicory.log.SystemLogger;
 import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasi.WasiOptions;
 import com.dylibso.chicory.wasi.WasiPreview1;
 import com.dylibso.chicory.wasm.types.FunctionType;
@@ -12,12 +13,14 @@ import java.io.ByteArrayInputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -36,6 +39,8 @@ import java.util.stream.Collectors;
 final class WasiCall implements AutoCloseable {
   /** Every WASI function Chicory implements; a module importing another one is refused at build. */
   private static final Set<String> PROVIDED;
+  /** Chicory's WASI functions in the order {@link #functions()} lists them, for their names and types. */
+  private static final List<HostFunction> PROBED;
 
   /** WASI preview 1 functions that change files whatever their arguments. */
   private static final Set<String> CHANGING = Set.of("fd_allocate", "fd_filestat_set_size",
@@ -54,8 +59,8 @@ final class WasiCall implements AutoCloseable {
   static {
     try (WasiCall probe = create(new byte[0], OutputStream.nullOutputStream(), OutputStream.nullOutputStream(),
         Map.of(), Map.of(), "probe", new Random(0), Clock.systemUTC())) {
-      PROVIDED = Arrays.stream(probe.wasi.toHostFunctions()).map(HostFunction::name)
-          .collect(Collectors.toUnmodifiableSet());
+      PROBED = List.of(probe.wasi.toHostFunctions());
+      PROVIDED = PROBED.stream().map(HostFunction::name).collect(Collectors.toUnmodifiableSet());
     }
   }
 
@@ -101,7 +106,22 @@ final class WasiCall implements AutoCloseable {
         !mounts.isEmpty());
   }
 
-  /** The WASI host functions for the guest's imports. */
+  /**
+   * WASI host functions made once per module: each runs the function of the same name among
+   * those {@code call} finds for the calling instance (a call's {@link #functions()}).
+   */
+  static List<HostFunction> dispatching(Function<Instance, HostFunction[]> call) {
+    List<HostFunction> functions = new ArrayList<>(PROBED.size());
+    for (int i = 0; i < PROBED.size(); i++) {
+      HostFunction probed = PROBED.get(i);
+      int at = i;
+      functions.add(new HostFunction(probed.module(), probed.name(), probed.functionType(),
+          (instance, args) -> call.apply(instance)[at].handle().apply(instance, args)));
+    }
+    return functions;
+  }
+
+  /** The WASI host functions for the guest's imports, in the order of {@link #dispatching}. */
   HostFunction[] functions() {
     HostFunction[] functions = wasi.toHostFunctions();
     for (int i = 0; i < functions.length; i++) {

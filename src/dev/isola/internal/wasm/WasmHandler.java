@@ -91,10 +91,10 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
    * Instantiates once at build, to catch link and data-segment errors there. A module with a start
    * function is only linked, not initialised, since that would run guest code outside any call.
    */
-  final void checkInstantiates(String where, List<HostFunction> functions) {
+  final void checkInstantiates(String where, CallContext context) {
     try {
-      linking = link(functions);
-      instantiate(bind(functions), new LinearMemory[1], guest.module().startSection().isEmpty());
+      linking = link();
+      instantiate(context, new LinearMemory[1], guest.module().startSection().isEmpty());
     } catch (RuntimeException | AssertionError | OutOfMemoryError | StackOverflowError e) {
       throw new HandlerLoadException(where + " cannot be instantiated: " + WasmEngine.describe(e)
           + " (its imports must match WASI preview 1 and the Extism ABI; rebuild it with a current toolchain)", e);
@@ -135,23 +135,31 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
   }
 
   /**
+   * The host functions of the ABI, made once: each runs with what {@code context} finds for the
+   * calling instance. In a fixed order, for {@link #link}.
+   */
+  abstract List<HostFunction> functions(Function<Instance, CallContext> context);
+
+  /** Finds a call's context in its instance's slot. */
+  private static final Function<Instance, CallContext> SLOT = instance -> ((LinearMemory) instance.memory()).slot();
+
+  /**
    * How the module's function imports reach a call's host functions. {@code index[i]} is where
-   * the module's i-th function import is in the list the ABI builds for each call (-1 if it is
-   * not there, which fails instantiation as before). A module with a memory is linked once, to
-   * {@code shared}: functions that run what the instance's slot ({@link LinearMemory#bind}) holds.
-   * A module without one (rare: it can import little that works) gets its call's functions
-   * directly.
+   * the module's i-th function import is in {@link #functions}' list (-1 if it is not there, which
+   * fails instantiation as before). A module with a memory is linked once, to {@code shared}:
+   * functions that find the call in the instance's slot ({@link LinearMemory#bind}). A module
+   * without one (rare: it can import little that works) gets functions made for its call.
    */
   private record Linking(int[] index, ImportValues shared) {}
 
   /** Set by {@link #checkInstantiates} at build, before any call. */
   private Linking linking;
 
-  private Linking link(List<HostFunction> functions) {
+  private Linking link() {
+    List<HostFunction> functions = functions(SLOT);
     List<FunctionImport> imports = guest.module().importSection().stream()
         .filter(i -> i.importType() == ExternalType.FUNCTION).map(FunctionImport.class::cast).toList();
     int[] index = new int[imports.size()];
-    List<HostFunction> slotted = new ArrayList<>();
     for (int i = 0; i < index.length; i++) {
       FunctionImport wanted = imports.get(i);
       index[i] = -1;
@@ -160,34 +168,31 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
           index[i] = j;
         }
       }
-      if (index[i] >= 0) {
-        HostFunction provider = functions.get(index[i]);
-        int at = i;
-        // The provider's own type, so that Chicory still refuses an import declared with another one.
-        slotted.add(new HostFunction(provider.module(), provider.name(), provider.functionType(),
-            (instance, args) -> ((LinearMemory) instance.memory()).slot()[at].handle().apply(instance, args)));
+    }
+    Linking linking = new Linking(index, null);
+    return guest.memory() == null ? linking : new Linking(index, select(linking, functions));
+  }
+
+  /** The functions of {@code functions} the module imports. */
+  private static ImportValues select(Linking linking, List<HostFunction> functions) {
+    List<com.dylibso.chicory.runtime.ImportFunction> selected = new ArrayList<>();
+    for (int i : linking.index()) {
+      if (i >= 0) {
+        selected.add(functions.get(i));
       }
     }
-    return new Linking(index, guest.memory() == null ? null : ImportValues.builder().withFunctions(
-        new ArrayList<>(slotted)).build());
+    return ImportValues.builder().withFunctions(selected).build();
   }
 
-  /** The call's host functions in the order of the module's function imports (null where none). */
-  private HostFunction[] bind(List<HostFunction> functions) {
-    int[] index = linking.index();
-    HostFunction[] bound = new HostFunction[index.length];
-    for (int i = 0; i < index.length; i++) {
-      bound[i] = index[i] < 0 ? null : functions.get(index[i]);
-    }
-    return bound;
-  }
-
-  private Instance instantiate(HostFunction[] functions, LinearMemory[] memory, boolean initialize) {
+  /**
+   * A new instance; {@code context} is the call's (null for one built ahead, bound when its call
+   * starts).
+   */
+  private Instance instantiate(CallContext context, LinearMemory[] memory, boolean initialize) {
     long tableEntries = guest.tableEntries();
     ImportValues imports = linking.shared();
     if (imports == null) {
-      imports = ImportValues.builder().addFunction(java.util.Arrays.stream(functions)
-          .filter(java.util.Objects::nonNull).toArray(HostFunction[]::new)).build();
+      imports = select(linking, functions(instance -> context));
     }
     Instance.Builder builder = Instance.builder(guest.module())
         .withImportValues(imports)
@@ -208,7 +213,7 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
       builder.withMemoryLimits(limits).withMemoryFactory(l -> {
         // Bound before the instance is initialised: a start function may call imports.
         memory[0] = new LinearMemory(l, moduleMax, image);
-        memory[0].bind(functions);
+        memory[0].bind(context);
         return memory[0];
       });
     }
@@ -216,7 +221,7 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
   }
 
   /**
-   * Runs {@code body} on an instance bound to the call's host functions {@code functions}: a
+   * Runs {@code body} on an instance bound to the call's {@code context}: a
    * ready one if the pool has one (it serves this call only, and is dropped with it), else one
    * built here. The watchdog watches from before instantiation (data segments and a start function
    * count against the call's time) until {@code body} returns. A {@code proc_exit} ends {@code
@@ -224,21 +229,20 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
    *
    * @throws IsolaException for every way the call can fail
    */
-  final <T> Outcome<T> run(Call call, List<HostFunction> functions, Function<Instance, T> body) {
+  final <T> Outcome<T> run(Call call, CallContext context, Function<Instance, T> body) {
     LinearMemory[] memory = new LinearMemory[1];
     CallInterrupter interrupter = new CallInterrupter();
     try (Watchdog.Guard guard = watchdog.watch(call.deadlineNanos(), -1, interrupter)) {
       try {
-        HostFunction[] bound = bind(functions);
         Ready ready = pool == null ? null : pool.take();
         Instance instance;
         if (ready != null) {
           readyTaken.increment();
           memory[0] = ready.memory();
-          memory[0].bind(bound);
+          memory[0].bind(context);
           instance = ready.instance();
         } else {
-          instance = instantiate(bound, memory, true);
+          instance = instantiate(context, memory, true);
         }
         T value = body.apply(instance);
         return new Outcome<>(value, 0, memory[0] == null ? 0 : memory[0].refusedPages());
@@ -250,6 +254,7 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
         throw failure(e, guard, memory[0], call);
       } finally {
         interrupter.finish();
+        context.close();
       }
     }
   }
