@@ -1,6 +1,5 @@
 package dev.isola.internal.wasm;
 
-import com.dylibso.chicory.runtime.HostFunction;
 import dev.isola.internal.capability.CallCapabilities;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -15,7 +14,6 @@ final class CallContext implements AutoCloseable {
   private final IsolaHost.Binding host;
   private final Supplier<WasiCall> wasiFactory;
   private @Nullable WasiCall wasi;
-  private HostFunction @Nullable [] wasiFunctions;
 
   /**
    * @param kernel the Extism kernel of the call, null for WAGI
@@ -38,13 +36,12 @@ final class CallContext implements AutoCloseable {
     return host;
   }
 
-  /** The call's WASI functions, made on the first WASI function the guest calls. */
-  HostFunction[] wasi() {
-    if (wasiFunctions == null) {
+  /** The call's WASI, made on the first WASI function the guest calls. */
+  WasiCall wasi() {
+    if (wasi == null) {
       wasi = wasiFactory.get();
-      wasiFunctions = wasi.functions();
     }
-    return wasiFunctions;
+    return wasi;
   }
 
   @Override

@@ -4,6 +4,7 @@ import com.dylibso.chicory.log.Logger;
 import com.dylibso.chicory.log.SystemLogger;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasi.WasiOptions;
 import com.dylibso.chicory.wasi.WasiPreview1;
 import com.dylibso.chicory.wasm.types.FunctionType;
@@ -75,6 +76,7 @@ final class WasiCall implements AutoCloseable {
 
   private final WasiPreview1 wasi;
   private final boolean readOnlyFiles;
+  private HostFunction[] functions;
 
   private WasiCall(WasiPreview1 wasi, boolean readOnlyFiles) {
     this.wasi = wasi;
@@ -100,30 +102,67 @@ final class WasiCall implements AutoCloseable {
         .withRandom(random);
     environment.forEach(options::withEnvironment);
     // Sorted, so that a route's preopened directories get the same descriptors on every call.
-    new TreeMap<>(mounts).forEach((mount, directory) -> options.withDirectory(mount, ReadOnlyFileSystem.of(directory)));
+    if (!mounts.isEmpty()) {
+      new TreeMap<>(mounts).forEach((mount, directory) -> options.withDirectory(mount, ReadOnlyFileSystem.of(directory)));
+    }
     // With a logger given, Chicory's builder skips probing for Android (a Class.forName that fails).
     return new WasiCall(WasiPreview1.builder().withLogger(LOGGER).withOptions(options.build()).build(),
         !mounts.isEmpty());
   }
 
+  /** A WASI function run on a call's Chicory WASI directly, given the guest's memory and arguments. */
+  private interface Direct {
+    int call(WasiPreview1 wasi, Memory memory, long[] a);
+  }
+
   /**
-   * WASI host functions made once per module: each runs the function of the same name among
-   * those {@code call} finds for the calling instance (a call's {@link #functions()}).
+   * The functions C and Rust programs call on every run, on Chicory's own implementation without
+   * {@link WasiPreview1#toHostFunctions} (which makes all of them, for every call). None of them
+   * changes files, so the read-only guards of {@link #functions()} do not apply.
    */
-  static List<HostFunction> dispatching(Function<Instance, HostFunction[]> call) {
+  private static final Map<String, Direct> DIRECT = Map.ofEntries(
+      Map.entry("args_get", (w, m, a) -> w.argsGet(m, (int) a[0], (int) a[1])),
+      Map.entry("args_sizes_get", (w, m, a) -> w.argsSizesGet(m, (int) a[0], (int) a[1])),
+      Map.entry("environ_get", (w, m, a) -> w.environGet(m, (int) a[0], (int) a[1])),
+      Map.entry("environ_sizes_get", (w, m, a) -> w.environSizesGet(m, (int) a[0], (int) a[1])),
+      Map.entry("clock_res_get", (w, m, a) -> w.clockResGet(m, (int) a[0], (int) a[1])),
+      Map.entry("clock_time_get", (w, m, a) -> w.clockTimeGet(m, (int) a[0], a[1], (int) a[2])),
+      Map.entry("random_get", (w, m, a) -> w.randomGet(m, (int) a[0], (int) a[1])),
+      Map.entry("sched_yield", (w, m, a) -> w.schedYield()),
+      Map.entry("fd_write", (w, m, a) -> w.fdWrite(m, (int) a[0], (int) a[1], (int) a[2], (int) a[3])),
+      Map.entry("fd_read", (w, m, a) -> w.fdRead(m, (int) a[0], (int) a[1], (int) a[2], (int) a[3])),
+      Map.entry("fd_close", (w, m, a) -> w.fdClose((int) a[0])),
+      Map.entry("fd_seek", (w, m, a) -> w.fdSeek(m, (int) a[0], a[1], (int) a[2], (int) a[3])),
+      Map.entry("fd_fdstat_get", (w, m, a) -> w.fdFdstatGet(m, (int) a[0], (int) a[1])),
+      Map.entry("fd_fdstat_set_flags", (w, m, a) -> w.fdFdstatSetFlags((int) a[0], (int) a[1])),
+      Map.entry("fd_prestat_get", (w, m, a) -> w.fdPrestatGet(m, (int) a[0], (int) a[1])),
+      Map.entry("fd_prestat_dir_name", (w, m, a) -> w.fdPrestatDirName(m, (int) a[0], (int) a[1], (int) a[2])));
+
+  /**
+   * WASI host functions made once per module: each runs on the WASI {@code call} finds for the
+   * calling instance, directly for the common functions, else through the call's {@link
+   * #functions()}.
+   */
+  static List<HostFunction> dispatching(Function<Instance, WasiCall> call) {
     List<HostFunction> functions = new ArrayList<>(PROBED.size());
     for (int i = 0; i < PROBED.size(); i++) {
       HostFunction probed = PROBED.get(i);
+      Direct direct = DIRECT.get(probed.name());
       int at = i;
-      functions.add(new HostFunction(probed.module(), probed.name(), probed.functionType(),
-          (instance, args) -> call.apply(instance)[at].handle().apply(instance, args)));
+      functions.add(probed.name().equals("proc_exit") ? EXIT
+          : new HostFunction(probed.module(), probed.name(), probed.functionType(), direct != null
+              ? (instance, args) -> new long[] {direct.call(call.apply(instance).wasi, instance.memory(), args)}
+              : (instance, args) -> call.apply(instance).functions()[at].handle().apply(instance, args)));
     }
     return functions;
   }
 
-  /** The WASI host functions for the guest's imports, in the order of {@link #dispatching}. */
+  /** The WASI host functions for the guest's imports, in the order of {@link #dispatching}; made once. */
   HostFunction[] functions() {
-    HostFunction[] functions = wasi.toHostFunctions();
+    if (functions != null) {
+      return functions;
+    }
+    functions = wasi.toHostFunctions();
     for (int i = 0; i < functions.length; i++) {
       functions[i] = readOnlyFiles ? readOnly(functions[i]) : functions[i];
       if (functions[i].name().equals("proc_exit")) {
