@@ -95,8 +95,9 @@ final class ExtismHandler extends WasmHandler {
     LogLines stderr = new LogLines(log, "warn");
     // Host details (the module's path) never reach the guest: argv[0] is the file name alone.
     Outcome<Integer> outcome;
-    CallContext context = new CallContext(kernel, call.capabilities(), () -> WasiCall.create(new byte[0], stdout, stderr,
-        Map.of(), call.capabilities().route().mounts(), guest.programName(), random, clock));
+    // A WASI is made only if the plugin calls one of its functions.
+    CallContext context = new CallContext(kernel, call.capabilities(), () -> WasiCall.create(new byte[0], stdout,
+        stderr, Map.of(), call.capabilities().route().mounts(), guest.programName(), random, clock));
     try {
       outcome = run(call, context, instance -> {
         if (hasInitialize) {

@@ -139,7 +139,8 @@ final class IsolaHost {
         new HostFunction(HTTP, "body", TWO_I64, (instance, a) ->
             new long[] {copyOut(instance, binding.apply(instance).body, a[0], a[1])}),
         new HostFunction(KV, "get", SIX_I64, (instance, a) -> i64(() -> {
-          Optional<byte[]> value = binding.apply(instance).caps.kvGet(text(instance, a[0], a[1]), text(instance, a[2], a[3]));
+          Optional<byte[]> value =
+              binding.apply(instance).caps.kvGet(text(instance, a[0], a[1]), text(instance, a[2], a[3]));
           return value.isEmpty() ? ABSENT : copyOut(instance, value.get(), a[4], a[5]);
         })),
         new HostFunction(KV, "put", SIX_I32, (instance, a) -> i32(() -> {
@@ -153,13 +154,15 @@ final class IsolaHost {
             binding.apply(instance).caps.kvExists(text(instance, a[0], a[1]), text(instance, a[2], a[3])) ? 1 : 0)),
         new HostFunction(KV, "list", SIX_I64, (instance, a) -> i64(() -> {
           StringBuilder keys = new StringBuilder();
-          for (String key : binding.apply(instance).caps.kvList(text(instance, a[0], a[1]), text(instance, a[2], a[3]), 1000)) {
+          CallCapabilities caps = binding.apply(instance).caps;
+          for (String key : caps.kvList(text(instance, a[0], a[1]), text(instance, a[2], a[3]), 1000)) {
             keys.append(key).append('\0');
           }
           return copyOut(instance, keys.toString().getBytes(StandardCharsets.UTF_8), a[4], a[5]);
         })),
         new HostFunction(VARS, "get", FOUR_I64, (instance, a) -> i64(() ->
-            copyOut(instance, binding.apply(instance).caps.variable(text(instance, a[0], a[1])).getBytes(StandardCharsets.UTF_8), a[2], a[3]))),
+            copyOut(instance, binding.apply(instance).caps.variable(text(instance, a[0], a[1]))
+                .getBytes(StandardCharsets.UTF_8), a[2], a[3]))),
         new HostFunction(FILES, "read", FOUR_I64, (instance, a) -> i64(() -> {
           Optional<byte[]> file = binding.apply(instance).caps.readFile(text(instance, a[0], a[1]));
           return file.isEmpty() ? ABSENT : copyOut(instance, file.get(), a[2], a[3]);

@@ -63,8 +63,10 @@ final class WagiHandler extends WasmHandler {
     GuestLog log = new GuestLog(logger, call.limits().maxLogLines(), route, call.logSink());
     LogLines stderr = new LogLines(log, "warn");
     Outcome<Void> outcome;
-    CallContext context = new CallContext(null, call.capabilities(), () -> WasiCall.create(call.request().bodyBytes(),
-        stdout, stderr, Cgi.environment(call), call.capabilities().route().mounts(), guest.programName(), random, clock));
+    // The WASI (with the CGI environment) is made when the program first calls it.
+    CallContext context = new CallContext(null, call.capabilities(), () -> WasiCall.create(
+        call.request().bodyBytes(), stdout, stderr, Cgi.environment(call), call.capabilities().route().mounts(),
+        guest.programName(), random, clock));
     try {
       outcome = run(call, context, instance -> {
         instance.export("_start").apply();

@@ -103,7 +103,8 @@ final class WasiCall implements AutoCloseable {
     environment.forEach(options::withEnvironment);
     // Sorted, so that a route's preopened directories get the same descriptors on every call.
     if (!mounts.isEmpty()) {
-      new TreeMap<>(mounts).forEach((mount, directory) -> options.withDirectory(mount, ReadOnlyFileSystem.of(directory)));
+      new TreeMap<>(mounts).forEach((mount, directory) ->
+          options.withDirectory(mount, ReadOnlyFileSystem.of(directory)));
     }
     // With a logger given, Chicory's builder skips probing for Android (a Class.forName that fails).
     return new WasiCall(WasiPreview1.builder().withLogger(LOGGER).withOptions(options.build()).build(),
