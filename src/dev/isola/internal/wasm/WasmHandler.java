@@ -32,8 +32,10 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * What both WebAssembly ABIs share: a new instance per call under the watchdog, and one mapping of
- * everything that can end a call badly to Isola's exceptions.
+ * What both WebAssembly ABIs share: a fresh instance per call under the watchdog (built in the
+ * call, or ahead of it and used by it alone), the module's imports linked once to host functions
+ * that find the call in the instance's slot, and one mapping of everything that can end a call
+ * badly to Isola's exceptions.
  */
 abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler, ExtismHandler {
   /**
@@ -221,9 +223,8 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
   }
 
   /**
-   * Runs {@code body} on an instance bound to the call's {@code context}: a
-   * ready one if the pool has one (it serves this call only, and is dropped with it), else one
-   * built here. The watchdog watches from before instantiation (data segments and a start function
+   * Runs {@code body} on an instance bound to the call's {@code context}: a ready one if the pool
+   * has one (it serves this call only, and is dropped with it), else one built here. The watchdog watches from before instantiation (data segments and a start function
    * count against the call's time) until {@code body} returns. A {@code proc_exit} ends {@code
    * body} with its status.
    *
