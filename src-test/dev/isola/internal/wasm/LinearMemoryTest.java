@@ -65,7 +65,7 @@ class LinearMemoryTest {
     long value = random.nextLong();
     int length = random.nextInt(4) == 0 ? random.nextInt(3 * LinearMemory.CHUNK) : random.nextInt(16);
     int other = near(random, size);
-    int kind = random.nextInt(16);
+    int kind = random.nextInt(18);
     byte fillValue = random.nextInt(3) == 0 ? 0 : (byte) value;
     boolean grow = random.nextInt(30) == 0;
     Function<Memory, Object> op = switch (kind) {
@@ -85,6 +85,8 @@ class LinearMemoryTest {
       case 12 -> m -> { m.fill(fillValue, address, address + length); return null; };
       case 13 -> m -> { m.copy(other, address, length); return null; };
       case 14 -> m -> { m.write(address, new byte[length + 2], 1, length); return null; };
+      case 16 -> m -> { m.initPassiveSegment(1, address, 3, Math.min(length, 61)); return null; };
+      case 17 -> m -> { m.drop(1); return null; };
       default -> m -> grow ? m.grow(1) : m.pages();
     };
     assertEquals(run(op, model), run(op, lazy), where + " kind " + kind);
