@@ -90,14 +90,19 @@ public class JsCallBenchmark {
   }
 
   /**
-   * Half load: an untimed pause before each call leaves the preparer time to build the next context,
-   * so the call finds one ready (still fresh: it serves this call only).
+   * Half load: an untimed pause of 1 ms before each call leaves the preparer time to build the next
+   * context on the other core, so the call finds one ready (still fresh: it serves this call only).
+   * The thread spins rather than sleeps: after a sleep, the call would also pay for waking an idle
+   * CPU, which is not what this measures.
    */
   @State(Scope.Thread)
   public static class Pause {
     @Setup(Level.Invocation)
-    public void pause() throws InterruptedException {
-      Thread.sleep(2);
+    public void pause() {
+      long end = System.nanoTime() + 1_000_000;
+      while (System.nanoTime() < end) {
+        Thread.onSpinWait();
+      }
     }
   }
 
