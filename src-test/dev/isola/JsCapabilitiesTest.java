@@ -158,6 +158,24 @@ class JsCapabilitiesTest {
   }
 
   @Test
+  void kv_getText_decodesAsTextDecoderDoes_forAnyBytes() {
+    kv.put("bom", new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF, 'a'});
+    kv.put("invalid", new byte[] {'a', (byte) 0xFF, 'b', (byte) 0xC3});
+    kv.put("valid", "é✓😀".getBytes(StandardCharsets.UTF_8));
+    String got = text("/all", """
+        const decode = async (key) => new TextDecoder().decode(await env.kv.kv.get(key, "arrayBuffer"));
+        const out = [];
+        for (const key of ["bom", "invalid", "valid"]) {
+          const text = await env.kv.kv.get(key);
+          out.push(key + ":" + (text === await decode(key)) + ":" + JSON.stringify(text));
+        }
+        return out.join(" ");
+        """);
+
+    assertEquals("bom:true:\"a\" invalid:true:\"a\uFFFDb\uFFFD\" valid:true:\"é✓😀\"", got);
+  }
+
+  @Test
   void kv_putView_getArrayBuffer_isBinarySafe() {
     String got = text("/all", """
         const all = new Uint8Array(258);

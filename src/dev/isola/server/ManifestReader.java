@@ -144,33 +144,30 @@ final class ManifestReader {
   }
 
   private int port(TomlTable server) {
-    Object value = server.get(List.of("port"));
-    if (value == null) {
-      return Manifest.DEFAULT_PORT;
-    }
-    Entry entry = new Entry(server, "port", value, "in [server]");
-    if (!(value instanceof Long port)) {
-      throw wrongType(entry, "an integer from 0 to 65535", "port = 8080");
-    }
-    if (port < 0 || port > 65535) {
-      throw fail(entry, "is out of range: use a port from 1 to 65535 (0 picks any free port), e.g. port = 8080");
-    }
-    return port.intValue();
+    return integer(server, "port", Manifest.DEFAULT_PORT, 0, 65535, "an integer from 0 to 65535", "port = 8080",
+        "use a port from 1 to 65535 (0 picks any free port), e.g. port = 8080");
   }
 
   private int readySandboxes(TomlTable server) {
-    Object value = server.get(List.of("ready_sandboxes"));
+    return integer(server, "ready_sandboxes", Manifest.DEFAULT_READY_SANDBOXES, 0, 16, "an integer from 0 to 16",
+        "ready_sandboxes = 1", "use 0 (build every sandbox in its call) to 16, e.g. ready_sandboxes = 1");
+  }
+
+  /** An integer key of [server] from {@code min} to {@code max}, or {@code absent} when not set. */
+  private int integer(TomlTable server, String key, int absent, int min, int max, String type, String example,
+      String range) {
+    Object value = server.get(List.of(key));
     if (value == null) {
-      return Manifest.DEFAULT_READY_SANDBOXES;
+      return absent;
     }
-    Entry entry = new Entry(server, "ready_sandboxes", value, "in [server]");
-    if (!(value instanceof Long count)) {
-      throw wrongType(entry, "an integer from 0 to 16", "ready_sandboxes = 1");
+    Entry entry = new Entry(server, key, value, "in [server]");
+    if (!(value instanceof Long number)) {
+      throw wrongType(entry, type, example);
     }
-    if (count < 0 || count > 16) {
-      throw fail(entry, "is out of range: use 0 (build every sandbox in its call) to 16, e.g. ready_sandboxes = 1");
+    if (number < min || number > max) {
+      throw fail(entry, "is out of range: " + range);
     }
-    return count.intValue();
+    return number.intValue();
   }
 
   private Limits limits(TomlTable table, Limits base, String section) {

@@ -30,8 +30,9 @@ import org.graalvm.polyglot.Value;
  * goes through the call's {@link CallCapabilities}, which checks the grants.
  *
  * <p>{@link #call} never throws into JavaScript, where a handler could catch it. It answers with a
- * tagged string: {@code "o"} + payload, {@code "n"} (no value), {@code "d"} + message (denied) or
- * {@code "e"} + message (a failure the handler may handle). A failure that must end the call (a
+ * tagged string: {@code "o"} + payload, {@code "t"} + text (a read wanted as text), {@code "n"} (no
+ * value), {@code "d"} + message (denied) or {@code "e"} + message (a failure the handler may
+ * handle). A failure that must end the call (a
  * limit, a store that broke) goes to {@code stop}, which makes it the call's outcome and cancels the
  * context; later operations are refused.
  *
@@ -93,8 +94,8 @@ final class JsCapabilities {
   }
 
   /**
-   * One operation of the runtime: {@code ("get", store, key, sink)}, {@code ("put", store, key,
-   * ArrayBuffer)}, {@code ("delete", store, key)}, {@code ("list", store, prefix, limit)}, {@code ("file", path, sink)} or {@code
+   * One operation of the runtime: {@code ("get", store, key, sink, asText)}, {@code ("put", store, key,
+   * ArrayBuffer)}, {@code ("delete", store, key)}, {@code ("list", store, prefix, limit)}, {@code ("file", path, sink, asText)} or {@code
    * ("fetch", method, url, flat headers, ArrayBuffer or null, sink)}. A sink is a function that,
    * given a length, returns a new ArrayBuffer for the host to fill.
    */
@@ -105,11 +106,11 @@ final class JsCapabilities {
     String op = args[0].asString();
     try {
       return switch (op) {
-        case "get" -> get(args[1].asString(), args[2].asString(), args[3]);
+        case "get" -> get(args[1].asString(), args[2].asString(), args[3], asText(args, 4));
         case "put" -> put(args[1].asString(), args[2].asString(), bytes(args[3]));
         case "delete" -> delete(args[1].asString(), args[2].asString());
         case "list" -> list(args[1].asString(), args[2].asString(), args[3].asInt());
-        case "file" -> file(args[1].asString(), args[2]);
+        case "file" -> file(args[1].asString(), args[2], asText(args, 3));
         case "fetch" -> fetch(args);
         default -> throw new IllegalArgumentException("unknown operation \"" + op + "\"");
       };
@@ -132,21 +133,37 @@ final class JsCapabilities {
     return "x";
   }
 
-  private String get(String store, String key, Value sink) {
-    Optional<byte[]> value = keyValue(key, () -> capabilities.kvGet(store, key));
+  private String get(String store, String key, Value sink, boolean asText) {
+    return read(keyValue(key, () -> capabilities.kvGet(store, key)), sink, asText);
+  }
+
+  private String file(String path, Value sink, boolean asText) {
+    return read(capabilities.readFile(path), sink, asText);
+  }
+
+  /** Whether the runtime wants text (the optional last argument of a read). */
+  private static boolean asText(Value[] args, int index) {
+    return args.length > index && args[index].isBoolean() && args[index].asBoolean();
+  }
+
+  /**
+   * A read's answer: {@code "n"} if absent; {@code "t"} + the text if text is wanted and the bytes
+   * are valid UTF-8 without a byte order mark (so exactly what TextDecoder would make of them);
+   * otherwise the bytes filled into the guest's sink and {@code "o"}.
+   */
+  private static String read(Optional<byte[]> value, Value sink, boolean asText) {
     if (value.isEmpty()) {
       return "n";
     }
-    JsHandler.fill(sink.execute(value.get().length), ByteBuffer.wrap(value.get()));
-    return "o";
-  }
-
-  private String file(String path, Value sink) {
-    Optional<byte[]> content = capabilities.readFile(path);
-    if (content.isEmpty()) {
-      return "n";
+    byte[] bytes = value.get();
+    if (asText && !(bytes.length >= 3 && bytes[0] == (byte) 0xEF && bytes[1] == (byte) 0xBB && bytes[2] == (byte) 0xBF)) {
+      try {
+        return "t" + java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes));
+      } catch (java.nio.charset.CharacterCodingException notUtf8) {
+        // the guest's TextDecoder decides what to make of them
+      }
     }
-    JsHandler.fill(sink.execute(content.get().length), ByteBuffer.wrap(content.get()));
+    JsHandler.fill(sink.execute(bytes.length), ByteBuffer.wrap(bytes));
     return "o";
   }
 

@@ -1364,10 +1364,18 @@ const kvValue = (v) => { // the bytes put() stores, as an ArrayBuffer for the ho
   throw new TypeErr(`Unsupported key-value value: ${describe(v)}. Use a string, ArrayBuffer, TypedArray or DataView (JSON.stringify(value) for JSON)`);
 };
 // What a host read answers, as the type asked for: null, an ArrayBuffer, UTF-8 text or parsed JSON.
-const readAs = (op, a, b, type) => { // cap(op, a, b, sink), or cap(op, a, sink) when b is undefined
+// For text and JSON the host answers "t" + the text itself when the bytes are valid UTF-8 without a
+// BOM (what TextDecoder would give), sparing the buffer, its filling and the decoding here.
+const readAs = (op, a, b, type) => { // cap(op, a, b, sink, asText), or cap(op, a, sink, asText) when b is undefined
   let buffer = null;
   const sink = (n) => (buffer = new AB(n));
-  if (answer(b === undefined ? cap(op, a, sink) : cap(op, a, b, sink), Err) === null) return null;
+  const asText = type !== "arrayBuffer";
+  const r = b === undefined ? cap(op, a, sink, asText) : cap(op, a, b, sink, asText);
+  if (typeof r === "string" && apply(stringSlice, r, [0, 1]) === "t") {
+    const text = apply(stringSlice, r, [1]);
+    return type === "json" ? jsonParse(text) : text;
+  }
+  if (answer(r, Err) === null) return null;
   if (type === "arrayBuffer") return buffer;
   const text = fromUtf8(new U8(buffer));
   return type === "json" ? jsonParse(text) : text;

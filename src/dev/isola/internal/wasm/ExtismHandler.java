@@ -9,7 +9,6 @@ import dev.isola.Response;
 import dev.isola.internal.engine.Call;
 import dev.isola.internal.engine.GuestLog;
 import dev.isola.internal.engine.Watchdog;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -64,8 +63,7 @@ final class ExtismHandler extends WasmHandler {
     ExtismKernel kernel = new ExtismKernel(guest.route(), guest.name(), new byte[0], config, Map.of(), 1 << 20, 0,
         new GuestLog(logger, 0));
     try (CallContext context = new CallContext(kernel, Call.withoutCapabilities(guest.route()),
-        () -> WasiCall.create(new byte[0], OutputStream.nullOutputStream(), OutputStream.nullOutputStream(), Map.of(),
-            Map.of(), guest.programName(), random, clock))) {
+        this::emptyWasi)) {
       checkInstantiates(where, context);
     }
   }

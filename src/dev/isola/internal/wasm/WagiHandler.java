@@ -10,11 +10,9 @@ import dev.isola.Response;
 import dev.isola.internal.engine.Call;
 import dev.isola.internal.engine.GuestLog;
 import dev.isola.internal.engine.Watchdog;
-import java.io.OutputStream;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 import org.slf4j.Logger;
 
@@ -38,8 +36,7 @@ final class WagiHandler extends WasmHandler {
     checkExport(where, "_start", FunctionType.empty(),
         "a WAGI handler is a wasm32-wasi command (a program with main), e.g. clang --target=wasm32-wasi");
     try (CallContext context = new CallContext(null, Call.withoutCapabilities(guest.route()),
-        () -> WasiCall.create(new byte[0], OutputStream.nullOutputStream(), OutputStream.nullOutputStream(), Map.of(),
-            Map.of(), guest.programName(), random, clock))) {
+        this::emptyWasi)) {
       checkInstantiates(where, context);
     }
   }

@@ -89,6 +89,12 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
     }
   }
 
+  /** A WASI with nothing in it (no input, output discarded), for the build-time check. */
+  final WasiCall emptyWasi() {
+    return WasiCall.create(new byte[0], java.io.OutputStream.nullOutputStream(), java.io.OutputStream.nullOutputStream(),
+        java.util.Map.of(), java.util.Map.of(), guest.programName(), random, clock);
+  }
+
   /**
    * Instantiates once at build, to catch link and data-segment errors there. A module with a start
    * function is only linked, not initialised, since that would run guest code outside any call.
