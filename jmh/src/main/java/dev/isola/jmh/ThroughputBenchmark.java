@@ -13,6 +13,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -24,10 +25,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * Calls per second through one shared {@link Isola} from 1 and from 2 threads, for a small Wasm route
  * ({@code bench-page.wasm}, an Extism plugin answering "ok") and a small JavaScript route (the
  * trivial handler of {@link JsHandlers}), next to a plain Java lambda. Each pair of methods differs
- * only in {@code @Threads}, so the 2-versus-1 ratio comes out of one run. The {@code Isola} keeps
- * its default {@code readySandboxes} (1 per route): callers running flat out empty that pool at
- * once, so these numbers are the saturated regime, with the preparer thread competing for the same
- * cores.
+ * only in {@code @Threads}, so the 2-versus-1 ratio comes out of one run. {@code readySandboxes} is
+ * a parameter: with 0 each caller builds its own sandboxes, so one caller uses one core and the
+ * ratio shows how calls scale; with 1 (the default) the preparer thread builds sandboxes on another
+ * core for a single caller too, so one caller already uses more than one core.
  *
  * <pre>
  * bin/mvn -q -DskipTests install && (cd jmh && ../bin/mvn -q package)
@@ -41,6 +42,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Dpolyglot.engine.WarnInterpreterOnly=false", "--enable-native-access=ALL-UNNAMED"})
 public class ThroughputBenchmark {
+  @Param({"0", "1"})
+  public int readySandboxes;
+
   private Isola isola;
   private Request wasm;
   private Request js;
@@ -48,7 +52,7 @@ public class ThroughputBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
-    isola = Isola.newBuilder()
+    isola = Isola.newBuilder().readySandboxes(readySandboxes)
         .route("GET /wasm", Handler.wasm(Fixtures.wasm("bench-page.wasm")).export("handle"))
         .route("GET /js", Handler.javascript("trivial.js", JsHandlers.TRIVIAL))
         .build();
