@@ -20,9 +20,12 @@ import org.slf4j.LoggerFactory;
  * Under saturation the pools run empty and calls build their own sandbox, as without a preparer; the
  * total work is the same, one sandbox per call.
  *
- * <p>For {@link #LINGER_NANOS} after its last build the thread polls for work every {@link
- * #POLL_NANOS} rather than waiting to be woken, so that a call taking a sandbox does not pay for
- * waking it.
+ * <p>For {@link #LINGER_NANOS} after its last task the thread polls for work rather than waiting to
+ * be woken, so that a call taking a sandbox does not pay for waking it (a futex wake-up, several µs
+ * on a small machine). It polls every {@link #POLL_NANOS} for {@link #ATTENTIVE_NANOS} after its
+ * last task, then ever less often (the pause doubles up to {@link #MAX_POLL_NANOS}), so a steady
+ * stream of calls finds it attentive and a quiet route costs some twenty wake-ups before the
+ * thread waits to be woken again.
  *
  * <p>A build that fails in the background is dropped (logged at DEBUG) and not retried until the
  * next call takes from the pool: that call builds its own sandbox and reports the failure itself.
@@ -36,8 +39,12 @@ public final class SandboxPreparer implements AutoCloseable {
   private static final int MAX_QUEUED_RELEASES = 8;
   /** How long the thread polls for work after its last build before it waits to be woken. */
   static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-  /** How often it polls meanwhile: how late, at most, a build starts after a take. */
+  /** Its first pause after a task: how late a build starts after a take during a burst of calls. */
   static final long POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
+  /** How long after a task it keeps polling every {@link #POLL_NANOS} before the pause grows. */
+  static final long ATTENTIVE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+  /** Its longest pause while it polls. */
+  static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
   private final int perRoute;
   private final LinkedBlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
@@ -110,13 +117,15 @@ public final class SandboxPreparer implements AutoCloseable {
 
   private void run() {
     long lastBusy = System.nanoTime() - LINGER_NANOS;
+    long pause = POLL_NANOS;
     while (!closed) {
       Runnable task = tasks.poll();
-      if (task == null && System.nanoTime() - lastBusy < LINGER_NANOS) {
-        // Soon after a build, poll instead of waiting on the queue: a call that takes a sandbox
-        // then only queues the next build, without the futex wake-up (several µs on a small
-        // machine) that waking a waiting thread costs it. Polling costs a wake-up per interval.
-        LockSupport.parkNanos(this, POLL_NANOS);
+      long idle = System.nanoTime() - lastBusy;
+      if (task == null && idle < LINGER_NANOS) {
+        LockSupport.parkNanos(this, pause);
+        if (idle > ATTENTIVE_NANOS) {
+          pause = Math.min(2 * pause, MAX_POLL_NANOS);
+        }
         continue;
       }
       if (task == null) {
@@ -132,6 +141,7 @@ public final class SandboxPreparer implements AutoCloseable {
         log.debug("preparing a sandbox failed", t);
       }
       lastBusy = System.nanoTime();
+      pause = POLL_NANOS;
     }
   }
 
