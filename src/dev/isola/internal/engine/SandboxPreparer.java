@@ -82,7 +82,7 @@ public final class SandboxPreparer implements AutoCloseable {
    * @param discard releases a sandbox that no call will use (when the pool closes)
    */
   public <S> Pool<S> pool(String route, Supplier<S> build, Consumer<S> discard) {
-    Pool<S> pool = new Pool<>(route, perRoute, build, discard);
+    Pool<S> pool = new Pool<>(route, build, discard);
     if (perRoute > 0) {
       pools.add(pool);
       pool.refill();
@@ -176,7 +176,6 @@ public final class SandboxPreparer implements AutoCloseable {
   public final class Pool<S> implements AutoCloseable {
     private final String route;
     private final ArrayBlockingQueue<S> ready;
-    private final int capacity;
     private final Supplier<S> build;
     private final Consumer<S> discard;
     /** Builds scheduled and not yet finished. */
@@ -185,10 +184,9 @@ public final class SandboxPreparer implements AutoCloseable {
     private volatile boolean failing;
     private volatile boolean poolClosed;
 
-    private Pool(String route, int capacity, Supplier<S> build, Consumer<S> discard) {
+    private Pool(String route, Supplier<S> build, Consumer<S> discard) {
       this.route = route;
-      this.capacity = capacity;
-      this.ready = new ArrayBlockingQueue<>(Math.max(1, capacity));
+      this.ready = new ArrayBlockingQueue<>(Math.max(1, perRoute));
       this.build = build;
       this.discard = discard;
     }
@@ -198,7 +196,7 @@ public final class SandboxPreparer implements AutoCloseable {
      * scheduled to be built ahead.
      */
     public S take() {
-      if (capacity == 0) {
+      if (perRoute == 0) {
         return null;
       }
       S sandbox = ready.poll();
@@ -215,7 +213,7 @@ public final class SandboxPreparer implements AutoCloseable {
     private void refill() {
       while (!closed && !poolClosed && !failing) {
         int scheduled = pending.get();
-        if (ready.size() + scheduled >= capacity) {
+        if (ready.size() + scheduled >= perRoute) {
           return;
         }
         if (pending.compareAndSet(scheduled, scheduled + 1)) {

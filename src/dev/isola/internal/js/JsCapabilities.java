@@ -32,9 +32,8 @@ import org.graalvm.polyglot.Value;
  * <p>{@link #call} never throws into JavaScript, where a handler could catch it. It answers with a
  * tagged string: {@code "o"} + payload, {@code "t"} + text (a read wanted as text), {@code "n"} (no
  * value), {@code "d"} + message (denied) or {@code "e"} + message (a failure the handler may
- * handle). A failure that must end the call (a
- * limit, a store that broke) goes to {@code stop}, which makes it the call's outcome and cancels the
- * context; later operations are refused.
+ * handle). A failure that must end the call (a limit, a store that broke) goes to {@code stop},
+ * which makes it the call's outcome and cancels the context; later operations are refused.
  *
  * <p>Lists travel packed, each item as its length in characters, NUL, then the item (see {@code
  * unpack} in the runtime), so values may hold any character. Bytes travel as ArrayBuffers.
@@ -94,9 +93,10 @@ final class JsCapabilities {
   }
 
   /**
-   * One operation of the runtime: {@code ("get", store, key, sink, asText)}, {@code ("put", store, key,
-   * ArrayBuffer)}, {@code ("delete", store, key)}, {@code ("list", store, prefix, limit)}, {@code ("file", path, sink, asText)} or {@code
-   * ("fetch", method, url, flat headers, ArrayBuffer or null, sink)}. A sink is a function that,
+   * One operation of the runtime: {@code ("get", store, key, sink, asText)}, {@code ("put", store,
+   * key, ArrayBuffer)}, {@code ("delete", store, key)}, {@code ("list", store, prefix, limit)},
+   * {@code ("file", path, sink, asText)} or {@code ("fetch", method, url, flat headers, ArrayBuffer
+   * or null, sink)}. A sink is a function that,
    * given a length, returns a new ArrayBuffer for the host to fill.
    */
   Object call(Value[] args) {

@@ -158,21 +158,23 @@ final class WasiCall implements AutoCloseable {
     return functions;
   }
 
-  /** The WASI host functions for the guest's imports, in the order of {@link #dispatching}; made once. */
+  /**
+   * Chicory's WASI host functions for this call, in the order of {@link #dispatching}, which runs
+   * through them what it does not run directly ({@code proc_exit} never: it is {@link #EXIT}); made
+   * once.
+   */
   HostFunction[] functions() {
     if (functions != null) {
       return functions;
     }
     functions = wasi.toHostFunctions();
-    for (int i = 0; i < functions.length; i++) {
-      functions[i] = readOnlyFiles ? readOnly(functions[i]) : functions[i];
-      if (functions[i].name().equals("proc_exit")) {
-        functions[i] = EXIT;
+    if (readOnlyFiles) {
+      for (int i = 0; i < functions.length; i++) {
+        functions[i] = readOnly(functions[i]);
       }
     }
     return functions;
   }
-
 
   private static HostFunction readOnly(HostFunction function) {
     if (CHANGING.contains(function.name())) {

@@ -5,7 +5,6 @@ import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.TableInstance;
-import com.dylibso.chicory.wasi.WasiExitException;
 import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.FunctionImport;
@@ -230,9 +229,9 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
 
   /**
    * Runs {@code body} on an instance bound to the call's {@code context}: a ready one if the pool
-   * has one (it serves this call only, and is dropped with it), else one built here. The watchdog watches from before instantiation (data segments and a start function
-   * count against the call's time) until {@code body} returns. A {@code proc_exit} ends {@code
-   * body} with its status.
+   * has one (it serves this call only, and is dropped with it), else one built here. The watchdog
+   * watches from before instantiation (data segments and a start function count against the call's
+   * time) until {@code body} returns. A {@code proc_exit} ends {@code body} with its status.
    *
    * @throws IsolaException for every way the call can fail
    */
@@ -255,8 +254,6 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
         return new Outcome<>(value, 0, memory[0] == null ? 0 : memory[0].refusedPages());
       } catch (GuestExit e) {
         return new Outcome<>(null, e.status(), memory[0] == null ? 0 : memory[0].refusedPages());
-      } catch (WasiExitException e) {
-        return new Outcome<>(null, e.exitCode(), memory[0] == null ? 0 : memory[0].refusedPages());
       } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
         throw failure(e, guard, memory[0], call);
       } finally {
