@@ -6,7 +6,10 @@ import java.lang.management.ManagementFactory;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -20,25 +23,50 @@ import org.slf4j.LoggerFactory;
  * Every {@link #TICK_NANOS} the watchdog compares the clock and the bytes the thread has allocated
  * since the call started ({@code ThreadMXBean.getThreadAllocatedBytes}, which counts platform
  * threads only: that is why calls from virtual threads run on a platform thread of the {@code
- * Isola}) and trips the call's guard; a second thread runs the cancels, one at a time, so a slow
- * cancel never delays the checks. The watchdog parks while no call is running, and survives
+ * Isola}) and trips the call's guard. The watchdog parks while no call is running, and survives
  * anything a check throws, even an {@code OutOfMemoryError}. After the last call it keeps ticking
  * for {@link #LINGER_NANOS}, so that calls coming in runs do not each have to wake it.
+ *
+ * <p>Stopping a call never blocks a thread that other calls depend on. A tripped guard's {@link
+ * Stoppable#cancel()} (which may wait until the guest leaves, as GraalJS's {@code Context.close(true)}
+ * does) runs on a cancel thread of its own, from a pool that grows as needed and whose idle threads
+ * end. The watchdog keeps watching the stopped call: if its guest has not left {@link
+ * #ABANDON_NANOS} after the trip, it is given up ({@link Stoppable#abandon()}): its caller is
+ * answered with the limit's exception and its thread written off (see {@link GuestThreads}). Every
+ * other call's limits keep holding whatever one guest does.
  */
 public final class Watchdog implements AutoCloseable {
   /** How often running calls are checked; a limit is enforced at most this late. */
   public static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+  /** How long after a trip a guest that has not left is given up, and its caller answered. */
+  public static final long ABANDON_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+  /** How a watched call is stopped: cancelled, and given up if it does not leave in time. */
+  public interface Stoppable {
+    /** Stops the guest; may block until it leaves (it runs on a cancel thread of its own). */
+    void cancel();
+
+    /**
+     * The guest has not left {@link #ABANDON_NANOS} after the trip: answer its caller now and write
+     * its thread off. Must not block.
+     */
+    default void abandon() {
+    }
+  }
 
   private static final Logger log = LoggerFactory.getLogger(Watchdog.class);
   private static final com.sun.management.ThreadMXBean THREADS =
       (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
   private final Set<Guard> active = ConcurrentHashMap.newKeySet();
-  /** Cancels run here, one at a time: a slow cancel never delays the checks of other calls. */
-  private final LinkedBlockingQueue<Guard> cancels = new LinkedBlockingQueue<>();
+  /** Guards tripped whose guest has not left yet: escalated and abandoned on time. */
+  private final Set<Guard> stopping = ConcurrentHashMap.newKeySet();
+  /**
+   * Cancels, escalations and abandonments run here, each on a thread of its own (a cancel may wait
+   * for its guest): one guest that does not stop never delays the stop of another.
+   */
+  private final ExecutorService cancels;
   private final Thread thread;
-  private final Thread canceller;
-  private final Guard stop = new Guard(-1, 0, -1, () -> {});
   private volatile boolean closed;
   /** How long the thread keeps ticking after the last call it saw before it parks until woken. */
   static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -54,9 +82,9 @@ public final class Watchdog implements AutoCloseable {
       THREADS.setThreadAllocatedMemoryEnabled(true);
     }
     this.thread = Thread.ofPlatform().daemon().name(name).unstarted(this::run);
-    this.canceller = Thread.ofPlatform().daemon().name(name + "-cancel").unstarted(this::runCancels);
+    this.cancels = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 10, TimeUnit.SECONDS, new SynchronousQueue<>(),
+        Thread.ofPlatform().daemon().priority(Thread.NORM_PRIORITY).name(name + "-cancel-", 1).factory());
     thread.start();
-    canceller.start();
   }
 
   /**
@@ -67,6 +95,14 @@ public final class Watchdog implements AutoCloseable {
    * @param cancel stops the sandbox; called once, from another thread, when a limit trips
    */
   public Guard watch(long deadlineNanos, long memoryBudget, Runnable cancel) {
+    return watch(deadlineNanos, memoryBudget, (Stoppable) cancel::run);
+  }
+
+  /**
+   * Like {@link #watch(long, long, Runnable)}, for a guest that may not stop when cancelled: {@code
+   * stop}'s later steps run if it has not left in time.
+   */
+  public Guard watch(long deadlineNanos, long memoryBudget, Stoppable stop) {
     Thread current = Thread.currentThread();
     if (current.isVirtual()) {
       throw new IllegalStateException("guest code must run on a platform thread");
@@ -75,7 +111,7 @@ public final class Watchdog implements AutoCloseable {
       throw new IsolaException("the Isola's watchdog is not running (the Isola is closed or failed):"
           + " calls cannot be limited, so none are started; build a new Isola");
     }
-    Guard guard = new Guard(current.threadId(), deadlineNanos, memoryBudget, cancel);
+    Guard guard = new Guard(current.threadId(), deadlineNanos, memoryBudget, stop);
     active.add(guard);
     if (idle) {
       LockSupport.unpark(thread);
@@ -99,11 +135,11 @@ public final class Watchdog implements AutoCloseable {
   }
 
   private void checkOnce() {
-    if (active.isEmpty() && System.nanoTime() - lastBusyNanos >= LINGER_NANOS) {
+    if (active.isEmpty() && stopping.isEmpty() && System.nanoTime() - lastBusyNanos >= LINGER_NANOS) {
       idle = true;
       // Re-check after publishing idle: a call added in between either sees idle and unparks, or
       // is seen here.
-      if (active.isEmpty() && !closed) {
+      if (active.isEmpty() && stopping.isEmpty() && !closed) {
         LockSupport.park(this);
       }
       idle = false;
@@ -121,24 +157,24 @@ public final class Watchdog implements AutoCloseable {
     for (Guard guard : active) {
       guard.check(now);
     }
+    for (Guard guard : stopping) {
+      guard.followUp(now);
+    }
   }
 
-  private void runCancels() {
-    while (true) {
-      Guard guard;
+  /** Runs one step of stopping {@code guard} on a cancel thread (here if the pool is shut down). */
+  private void stopStep(Guard guard, String step, Runnable body) {
+    Runnable task = () -> {
       try {
-        guard = cancels.take();
-      } catch (InterruptedException e) {
-        return;
-      }
-      if (guard == stop) {
-        return; // queued by close(), after every cancel already queued
-      }
-      try {
-        guard.cancel.run();
+        body.run();
       } catch (Throwable t) {
-        log.debug("cancelling a call after its {} limit failed", guard.tripped.get(), t);
+        log.debug("the {} step of stopping a call after its {} limit failed", step, guard.tripped.get(), t);
       }
+    };
+    try {
+      cancels.execute(task);
+    } catch (RejectedExecutionException e) {
+      task.run(); // closed: the caller of close() stops its calls itself
     }
   }
 
@@ -149,12 +185,20 @@ public final class Watchdog implements AutoCloseable {
     }
   }
 
-  /** Stops watching; running calls are not cancelled (see {@link #cancelAll()}). */
+  /** How many stopped calls have not left their guest yet. */
+  public int stopping() {
+    return stopping.size();
+  }
+
+  /**
+   * Stops watching; running calls are not cancelled (see {@link #cancelAll()}). Cancels already
+   * started run on; their threads end when they do.
+   */
   @Override
   public void close() {
     closed = true;
     LockSupport.unpark(thread);
-    cancels.add(stop);
+    cancels.shutdown();
   }
 
   /** One call being watched. Closing it ends the watch; it is safe to close more than once. */
@@ -163,16 +207,18 @@ public final class Watchdog implements AutoCloseable {
     private final long deadlineNanos;
     private final long memoryBudget;
     private final long allocatedAtStart;
-    private final Runnable cancel;
+    private final Stoppable stop;
     private final AtomicReference<Limit> tripped = new AtomicReference<>();
     private volatile boolean closing;
+    /** When the guard tripped ({@link System#nanoTime()}); read by the watchdog thread after. */
+    private volatile long trippedAtNanos;
 
-    private Guard(long threadId, long deadlineNanos, long memoryBudget, Runnable cancel) {
+    private Guard(long threadId, long deadlineNanos, long memoryBudget, Stoppable stop) {
       this.threadId = threadId;
       this.deadlineNanos = deadlineNanos;
       this.memoryBudget = memoryBudget;
       this.allocatedAtStart = THREADS.getCurrentThreadAllocatedBytes();
-      this.cancel = cancel;
+      this.stop = stop;
     }
 
     /** The limit that stopped this call, if one did. */
@@ -207,13 +253,26 @@ public final class Watchdog implements AutoCloseable {
         } else {
           tripped.compareAndSet(null, limit);
         }
-        cancels.add(this);
+        trippedAtNanos = System.nanoTime();
+        stopping.add(this);
+        if (idle) {
+          LockSupport.unpark(thread); // tripped by cancelAll while the watchdog parks
+        }
+        stopStep(this, "cancel", stop::cancel);
+      }
+    }
+
+    /** The guest has not left since the trip: abandon it once it is {@link #ABANDON_NANOS} late. */
+    private void followUp(long now) {
+      if (now - trippedAtNanos >= ABANDON_NANOS && stopping.remove(this)) {
+        stopStep(this, "abandon", stop::abandon);
       }
     }
 
     @Override
     public void close() {
       active.remove(this);
+      stopping.remove(this);
     }
   }
 }
