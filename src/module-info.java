@@ -8,6 +8,8 @@
  */
 module dev.isola {
   requires org.graalvm.polyglot;
+  // For one Truffle instrument (dev.isola.internal.js.GuestStop) that stops guests Truffle's cancel cannot.
+  requires org.graalvm.truffle;
   requires com.dylibso.chicory.runtime;
   requires com.dylibso.chicory.wasi;
   requires com.dylibso.chicory.log;
@@ -31,6 +33,9 @@ module dev.isola {
   requires static spring.core;
   requires static spring.boot;
   requires static spring.boot.autoconfigure;
+
+  provides com.oracle.truffle.api.instrumentation.provider.TruffleInstrumentProvider
+      with dev.isola.internal.js.GuestStopProvider;
 
   exports dev.isola;
   exports dev.isola.kv;

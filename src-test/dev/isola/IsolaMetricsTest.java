@@ -115,11 +115,21 @@ class IsolaMetricsTest {
   }
 
   @Test
+  void writtenOff_noCallWrittenOff_readsZero() {
+    isola.handle(Request.post("/eval", "return 'ok';"));
+
+    assertEquals(0, registry.get("isola.calls.written_off").functionCounter().count());
+    assertEquals(0.0, registry.get("isola.calls.stuck").gauge().value());
+  }
+
+  @Test
   void close_removesTheMetersThatReadTheIsola() {
     isola.close();
 
     assertNull(registry.find("isola.calls.inflight").gauge());
     assertNull(registry.find("isola.denials").functionCounter());
+    assertNull(registry.find("isola.calls.written_off").functionCounter());
+    assertNull(registry.find("isola.calls.stuck").gauge());
   }
 
   @Test

@@ -9,6 +9,7 @@ import dev.isola.internal.engine.Call;
 import dev.isola.internal.engine.CallEvent;
 import dev.isola.internal.engine.CallListener;
 import dev.isola.internal.engine.GuestEngine;
+import dev.isola.internal.engine.GuestThreads;
 import dev.isola.internal.engine.Outcomes;
 import dev.isola.internal.engine.GuestLog;
 import dev.isola.internal.engine.PreparedHandler;
@@ -85,6 +86,8 @@ public final class Isola implements AutoCloseable {
   /** The client for outbound HTTP, made while building when a route is granted it; closed with this Isola. */
   private OutboundHttp outboundHttp; // set once, in the constructor's call of capabilities()
   private final ExecutorService callThreads;
+  /** The threads JavaScript guests run on, for every caller (see GuestThreads). */
+  private final GuestThreads guestThreads;
   private final List<String> routeSpecs;
   /** Slots of the routes with a maxInFlight limit, by route. */
   private final Map<String, java.util.concurrent.Semaphore> admission = new java.util.HashMap<>();
@@ -120,6 +123,7 @@ public final class Isola implements AutoCloseable {
     b.outboundTransport.ifPresent(transport -> outboundHttp = new OutboundHttp(transport));
     this.watchdog = new Watchdog("isola-watchdog");
     this.preparer = b.readySandboxes == 0 ? SandboxPreparer.NONE : new SandboxPreparer(b.readySandboxes, "isola-prepare");
+    this.guestThreads = new GuestThreads(watchdog, b.callThreads, "isola-js");
     this.engines = new EnumMap<>(Handler.Language.class);
     try {
       Router.Builder<Route> routes = Router.builder();
@@ -129,7 +133,7 @@ public final class Isola implements AutoCloseable {
       this.router = routes.build();
       Map<String, AtomicLong> denials = new LinkedHashMap<>();
       capabilities.forEach((spec, route) -> denials.put(spec, route.denials()));
-      this.listener = b.listeners.create(denials, inflight);
+      this.listener = b.listeners.create(denials, inflight, guestThreads);
     } catch (RuntimeException e) {
       try {
         preparer.close();
@@ -141,6 +145,7 @@ public final class Isola implements AutoCloseable {
           outboundHttp.close();
         }
         closeOwned();
+        guestThreads.close();
         watchdog.close();
       }
       throw e;
@@ -163,7 +168,7 @@ public final class Isola implements AutoCloseable {
     }
     this.capabilities.put(spec, capabilities);
     GuestEngine engine = engines.computeIfAbsent(handler.language(), language -> switch (language) {
-      case JAVASCRIPT -> new JsEngine(watchdog, guestClock, preparer);
+      case JAVASCRIPT -> new JsEngine(guestThreads, guestClock, preparer);
       case WASM -> new WasmEngine(watchdog, guestClock == null ? java.time.Clock.systemUTC() : guestClock, preparer);
     });
     byte[] code = handler.code().map(text -> text.getBytes(StandardCharsets.UTF_8))
@@ -463,7 +468,9 @@ public final class Isola implements AutoCloseable {
     Call call = new Call(route.spec(), request, found.params(), found.tail(), requestId, limits, deadline,
         route.capabilities().forCall(options.keyPrefix(), options.outboundHttp().map(OriginAllowList::of).orElse(null),
             deadline, limits.maxResponseBody().bytes(), () -> carriesSecretPlaceholder(request)), guestLogSink);
-    Response response = Thread.currentThread().isVirtual() ? onPlatformThread(route, call) : runHere(route, call);
+    // Memory budgets are measured per platform thread: guest code never runs on a virtual thread.
+    boolean here = !Thread.currentThread().isVirtual() || route.handler().runsOnOwnThreads();
+    Response response = here ? runHere(route, call) : onPlatformThread(route, call);
     return "HEAD".equals(request.method()) ? response.toBuilder().body(Body.EMPTY).build() : response;
   }
 
@@ -561,10 +568,13 @@ public final class Isola implements AutoCloseable {
       return;
     }
     callThreads.shutdown();
+    guestThreads.shutdown();
     preparer.close();
     watchdog.cancelAll();
     try {
-      if (!callThreads.awaitTermination(5, TimeUnit.SECONDS)) {
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      if (!callThreads.awaitTermination(5, TimeUnit.SECONDS)
+          || !guestThreads.awaitQuiet(java.time.Duration.ofNanos(Math.max(0, until - System.nanoTime())))) {
         log.warn("calls were still running 5 s after close(); releasing the engine anyway");
       }
     } catch (InterruptedException e) {
@@ -577,6 +587,7 @@ public final class Isola implements AutoCloseable {
         outboundHttp.close();
       }
       closeOwned();
+      guestThreads.close();
       watchdog.close();
       listener.close();
     }

@@ -39,6 +39,9 @@ import java.util.Objects;
  *       route}, including denials the handler caught.
  *   <li>{@code isola.calls.inflight} (gauge): calls of this {@code Isola} running or waiting for a
  *       call thread.
+ *   <li>{@code isola.calls.written_off} (function counter): calls whose guest did not stop when a
+ *       limit tripped, answered without it and their thread replaced (each is also logged at ERROR).
+ *   <li>{@code isola.calls.stuck} (gauge): written-off calls whose guest still holds its thread.
  * </ul>
  *
  * <p>Requests that match no route (404, 405, 400) are not counted: they never reach a handler.
@@ -62,7 +65,8 @@ public final class IsolaMetrics {
   public static IsolaMetrics micrometer(MeterRegistry registry, Iterable<Tag> tags) {
     Objects.requireNonNull(registry, "registry");
     Tags common = Tags.of(Objects.requireNonNull(tags, "tags"));
-    return new IsolaMetrics((denials, inflight) -> new MicrometerListener(registry, common, denials, inflight));
+    return new IsolaMetrics((denials, inflight, guests) ->
+        new MicrometerListener(registry, common, denials, inflight, guests));
   }
 
   CallListener.Factory listeners() {

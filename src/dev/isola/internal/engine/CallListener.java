@@ -35,12 +35,13 @@ public interface CallListener extends AutoCloseable {
   @FunctionalInterface
   interface Factory {
     /** Makes no listener. */
-    Factory NONE = (denials, inflight) -> CallListener.NONE;
+    Factory NONE = (denials, inflight, guests) -> CallListener.NONE;
 
     /**
      * @param denials each route's count of capability denials, in declaration order (live)
      * @param inflight how many calls of the {@code Isola} are running or waiting for a thread (live)
+     * @param guests the threads its JavaScript guests run on, with their written-off calls (live)
      */
-    CallListener create(Map<String, AtomicLong> denials, AtomicInteger inflight);
+    CallListener create(Map<String, AtomicLong> denials, AtomicInteger inflight, GuestThreads guests);
   }
 }

@@ -10,7 +10,7 @@ import dev.isola.internal.engine.Call;
 import dev.isola.internal.engine.GuestEngine;
 import dev.isola.internal.engine.PreparedHandler;
 import dev.isola.internal.engine.SandboxPreparer;
-import dev.isola.internal.engine.Watchdog;
+import dev.isola.internal.engine.GuestThreads;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -43,37 +43,57 @@ public final class JsEngine implements GuestEngine {
 
   private final Engine engine;
   private final Source runtime;
-  private final Watchdog watchdog;
+  /** The threads guest code runs on (every call, check and build ahead). */
+  private final GuestThreads guests;
+  /** Stops guests that Truffle's cancel does not (see {@link GuestStop}). */
+  private final GuestStop.Control stop;
   /** Builds contexts ahead of their calls; {@link SandboxPreparer#NONE} for none. */
   private final SandboxPreparer preparer;
   private final java.time.@org.jspecify.annotations.Nullable Clock fixedClock;
 
-  public JsEngine(Watchdog watchdog) {
-    this(watchdog, null, SandboxPreparer.NONE);
-  }
-
   /**
+   * @param guests the threads guest code runs on
    * @param fixedClock when not null, what {@code Date} reads in every call (the clock's time when the
    *     call starts): for tests; null for the real time
    * @param preparer builds contexts ahead of their calls
    */
-  public JsEngine(Watchdog watchdog, java.time.@org.jspecify.annotations.Nullable Clock fixedClock,
+  public JsEngine(GuestThreads guests, java.time.@org.jspecify.annotations.Nullable Clock fixedClock,
       SandboxPreparer preparer) {
     this.preparer = preparer;
     this.fixedClock = fixedClock;
-    this.watchdog = watchdog;
+    this.guests = guests;
     this.engine = Engine.newBuilder("js")
         .sandbox(SandboxPolicy.CONSTRAINED)
         .out(OutputStream.nullOutputStream())
         .err(OutputStream.nullOutputStream())
         .build();
-    this.runtime = Source.newBuilder("js", readResource(RUNTIME_RESOURCE), "isola:runtime.js").buildLiteral();
     try {
-      onPlatformThread(this::warmUp);
+      this.stop = stopControl(engine);
+      this.runtime = Source.newBuilder("js", readResource(RUNTIME_RESOURCE), "isola:runtime.js").buildLiteral();
+      warmUp();
     } catch (RuntimeException e) {
       engine.close(true);
       throw e;
     }
+  }
+
+  private static GuestStop.Control stopControl(Engine engine) {
+    org.graalvm.polyglot.Instrument instrument = engine.getInstruments().get(GuestStop.ID);
+    GuestStop.Control control = instrument == null ? null : instrument.lookup(GuestStop.Control.class);
+    if (control == null) {
+      throw new IllegalStateException("Truffle did not load Isola's instrument \"" + GuestStop.ID + "\": the"
+          + " Isola jar's META-INF/services/" + com.oracle.truffle.api.instrumentation.provider.TruffleInstrumentProvider.class.getName()
+          + " (or its module's provides clause) is missing; a repackaged jar must merge service files");
+    }
+    return control;
+  }
+
+  GuestThreads guests() {
+    return guests;
+  }
+
+  GuestStop.Control stop() {
+    return stop;
   }
 
   /**
@@ -162,46 +182,16 @@ public final class JsEngine implements GuestEngine {
   private PreparedHandler prepare(String route, String name, String code, Limits limits, boolean fetchGranted,
       boolean ahead) {
     Source source = Source.newBuilder("js", code, name).mimeType(MODULE_MIME_TYPE).buildLiteral();
-    JsHandler handler = new JsHandler(this, watchdog, route, name, source, fetchGranted);
-    onPlatformThread(() -> {
-      try {
-        handler.validate(limits);
-      } catch (PolyglotException e) {
-        throw loadFailure(route, name, e);
-      }
-    });
+    JsHandler handler = new JsHandler(this, route, name, source, fetchGranted);
+    try {
+      handler.validate(limits);
+    } catch (PolyglotException e) {
+      throw loadFailure(route, name, e);
+    }
     if (ahead && preparer.perRoute() > 0) {
       handler.prepareAhead(preparer, limits);
     }
     return handler;
-  }
-
-  /**
-   * Runs {@code task} here, or on a short-lived platform thread when called from a virtual thread:
-   * the watchdog measures allocation per platform thread.
-   */
-  private static void onPlatformThread(Runnable task) {
-    if (!Thread.currentThread().isVirtual()) {
-      task.run();
-      return;
-    }
-    RuntimeException[] failure = new RuntimeException[1];
-    Thread worker = Thread.ofPlatform().name("isola-build").start(() -> {
-      try {
-        task.run();
-      } catch (RuntimeException e) {
-        failure[0] = e;
-      }
-    });
-    try {
-      worker.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new HandlerLoadException("interrupted while checking handlers", e);
-    }
-    if (failure[0] != null) {
-      throw failure[0];
-    }
   }
 
   private static HandlerLoadException loadFailure(String route, String name, PolyglotException e) {
@@ -220,7 +210,19 @@ public final class JsEngine implements GuestEngine {
 
   @Override
   public void close() {
-    engine.close(true);
+    if (guests.stuck() == 0) {
+      engine.close(true);
+      return;
+    }
+    // A written-off guest still runs in one of the engine's contexts, and closing the engine waits
+    // for it: close it on a thread of its own, which ends if that guest ever does.
+    Thread.ofPlatform().daemon().name("isola-js-close").start(() -> {
+      try {
+        engine.close(true);
+      } catch (RuntimeException e) {
+        org.slf4j.LoggerFactory.getLogger(JsEngine.class).debug("closing the JavaScript engine failed", e);
+      }
+    });
   }
 
   private static String readResource(String resource) {

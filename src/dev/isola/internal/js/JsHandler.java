@@ -10,12 +10,14 @@ import dev.isola.Request;
 import dev.isola.Response;
 import dev.isola.internal.engine.Call;
 import dev.isola.internal.engine.GuestLog;
+import dev.isola.internal.engine.GuestThreads;
 import dev.isola.internal.engine.PreparedHandler;
 import dev.isola.internal.engine.SandboxPreparer;
 import dev.isola.internal.engine.Watchdog;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Map;
+import java.util.Optional;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Source;
@@ -46,7 +48,6 @@ final class JsHandler implements PreparedHandler {
   private static final ProxyExecutable BEFORE_CALL = args -> NOTHING_BEFORE_CALL;
 
   private final JsEngine engine;
-  private final Watchdog watchdog;
   private final String route;
   private final String name;
   private final Source source;
@@ -57,9 +58,8 @@ final class JsHandler implements PreparedHandler {
   /** Closes used contexts off the call's path, when there is a preparer thread. */
   private SandboxPreparer preparer = SandboxPreparer.NONE;
 
-  JsHandler(JsEngine engine, Watchdog watchdog, String route, String name, Source source, boolean fetchGranted) {
+  JsHandler(JsEngine engine, String route, String name, Source source, boolean fetchGranted) {
     this.engine = engine;
-    this.watchdog = watchdog;
     this.route = route;
     this.name = name;
     this.source = source;
@@ -88,15 +88,40 @@ final class JsHandler implements PreparedHandler {
     long deadline = System.nanoTime() + limits.timeout().toNanos();
     Sandbox sandbox = new Sandbox();
     sandbox.capabilities = args -> NOTHING_WHILE_LOADING;
-    try (Context context = sandbox.context;
-        Watchdog.Guard guard = watchdog.watch(deadline, limits.memory().bytes(), () -> context.close(true))) {
-      Value main = sandbox.load("loading", false).module.getMember("default");
-      if (main == null || !main.hasMember("fetch") || !main.getMember("fetch").canExecute()) {
-        throw new dev.isola.HandlerLoadException(
-            "handler " + name + " of route \"" + route + "\" has no default export with a fetch method:"
-                + " write export default { async fetch(request, env, ctx) { return new Response(\"hi\"); } }");
+    Context context = sandbox.context;
+    engine.guests().call(route, "build", deadline, limits.memory().bytes(), new Run<Void>(context, limits) {
+      @Override
+      Void body(Watchdog.Guard guard) {
+        Value main;
+        try {
+          main = sandbox.load("loading", false).module.getMember("default");
+        } catch (PolyglotException | IllegalStateException e) {
+          throw guard.tripped().isPresent() || guard.closing() ? stopped(guard.tripped()) : e;
+        }
+        if (main == null || !main.hasMember("fetch") || !main.getMember("fetch").canExecute()) {
+          throw new dev.isola.HandlerLoadException(
+              "handler " + name + " of route \"" + route + "\" has no default export with a fetch method:"
+                  + " write export default { async fetch(request, env, ctx) { return new Response(\"hi\"); } }");
+        }
+        return null;
       }
-    }
+
+      @Override
+      RuntimeException overflowed() {
+        return new dev.isola.HandlerLoadException("handler " + name + " of route \"" + route + "\" overflowed the"
+            + " stack while its top level ran at build time (its recursion is too deep): a stack overflow ends the"
+            + " run, it cannot be caught; recurse less deeply");
+      }
+
+      @Override
+      public RuntimeException stopped(Optional<Limit> limit) {
+        return new dev.isola.HandlerLoadException("handler " + name + " of route \"" + route + "\" "
+            + limit.map(l -> "crossed its " + l.key() + " limit while its top level ran at build time ("
+                + (l == Limit.TIMEOUT ? "timeout " + limits.timeout().toMillis() + " ms" : "memory " + limits.memory())
+                + "): make the module's top level do less, or raise the route's limit")
+                .orElse("was stopped while loading: the Isola is closing"));
+      }
+    });
   }
 
   /** Starts keeping sandboxes ready for calls, built under {@code limits}. */
@@ -106,7 +131,8 @@ final class JsHandler implements PreparedHandler {
   }
 
   /**
-   * Builds a sandbox on the preparer's thread, under the route's timeout and memory budget.
+   * Builds a sandbox for the preparer, on a guest thread, under the route's timeout and memory
+   * budget: a module's top level is guest code like any other.
    *
    * @throws IsolaException if loading failed or crossed a limit (the pool drops it; the next call
    *     builds its own sandbox and reports what goes wrong)
@@ -114,35 +140,122 @@ final class JsHandler implements PreparedHandler {
   private Sandbox buildAhead(Limits limits) {
     Sandbox sandbox = new Sandbox();
     Context context = sandbox.context;
-    boolean loaded = false;
-    try (Watchdog.Guard guard = watchdog.watch(System.nanoTime() + limits.timeout().toNanos(),
-        limits.memory().bytes(), () -> context.close(true))) {
-      sandbox.load(fetchMode, true);
-      guard.close();
-      if (guard.tripped().isPresent() || guard.closing()) {
-        throw new IsolaException("route \"" + route + "\": loading " + name + " ahead was stopped");
+    engine.guests().call(route, "ahead", System.nanoTime() + limits.timeout().toNanos(), limits.memory().bytes(),
+        new Run<Void>(context, limits) {
+          @Override
+          Void body(Watchdog.Guard guard) {
+            sandbox.load(fetchMode, true);
+            guard.close();
+            if (guard.tripped().isPresent() || guard.closing()) {
+              throw stopped(guard.tripped());
+            }
+            keep = true;
+            return null;
+          }
+
+          @Override
+          public RuntimeException stopped(Optional<Limit> limit) {
+            return new IsolaException("route \"" + route + "\": loading " + name + " ahead was stopped"
+                + limit.map(l -> " by its " + l.key() + " limit").orElse(": the Isola is closing"));
+          }
+        });
+    return sandbox;
+  }
+
+  /**
+   * A guest run of this handler on one context, on a guest thread: cancelled by stopping it in
+   * {@link GuestStop} and closing the context; the context is closed once the guest has left
+   * (never before: closing a context another thread runs in waits for that thread).
+   */
+  private abstract class Run<T> implements GuestThreads.Guest<T> {
+    final Context context;
+    final Limits limits;
+    private final GuestStop.Run stop = new GuestStop.Run();
+    /** Set by a run whose context outlives it (a sandbox built ahead). */
+    boolean keep;
+
+    Run(Context context, Limits limits) {
+      this.context = context;
+      this.limits = limits;
+    }
+
+    /** The guest's work, on its thread, under {@code guard}. */
+    abstract T body(Watchdog.Guard guard);
+
+    @Override
+    public final T run(Watchdog.Guard guard) {
+      GuestStop.enter(stop);
+      try {
+        return body(guard);
+      } catch (RuntimeException | Error e) {
+        if (stop.overflowed() && guard.tripped().isEmpty() && !guard.closing()) {
+          throw overflowed();
+        }
+        throw e;
+      } finally {
+        GuestStop.exit();
       }
-      loaded = true;
-      return sandbox;
-    } finally {
-      if (!loaded) {
-        closeQuietly(context);
+    }
+
+    /** What the run ends with when its stack overflowed. */
+    RuntimeException overflowed() {
+      return new GuestException(route, "handler " + name + " overflowed the stack (its recursion is too deep):"
+          + " a stack overflow ends the call, it cannot be caught; recurse less deeply", "");
+    }
+
+    @Override
+    public void cancel() {
+      stop.stop();
+      context.close(true);
+    }
+
+    @Override
+    public void left() {
+      if (!keep) {
+        preparer.release(() -> closeQuietly(context));
       }
+    }
+
+    @Override
+    public void dropped() {
+      closeQuietly(context);
+    }
+
+    @Override
+    public RuntimeException stopped(Optional<Limit> limit) {
+      return limit.<RuntimeException>map(l -> limitExceeded(l, limits)).orElseGet(() ->
+          new IsolaException("route \"" + route + "\": the call was stopped: the Isola is closing"));
     }
   }
 
+  /** Runs the call on a guest thread ({@link GuestThreads}); this thread only waits for its answer. */
   @Override
   public Response call(Call call) {
-    GuestLog guestLog = new GuestLog(guestLogger, call.limits().maxLogLines(), route, call.logSink());
     Sandbox taken = ready == null ? null : ready.take();
     Sandbox sandbox = taken != null ? taken : new Sandbox();
     Context context = sandbox.context;
+    return engine.guests().call(route, call.requestId(), call.deadlineNanos(), call.limits().memory().bytes(),
+        new Run<Response>(context, call.limits()) {
+          @Override
+          Response body(Watchdog.Guard guard) {
+            return runCall(call, sandbox, taken != null, guard);
+          }
+        });
+  }
+
+  @Override
+  public boolean runsOnOwnThreads() {
+    return true;
+  }
+
+  /** The call itself, on its guest thread under {@code guard}. */
+  private Response runCall(Call call, Sandbox sandbox, boolean loaded, Watchdog.Guard guard) {
+    GuestLog guestLog = new GuestLog(guestLogger, call.limits().maxLogLines(), route, call.logSink());
+    Context context = sandbox.context;
     Outcome outcome = new Outcome(context);
     JsCapabilities capabilities = new JsCapabilities(route, call.capabilities(), outcome::stop);
-    Watchdog.Guard guard =
-        watchdog.watch(call.deadlineNanos(), call.limits().memory().bytes(), () -> context.close(true));
     try {
-      if (taken == null) {
+      if (!loaded) {
         sandbox.load(fetchMode, false);
       }
       sandbox.capabilities = outcome.host(capabilities::call);
@@ -190,7 +303,6 @@ final class JsHandler implements PreparedHandler {
     } finally {
       guard.close();
       guestLog.finish();
-      preparer.release(() -> closeQuietly(context));
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.isola.internal.metrics;
 
 import dev.isola.internal.engine.CallListener;
+import dev.isola.internal.engine.GuestThreads;
 import dev.isola.internal.engine.Outcomes;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -27,9 +28,17 @@ public final class MicrometerListener implements CallListener {
   private final List<Meter> live = new ArrayList<>();
 
   public MicrometerListener(MeterRegistry registry, Tags common, Map<String, AtomicLong> denials,
-      AtomicInteger inflight) {
+      AtomicInteger inflight, GuestThreads guests) {
     this.registry = registry;
     this.common = common;
+    live.add(FunctionCounter.builder("isola.calls.written_off", guests, GuestThreads::writtenOff)
+        .description("Calls whose guest did not stop when a limit tripped: answered without it, thread replaced")
+        .tags(common)
+        .register(registry));
+    live.add(Gauge.builder("isola.calls.stuck", guests, GuestThreads::stuck)
+        .description("Written-off calls whose guest still holds its thread")
+        .tags(common)
+        .register(registry));
     live.add(Gauge.builder("isola.calls.inflight", inflight, AtomicInteger::get)
         .description("Calls of this Isola running or waiting for a call thread")
         .tags(common)

@@ -1,0 +1,158 @@
+package dev.isola;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.isola.LimitExceededException.Limit;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Guests that Truffle's own cancel cannot stop (recursion whose every call ends in a stack overflow
+ * that its caller catches, in {@code catch} or {@code finally}; in fetch, after an await, or at a
+ * module's top level) end at their first stack overflow, which they cannot catch, and after each one
+ * the limits of every other call still hold: a JavaScript endless loop and a Wasm endless loop are
+ * stopped at their deadline, and a healthy route answers. Each case runs from a platform thread and
+ * from a virtual thread, on an Isola of its own. Bounds are generous (only "stopped, not hung" is
+ * asserted); the times are printed as {@code [limits]} lines, which {@code jmh/run} reports.
+ */
+class CancellationTest {
+  /** The one limit that can fire in the loop routes; every other limit is generous. */
+  private static final Duration TIMEOUT = Duration.ofMillis(500);
+  /** For routes where no limit should fire, not even while their module is checked at build time. */
+  private static final Limits GENEROUS = Limits.newBuilder().timeout(Duration.ofSeconds(30)).build();
+  /** Generous: a loaded machine may be slow, but a guest that is not stopped never ends. */
+  private static final long BOUND_MILLIS = TIMEOUT.toMillis() + 5_000;
+
+  private static final String CATCH = "const f = () => { try { f(); } catch (e) { f(); } }; f();";
+  private static final String FINALLY = "const f = () => { try { f(); } finally { f(); } }; f();";
+  private static final String CATCH_RETHROW_LATER =
+      "const f = (n) => { try { f(n + 1); } catch (e) { try { f(n + 1); } catch (e2) { f(n + 1); } } }; f(0);";
+  private static final String OK = "export default { async fetch() { return new Response('ok'); } };";
+
+  /** A hostile module: {@code body} in fetch, after an await, or at the top level of calls. */
+  static Stream<Arguments> cases() {
+    List<Arguments> cases = new ArrayList<>();
+    String[][] bodies = {{"catch", CATCH}, {"finally", FINALLY}, {"nested catch", CATCH_RETHROW_LATER}};
+    for (String[] body : bodies) {
+      for (Caller caller : Caller.values()) {
+        cases.add(Arguments.of(body[0] + " recursion in fetch", caller,
+            "export default { async fetch() { " + body[1] + " } };"));
+        cases.add(Arguments.of(body[0] + " recursion after an await", caller,
+            "export default { async fetch() { await null; " + body[1] + " } };"));
+        // fetch is undefined where the route may not send requests, but defined (rejecting) while the
+        // module is checked at build time: this top level passes the check, then runs in every
+        // sandbox built ahead and in every call.
+        cases.add(Arguments.of(body[0] + " recursion at the top level", caller,
+            "if (typeof fetch === 'undefined') { " + body[1] + " }\n" + OK));
+      }
+    }
+    return cases.stream();
+  }
+
+  @ParameterizedTest(name = "{0}, {1}")
+  @MethodSource("cases")
+  void hostile_uncancellableGuest_stoppedAndOtherLimitsHold(String name, Caller caller, String module)
+      throws InterruptedException {
+    Limits tight = Limits.newBuilder().timeout(TIMEOUT).build();
+    try (Isola isola = Isola.newBuilder()
+        .defaultLimits(GENEROUS)
+        .route("/hostile", Handler.javascript("hostile.js", module))
+        .route("/js-loop", Handler.javascript("loop.js", "export default { async fetch() { for (;;) {} } };").limits(tight))
+        .route("/wasm-loop", Handler.wasm(WasmWagiTest.WASM.resolve("wagi-loop.wasm")).limits(tight))
+        .route("/ok", Handler.javascript("ok.js", OK))
+        .build()) {
+      long start = System.nanoTime();
+      GuestException overflow = assertThrows(GuestException.class, () -> caller.handle(isola, Request.get("/hostile")));
+      long hostile = (System.nanoTime() - start) / 1_000_000;
+      assertTrue(overflow.getMessage().contains("overflowed the stack"), overflow.getMessage());
+      assertTrue(hostile < BOUND_MILLIS, "the hostile call took " + hostile + " ms");
+      long js = timedLimit(isola, caller, "/js-loop");
+      long wasm = timedLimit(isola, caller, "/wasm-loop");
+      System.out.printf("[limits] %s after %s: JS endless loop stopped after %d ms, Wasm endless loop after"
+          + " %d ms (timeout %d ms); the hostile call itself ended after %d ms%n",
+          caller, name, js, wasm, TIMEOUT.toMillis(), hostile);
+      assertEquals("ok", caller.handle(isola, Request.get("/ok")).bodyText());
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("topLevels")
+  void build_topLevelRecursion_failsWithLoadErrorAndNextIsolaServes(String topLevel) throws InterruptedException {
+    long start = System.nanoTime();
+    HandlerLoadException e = assertThrows(HandlerLoadException.class, () -> Isola.newBuilder()
+        .defaultLimits(GENEROUS)
+        .route("/hostile", Handler.javascript("hostile.js", topLevel + "\n" + OK))
+        .build());
+    long elapsed = (System.nanoTime() - start) / 1_000_000;
+    assertTrue(e.getMessage().contains("hostile.js") && e.getMessage().contains("overflowed the stack"), e.getMessage());
+    assertTrue(elapsed < BOUND_MILLIS, "build() took " + elapsed + " ms");
+    try (Isola isola = Isola.newBuilder().route("/ok", Handler.javascript("ok.js", OK)).build()) {
+      assertEquals("ok", Caller.VIRTUAL.handle(isola, Request.get("/ok")).bodyText());
+    }
+  }
+
+  static Stream<String> topLevels() {
+    return Stream.of(CATCH, FINALLY);
+  }
+
+  @Test
+  void timeout_recursionCaughtWithoutOverflow_stoppedAtDeadline() throws InterruptedException {
+    // Every call ends in an exception its caller catches, none returns normally and nothing loops:
+    // without an overflow to end it, only the stop at the deadline does.
+    String module = "export default { async fetch() { const f = (n) => { if (n > 200) throw n;"
+        + " try { f(n + 1); } catch (e) { f(n + 1); } }; f(0); } };";
+    try (Isola isola = Isola.newBuilder()
+        .defaultLimits(GENEROUS)
+        .route("/hostile", Handler.javascript("hostile.js", module).limits(Limits.newBuilder().timeout(TIMEOUT).build()))
+        .route("/ok", Handler.javascript("ok.js", OK))
+        .build()) {
+      for (Caller caller : Caller.values()) {
+        long elapsed = timedLimit(isola, caller, "/hostile");
+        System.out.printf("[limits] %s caught recursion (throws, no overflow) stopped after %d ms (timeout %d ms)%n",
+            caller, elapsed, TIMEOUT.toMillis());
+        assertEquals("ok", caller.handle(isola, Request.get("/ok")).bodyText());
+      }
+    }
+  }
+
+  @Test
+  void close_whileGuestRuns_returnsPromptly() throws InterruptedException {
+    Isola isola = Isola.newBuilder()
+        .defaultLimits(GENEROUS)
+        .route("/hostile", Handler.javascript("hostile.js", "export default { async fetch() { const f = (n) => {"
+            + " if (n > 200) throw n; try { f(n + 1); } catch (e) { f(n + 1); } }; f(0); } };"))
+        .build();
+    Thread caller = Thread.ofVirtual().start(() -> {
+      try {
+        isola.handle(Request.get("/hostile"));
+      } catch (IsolaException expected) {
+        // stopped by close()
+      }
+    });
+    Thread.sleep(200); // let the guest reach its recursion
+    long start = System.nanoTime();
+    isola.close();
+    long elapsed = (System.nanoTime() - start) / 1_000_000;
+    caller.join(Duration.ofMillis(BOUND_MILLIS));
+    assertTrue(!caller.isAlive(), "the caller of a call stopped by close() was never answered");
+    assertTrue(elapsed < BOUND_MILLIS, "close() took " + elapsed + " ms");
+  }
+
+  /** Calls {@code path}, asserts it ends with the timeout limit in time, and returns how long it took. */
+  private static long timedLimit(Isola isola, Caller caller, String path) {
+    long start = System.nanoTime();
+    LimitExceededException e = assertThrows(LimitExceededException.class, () -> caller.handle(isola, Request.get(path)));
+    long elapsed = (System.nanoTime() - start) / 1_000_000;
+    assertEquals(Limit.TIMEOUT, e.limit(), path + ": " + e.getMessage());
+    assertTrue(elapsed < BOUND_MILLIS, path + " took " + elapsed + " ms");
+    return elapsed;
+  }
+}
