@@ -109,6 +109,7 @@ public final class IsolaCli {
     setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
     // The dev server runs on whatever JDK the user has; GraalJS' "interpreter only" notice is not news there.
     setIfAbsent("polyglot.engine.WarnInterpreterOnly", "false");
+    boundShutdown();
     Launch launch = launch(args, System.out, System.err);
     if (launch instanceof Exit exit) {
       System.exit(exit.code());
@@ -129,6 +130,28 @@ public final class IsolaCli {
     serveUntilShutdown((Serving) launch);
     return 0;
   }
+
+  /**
+   * Makes the process end within {@link #SHUTDOWN_BOUND} of being told to (SIGTERM, Ctrl-C, the end
+   * of {@code check}), whatever a guest does: a guest written off because it did not stop may still
+   * run, and a shutdown hook that waits for it (closing an engine waits for its contexts) would
+   * keep the JVM alive. Past the bound, the JVM halts.
+   */
+  private static void boundShutdown() {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> Thread.ofPlatform().daemon().name("isola-shutdown-bound")
+        .start(() -> {
+          try {
+            Thread.sleep(SHUTDOWN_BOUND);
+          } catch (InterruptedException e) {
+            return;
+          }
+          System.err.println("isola: still shutting down after " + SHUTDOWN_BOUND.toSeconds() + " s; halting");
+          Runtime.getRuntime().halt(1);
+        }), "isola-shutdown-bound-hook"));
+  }
+
+  /** How long the process may take to shut down before it halts. */
+  static final Duration SHUTDOWN_BOUND = Duration.ofMillis(4500);
 
   private static void serveUntilShutdown(Serving serving) {
     Runtime.getRuntime().addShutdownHook(new Thread(serving::close, "isola-shutdown"));
