@@ -26,7 +26,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Extism plugins end to end, in process: the ABI conventions, isolation, misuse of every kind, limits. */
 class WasmExtismTest {
   private static final Path WASM = WasmWagiTest.WASM;
+  /** The timeout of the endless loop; short, since a module runs no guest code at build(). */
   private static final Duration TIMEOUT = Duration.ofMillis(300);
+  /**
+   * How late past its timeout the loop may end. The contract is timeout + 100 ms; on a busy machine
+   * the watchdog and the caller each wait for a core, so the assertion allows far more: it checks
+   * that the timeout is what stops the loop, not how promptly (the test prints how long it took).
+   */
+  private static final Duration SLACK = Duration.ofSeconds(5);
 
   private static Isola isola;
 
@@ -48,10 +55,14 @@ class WasmExtismTest {
         .route("/wasi", Handler.wasm(WASM.resolve("extism-wasi.wasm")))
         .route("/probe", plugin("extism-probe.wasm", "probe").limits(Limits.defaults().toBuilder()
             .maxResponseBody(DataSize.ofKiB(64)).build()));
-    Limits hostileLimits = Limits.defaults().toBuilder().timeout(TIMEOUT).memory(DataSize.ofMiB(16)).build();
+    // The loop never allocates, so only the timeout stops it; the rest have a timeout far longer
+    // than they take, so that only their misuse (or, for the allocations, the memory limit) ends them.
+    Limits hostileLimits = Limits.defaults().toBuilder().timeout(Duration.ofSeconds(60)).memory(DataSize.ofMiB(16))
+        .build();
     for (String misuse : List.of("load_oob", "store_oob", "load_freed", "output_oob", "input_oob", "alloc_huge",
         "alloc_loop", "length_bad", "var_bad", "loop", "negative_len")) {
-      builder.route("/hostile/" + misuse, plugin("extism-hostile.wasm", misuse).limits(hostileLimits));
+      Limits limits = misuse.equals("loop") ? hostileLimits.toBuilder().timeout(TIMEOUT).build() : hostileLimits;
+      builder.route("/hostile/" + misuse, plugin("extism-hostile.wasm", misuse).limits(limits));
     }
     isola = builder.build();
   }
@@ -203,7 +214,7 @@ class WasmExtismTest {
     System.out.println("[limits] extism loop on " + caller + " stopped after " + millis + " ms (timeout "
         + TIMEOUT.toMillis() + " ms)");
     assertEquals(Limit.TIMEOUT, e.limit());
-    assertTrue(millis < TIMEOUT.toMillis() + 1000, "stopped after " + millis + " ms");
+    assertTrue(millis < TIMEOUT.plus(SLACK).toMillis(), "stopped after " + millis + " ms");
     assertHealthy();
   }
 }
