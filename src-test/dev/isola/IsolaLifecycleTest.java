@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +26,15 @@ class IsolaLifecycleTest {
 
   @Test
   void close_whileCallsRunOnEveryThreadKind_stopsThemAndReturns() throws Exception {
-    Isola isola = Isola.newBuilder().route("/loop", js("loop.js", "while (true) {}", Duration.ofSeconds(60))).build();
+    // Each call reads from the store once, then loops; close() comes once all of them got that far.
+    // No limit can end them first: their timeout is a minute off, and a loop allocates nothing like
+    // 64 GiB.
+    GateStore entered = GateStore.opened();
+    String code = "export default { async fetch(request, env) { await env.KV.get('k'); while (true) {} } };";
+    Isola isola = Isola.newBuilder().store("kv", entered)
+        .route("/loop", Handler.javascript("loop.js", code).grants(Grants.keyValue("kv"))
+            .limits(Limits.newBuilder().timeout(Duration.ofSeconds(60)).memory(DataSize.ofGiB(64)).build()))
+        .build();
     List<CompletableFuture<Throwable>> outcomes = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       CompletableFuture<Throwable> platform = new CompletableFuture<>();
@@ -35,7 +45,10 @@ class IsolaLifecycleTest {
       outcomes.add(virtual);
       outcomes.add(isola.handleAsync(Request.get("/loop")).handle((r, e) -> e));
     }
-    Thread.sleep(500);
+    if (!entered.awaitReads(outcomes.size(), Duration.ofSeconds(60))) {
+      isola.close();
+      fail("only " + entered.reads() + " of " + outcomes.size() + " calls started within 60 s");
+    }
 
     assertTimeoutPreemptively(Duration.ofSeconds(20), isola::close);
 
@@ -49,18 +62,36 @@ class IsolaLifecycleTest {
 
   @Test
   void handleAsync_moreCallsThanThreadsAndQueue_refusedWithOverloaded() throws Exception {
+    // The calls wait in the store until the gate opens, so the one call thread and its queue stay
+    // full however slowly this machine runs, and no timeout ends a call first.
+    GateStore gate = GateStore.closed();
     try (Isola isola = Isola.newBuilder()
         .callThreads(1)
-        .route("/slow", js("slow.js", "while (true) {}", Duration.ofMillis(200)))
+        .store("kv", gate)
+        .route("/held", Handler.javascript("held.js", GateStore.HOLDS).grants(Grants.keyValue("kv"))
+            .limits(Limits.newBuilder().timeout(Duration.ofSeconds(60)).build()))
         .build()) {
       List<CompletableFuture<Response>> calls = new ArrayList<>();
-      for (int i = 0; i < 20; i++) {
-        calls.add(isola.handleAsync(Request.get("/slow")));
+      try {
+        for (int i = 0; i < 20; i++) {
+          calls.add(isola.handleAsync(Request.get("/held")));
+        }
+        assertTrue(calls.get(19).isCompletedExceptionally(), "the 20th call was not refused at once");
+        ExecutionException e = assertThrows(ExecutionException.class, () -> calls.get(19).get());
+        OverloadedException overloaded = assertInstanceOf(OverloadedException.class, e.getCause());
+        assertEquals(503, overloaded.httpStatus());
+        assertTrue(overloaded.getMessage().contains("callThreads"), overloaded.getMessage());
+      } finally {
+        gate.open();
       }
-      ExecutionException e = assertThrows(ExecutionException.class, () -> calls.get(19).get());
-      OverloadedException overloaded = assertInstanceOf(OverloadedException.class, e.getCause());
-      assertEquals(503, overloaded.httpStatus());
-      assertTrue(overloaded.getMessage().contains("callThreads"), overloaded.getMessage());
+      assertEquals("v", calls.get(0).get(60, TimeUnit.SECONDS).bodyText(), "the first call, once the gate opened");
+      for (CompletableFuture<Response> call : calls) {
+        try {
+          assertEquals("v", call.get(60, TimeUnit.SECONDS).bodyText());
+        } catch (ExecutionException refused) {
+          assertInstanceOf(OverloadedException.class, refused.getCause());
+        }
+      }
     }
   }
 
