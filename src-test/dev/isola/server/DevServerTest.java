@@ -67,10 +67,13 @@ class DevServerTest {
         .route("/echo", Handler.javascript("echo.js", ECHO))
         .route("POST /small", Handler.javascript("small.js", ECHO).limits(small))
         .route("/throws", Handler.javascript("throws.js", THROWS))
+        // Only the timeout can stop the loop (it allocates nothing like 64 GiB); 2 s leaves its module
+        // room to load at build() on a busy machine.
         .route("/spins", Handler.javascript("spins.js", SPINS)
-            .limits(Limits.newBuilder().timeout(Duration.ofMillis(200)).build()))
+            .limits(Limits.newBuilder().timeout(Duration.ofSeconds(2)).memory(DataSize.ofGiB(64)).build()))
+        // Only the memory limit can stop the bomb, however slowly the machine runs it.
         .route("/allocates", Handler.javascript("allocates.js", ALLOCATES)
-            .limits(Limits.newBuilder().memory(DataSize.ofMiB(4)).build()))
+            .limits(Limits.newBuilder().timeout(Duration.ofSeconds(60)).memory(DataSize.ofMiB(4)).build()))
         .build();
     server = DevServer.start(isola, new InetSocketAddress("127.0.0.1", 0));
   }

@@ -50,7 +50,12 @@ class SoakTest {
   @Test
   void mixedLoad_keepsTheServerHealthy_andResourcesFlat() throws Exception {
     int seconds = Integer.getInteger("soak.seconds", System.getenv("CI") != null ? 60 : 20);
-    Limits tight = Limits.newBuilder().timeout(Duration.ofMillis(200)).memory(DataSize.ofMiB(16)).build();
+    // One limit each can end the hostile routes: the JavaScript loop only its timeout (2 s, room for
+    // its module to load at build() on a busy machine; it allocates nothing like 64 GiB), the Wasm
+    // loop only its timeout (it never grows its memory), the bomb only its memory limit.
+    Limits jsLoop = Limits.newBuilder().timeout(Duration.ofSeconds(2)).memory(DataSize.ofGiB(64)).build();
+    Limits wasmLoop = Limits.newBuilder().timeout(Duration.ofMillis(200)).memory(DataSize.ofMiB(16)).build();
+    Limits bomb = Limits.newBuilder().timeout(Duration.ofSeconds(60)).memory(DataSize.ofMiB(16)).build();
     Map<String, List<Integer>> expected = Map.of(
         "/js", List.of(200), "/wasm", List.of(200), "/extism", List.of(200),
         "/js-loop", List.of(504, 503), "/wasm-loop", List.of(504, 503), "/wasm-trap", List.of(500, 503),
@@ -59,11 +64,11 @@ class SoakTest {
         .route("/js", Handler.javascript("ok.js", "export default { fetch() { return new Response('ok'); } };"))
         .route("/wasm", Handler.wasm(WASM.resolve("wagi-hello.wasm")))
         .route("/extism", Handler.wasm(WASM.resolve("extism-greet.wasm")).export("greet"))
-        .route("/js-loop", Handler.javascript("loop.js", "export default { fetch() { while (true) {} } };").limits(tight))
-        .route("/wasm-loop", Handler.wasm(WASM.resolve("wagi-loop.wasm")).limits(tight))
+        .route("/js-loop", Handler.javascript("loop.js", "export default { fetch() { while (true) {} } };").limits(jsLoop))
+        .route("/wasm-loop", Handler.wasm(WASM.resolve("wagi-loop.wasm")).limits(wasmLoop))
         .route("/wasm-trap", Handler.wasm(WASM.resolve("wagi-trap-oob.wasm")))
         .route("/js-throw", Handler.javascript("throw.js", "export default { fetch() { throw new Error('x'); } };"))
-        .route("/wasm-bomb", Handler.wasm(WASM.resolve("wagi-grow.wasm")).limits(tight))
+        .route("/wasm-bomb", Handler.wasm(WASM.resolve("wagi-grow.wasm")).limits(bomb))
         .build();
         DevServer server = DevServer.start(isola, new InetSocketAddress("127.0.0.1", 0))) {
       HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
