@@ -34,8 +34,10 @@ class IsolaMetricsTest {
       .store("probe", inflightProbe())
       .route("POST /eval", Handler.javascript("eval.js", EVAL)
           .grants(Grants.outboundHttp("http://127.0.0.1:9"), Grants.keyValue("probe")))
+      // Only the timeout can stop the loop (it allocates nothing like 64 GiB); 2 s leaves its module
+      // room to load at build() on a busy machine.
       .route("POST /loop", Handler.javascript("loop.js", "export default { fetch() { while (true) {} } };")
-          .limits(Limits.newBuilder().timeout(Duration.ofMillis(200)).build()))
+          .limits(Limits.newBuilder().timeout(Duration.ofSeconds(2)).memory(DataSize.ofGiB(64)).build()))
       .metrics(IsolaMetrics.micrometer(registry))
       .build();
 

@@ -136,8 +136,9 @@ class IsolaTest {
 
   @Test
   void build_topLevelEndlessLoop_failsWithinTimeout() {
+    // Only the timeout can stop the top level: the loop allocates nothing like 64 GiB.
     Handler looping = Handler.javascript("loop.js", "while (true) {} export default { fetch() {} };")
-        .limits(Limits.newBuilder().timeout(java.time.Duration.ofMillis(300)).build());
+        .limits(Limits.newBuilder().timeout(java.time.Duration.ofMillis(300)).memory(DataSize.ofGiB(64)).build());
     HandlerLoadException e = assertThrows(HandlerLoadException.class,
         () -> Isola.newBuilder().route("/x", looping).build());
     assertTrue(e.getMessage().contains("loop.js"), e.getMessage());

@@ -3,6 +3,7 @@ package dev.isola.internal.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.isola.DataSize;
 import dev.isola.GuestException;
 import dev.isola.Handler;
 import dev.isola.Isola;
@@ -36,8 +37,10 @@ class CallEventTest {
             "export default { fetch() { return new Response('file'); } };"))
         .route("GET /boom", Handler.javascript("boom.js",
             "export default { fetch() { throw new Error('boom'); } };"))
+        // Only the timeout can stop the loop (it allocates nothing like 64 GiB); 2 s leaves its module
+        // room to load at build() on a busy machine.
         .route("GET /loop", Handler.javascript("loop.js", "export default { fetch() { while (true) {} } };")
-            .limits(Limits.newBuilder().timeout(Duration.ofMillis(200)).build()))
+            .limits(Limits.newBuilder().timeout(Duration.ofSeconds(2)).memory(DataSize.ofGiB(64)).build()))
         .build();
   }
 
