@@ -24,7 +24,9 @@ class HostFunctionFuzzTest {
 
   @Test
   void randomHostCallPrograms_answerOrFailWithDocumentedExceptions() {
-    Limits limits = Limits.defaults().toBuilder().timeout(Duration.ofSeconds(5)).memory(DataSize.ofMiB(4))
+    // A timeout far longer than any program takes: a call that reaches it is a host function that
+    // hangs, not a busy machine.
+    Limits limits = Limits.defaults().toBuilder().timeout(Duration.ofSeconds(30)).memory(DataSize.ofMiB(4))
         .maxResponseBody(DataSize.ofKiB(64)).maxLogLines(2).build();
     try (Isola isola = Isola.newBuilder()
         .route("POST /probe", Handler.wasm(Path.of("src-test/wasm/extism-probe.wasm")).export("probe")
