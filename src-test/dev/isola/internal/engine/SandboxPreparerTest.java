@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 class SandboxPreparerTest {
   private static void await(BooleanSupplier condition) throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); // only a broken preparer waits this long
     while (!condition.getAsBoolean()) {
       assertTrue(System.nanoTime() < end, "timed out");
       Thread.sleep(2);
@@ -68,7 +68,7 @@ class SandboxPreparerTest {
     await(() -> pool.readyCount() == 1);
     CountDownLatch released = new CountDownLatch(1);
     preparer.release(released::countDown);
-    assertTrue(released.await(10, TimeUnit.SECONDS), "released on the preparer's thread");
+    assertTrue(released.await(30, TimeUnit.SECONDS), "released on the preparer's thread");
     preparer.close();
     assertEquals(List.of("sandbox"), discarded);
     assertEquals(0, pool.readyCount());
