@@ -308,12 +308,13 @@ class HostileSuiteTest {
         }
       }));
     }
+    // Every healthy call must answer (within the route's own timeout); how fast they answer on this
+    // machine is printed, not asserted.
     List<Long> micros = new ArrayList<>();
     try {
-      long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-      while (System.nanoTime() < until) {
+      for (int i = 0; i < 100; i++) {
         long start = System.nanoTime();
-        assertEquals("ok", isola.handle(Request.get("/healthy")).bodyText());
+        assertEquals("ok", isola.handle(Request.get("/healthy")).bodyText(), "healthy call " + i);
         micros.add((System.nanoTime() - start) / 1000);
         Thread.sleep(20);
       }
@@ -327,6 +328,5 @@ class HostileSuiteTest {
     System.out.println("[hostile] healthy route under 6 hostile callers: " + micros.size() + " calls, median "
         + micros.get(micros.size() / 2) + " us, p90 " + micros.get(micros.size() * 9 / 10) + " us, max "
         + micros.get(micros.size() - 1) + " us");
-    assertTrue(micros.size() > 10, "the healthy route answered only " + micros.size() + " times");
   }
 }
