@@ -130,6 +130,58 @@ class GuestThreadsTest {
   }
 
   @Test
+  void call_queuedWhileRouteIsSuspended_refusedWhenItsTurnComes() throws Exception {
+    for (int i = 0; i < GuestThreads.MAX_STUCK_PER_ROUTE - 1; i++) {
+      callStubborn("r");
+    }
+    // The last free thread runs a stubborn call; two more wait behind it, and when it is written off
+    // the route is suspended: they must not start on the thread that replaces it.
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch last = new CountDownLatch(1);
+    stuck.add(last);
+    GuestThreads.Guest<String> stubborn = stubborn(last);
+    GuestThreads.Guest<String> signalling = new GuestThreads.Guest<>() {
+      @Override
+      public String run(Watchdog.Guard guard) {
+        started.countDown();
+        return stubborn.run(guard);
+      }
+
+      @Override
+      public void cancel() {
+      }
+
+      @Override
+      public RuntimeException stopped(Optional<Limit> limit) {
+        return stubborn.stopped(limit);
+      }
+    };
+    List<Throwable> outcomes = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<Thread> callers = new ArrayList<>();
+    callers.add(Thread.ofVirtual().start(() -> outcomes.add(assertThrows(LimitExceededException.class, () ->
+        threads.call("r", "running", System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300), -1, signalling)))));
+    assertTrue(started.await(10, TimeUnit.SECONDS));
+    for (int i = 0; i < 2; i++) {
+      CountDownLatch latch = new CountDownLatch(1);
+      stuck.add(latch);
+      callers.add(Thread.ofVirtual().start(() -> {
+        try {
+          threads.call("r", "queued", System.nanoTime() + TimeUnit.SECONDS.toNanos(2), -1, stubborn(latch));
+        } catch (RuntimeException e) {
+          outcomes.add(e);
+        }
+      }));
+    }
+    for (Thread caller : callers) {
+      caller.join(Duration.ofSeconds(10));
+    }
+
+    assertEquals(3, outcomes.size(), outcomes.toString());
+    assertEquals(2, outcomes.stream().filter(OverloadedException.class::isInstance).count(), outcomes.toString());
+    assertEquals(GuestThreads.MAX_STUCK_PER_ROUTE, threads.stuck(), "queued calls of a suspended route started");
+  }
+
+  @Test
   void call_guestThrows_callerGetsItsException() {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     GuestThreads.Guest<String> failing = new GuestThreads.Guest<>() {

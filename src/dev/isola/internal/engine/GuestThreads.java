@@ -104,12 +104,10 @@ public final class GuestThreads implements AutoCloseable {
    *     suspended
    */
   public <T> T call(String route, String requestId, long deadlineNanos, long memoryBudget, Guest<T> guest) {
-    AtomicInteger routeStuck = stuckByRoute.get(route);
-    if (routeStuck != null && routeStuck.get() >= MAX_STUCK_PER_ROUTE) {
+    OverloadedException suspended = suspended(route);
+    if (suspended != null) {
       guest.dropped();
-      throw new OverloadedException("route \"" + route + "\" is suspended: " + routeStuck.get() + " of its calls"
-          + " did not stop when their limits tripped and still hold threads; it takes calls again when one of them"
-          + " ends (restart the process to end them now, and fix the handler)", Duration.ofSeconds(30));
+      throw suspended;
     }
     Run<T> run = new Run<>(route, requestId, deadlineNanos, memoryBudget, guest);
     try {
@@ -124,6 +122,18 @@ public final class GuestThreads implements AutoCloseable {
           + " Isola.Builder.callThreads", Duration.ofSeconds(1));
     }
     return run.await();
+  }
+
+  /** Why calls of {@code route} are refused now, or null when they are not. */
+  private @Nullable OverloadedException suspended(String route) {
+    AtomicInteger routeStuck = stuckByRoute.get(route);
+    int n = routeStuck == null ? 0 : routeStuck.get();
+    if (n < MAX_STUCK_PER_ROUTE) {
+      return null;
+    }
+    return new OverloadedException("route \"" + route + "\" is suspended: " + n + " of its calls"
+        + " did not stop when their limits tripped and still hold threads; it takes calls again when one of them"
+        + " ends (restart the process to end them now, and fix the handler)", Duration.ofSeconds(30));
   }
 
   /** Calls written off since this pool was made. */
@@ -214,6 +224,16 @@ public final class GuestThreads implements AutoCloseable {
 
     @Override
     public void run() {
+      // The route may have been suspended while this call waited for a thread (calls queued behind
+      // the ones being written off): it must not start, or a route could take thread after thread.
+      OverloadedException suspended = suspended(route);
+      if (suspended != null) {
+        if (state.compareAndSet(QUEUED, DROPPED)) {
+          guest.dropped();
+          answer.completeExceptionally(suspended);
+        }
+        return;
+      }
       if (!state.compareAndSet(QUEUED, RUNNING)) {
         return; // its caller stopped waiting
       }
