@@ -36,6 +36,12 @@ class CancellationTest {
   private static final String CATCH_RETHROW_LATER =
       "const f = (n) => { try { f(n + 1); } catch (e) { try { f(n + 1); } catch (e2) { f(n + 1); } } }; f(0);";
   private static final String OK = "export default { async fetch() { return new Response('ok'); } };";
+  /**
+   * A guest that neither cancel reaches: GraalJS walks the 2<sup>53</sup> indices of the
+   * array-like in Java, without a safepoint poll or a function call, so it is written off.
+   */
+  static final String UNSTOPPABLE =
+      "export default { async fetch() { Array.prototype.lastIndexOf.call({ length: 2 ** 53 - 1 }, 1); } };";
 
   /** A hostile module: {@code body} in fetch, after an await, or at the top level of calls. */
   static Stream<Arguments> cases() {
@@ -144,6 +150,24 @@ class CancellationTest {
     caller.join(Duration.ofMillis(BOUND_MILLIS));
     assertTrue(!caller.isAlive(), "the caller of a call stopped by close() was never answered");
     assertTrue(elapsed < BOUND_MILLIS, "close() took " + elapsed + " ms");
+  }
+
+  @Test
+  void close_withWrittenOffGuest_jvmStillExits() throws Exception {
+    Process child = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Dpolyglot.engine.WarnInterpreterOnly=false", "-Dorg.slf4j.simpleLogger.defaultLogLevel=off",
+        "-cp", System.getProperty("java.class.path"), StuckGuestExitChild.class.getName())
+        .redirectError(ProcessBuilder.Redirect.DISCARD)
+        .start();
+    try {
+      boolean exited = child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+      String output = exited ? new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8) : "";
+      assertTrue(exited, "the JVM did not exit after Isola.close() with a written-off guest");
+      assertEquals(0, child.exitValue());
+      assertEquals("stopped timeout\nclosed", output.strip());
+    } finally {
+      child.destroyForcibly();
+    }
   }
 
   /** Calls {@code path}, asserts it ends with the timeout limit in time, and returns how long it took. */

@@ -215,10 +215,18 @@ public final class JsEngine implements GuestEngine {
       return;
     }
     // A written-off guest still runs in one of the engine's contexts, and closing the engine waits
-    // for it: close it on a thread of its own, which ends if that guest ever does.
+    // for it. Closing it while the guest runs would hold the engine's lock for as long, and the
+    // JVM's exit needs that lock (Truffle's shutdown hook takes it): a process could then never exit
+    // normally. So a thread of its own waits for the written-off guests to leave, and only then
+    // closes the engine; if they never do, the engine goes with the JVM.
     Thread.ofPlatform().daemon().name("isola-js-close").start(() -> {
       try {
+        while (guests.stuck() > 0) {
+          Thread.sleep(100);
+        }
         engine.close(true);
+      } catch (InterruptedException e) {
+        // the JVM is going away
       } catch (RuntimeException e) {
         org.slf4j.LoggerFactory.getLogger(JsEngine.class).debug("closing the JavaScript engine failed", e);
       }
