@@ -153,6 +153,41 @@ class CancellationTest {
   }
 
   @Test
+  void close_callWaitingForAThread_notStartedAndCloseReturns() throws InterruptedException {
+    Limits long_ = Limits.newBuilder().timeout(Duration.ofSeconds(60)).memory(DataSize.ofGiB(1024)).build();
+    Isola isola = Isola.newBuilder()
+        .callThreads(1)
+        .readySandboxes(0)
+        .route("/loop", Handler.javascript("loop.js", "export default { async fetch() { for (;;) {} } };").limits(long_))
+        .route("/stuck", Handler.javascript("stuck.js", UNSTOPPABLE).limits(long_))
+        .build();
+    java.util.Map<String, Object> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
+    List<Thread> callers = new ArrayList<>();
+    for (String path : List.of("/loop", "/stuck")) { // the second waits for the only thread
+      callers.add(Thread.ofVirtual().start(() -> {
+        try {
+          outcomes.put(path, isola.handle(Request.get(path)));
+        } catch (RuntimeException e) {
+          outcomes.put(path, e);
+        }
+      }));
+      Thread.sleep(300);
+    }
+    long start = System.nanoTime();
+    Thread closer = Thread.ofVirtual().start(isola::close);
+    closer.join(Duration.ofMillis(BOUND_MILLIS));
+    long elapsed = (System.nanoTime() - start) / 1_000_000;
+    assertTrue(!closer.isAlive(), "close() still runs after " + elapsed + " ms");
+    for (Thread caller : callers) {
+      caller.join(Duration.ofMillis(BOUND_MILLIS));
+    }
+    for (String path : List.of("/loop", "/stuck")) {
+      assertTrue(outcomes.get(path) instanceof IsolaException e && !(e instanceof LimitExceededException)
+          && e.getMessage().contains("closing"), path + ": " + outcomes.get(path));
+    }
+  }
+
+  @Test
   void close_withWrittenOffGuest_jvmStillExits() throws Exception {
     Process child = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Dpolyglot.engine.WarnInterpreterOnly=false", "-Dorg.slf4j.simpleLogger.defaultLogLevel=off",

@@ -141,6 +141,11 @@ public final class GuestThreads implements AutoCloseable {
     return writtenOff.get();
   }
 
+  /** Guests on a thread now, written off or not. */
+  public int running() {
+    return running.get();
+  }
+
   /** Written-off calls whose guests still hold their threads. */
   public int stuck() {
     return stuck.get();
@@ -224,13 +229,14 @@ public final class GuestThreads implements AutoCloseable {
 
     @Override
     public void run() {
-      // The route may have been suspended while this call waited for a thread (calls queued behind
-      // the ones being written off): it must not start, or a route could take thread after thread.
-      OverloadedException suspended = suspended(route);
-      if (suspended != null) {
+      // The pool may have been shut down (the Isola closes) or the route suspended (calls queued
+      // behind the ones being written off) while this call waited for a thread: then it does not
+      // start, or a closing Isola would run it, and a route could take thread after thread.
+      RuntimeException refused = pool.isShutdown() ? guest.stopped(Optional.empty()) : suspended(route);
+      if (refused != null) {
         if (state.compareAndSet(QUEUED, DROPPED)) {
           guest.dropped();
-          answer.completeExceptionally(suspended);
+          answer.completeExceptionally(refused);
         }
         return;
       }

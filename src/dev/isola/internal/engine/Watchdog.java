@@ -68,6 +68,8 @@ public final class Watchdog implements AutoCloseable {
   private final ExecutorService cancels;
   private final Thread thread;
   private volatile boolean closed;
+  /** Set by {@link #cancelAll()}: a call watched from then on is stopped as soon as it starts. */
+  private volatile boolean cancelledAll;
   /** How long the thread keeps ticking after the last call it saw before it parks until woken. */
   static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
   /** When the thread last saw a call ({@link System#nanoTime()}); read and written by it alone. */
@@ -115,6 +117,12 @@ public final class Watchdog implements AutoCloseable {
     active.add(guard);
     if (idle) {
       LockSupport.unpark(thread);
+    }
+    if (cancelledAll) {
+      // A call that starts after cancelAll() (one that waited for a thread while the Isola closed)
+      // is stopped like the others; cancelAll() publishes the flag before it looks at the calls, so
+      // each call is seen by one or the other.
+      guard.trip(null);
     }
     return guard;
   }
@@ -178,8 +186,12 @@ public final class Watchdog implements AutoCloseable {
     }
   }
 
-  /** Stops every running call, as when the {@code Isola} closes; {@link Guard#closing()} tells. */
+  /**
+   * Stops every running call, and every call that starts from now on, as when the {@code Isola}
+   * closes; {@link Guard#closing()} tells.
+   */
   public void cancelAll() {
+    cancelledAll = true;
     for (Guard guard : active) {
       guard.trip(null);
     }

@@ -210,18 +210,19 @@ public final class JsEngine implements GuestEngine {
 
   @Override
   public void close() {
-    if (guests.stuck() == 0) {
+    if (guests.running() == 0) {
       engine.close(true);
       return;
     }
-    // A written-off guest still runs in one of the engine's contexts, and closing the engine waits
-    // for it. Closing it while the guest runs would hold the engine's lock for as long, and the
-    // JVM's exit needs that lock (Truffle's shutdown hook takes it): a process could then never exit
-    // normally. So a thread of its own waits for the written-off guests to leave, and only then
-    // closes the engine; if they never do, the engine goes with the JVM.
+    // A guest still runs in one of the engine's contexts (written off, or not yet stopped when the
+    // Isola gave up waiting), and closing the engine waits for it. Closing it while the guest runs
+    // would hold the engine's lock for as long, and the JVM's exit needs that lock (Truffle's
+    // shutdown hook takes it): a process could then never exit normally. So a thread of its own
+    // waits for the guests to leave, and only then closes the engine; if they never do, the engine
+    // goes with the JVM.
     Thread.ofPlatform().daemon().name("isola-js-close").start(() -> {
       try {
-        while (guests.stuck() > 0) {
+        while (guests.running() > 0) {
           Thread.sleep(100);
         }
         engine.close(true);
