@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +38,7 @@ class FileKeyValueStoreCrashTest {
   private static final long STARTUP_SECONDS = 30;
   private static final String ABSENT = "<absent>";
   private static final String EOF = "<eof>";
+  private static final String READ_FAILED = "<read failed> ";
 
   @TempDir Path tempDir;
 
@@ -89,7 +90,7 @@ class FileKeyValueStoreCrashTest {
     BlockingQueue<String> lines = readLines(process);
     String first = lines.poll(STARTUP_SECONDS, TimeUnit.SECONDS);
     if (!"ready".equals(first)) {
-      process.destroyForcibly().waitFor();
+      kill(process);
       fail(context + ": the child did not start, first line " + first + ", stderr: " + stderr(process));
     }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ROUND_MILLIS);
@@ -99,7 +100,7 @@ class FileKeyValueStoreCrashTest {
     while (true) {
       String line = killed ? lines.take() : lines.poll(10, TimeUnit.MILLISECONDS);
       if (!killed && (acks >= killAfter || System.nanoTime() > deadline)) {
-        process.destroyForcibly().waitFor();
+        kill(process);
         killed = true;
       }
       if (line == null) {
@@ -107,6 +108,9 @@ class FileKeyValueStoreCrashTest {
       }
       if (line.equals(EOF)) {
         break;
+      }
+      if (line.startsWith(READ_FAILED)) {
+        fail(context + ": lost the child's output, so its acknowledgements are unknown: " + line);
       }
       String[] words = line.split(" ");
       if (words[0].equals("begin")) {
@@ -163,18 +167,42 @@ class FileKeyValueStoreCrashTest {
     return new ProcessBuilder(command).start();
   }
 
-  /** The child's stdout lines, then {@value #EOF}, read on a thread of their own. */
+  /**
+   * Kills the child with SIGKILL and waits for it to end. Not {@link Process#destroyForcibly()}:
+   * that also closes the stream of the child's stdout, and the lines still in the pipe (a lagging
+   * reader on a loaded machine leaves hundreds there) would be lost, acknowledgements included, so
+   * the test would expect values the child had since overwritten or deleted. Through the handle
+   * the stream stays open and is read to its end.
+   */
+  private static void kill(Process process) throws InterruptedException {
+    if (!process.toHandle().destroyForcibly() && process.isAlive()) {
+      fail("could not kill the child " + process.pid());
+    }
+    process.waitFor();
+  }
+
+  /**
+   * The child's stdout lines, then {@value #EOF} (or {@value #READ_FAILED} and the error), read on
+   * a thread of their own. Only lines with their newline count: a last line without one was cut by
+   * the kill, and what it would have said had not been fully printed.
+   */
   private static BlockingQueue<String> readLines(Process process) {
     BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line = in.readLine(); line != null; line = in.readLine()) {
-          lines.add(line);
+      ByteArrayOutputStream line = new ByteArrayOutputStream();
+      try (InputStream in = process.getInputStream()) {
+        for (int b = in.read(); b != -1; b = in.read()) {
+          if (b == '\n') {
+            lines.add(line.toString(StandardCharsets.UTF_8));
+            line.reset();
+          } else {
+            line.write(b);
+          }
         }
-      } catch (IOException ended) {
-        // The process is gone; what was read is all there is.
+        lines.add(EOF);
+      } catch (IOException e) {
+        lines.add(READ_FAILED + e);
       }
-      lines.add(EOF);
     }, "child-stdout");
     reader.setDaemon(true);
     reader.start();
@@ -184,7 +212,7 @@ class FileKeyValueStoreCrashTest {
   /** Runs a child that ends by itself and returns its stdout, failing after a while. */
   private static String runToEnd(Process process) throws Exception {
     if (!process.waitFor(STARTUP_SECONDS, TimeUnit.SECONDS)) {
-      process.destroyForcibly().waitFor();
+      kill(process);
       fail("child did not end within " + STARTUP_SECONDS + " s");
     }
     String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
