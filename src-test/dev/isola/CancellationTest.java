@@ -37,11 +37,14 @@ class CancellationTest {
       "const f = (n) => { try { f(n + 1); } catch (e) { try { f(n + 1); } catch (e2) { f(n + 1); } } }; f(0);";
   private static final String OK = "export default { async fetch() { return new Response('ok'); } };";
   /**
-   * A guest that neither cancel reaches: GraalJS walks the 2<sup>53</sup> indices of the
-   * array-like in Java, without a safepoint poll or a function call, so it is written off.
+   * A guest that neither cancel reaches: a proxy of an empty array whose length reads 0 to the
+   * runtime's check and 2<sup>53</sup> - 1 to the method after it, so GraalJS walks that many
+   * indices in Java, without a safepoint poll or a function call (the proxy has no has trap); it is
+   * written off.
    */
-  static final String UNSTOPPABLE =
-      "export default { async fetch() { Array.prototype.lastIndexOf.call({ length: 2 ** 53 - 1 }, 1); } };";
+  static final String UNSTOPPABLE = "export default { async fetch() { let reads = 0;"
+      + " const lying = new Proxy([], { get: (t, k) => k === 'length' ? (reads++ ? 2 ** 53 - 1 : 0) : t[k] });"
+      + " Array.prototype.lastIndexOf.call(lying, 1); } };";
 
   /** A hostile module: {@code body} in fetch, after an await, or at the top level of calls. */
   static Stream<Arguments> cases() {
@@ -107,6 +110,41 @@ class CancellationTest {
 
   static Stream<String> topLevels() {
     return Stream.of(CATCH, FINALLY);
+  }
+
+  /** Builtins that GraalJS runs over an array-like in a Java loop without polling for a cancel. */
+  static Stream<String> hugeArrayLikes() {
+    return Stream.of(
+        "Array.prototype.lastIndexOf.call({ length: 2 ** 53 - 1 }, 1)",
+        "Array.prototype.indexOf.call({ length: 2 ** 53 - 1 }, 1)",
+        "Array.prototype.forEach.call({ length: 2 ** 53 - 1 }, () => {})",
+        "Array.prototype.some.call({ length: 2 ** 53 - 1 }, () => false)",
+        "Array.prototype.reduceRight.call({ length: 2 ** 53 - 1 }, (a) => a, 0)",
+        "Array.prototype.copyWithin.call({ length: 2 ** 53 - 1 }, 0, 1)",
+        "Array.prototype.reverse.call({ length: 2 ** 53 - 1 })",
+        "Array.prototype.splice.call({ length: 2 ** 53 - 1 }, 0, 1)",
+        "Array.prototype.shift.call({ length: 2 ** 53 - 1 })",
+        "const a = []; a.length = 2 ** 32 - 1; Array.prototype[0] = 1; a.lastIndexOf(2)",
+        "[].concat({ length: 2 ** 53 - 2, [Symbol.isConcatSpreadable]: true })",
+        "Array.prototype.indexOf.call({ get length() { return 2 ** 53 - 1; } }, 1)");
+  }
+
+  @ParameterizedTest
+  @MethodSource("hugeArrayLikes")
+  void hugeArrayLike_genericArrayMethod_refusedNotRunForEver(String code) throws InterruptedException {
+    try (Isola isola = Isola.newBuilder()
+        .defaultLimits(GENEROUS)
+        .route("/hostile", Handler.javascript("hostile.js", "export default { async fetch() { " + code
+            + "; return new Response('finished'); } };").limits(Limits.newBuilder().timeout(TIMEOUT).build()))
+        .route("/ok", Handler.javascript("ok.js", OK))
+        .build()) {
+      long start = System.nanoTime();
+      GuestException e = assertThrows(GuestException.class, () -> Caller.PLATFORM.handle(isola, Request.get("/hostile")));
+      long elapsed = (System.nanoTime() - start) / 1_000_000;
+      assertTrue(e.getMessage().contains("Isola"), e.getMessage());
+      assertTrue(elapsed < BOUND_MILLIS, "took " + elapsed + " ms");
+      assertEquals("ok", Caller.PLATFORM.handle(isola, Request.get("/ok")).bodyText());
+    }
   }
 
   @Test

@@ -569,8 +569,8 @@ public final class Isola implements AutoCloseable {
     }
     callThreads.shutdown();
     guestThreads.shutdown();
-    preparer.close();
     watchdog.cancelAll();
+    preparer.close(); // after cancelAll: it waits for a build in progress, which is stopped now
     try {
       long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
       if (!callThreads.awaitTermination(5, TimeUnit.SECONDS)

@@ -273,14 +273,19 @@ public final class GuestThreads implements AutoCloseable {
         }
         MDC.clear();
       }
-      if (state.compareAndSet(RUNNING, DONE)) {
+      boolean done;
+      synchronized (this) { // against abandon(): a write-off is counted before its recovery
+        done = state.compareAndSet(RUNNING, DONE);
+        if (!done) {
+          recovered(this);
+        }
+      }
+      if (done) {
         if (failure == null) {
           answer.complete(result);
         } else {
           answer.completeExceptionally(failure);
         }
-      } else {
-        recovered(this);
       }
     }
 
@@ -291,11 +296,14 @@ public final class GuestThreads implements AutoCloseable {
 
     @Override
     public void abandon() {
-      if (state.compareAndSet(RUNNING, WRITTEN_OFF)) {
+      synchronized (this) {
+        if (!state.compareAndSet(RUNNING, WRITTEN_OFF)) {
+          return;
+        }
         writeOff(this);
-        Watchdog.Guard g = guard;
-        answer.completeExceptionally(guest.stopped(g == null ? Optional.empty() : g.tripped()));
       }
+      Watchdog.Guard g = guard;
+      answer.completeExceptionally(guest.stopped(g == null ? Optional.empty() : g.tripped()));
     }
 
     /** The guest's answer; the deadline runs while the call waits for a thread. */

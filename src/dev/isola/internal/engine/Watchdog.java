@@ -39,7 +39,7 @@ public final class Watchdog implements AutoCloseable {
   /** How often running calls are checked; a limit is enforced at most this late. */
   public static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
   /** How long after a trip a guest that has not left is given up, and its caller answered. */
-  public static final long ABANDON_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+  public static final long ABANDON_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
   /** How a watched call is stopped: cancelled, and given up if it does not leave in time. */
   public interface Stoppable {

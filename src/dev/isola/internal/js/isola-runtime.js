@@ -58,6 +58,66 @@ let encoder = null, decoder = null;
 const utf8 = (s) => apply(encoderEncode, encoder ??= new Encoder(), [s]);
 const fromUtf8 = (u) => apply(decoderDecode, decoder ??= new Decoder(), [u]);
 const isArrayBuffer = (v) => { try { apply(abLength, v, []); return true; } catch { return false; } };
+
+// ---- generic array methods on huge array-likes ----
+// GraalJS runs a generic Array.prototype method over an array-like in a Java loop that polls for
+// cancellation only where an element exists, so Array.prototype.lastIndexOf.call({ length: 2 ** 53
+// - 1 }, 1) would run for years, out of reach of the call's deadline. These methods therefore refuse
+// (RangeError) a receiver longer than MAX_GENERIC_LENGTH unless it is a typed array (whose length
+// its buffer bounds), and (TypeError) an array-like whose length is not an own number (a getter or
+// valueOf could answer small here and huge to the method). Everything else is unchanged.
+{
+  const MAX_GENERIC_LENGTH = 16777216;
+  const AP = Array.prototype;
+  const checkReceiver = (self, name) => {
+    if (isArray(self)) {
+      if (self.length > MAX_GENERIC_LENGTH) {
+        throw new RangeErr("Array.prototype." + name + " on an array of length " + self.length
+          + ": Isola allows at most " + MAX_GENERIC_LENGTH + " elements here");
+      }
+      return;
+    }
+    if (isObject(self) && apply(taTag, self, []) !== undefined) return; // a typed array
+    if (self === null || self === undefined) return; // the method's own TypeError
+    const d = gopd(Object(self), "length");
+    const length = d === undefined ? 0 : d.value;
+    if (d !== undefined && (!("value" in d) || typeof length !== "number")) {
+      throw new TypeErr("Array.prototype." + name + " on an array-like whose length is not an own number:"
+        + " Isola runs generic array methods only on arrays, typed arrays and array-likes with a plain length");
+    }
+    if (length > MAX_GENERIC_LENGTH) {
+      throw new RangeErr("Array.prototype." + name + " on an array-like of length " + length
+        + ": Isola allows at most " + MAX_GENERIC_LENGTH + " elements here");
+    }
+  };
+  // The methods that walk their receiver's length (push, pop and at do not, and stay as they are).
+  const names = ["copyWithin", "every", "fill", "filter", "find", "findIndex", "findLast", "findLastIndex",
+    "flat", "flatMap", "forEach", "includes", "indexOf", "join", "lastIndexOf", "map", "reduce", "reduceRight",
+    "reverse", "shift", "slice", "some", "sort", "splice", "toLocaleString", "toReversed", "toSorted",
+    "toSpliced", "unshift", "with"];
+  const SPREADABLE = Symbol.isConcatSpreadable;
+  for (const name of names) {
+    const original = AP[name];
+    if (typeof original !== "function") continue;
+    const guarded = { [name](...args) { checkReceiver(this, name); return apply(original, this, args); } }[name];
+    defineProperty(guarded, "length", { value: original.length });
+    defineProperty(AP, name, { value: guarded, writable: true, enumerable: false, configurable: true });
+  }
+  // concat walks its arguments too, when they are spreadable array-likes.
+  {
+    const original = AP.concat;
+    const guarded = { concat(...args) {
+      checkReceiver(this, "concat");
+      for (let i = 0; i < args.length; i++) {
+        const a = args[i];
+        if (isObject(a) && !isArray(a) && a[SPREADABLE]) checkReceiver(a, "concat");
+      }
+      return apply(original, this, args);
+    } }.concat;
+    defineProperty(guarded, "length", { value: original.length });
+    defineProperty(AP, "concat", { value: guarded, writable: true, enumerable: false, configurable: true });
+  }
+}
 const u8Length = (u) => apply(taLength, u, []);
 // A Uint8Array that owns a fresh buffer holding exactly these bytes (no species lookups involved).
 const copyBytes = (buffer, offset, length) => new U8(new U8(buffer, offset, length));
