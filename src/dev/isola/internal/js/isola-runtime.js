@@ -90,32 +90,58 @@ const isArrayBuffer = (v) => { try { apply(abLength, v, []); return true; } catc
         + ": Isola allows at most " + MAX_GENERIC_LENGTH + " elements here");
     }
   };
-  // The methods that walk their receiver's length (push, pop and at do not, and stay as they are).
-  const names = ["copyWithin", "every", "fill", "filter", "find", "findIndex", "findLast", "findLastIndex",
-    "flat", "flatMap", "forEach", "includes", "indexOf", "join", "lastIndexOf", "map", "reduce", "reduceRight",
-    "reverse", "shift", "slice", "some", "sort", "splice", "toLocaleString", "toReversed", "toSorted",
-    "toSpliced", "unshift", "with"];
+  // The methods that walk their receiver's length (push, pop and at do not). One literal of methods
+  // (names and lengths as the originals'), then one define per method: this runs in every context.
+  const O = {
+    copyWithin: AP.copyWithin, every: AP.every, filter: AP.filter, find: AP.find, findIndex: AP.findIndex,
+    findLast: AP.findLast, findLastIndex: AP.findLastIndex, flat: AP.flat, flatMap: AP.flatMap,
+    forEach: AP.forEach, includes: AP.includes, indexOf: AP.indexOf, lastIndexOf: AP.lastIndexOf,
+    reduce: AP.reduce, reduceRight: AP.reduceRight, reverse: AP.reverse, shift: AP.shift, some: AP.some,
+    sort: AP.sort, splice: AP.splice, unshift: AP.unshift, concat: AP.concat, fill: AP.fill, map: AP.map,
+    slice: AP.slice, join: AP.join, toReversed: AP.toReversed, toSorted: AP.toSorted, toSpliced: AP.toSpliced,
+    with: AP.with };
   const SPREADABLE = Symbol.isConcatSpreadable;
-  for (const name of names) {
-    const original = AP[name];
-    if (typeof original !== "function") continue;
-    const guarded = { [name](...args) { checkReceiver(this, name); return apply(original, this, args); } }[name];
-    defineProperty(guarded, "length", { value: original.length });
-    defineProperty(AP, name, { value: guarded, writable: true, enumerable: false, configurable: true });
-  }
-  // concat walks its arguments too, when they are spreadable array-likes.
-  {
-    const original = AP.concat;
-    const guarded = { concat(...args) {
+  const guarded = {
+    copyWithin(target, start) { checkReceiver(this, "copyWithin"); return apply(O.copyWithin, this, arguments); },
+    every(callback) { checkReceiver(this, "every"); return apply(O.every, this, arguments); },
+    filter(callback) { checkReceiver(this, "filter"); return apply(O.filter, this, arguments); },
+    find(predicate) { checkReceiver(this, "find"); return apply(O.find, this, arguments); },
+    findIndex(predicate) { checkReceiver(this, "findIndex"); return apply(O.findIndex, this, arguments); },
+    findLast(predicate) { checkReceiver(this, "findLast"); return apply(O.findLast, this, arguments); },
+    findLastIndex(predicate) { checkReceiver(this, "findLastIndex"); return apply(O.findLastIndex, this, arguments); },
+    flat() { checkReceiver(this, "flat"); return apply(O.flat, this, arguments); },
+    flatMap(mapper) { checkReceiver(this, "flatMap"); return apply(O.flatMap, this, arguments); },
+    forEach(callback) { checkReceiver(this, "forEach"); return apply(O.forEach, this, arguments); },
+    includes(searchElement) { checkReceiver(this, "includes"); return apply(O.includes, this, arguments); },
+    indexOf(searchElement) { checkReceiver(this, "indexOf"); return apply(O.indexOf, this, arguments); },
+    lastIndexOf(searchElement) { checkReceiver(this, "lastIndexOf"); return apply(O.lastIndexOf, this, arguments); },
+    reduce(callback) { checkReceiver(this, "reduce"); return apply(O.reduce, this, arguments); },
+    reduceRight(callback) { checkReceiver(this, "reduceRight"); return apply(O.reduceRight, this, arguments); },
+    reverse() { checkReceiver(this, "reverse"); return apply(O.reverse, this, arguments); },
+    shift() { checkReceiver(this, "shift"); return apply(O.shift, this, arguments); },
+    some(callback) { checkReceiver(this, "some"); return apply(O.some, this, arguments); },
+    sort(comparator) { checkReceiver(this, "sort"); return apply(O.sort, this, arguments); },
+    splice(start, deleteCount) { checkReceiver(this, "splice"); return apply(O.splice, this, arguments); },
+    unshift(item) { checkReceiver(this, "unshift"); return apply(O.unshift, this, arguments); },
+    fill(value) { checkReceiver(this, "fill"); return apply(O.fill, this, arguments); },
+    map(callback) { checkReceiver(this, "map"); return apply(O.map, this, arguments); },
+    slice(start, end) { checkReceiver(this, "slice"); return apply(O.slice, this, arguments); },
+    join(separator) { checkReceiver(this, "join"); return apply(O.join, this, arguments); },
+    toReversed() { checkReceiver(this, "toReversed"); return apply(O.toReversed, this, arguments); },
+    toSorted(comparator) { checkReceiver(this, "toSorted"); return apply(O.toSorted, this, arguments); },
+    toSpliced(start, skipCount) { checkReceiver(this, "toSpliced"); return apply(O.toSpliced, this, arguments); },
+    with(index, value) { checkReceiver(this, "with"); return apply(O.with, this, arguments); },
+    // concat walks its arguments too, when they are spreadable array-likes.
+    concat(value) {
       checkReceiver(this, "concat");
-      for (let i = 0; i < args.length; i++) {
-        const a = args[i];
+      for (let i = 0; i < arguments.length; i++) {
+        const a = arguments[i];
         if (isObject(a) && !isArray(a) && a[SPREADABLE]) checkReceiver(a, "concat");
       }
-      return apply(original, this, args);
-    } }.concat;
-    defineProperty(guarded, "length", { value: original.length });
-    defineProperty(AP, "concat", { value: guarded, writable: true, enumerable: false, configurable: true });
+      return apply(O.concat, this, arguments);
+    } };
+  for (const name of ownKeys(guarded)) {
+    defineProperty(AP, name, { value: guarded[name], writable: true, enumerable: false, configurable: true });
   }
 }
 const u8Length = (u) => apply(taLength, u, []);
