@@ -31,7 +31,8 @@ class IsolaLifecycleTest {
     // 64 GiB.
     GateStore entered = GateStore.opened();
     String code = "export default { async fetch(request, env) { await env.KV.get('k'); while (true) {} } };";
-    Isola isola = Isola.newBuilder().store("kv", entered)
+    // Every JavaScript guest runs on a call thread: 12 calls need 12 of them to run at once.
+    Isola isola = Isola.newBuilder().store("kv", entered).callThreads(12)
         .route("/loop", Handler.javascript("loop.js", code).grants(Grants.keyValue("kv"))
             .limits(Limits.newBuilder().timeout(Duration.ofSeconds(60)).memory(DataSize.ofGiB(64)).build()))
         .build();
