@@ -5,7 +5,7 @@ Usage: report.py RUN_DIR OUTPUT.md
 
 RUN_DIR holds what jmh/run collected: jmh.json (JMH, -rf json), jmh-sample.json (the half-load
 latency run, -bm sample), node.txt (node-peer lines), first-response.txt, footprint.txt,
-wrk-isola.txt, wrk-plain.txt, limits.txt and machine.txt (key: value lines). Anything missing or
+wrk-isola.txt, wrk-plain.txt, limits.txt, overshoot.txt and machine.txt (key: value lines). Anything missing or
 unparsable becomes "n/a" in its row; nothing here fails because one measurement did not run.
 """
 import json
@@ -124,6 +124,21 @@ for line in read("footprint.txt").splitlines():
                                                          float(kv["alloc_per_call_bytes"]))
         except (KeyError, ValueError):
             pass
+
+# MemoryOvershoot: "memory-overshoot kind=... limit_mib=... held_mib=... heap_growth_mib=... ms=... status=..."
+# per bomb and run, "memory-compute kind=... seconds=... status=... allocated_mib_per_s=..." per computing handler.
+OVERSHOOT, COMPUTE = [], []
+for line in read("overshoot.txt").splitlines():
+    kv = key_values(line)
+    try:
+        if line.startswith("memory-overshoot "):
+            held = int(kv["held_mib"]) if kv["held_mib"].isdigit() else None
+            OVERSHOOT.append((kv["kind"], int(kv["limit_mib"]), held, int(kv["heap_growth_mib"]), int(kv["ms"]),
+                              kv["status"]))
+        elif line.startswith("memory-compute "):
+            COMPUTE.append((kv["kind"], kv["status"], float(kv["allocated_mib_per_s"])))
+    except (KeyError, ValueError):
+        pass
 
 
 def wrk(name):
@@ -357,6 +372,25 @@ for engine, label in (("js", "JS endless loop (JsLimitsTest)"), ("wasm", "Wasm e
         row("P8", f"runaway handler stopped after its deadline, {label}", "n/a", "—", "—", "≤ deadline + 50 ms", "n/a",
             "the test run did not happen or printed no [limits] lines")
 
+# P8m: a JavaScript handler that keeps growing is stopped for its memory limit; computing ones are not
+if OVERSHOOT:
+    stopped = all(status == "memory" for *_, status in OVERSHOOT)
+    computed = bool(COMPUTE) and all(status == "200" for _, status, _ in COMPUTE)
+    worst = {}
+    for kind, limit, held, growth, ms, status in OVERSHOOT:
+        if held is not None:
+            worst[limit] = max(worst.get(limit, 0), held)
+    value = " / ".join(f"{worst[limit]} MiB at {limit} MiB" for limit in sorted(worst)) or "n/a"
+    detail = "; ".join(f"{kind} {limit} MiB: held {held} MiB, heap +{growth} MiB, {ms} ms"
+                       for kind, limit, held, growth, ms, status in OVERSHOOT)
+    detail += "; computing 9.5 s at the defaults: " + ", ".join(f"{kind} {status} ({rate:.0f} MiB/s allocated)"
+                                                              for kind, status, rate in COMPUTE)
+    row("P8m", "JS memory bombs stopped, worst held at stop (MemoryOvershoot)", value, "—", "—",
+        "every bomb stopped (MEMORY), computing runs to its end", met(stopped and computed), detail)
+else:
+    row("P8m", "JS memory bombs stopped (MemoryOvershoot)", "n/a", "—", "—",
+        "every bomb stopped (MEMORY), computing runs to its end", "n/a", "MemoryOvershoot did not run")
+
 
 # ---- the document -------------------------------------------------------------------------------
 
@@ -396,7 +430,8 @@ out.append(table(["benchmark", "params", "threads", "score", "error", "unit", "a
 out += ["", "## Node peers", ""]
 out.append("```\n" + (read("node.txt").strip() or "no output") + "\n```")
 out += ["", "## First response, idle footprint, dev server load", ""]
-out.append("```\n" + "\n".join(filter(None, [read("first-response.txt").strip(), read("footprint.txt").strip()])) + "\n```")
+out.append("```\n" + "\n".join(filter(None, [read("first-response.txt").strip(), read("footprint.txt").strip(),
+                                               read("overshoot.txt").strip()])) + "\n```")
 for name in ("wrk-isola.txt", "wrk-plain.txt"):
     text = read(name).strip()
     if text:

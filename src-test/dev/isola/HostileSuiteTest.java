@@ -126,7 +126,7 @@ class HostileSuiteTest {
 
     // ---- JavaScript: loops, memory, recursion, output ----
     add("js endless loop", js("loop", "while (true) {}").limits(jsLoop), get, Expect.limit(Limit.TIMEOUT));
-    // Promise jobs allocate as they spin; with a budget they cannot spend, the timeout stops them.
+    // Promise jobs allocate as they spin but keep nothing: only the time limit stops them.
     add("js loop in promise jobs", js("promise-loop", "for (;;) { await null; }").limits(jsLoop), get,
         Expect.limit(Limit.TIMEOUT));
     add("js loop in a microtask", js("microtask", "queueMicrotask(() => { for (;;) {} }); await null; return new Response('x');")

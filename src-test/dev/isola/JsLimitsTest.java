@@ -111,7 +111,7 @@ class JsLimitsTest {
 
   @ParameterizedTest
   @EnumSource(Caller.class)
-  void memory_endlessArrays_stoppedAtBudget(Caller caller) throws InterruptedException {
+  void memory_endlessArrays_stoppedAtLimit(Caller caller) throws InterruptedException {
     long start = System.nanoTime();
     LimitExceededException e = assertThrows(LimitExceededException.class, () -> caller.handle(isola, Request.get("/alloc")));
     System.out.printf("[limits] %s array bomb stopped after %d ms%n", caller, (System.nanoTime() - start) / 1_000_000);
@@ -122,7 +122,7 @@ class JsLimitsTest {
 
   @ParameterizedTest
   @EnumSource(Caller.class)
-  void memory_endlessTypedArrays_stoppedAtBudget(Caller caller) throws InterruptedException {
+  void memory_endlessTypedArrays_stoppedAtLimit(Caller caller) throws InterruptedException {
     LimitExceededException e =
         assertThrows(LimitExceededException.class, () -> caller.handle(isola, Request.get("/alloc-typed")));
     assertEquals(Limit.MEMORY, e.limit());
@@ -132,7 +132,7 @@ class JsLimitsTest {
 
   @ParameterizedTest
   @EnumSource(Caller.class)
-  void memory_endlessStrings_stoppedAtBudget(Caller caller) throws InterruptedException {
+  void memory_endlessStrings_stoppedAtLimit(Caller caller) throws InterruptedException {
     LimitExceededException e =
         assertThrows(LimitExceededException.class, () -> caller.handle(isola, Request.get("/alloc-strings")));
     assertEquals(Limit.MEMORY, e.limit());

@@ -1,8 +1,8 @@
 package dev.isola;
 
 /**
- * A call crossed one of its route's {@link Limits}: it ran past its timeout, allocated past its
- * memory budget, or its request or response body was larger than allowed. Only that call ends; the
+ * A call crossed one of its route's {@link Limits}: it ran past its timeout, held more than its
+ * memory limit, or its request or response body was larger than allowed. Only that call ends; the
  * {@link Isola} keeps serving.
  */
 public final class LimitExceededException extends IsolaException {

@@ -10,11 +10,18 @@ import java.util.Objects;
  * <ul>
  *   <li>{@link #timeout()}: wall-clock time from the start of the call, default 10 s. A handler
  *       still running then is stopped (within about 5 ms).
- *   <li>{@link #memory()}: for JavaScript, the bytes the call may allocate in all (its allocation
- *       budget, checked by a watchdog about every 5 ms), default 256 MiB. It is not a heap cap:
- *       garbage counts too (interpreted JavaScript can allocate hundreds of MiB per second doing
- *       plain computation), and one large allocation is seen only after it happened, so keep
- *       the JVM's heap above the sum of the budgets of the calls that may run at once.
+ *   <li>{@link #memory()}: default 256 MiB. For JavaScript, the heap the call may <em>hold</em>:
+ *       how much the heap in use after garbage collections grew while it ran, counting no more
+ *       than the call allocated. Garbage does not count, so a handler that computes and drops what
+ *       it makes runs until its timeout. A call is seen past its limit at the first young
+ *       collection after it got there (large arrays within about 5 ms), so it gets past by up to
+ *       what it adds until then, about one young generation (the README has measurements). Beside
+ *       other calls, a call is stopped only once the growth is more than its limit plus what the
+ *       calls that kept more of their allocation may hold within theirs, so keep the JVM's heap
+ *       above the sum of the limits of the calls that may run at once. Whatever the limits, once
+ *       the heap is 75% full after a collection, calls that grew it by half their limit (or by an
+ *       eighth of the heap, if less) are stopped; and a call that allocates 256 times its limit is
+ *       stopped. For WebAssembly, the cap on linear memory and tables.
  *   <li>{@link #maxRequestBody()}: default 8 MiB; a larger request is refused before it runs.
  *   <li>{@link #maxResponseBody()}: default 8 MiB; a larger answer is refused.
  *   <li>{@link #maxInFlight()}: calls of the route running at once, default unlimited ({@value

@@ -84,7 +84,7 @@ public record IsolaProperties(
    * @param handler the handler file: a JavaScript module ({@code .js}, {@code .mjs}) or a
    *     WebAssembly module ({@code .wasm}), relative to the working directory
    * @param timeout the route's timeout ({@code 2s}, {@code 500ms}); the default limits' if unset
-   * @param memory the route's memory budget ({@code 64MiB}); the default limits' if unset
+   * @param memory the route's memory limit ({@code 64MiB}); the default limits' if unset
    * @param variables names of {@code isola.variables} (or manifest variables) the route may read
    */
   public record Route(

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Enforces the time and memory limits of running calls from one daemon thread per {@code Isola}.
  *
- * <p>Each call registers the platform thread it runs on, its deadline and its allocation budget.
+ * <p>Each call registers the platform thread it runs on, its deadline and its memory limit.
  * Every {@link #TICK_NANOS} the watchdog compares the clock and the bytes the thread has allocated
  * since the call started ({@code ThreadMXBean.getThreadAllocatedBytes}, which counts platform
  * threads only: that is why calls from virtual threads run on a platform thread of the {@code
@@ -34,6 +34,10 @@ import org.slf4j.LoggerFactory;
  * #ABANDON_NANOS} after the trip, it is given up ({@link Stoppable#abandon()}): its caller is
  * answered with the limit's exception and its thread written off (see {@link GuestThreads}). Every
  * other call's limits keep holding whatever one guest does.
+ *
+ * <p>The allocation compared every tick is only the backstop of the memory limit (a large multiple
+ * of it): what a call holds is judged after each garbage collection by {@link HeapPressure}, which
+ * trips guards the same way.
  */
 public final class Watchdog implements AutoCloseable {
   /** How often running calls are checked; a limit is enforced at most this late. */
@@ -79,7 +83,8 @@ public final class Watchdog implements AutoCloseable {
 
   public Watchdog(String name) {
     if (!THREADS.isThreadAllocatedMemorySupported()) {
-      log.warn("this JVM cannot measure per-thread allocation: memory limits are not enforced");
+      log.warn("this JVM cannot measure per-thread allocation: JavaScript memory limits judge calls by the"
+          + " heap's growth alone, with no allocation cap");
     } else if (!THREADS.isThreadAllocatedMemoryEnabled()) {
       THREADS.setThreadAllocatedMemoryEnabled(true);
     }
@@ -87,24 +92,25 @@ public final class Watchdog implements AutoCloseable {
     this.cancels = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 10, TimeUnit.SECONDS, new SynchronousQueue<>(),
         Thread.ofPlatform().daemon().priority(Thread.NORM_PRIORITY).name(name + "-cancel-", 1).factory());
     thread.start();
+    HeapPressure.jvm().register(this);
   }
 
   /**
    * Starts watching the current (platform) thread until the returned guard is closed.
    *
    * @param deadlineNanos {@link System#nanoTime()} after which the call is stopped
-   * @param memoryBudget bytes the thread may allocate from now on
+   * @param memoryLimit bytes of heap the call may hold (see {@link HeapPressure}), or -1 for none
    * @param cancel stops the sandbox; called once, from another thread, when a limit trips
    */
-  public Guard watch(long deadlineNanos, long memoryBudget, Runnable cancel) {
-    return watch(deadlineNanos, memoryBudget, (Stoppable) cancel::run);
+  public Guard watch(long deadlineNanos, long memoryLimit, Runnable cancel) {
+    return watch(deadlineNanos, memoryLimit, (Stoppable) cancel::run);
   }
 
   /**
    * Like {@link #watch(long, long, Runnable)}, for a guest that may not stop when cancelled: {@code
    * stop}'s later steps run if it has not left in time.
    */
-  public Guard watch(long deadlineNanos, long memoryBudget, Stoppable stop) {
+  public Guard watch(long deadlineNanos, long memoryLimit, Stoppable stop) {
     Thread current = Thread.currentThread();
     if (current.isVirtual()) {
       throw new IllegalStateException("guest code must run on a platform thread");
@@ -113,7 +119,7 @@ public final class Watchdog implements AutoCloseable {
       throw new IsolaException("the Isola's watchdog is not running (the Isola is closed or failed):"
           + " calls cannot be limited, so none are started; build a new Isola");
     }
-    Guard guard = new Guard(current.threadId(), deadlineNanos, memoryBudget, stop);
+    Guard guard = new Guard(current.threadId(), deadlineNanos, memoryLimit, stop);
     active.add(guard);
     if (idle) {
       LockSupport.unpark(thread);
@@ -197,6 +203,12 @@ public final class Watchdog implements AutoCloseable {
     }
   }
 
+  /** The calls being watched, for {@link HeapPressure}'s rounds. */
+  Iterable<Guard> running() {
+    return active;
+  }
+
+
   /** How many stopped calls have not left their guest yet. */
   public int stopping() {
     return stopping.size();
@@ -208,6 +220,7 @@ public final class Watchdog implements AutoCloseable {
    */
   @Override
   public void close() {
+    HeapPressure.jvm().unregister(this);
     closed = true;
     LockSupport.unpark(thread);
     cancels.shutdown();
@@ -217,7 +230,19 @@ public final class Watchdog implements AutoCloseable {
   public final class Guard implements AutoCloseable {
     private final long threadId;
     private final long deadlineNanos;
-    private final long memoryBudget;
+    /** Bytes of heap the call may hold, or -1 for no limit. */
+    private final long memoryLimit;
+    /** Bytes the call may allocate in all: the backstop of the memory limit. */
+    private final long allocationCap;
+    /** The heap that is not the call's (see {@link HeapPressure}); moved by its rounds alone. */
+    private volatile long heapBaseline;
+    /** The heap when the call started, lowered only as the heap shrinks (see {@link HeapPressure}). */
+    private volatile long rawHeapBaseline;
+    private volatile MemoryStop memoryStop;
+    /** True once the call ended (its guard closed): what its thread allocates is no longer its. */
+    private volatile boolean ended;
+    /** What the thread had allocated since the watch began when the call ended. */
+    private volatile long allocatedAtEnd = -1;
     private final long allocatedAtStart;
     private final Stoppable stop;
     private final AtomicReference<Limit> tripped = new AtomicReference<>();
@@ -225,10 +250,13 @@ public final class Watchdog implements AutoCloseable {
     /** When the guard tripped ({@link System#nanoTime()}); read by the watchdog thread after. */
     private volatile long trippedAtNanos;
 
-    private Guard(long threadId, long deadlineNanos, long memoryBudget, Stoppable stop) {
+    private Guard(long threadId, long deadlineNanos, long memoryLimit, Stoppable stop) {
       this.threadId = threadId;
       this.deadlineNanos = deadlineNanos;
-      this.memoryBudget = memoryBudget;
+      this.memoryLimit = memoryLimit;
+      this.allocationCap = memoryLimit < 0 ? -1 : HeapPressure.jvm().allocationCap(memoryLimit);
+      this.heapBaseline = HeapPressure.jvm().baseline();
+      this.rawHeapBaseline = heapBaseline;
       this.allocatedAtStart = THREADS.getCurrentThreadAllocatedBytes();
       this.stop = stop;
     }
@@ -247,9 +275,63 @@ public final class Watchdog implements AutoCloseable {
     private void check(long now) {
       if (now - deadlineNanos >= 0) {
         trip(Limit.TIMEOUT);
-      } else if (memoryBudget >= 0 && allocated() > memoryBudget) {
-        trip(Limit.MEMORY);
+      } else if (memoryLimit >= 0) {
+        HeapPressure.jvm().poll(now);
+        long allocated = allocated();
+        if (allocated > allocationCap) {
+          MemoryStop.Cause cause = HeapPressure.jvm().enforced()
+              ? MemoryStop.Cause.ALLOCATION_BACKSTOP : MemoryStop.Cause.ALLOCATION_BUDGET;
+          stopForMemory(new MemoryStop(cause, -1, allocated, -1, Runtime.getRuntime().maxMemory()));
+        }
       }
+    }
+
+    /** What stopped the call if its memory limit did. */
+    public Optional<MemoryStop> memoryStop() {
+      return tripped.get() == Limit.MEMORY ? Optional.ofNullable(memoryStop) : Optional.empty();
+    }
+
+    long memoryLimit() {
+      return memoryLimit;
+    }
+
+    long heapBaseline() {
+      return heapBaseline;
+    }
+
+    long rawHeapBaseline() {
+      return rawHeapBaseline;
+    }
+
+    void heapBaselines(long baseline, long raw) {
+      heapBaseline = baseline;
+      rawHeapBaseline = raw;
+    }
+
+    /** True once the call ended (its guard closed). */
+    boolean ended() {
+      return ended;
+    }
+
+    /** What the call's thread had allocated since the watch began when it ended (-1 if unknown). */
+    long allocatedAtEnd() {
+      return allocatedAtEnd;
+    }
+
+    /**
+     * Stops the call for its memory limit, for the reason given, unless it already ended or was
+     * stopped; the watchdog's thread and the heap rounds may both try, and the first one's reason is
+     * kept.
+     *
+     * @return true if this stopped the call
+     */
+    synchronized boolean stopForMemory(MemoryStop why) {
+      if (tripped.get() != null || ended) {
+        return false;
+      }
+      memoryStop = why;
+      trip(Limit.MEMORY);
+      return tripped.get() == Limit.MEMORY;
     }
 
     /** True if the call was stopped because its {@code Isola} is closing. */
@@ -283,6 +365,10 @@ public final class Watchdog implements AutoCloseable {
 
     @Override
     public void close() {
+      if (!ended && memoryLimit >= 0) {
+        allocatedAtEnd = allocated(); // for HeapPressure's next round
+      }
+      ended = true;
       active.remove(this);
       stopping.remove(this);
     }

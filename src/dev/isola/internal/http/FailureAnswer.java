@@ -76,7 +76,7 @@ public record FailureAnswer(int status, String text, OptionalLong retryAfterSeco
     return switch (e) {
       case LimitExceededException l -> switch (l.limit()) {
         case TIMEOUT -> "the handler ran past its timeout";
-        case MEMORY -> "the handler ran past its memory budget";
+        case MEMORY -> "the handler ran past its memory limit";
         case REQUEST_BODY -> "the request body is too large";
         case RESPONSE_BODY -> "the handler's response was too large";
       };

@@ -99,7 +99,7 @@ public final class JsEngine implements GuestEngine {
   /**
    * Runs one full call of {@code isola-warm-up.js}, so that the one-time cost of starting the
    * language (tens of MiB of class loading and initialisation in a fresh JVM) is paid here and never
-   * charged to the memory budget of a handler's first call, and so that the classes behind common
+   * charged to the memory limit of a handler's first call, and so that the classes behind common
    * features are initialised while the stack is shallow (see the script's header).
    */
   private void warmUp() {
@@ -200,7 +200,7 @@ public final class JsEngine implements GuestEngine {
       where = name + ":" + e.getSourceLocation().getStartLine() + ":" + e.getSourceLocation().getStartColumn();
     }
     String kind = e.isSyntaxError() ? "does not parse"
-        : e.isCancelled() ? "did not finish loading within its timeout or memory budget"
+        : e.isCancelled() ? "did not finish loading within its timeout or memory limit"
         : "failed while loading";
     return new HandlerLoadException(
         "handler " + where + " of route \"" + route + "\" " + kind + ": " + e.getMessage()

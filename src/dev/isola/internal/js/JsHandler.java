@@ -1,5 +1,6 @@
 package dev.isola.internal.js;
 
+import dev.isola.DataSize;
 import dev.isola.GuestException;
 import dev.isola.Headers;
 import dev.isola.IsolaException;
@@ -11,6 +12,7 @@ import dev.isola.Response;
 import dev.isola.internal.engine.Call;
 import dev.isola.internal.engine.GuestLog;
 import dev.isola.internal.engine.GuestThreads;
+import dev.isola.internal.engine.MemoryStop;
 import dev.isola.internal.engine.PreparedHandler;
 import dev.isola.internal.engine.SandboxPreparer;
 import dev.isola.internal.engine.Watchdog;
@@ -30,7 +32,7 @@ import org.slf4j.Logger;
  *
  * <p>A call's context is a {@link Sandbox}: a fresh context with Isola's runtime and the handler
  * module loaded. It is built either in the call, or ahead of it by the engine's {@link
- * SandboxPreparer} (under the route's timeout and memory budget, like a call). Either way the host
+ * SandboxPreparer} (under the route's timeout and memory limit, like a call). Either way the host
  * is unreachable until its call starts: the capability function answers that it is not, the call
  * then points it at the call's own capabilities, and the request, grants, log and clock reach the
  * guest through {@code dispatch}. A sandbox serves one call and is closed after it.
@@ -132,7 +134,7 @@ final class JsHandler implements PreparedHandler {
 
   /**
    * Builds a sandbox for the preparer, on a guest thread, under the route's timeout and memory
-   * budget: a module's top level is guest code like any other.
+   * limit: a module's top level is guest code like any other.
    *
    * @throws IsolaException if loading failed or crossed a limit (the pool drops it; the next call
    *     builds its own sandbox and reports what goes wrong)
@@ -173,6 +175,8 @@ final class JsHandler implements PreparedHandler {
     private final GuestStop.Run stop = new GuestStop.Run();
     /** Set by a run whose context outlives it (a sandbox built ahead). */
     boolean keep;
+    /** The run's guard, once it runs: what stopped it, for the caller of a written-off run. */
+    private volatile Watchdog.@org.jspecify.annotations.Nullable Guard guard;
 
     Run(Context context, Limits limits) {
       this.context = context;
@@ -184,6 +188,7 @@ final class JsHandler implements PreparedHandler {
 
     @Override
     public final T run(Watchdog.Guard guard) {
+      this.guard = guard;
       GuestStop.enter(stop);
       try {
         return body(guard);
@@ -223,7 +228,9 @@ final class JsHandler implements PreparedHandler {
 
     @Override
     public RuntimeException stopped(Optional<Limit> limit) {
-      return limit.<RuntimeException>map(l -> limitExceeded(l, limits)).orElseGet(() ->
+      Watchdog.Guard g = guard;
+      return limit.<RuntimeException>map(l -> limitExceeded(l, limits, g == null ? Optional.empty() : g.memoryStop()))
+          .orElseGet(() ->
           new IsolaException("route \"" + route + "\": the call was stopped: the Isola is closing"));
     }
   }
@@ -312,7 +319,7 @@ final class JsHandler implements PreparedHandler {
     }
     if (e.isResourceExhausted()) {
       return new LimitExceededException(route, Limit.MEMORY, "the JVM ran out of memory during the call ("
-          + e.getMessage() + "); lower the memory budgets of concurrent calls or give the JVM more heap");
+          + e.getMessage() + "); lower the memory limits of concurrent calls or give the JVM more heap");
     }
     if (e.isInterrupted()) {
       Thread.currentThread().interrupt();
@@ -329,7 +336,7 @@ final class JsHandler implements PreparedHandler {
 
   /** The watchdog stopped the call: for a limit, or because the Isola is closing. */
   private IsolaException stopped(Watchdog.Guard guard, Limits limits) {
-    return guard.tripped().<IsolaException>map(limit -> limitExceeded(limit, limits))
+    return guard.tripped().<IsolaException>map(limit -> limitExceeded(limit, limits, guard.memoryStop()))
         .orElseGet(() -> new IsolaException("route \"" + route + "\": the call was stopped: the Isola is closing"));
   }
 
@@ -338,15 +345,41 @@ final class JsHandler implements PreparedHandler {
     return value.isString() ? value.asString() : otherwise;
   }
 
-  private LimitExceededException limitExceeded(Limit limit, Limits limits) {
+  private LimitExceededException limitExceeded(Limit limit, Limits limits, Optional<MemoryStop> memory) {
     String message = switch (limit) {
       case TIMEOUT -> "the call ran past its timeout of " + limits.timeout().toMillis()
           + " ms and was stopped; raise timeout or make the handler finish sooner";
-      case MEMORY -> "the call allocated more than its memory budget of " + limits.memory()
-          + " and was stopped; raise memory or allocate less per call";
+      case MEMORY -> memory.map(stop -> memoryMessage(stop, limits.memory()))
+          .orElse("the call crossed its memory limit of " + limits.memory() + " and was stopped; raise memory or keep"
+              + " less in memory per call");
       default -> "the call crossed " + limit.key();
     };
     return new LimitExceededException(route, limit, message);
+  }
+
+  /** What the watchdog measured, the limit, and what to change. */
+  static String memoryMessage(MemoryStop stop, DataSize limit) {
+    return switch (stop.cause()) {
+      case HELD -> "the call held about " + mib(stop.heldBytes()) + " of heap, more than its memory limit of " + limit
+          + ", and was stopped; raise memory or keep less in memory per call (what a call holds is how much the heap"
+          + " grew while it ran, up to what it allocated)";
+      case HEAP_DANGER -> "the JVM's heap was " + stop.heapAfterGcBytes() * 100 / stop.maxHeapBytes() + "% full after a"
+          + " garbage collection (" + mib(stop.heapAfterGcBytes()) + " of " + mib(stop.maxHeapBytes())
+          + ") and the call"
+          + " held about " + mib(stop.heldBytes()) + " of it, within its memory limit of " + limit + ", and was stopped"
+          + " to keep the JVM serving; give the JVM more heap (-Xmx) or lower memory for the calls that run at once";
+      case ALLOCATION_BACKSTOP -> "the call allocated " + mib(stop.allocatedBytes()) + ", more than "
+          + (stop.allocatedBytes() / Math.max(1, limit.bytes())) + " times its memory limit of " + limit
+          + " (the allocation cap behind that limit), and was stopped; raise memory or allocate less per call";
+      case ALLOCATION_BUDGET -> "the call allocated more than its memory limit of " + limit + " (this JVM reports no"
+          + " garbage collections, so the limit counts allocation) and was stopped; raise memory or allocate less"
+          + " per call";
+    };
+  }
+
+  /** Bytes in whole MiB, rounded up (a call just over 64MiB held 65MiB, not 64), e.g. {@code 97MiB}. */
+  private static String mib(long bytes) {
+    return ((bytes + (1 << 20) - 1) >> 20) + "MiB";
   }
 
   private static String guestStack(PolyglotException e) {
