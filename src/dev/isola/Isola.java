@@ -64,9 +64,12 @@ import org.slf4j.MDC;
  * ({@link GuestException}, {@link LimitExceededException}), each with {@link
  * IsolaException#httpStatus()} for HTTP adapters.
  *
- * <p>Guest code runs on the calling thread when that is a platform thread. Calls from virtual
- * threads, and {@link #handleAsync(Request)}, run on platform threads owned by this {@code Isola},
- * because memory budgets are measured per platform thread. {@link #close()} stops them.
+ * <p>JavaScript guests always run on platform threads owned by this {@code Isola}; the caller only
+ * waits for the answer, so a guest that does not stop never holds the caller's thread (it is written
+ * off, see SECURITY.md). WebAssembly guests run on the calling thread when that is a platform
+ * thread; calls from virtual threads, and {@link #handleAsync(Request)}, run on platform threads
+ * owned by this {@code Isola}, because allocation is measured per platform thread. {@link #close()}
+ * stops them.
  *
  * <p>Every routed call is observable: its log lines carry the MDC keys {@code isola.route} and
  * {@code isola.requestId}; it is a JDK Flight Recorder event {@code dev.isola.Call}; and with
@@ -468,7 +471,7 @@ public final class Isola implements AutoCloseable {
     Call call = new Call(route.spec(), request, found.params(), found.tail(), requestId, limits, deadline,
         route.capabilities().forCall(options.keyPrefix(), options.outboundHttp().map(OriginAllowList::of).orElse(null),
             deadline, limits.maxResponseBody().bytes(), () -> carriesSecretPlaceholder(request)), guestLogSink);
-    // Memory budgets are measured per platform thread: guest code never runs on a virtual thread.
+    // Allocation is measured per platform thread: guest code never runs on a virtual thread.
     boolean here = !Thread.currentThread().isVirtual() || route.handler().runsOnOwnThreads();
     Response response = here ? runHere(route, call) : onPlatformThread(route, call);
     return "HEAD".equals(request.method()) ? response.toBuilder().body(Body.EMPTY).build() : response;
@@ -735,11 +738,12 @@ public final class Isola implements AutoCloseable {
     }
 
     /**
-     * The most platform threads this {@code Isola} runs calls on for callers on virtual threads
-     * and for {@link Isola#handleAsync}; default 4 × the processors, at least 8. Up to 16 calls per
-     * thread wait for one (their timeout runs while they wait); past that, calls are refused at once
-     * with {@link OverloadedException}. Calls from platform threads run on the caller's thread and
-     * do not count.
+     * The most JavaScript guests this {@code Isola} runs at once (every JavaScript call runs on one
+     * of its threads, whatever the caller's thread), and the most WebAssembly calls it runs for
+     * callers on virtual threads and for {@link Isola#handleAsync}; default 4 × the processors, at
+     * least 8. Up to 16 calls per thread wait for one (their timeout runs while they wait); past
+     * that, calls are refused at once with {@link OverloadedException}. WebAssembly calls from
+     * platform threads run on the caller's thread and do not count.
      *
      * @throws IllegalArgumentException if {@code threads < 1}
      */
