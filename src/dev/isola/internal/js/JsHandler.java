@@ -229,9 +229,7 @@ final class JsHandler implements PreparedHandler {
     @Override
     public RuntimeException stopped(Optional<Limit> limit) {
       Watchdog.Guard g = guard;
-      return limit.<RuntimeException>map(l -> limitExceeded(l, limits, g == null ? Optional.empty() : g.memoryStop()))
-          .orElseGet(() ->
-          new IsolaException("route \"" + route + "\": the call was stopped: the Isola is closing"));
+      return JsHandler.this.stopped(limit, g == null ? Optional.empty() : g.memoryStop(), limits);
     }
   }
 
@@ -336,7 +334,12 @@ final class JsHandler implements PreparedHandler {
 
   /** The watchdog stopped the call: for a limit, or because the Isola is closing. */
   private IsolaException stopped(Watchdog.Guard guard, Limits limits) {
-    return guard.tripped().<IsolaException>map(limit -> limitExceeded(limit, limits, guard.memoryStop()))
+    return stopped(guard.tripped(), guard.memoryStop(), limits);
+  }
+
+  /** A call stopped for {@code limit} (what its memory stop measured, if any), or for closing when empty. */
+  private IsolaException stopped(Optional<Limit> limit, Optional<MemoryStop> memory, Limits limits) {
+    return limit.<IsolaException>map(l -> limitExceeded(l, limits, memory))
         .orElseGet(() -> new IsolaException("route \"" + route + "\": the call was stopped: the Isola is closing"));
   }
 
