@@ -360,19 +360,30 @@ class ExtismKernelTest {
 
     assertEquals(0, k.inputOffset());
     assertEquals(0, k.inputLength());
-    guestError(() -> k.inputLoadU8(0), "input_load_u8 at input index 0 (0x0)", "0 bytes long");
+    assertEquals(0, k.inputLoadU8(0));
+    assertEquals(0, k.inputLoadU64(0));
   }
 
   @Test
-  void inputLoad_pastEnd_guestErrorNamesIndexAndLength() {
+  void inputLoad_pastEnd_zeroAsInTheKernel() {
     ExtismKernel k = kernel("hello, plugin");
 
-    guestError(() -> k.inputLoadU8(13), "input_load_u8 at input index 13 (0xd)",
-        "input, which is 13 bytes long");
-    guestError(() -> k.inputLoadU64(6), "input_load_u64 at input index 6 (0x6)",
-        "8 bytes from there run past the end of the input");
-    guestError(() -> k.inputLoadU64(-1), "input_load_u64 at input index 18446744073709551615");
-    assertEquals(0x6e6967756c70202cL, k.inputLoadU64(5));
+    assertEquals(0, k.inputLoadU8(13));
+    assertEquals(0, k.inputLoadU8(-1));
+    assertEquals(0, k.inputLoadU64(6), "8 bytes from 6 run past the 13-byte input: 0, not the tail");
+    assertEquals(0, k.inputLoadU64(13));
+    assertEquals(0, k.inputLoadU64(-1));
+    assertEquals(0, k.inputLoadU64(-8));
+    assertEquals(0x6e6967756c70202cL, k.inputLoadU64(5), "the last 8 bytes");
+    assertEquals('n', k.inputLoadU8(12));
+  }
+
+  @Test
+  void inputLoadU64_inputShorterThan8_zero() {
+    ExtismKernel k = kernel("abc");
+
+    assertEquals(0, k.inputLoadU64(0));
+    assertEquals('c', k.inputLoadU8(2));
   }
 
   @Test
@@ -382,7 +393,7 @@ class ExtismKernelTest {
     k.free(k.inputOffset());
 
     assertEquals(0, k.inputLength());
-    guestError(() -> k.inputLoadU8(0), "input_load_u8", "input block was freed");
+    assertEquals(0, k.inputLoadU8(0));
   }
 
   @Test
@@ -405,9 +416,18 @@ class ExtismKernelTest {
     assertEquals(other, k.inputOffset());
     assertEquals(5, k.inputLength());
     assertEquals('o', k.inputLoadU8(0));
-    guestError(() -> k.inputLoadU8(5), "input_load_u8", "5 bytes long");
-    guestError(() -> k.inputSet(other, 12), "input_set at offset " + other, "does not fit");
-    guestError(() -> k.inputSet(other + 1, 1), "input_set", "expected the start of a block");
+    assertEquals(0, k.inputLoadU8(5));
+    guestError(() -> k.inputSet(other, 12), "input_set at offset " + other, "12 bytes from there run past");
+    guestError(() -> k.inputSet(0, 1), "input_set at offset 0", "null offset");
+
+    k.inputSet(0, 0); // ignored, as the kernel's bounds check ignores it
+    assertEquals(5, k.inputLength());
+
+    k.inputSet(other + 6, 5);
+    assertEquals('i', k.inputLoadU8(0), "a range inside a block");
+    k.free(other);
+    assertEquals(0, k.inputLength(), "its block freed, the input is empty");
+    assertEquals(0, k.inputLoadU8(0));
   }
 
   // ---- output ----
@@ -418,7 +438,20 @@ class ExtismKernelTest {
   }
 
   @Test
-  void outputSet_range_copiedWhenCalled() {
+  void outputSet_range_readAfterTheCallNotWhenSet() {
+    ExtismKernel k = kernel();
+    long a = k.alloc(8);
+
+    k.outputSet(a, 8);
+    k.storeU64(a, 0x4847464544434241L);
+
+    assertEquals("ABCDEFGH", new String(k.output(), StandardCharsets.UTF_8));
+    assertEquals(a, k.outputOffset());
+    assertEquals(8, k.outputLength());
+  }
+
+  @Test
+  void outputSet_thenFree_keepsTheBytesTheBlockHeldWhenFreed() {
     ExtismKernel k = kernel();
     long a = put(k, "Hello, World!");
 
@@ -426,19 +459,26 @@ class ExtismKernelTest {
     k.storeU8(a + 7, 'w');
     k.free(a);
 
-    assertEquals("World", new String(k.output(), StandardCharsets.UTF_8));
+    assertEquals("world", new String(k.output(), StandardCharsets.UTF_8));
+    guestError(() -> k.storeU8(a + 7, 'X'), "store_u8", "was freed");
+    assertEquals("world", new String(k.output(), StandardCharsets.UTF_8));
     assertEquals(a + 7, k.outputOffset());
     assertEquals(5, k.outputLength());
   }
 
   @Test
-  void outputSet_zeroLength_emptyBody() {
+  void outputSet_zeroZero_ignored_blockAndZero_emptyBody() {
     ExtismKernel k = kernel();
-    k.outputSet(put(k, "x"), 1);
+    long a = put(k, "x");
+    k.outputSet(a, 1);
 
     k.outputSet(0, 0);
+    assertEquals("x", new String(k.output(), StandardCharsets.UTF_8), "(0, 0) is ignored, as in the kernel");
+    assertEquals(a, k.outputOffset());
 
+    k.outputSet(a, 0);
     assertArrayEquals(new byte[0], k.output());
+    assertEquals(0, k.outputLength());
   }
 
   @Test
@@ -464,15 +504,28 @@ class ExtismKernelTest {
   // ---- error ----
 
   @Test
-  void errorSet_block_errorIsItsText() {
+  void errorSet_block_errorIsItsTextWhenRead_errorGetIsTheOffset() {
+    ExtismKernel k = kernel();
+    long a = put(k, "name missing");
+
+    k.errorSet(a);
+    k.storeU8(a, 'N');
+
+    assertEquals(a, k.errorGet());
+    assertEquals(Optional.of("Name missing"), k.error());
+  }
+
+  @Test
+  void errorSet_blockFreed_noError() {
     ExtismKernel k = kernel();
     long a = put(k, "name missing");
 
     k.errorSet(a);
     k.free(a);
 
-    assertEquals(Optional.of("name missing"), k.error());
-    assertEquals("name missing", read(k, k.errorGet()));
+    assertEquals(Optional.empty(), k.error(), "a freed block's length is 0: no error, as in the runtime");
+    assertEquals(a, k.errorGet());
+    assertEquals(a, k.errorOffset());
   }
 
   @Test
@@ -487,13 +540,18 @@ class ExtismKernelTest {
   }
 
   @Test
-  void errorSet_notBlockStart_guestError() {
+  void errorSet_notBlockStart_keptButNoError_neverHandedOut_ignored() {
     ExtismKernel k = kernel();
     long a = put(k, "oops");
 
-    guestError(() -> k.errorSet(a + 2), "error_set at offset " + (a + 2),
-        "expected the start of a block", "2 bytes into the block of 4 bytes");
-    guestError(() -> k.errorSet(-8), "error_set at offset 18446744073709551608", "never allocated");
+    k.errorSet(a);
+    k.errorSet(-8);
+    k.errorSet(a + 1_000_000);
+    assertEquals(Optional.of("oops"), k.error(), "offsets never handed out are ignored, as the kernel does");
+
+    k.errorSet(a + 2);
+    assertEquals(a + 2, k.errorGet());
+    assertEquals(Optional.empty(), k.error(), "no block starts there: length 0, no error");
   }
 
   // ---- config and vars ----
@@ -587,23 +645,56 @@ class ExtismKernelTest {
 
   @Test
   void varSet_overMaxVarBytes_guestErrorNamingCap() {
-    ExtismKernel k = kernel();
-    int half = ExtismKernel.MAX_VAR_BYTES / 2;
+    ExtismKernel k = new ExtismKernel(ROUTE, PLUGIN, new byte[0], Map.of(), Map.of(), 8L << 20, MAX_OUTPUT,
+        new GuestLog(logger, 10));
+    int half = ExtismKernel.MAX_VAR_BYTES / 2 - ExtismKernel.VAR_ENTRY_OVERHEAD - 1; // with key "a": half the cap
     long value = k.alloc(half);
     k.varSet(put(k, "a"), value);
-    k.varSet(put(k, "a"), value); // replacing is not adding
+    k.varSet(put(k, "a"), value); // the one replaced counts, as in the runtime: exactly the cap
 
-    guestError(() -> k.varSet(put(k, "b"), value), "var_set of \"b\"", "max_var_bytes",
-        String.valueOf(ExtismKernel.MAX_VAR_BYTES));
+    guestError(() -> k.varSet(put(k, "a"), k.alloc(half + 1)), "var_set of \"a\"", "max_var_bytes",
+        String.valueOf(ExtismKernel.MAX_VAR_BYTES), "the one replaced still counted");
+    k.varSet(put(k, "b"), value); // "a" and "b": exactly the cap
+    guestError(() -> k.varSet(put(k, "c"), k.alloc(1)), "var_set of \"c\"", "max_var_bytes");
     k.varSet(put(k, "a"), 0);
-    k.varSet(put(k, "b"), value);
+    k.varSet(put(k, "c"), k.alloc(half));
+    assertEquals(2, k.vars().size());
+  }
+
+  @Test
+  void varSet_requestVars_notCounted() {
+    Map<String, byte[]> start = Map.of("request.header.big", new byte[ExtismKernel.MAX_VAR_BYTES]);
+    ExtismKernel k = new ExtismKernel(ROUTE, PLUGIN, new byte[0], Map.of(), start, 4L << 20, MAX_OUTPUT,
+        new GuestLog(logger, 10));
+
+    k.varSet(put(k, "a"), k.alloc(ExtismKernel.MAX_VAR_BYTES - ExtismKernel.VAR_ENTRY_OVERHEAD - 1));
+
+    assertEquals(2, k.vars().size());
+  }
+
+  @Test
+  void keys_notUtf8_guestError() {
+    ExtismKernel k = kernel();
+    long key = k.alloc(2);
+    k.storeU8(key, 0xC3); // a lead byte without its continuation
+    k.storeU8(key + 1, 'x');
+
+    guestError(() -> k.varGet(key), "var_get at offset " + key, "not UTF-8");
+    guestError(() -> k.configGet(key), "config_get at offset " + key, "not UTF-8");
+    guestError(() -> k.varSet(key, put(k, "v")), "var_set at offset " + key, "not UTF-8");
   }
 
   // ---- logging ----
 
+  /** A kernel whose guest log has a sink, as dev.isola.testing sets: every level is written. */
+  private ExtismKernel capturingAll() {
+    return new ExtismKernel(ROUTE, PLUGIN, new byte[0], Map.of(), Map.of(), CAP, MAX_OUTPUT,
+        new GuestLog(logger, 100, ROUTE, (route, level, text) -> {}));
+  }
+
   @Test
   void log_eachLevel_reachesGuestLogTraceAsDebug() {
-    ExtismKernel k = kernel();
+    ExtismKernel k = capturingAll();
 
     k.logTrace(put(k, "t"));
     k.logDebug(put(k, "d"));
@@ -612,7 +703,35 @@ class ExtismKernelTest {
     k.logError(put(k, "e"));
     k.logInfo(0);
 
+    assertEquals(ExtismKernel.LEVEL_TRACE, k.getLogLevel());
     assertEquals(List.of("DEBUG t", "DEBUG d", "INFO i", "WARN w", "ERROR e", "INFO "), logger.lines);
+  }
+
+  @Test
+  void log_belowTheLevel_droppedUnread() {
+    ExtismKernel k = kernel(); // the route's SLF4J logger: WARN in the test JVM
+    assertEquals(ExtismKernel.LEVEL_WARN, k.getLogLevel());
+
+    k.logTrace(put(k, "t"));
+    k.logDebug(999_999);
+    k.logInfo(-1);
+    k.logWarn(put(k, "w"));
+    k.logError(put(k, "e"));
+
+    assertEquals(List.of("WARN w", "ERROR e"), logger.lines);
+    guestError(() -> k.logWarn(999_999), "log_warn at offset 999999");
+  }
+
+  @Test
+  void log_notUtf8_errorLineSaysSo() {
+    ExtismKernel k = capturingAll();
+    long line = k.alloc(1);
+    k.storeU8(line, 0xFF);
+
+    k.logInfo(line);
+
+    assertEquals(List.of("ERROR plugin " + PLUGIN + ": log_info was given 1 bytes that are not UTF-8; the line is"
+        + " dropped"), logger.lines);
   }
 
   @Test

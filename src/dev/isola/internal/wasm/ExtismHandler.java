@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import org.slf4j.Logger;
 
@@ -32,7 +33,9 @@ import org.slf4j.Logger;
  * the response is {@code application/octet-stream}. A non-zero return is a {@link GuestException}
  * carrying the plugin's {@code error_set} message. Plugins built for WASI get a WASI with nothing of
  * the host but the route's granted directories, read-only (see {@link WasiCall}); their stdout and
- * stderr go to the route's guest log.
+ * stderr go to the route's guest log. As in the Extism runtime, the output and the error are read
+ * after the function returns, and an error set with {@code error_set} fails the call even when the
+ * function returns 0.
  */
 final class ExtismHandler extends WasmHandler {
   static final String STATUS_VAR = "response.status";
@@ -109,16 +112,26 @@ final class ExtismHandler extends WasmHandler {
       log.finish();
     }
     String plugin = guest.name() + " (" + function + ")";
-    if (outcome.refusedPages() > 0 && (outcome.exitStatus() != 0 || outcome.value() != null && outcome.value() != 0)) {
+    int result = outcome.value() == null ? 0 : outcome.value();
+    // As in the Extism runtime: an error the plugin set fails the call whatever the function returned;
+    // a plugin that ends with WASI proc_exit(0) succeeds.
+    Optional<String> error = outcome.value() == null ? Optional.empty() : kernel.error();
+    if (outcome.refusedPages() > 0 && (outcome.exitStatus() != 0 || result != 0 || error.isPresent())) {
       throw memoryRefused(outcome.refusedPages(), call);
     }
     if (outcome.exitStatus() != 0) {
       throw new GuestException(route, plugin + " exited with status " + outcome.exitStatus(), "", 500);
     }
-    int result = outcome.value() == null ? 0 : outcome.value();
+    if (error.isPresent()) {
+      throw new GuestException(route, plugin + " failed: " + printable(error.get()) + (result == 0
+          ? " (set with error_set; a call with an error fails even when the function returns 0)" : ""), "", 500);
+    }
     if (result != 0) {
-      throw new GuestException(route, plugin + " failed: " + kernel.error().map(ExtismHandler::printable)
-          .orElse("it returned " + result + " without setting an error message (error_set)"), "", 500);
+      String dangling = kernel.errorOffset() == 0 ? "" : "; error_set was given offset "
+          + ExtismMemory.hex(kernel.errorOffset()) + ", where no live block starts now (freed, or not an offset"
+          + " alloc returned), so, as in Extism, there is no error message";
+      throw new GuestException(route, plugin + " failed: it returned " + result
+          + " without setting an error message (error_set)" + dangling, "", 500);
     }
     return response(route, plugin, kernel);
   }

@@ -16,6 +16,9 @@ import dev.isola.internal.capability.HttpCall;
 import dev.isola.internal.capability.HttpResult;
 import dev.isola.internal.capability.OutboundHttpException;
 import dev.isola.internal.engine.GuestLog;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collections;
@@ -42,8 +45,10 @@ import org.slf4j.Logger;
  * time. Offset 0 is null: {@code alloc(0)} returns it, and where a function reads a whole block
  * (keys, log lines) 0 stands for an empty one. The request body is the call's input, placed in a
  * block of its own before the call ({@code input_offset}); the response body is what
- * {@code output_set} points at, copied when it is called. All live blocks, including those the host
- * makes for {@code config_get}, {@code var_get} and {@code error_get} answers and the input, count
+ * {@code output_set} points at, read when the call is over (as the Extism runtime reads it), so a
+ * plugin may fill the range after pointing at it. The error works the same way: {@code error_set}
+ * keeps an offset, and the block there when the call ends is the error. All live blocks, including
+ * those the host makes for {@code config_get} and {@code var_get} answers and the input, count
  * against the route's memory limit.
  *
  * <p><b>Checks.</b> Every offset and length is an unsigned 64-bit value and is checked: a read or
@@ -53,7 +58,12 @@ import org.slf4j.Logger;
  * granted gets a {@link CapabilityDeniedException}. No other exception leaves any method, whatever
  * the arguments (outbound HTTP aside, whose capability layer documents its own).
  * Where the Extism kernel answers softly, so does this one: {@code length} of anything but a block
- * start is 0, {@code free} of 0 or of anything but a live block start does nothing.
+ * start is 0, {@code free} of 0 or of anything but a live block start does nothing, input reads past
+ * the input's end are 0, {@code output_set}/{@code input_set} of (0, 0) and {@code error_set} of an
+ * offset never handed out are ignored, log lines below the log level are dropped unread.
+ * Where the kernel would read or write bytes outside any block (its allocator's bookkeeping, freed
+ * or never-allocated memory), this one fails the call instead: {@code load_*}, {@code store_*},
+ * {@code output_set} and {@code input_set} take only ranges inside one live block.
  *
  * <p><b>Imports served.</b> Every function the Extism kernel exports and every host function the
  * Extism runtime defines. Signatures checked against the kernel and runtime sources (extism/extism
@@ -67,32 +77,35 @@ import org.slf4j.Logger;
  *   <tr><td>alloc</td><td>i64 n</td><td>i64</td><td>new zeroed block; 0 for n = 0</td></tr>
  *   <tr><td>free</td><td>i64 offset</td><td></td><td>frees a block; anything else is ignored</td></tr>
  *   <tr><td>length</td><td>i64 offset</td><td>i64</td><td>block length, 0 if not a block start</td></tr>
- *   <tr><td>length_unsafe</td><td>i64 offset</td><td>i64</td><td>same as length</td></tr>
+ *   <tr><td>length_unsafe</td><td>i64 offset</td><td>i64</td><td>same as length (the kernel's skips a check; this one keeps it)</td></tr>
  *   <tr><td>load_u8</td><td>i64 offset</td><td>i32</td><td>one byte</td></tr>
  *   <tr><td>load_u64</td><td>i64 offset</td><td>i64</td><td>8 bytes, little-endian</td></tr>
  *   <tr><td>store_u8</td><td>i64 offset, i32 byte</td><td></td><td>low 8 bits stored</td></tr>
  *   <tr><td>store_u64</td><td>i64 offset, i64 value</td><td></td><td>8 bytes, little-endian</td></tr>
  *   <tr><td>input_length</td><td></td><td>i64</td><td>request body length</td></tr>
  *   <tr><td>input_offset</td><td></td><td>i64</td><td>block of the request body (C PDK reads it so)</td></tr>
- *   <tr><td>input_load_u8</td><td>i64 index</td><td>i32</td><td>byte of the input</td></tr>
- *   <tr><td>input_load_u64</td><td>i64 index</td><td>i64</td><td>8 bytes of the input</td></tr>
- *   <tr><td>input_set</td><td>i64 offset, i64 length</td><td></td><td>makes a block the input</td></tr>
- *   <tr><td>output_set</td><td>i64 offset, i64 length</td><td></td><td>copies the response body</td></tr>
+ *   <tr><td>input_load_u8</td><td>i64 index</td><td>i32</td><td>byte of the input; 0 past its end</td></tr>
+ *   <tr><td>input_load_u64</td><td>i64 index</td><td>i64</td><td>8 bytes of the input; 0 unless all 8 are in it</td></tr>
+ *   <tr><td>input_set</td><td>i64 offset, i64 length</td><td></td><td>makes a range of one block the input; (0, 0) ignored</td></tr>
+ *   <tr><td>output_set</td><td>i64 offset, i64 length</td><td></td><td>points the response body at a range of one block, read
+ *       after the call; (0, 0) ignored</td></tr>
  *   <tr><td>output_length</td><td></td><td>i64</td><td>last output_set length</td></tr>
  *   <tr><td>output_offset</td><td></td><td>i64</td><td>last output_set offset</td></tr>
- *   <tr><td>error_set</td><td>i64 offset</td><td></td><td>copies a block as the error; 0 clears</td></tr>
- *   <tr><td>error_get</td><td></td><td>i64</td><td>new block with the error, 0 if none</td></tr>
+ *   <tr><td>error_set</td><td>i64 offset</td><td></td><td>makes a block the error (not copied); 0 clears</td></tr>
+ *   <tr><td>error_get</td><td></td><td>i64</td><td>the offset error_set was given, 0 if none</td></tr>
  *   <tr><td>config_get</td><td>i64 key</td><td>i64</td><td>new block with the value, 0 if none</td></tr>
  *   <tr><td>var_get</td><td>i64 key</td><td>i64</td><td>new block with the value, 0 if none</td></tr>
- *   <tr><td>var_set</td><td>i64 key, i64 value</td><td></td><td>value 0 removes; at most {@value #MAX_VAR_BYTES} bytes of vars</td></tr>
- *   <tr><td>log_trace, log_debug, log_info, log_warn, log_error</td><td>i64 offset</td><td></td><td>one line to {@link GuestLog}; trace goes to debug</td></tr>
+ *   <tr><td>var_set</td><td>i64 key, i64 value</td><td></td><td>value 0 removes; at most {@value #MAX_VAR_BYTES} bytes of vars,
+ *       counted as the runtime counts</td></tr>
+ *   <tr><td>log_trace, log_debug, log_info, log_warn, log_error</td><td>i64 offset</td><td></td><td>one line to {@link GuestLog} if at or
+ *       above get_log_level; trace goes to debug</td></tr>
  *   <tr><td>get_log_level</td><td></td><td>i32</td><td>0 trace … 4 error, {@link Integer#MAX_VALUE} off; see {@link #getLogLevel()}</td></tr>
  *   <tr><td>http_request</td><td>i64 request, i64 body</td><td>i64</td><td>JSON {url, method, headers} and a body block, through the call's
  *       capabilities; a block with the response body (0 if empty)</td></tr>
  *   <tr><td>http_status_code</td><td></td><td>i32</td><td>the last response's status, 0 before any</td></tr>
  *   <tr><td>http_headers</td><td></td><td>i64</td><td>a block with the last response's headers as JSON, 0 before any</td></tr>
  *   <tr><td>reset</td><td></td><td></td><td>frees every block, clears input, output and error</td></tr>
- *   <tr><td>memory_bytes</td><td></td><td>i64</td><td>bytes in live blocks</td></tr>
+ *   <tr><td>memory_bytes</td><td></td><td>i64</td><td>bytes in live blocks (the kernel's: the size its memory has grown to)</td></tr>
  * </table>
  */
 final class ExtismKernel {
@@ -103,8 +116,14 @@ final class ExtismKernel {
    * Vars live beside the call's memory, not in it, so they get a cap of their own.
    */
   static final int MAX_VAR_BYTES = 1 << 20;
+  /**
+   * What the Extism runtime adds to each var's key and value when it counts them against
+   * {@link #MAX_VAR_BYTES}: the size of a Rust {@code String} and a {@code Vec<u8>} on a 64-bit host.
+   */
+  static final int VAR_ENTRY_OVERHEAD = 48;
   /** {@code get_log_level} values, as the Rust PDK's {@code LogLevel::to_int} numbers them. */
   static final int LEVEL_TRACE = 0;
+  static final int LEVEL_DEBUG = 1;
   static final int LEVEL_INFO = 2;
   static final int LEVEL_WARN = 3;
   static final int LEVEL_ERROR = 4;
@@ -125,13 +144,18 @@ final class ExtismKernel {
   private long varBytes;
   private final ExtismMemory memory;
 
+  /** The block the input lies in; null when the input is empty. */
   private ExtismMemory.@Nullable Block input;
   private long inputOffset;
   private long inputLength;
-  private byte[] output = EMPTY;
+  /** The live block the output lies in; null when the output is empty or its block was freed. */
+  private ExtismMemory.@Nullable Block outputBlock;
+  /** The output's bytes as they were when its block was freed (at most maxOutput of them). */
+  private byte @Nullable [] outputKept;
   private long outputOffset;
   private long outputLength;
-  private byte @Nullable [] error;
+  /** What error_set was last given (0: no error); an error only while a live block starts there. */
+  private long errorOffset;
   private int logLevel = -1;
   private @Nullable CallCapabilities capabilities;
   private int httpStatus;
@@ -228,14 +252,31 @@ final class ExtismKernel {
         k.fn("memory_bytes", (c, a) -> one(c.memoryBytes())));
   }
 
-  /** The response body: what the last {@code output_set} pointed at, empty if none. */
+  /**
+   * The response body: the bytes the last {@code output_set} points at, read now, when the call is
+   * over, as the Extism runtime reads them; empty if none.
+   */
   byte[] output() {
-    return output.clone();
+    if (outputBlock != null) {
+      return outputBytes(outputBlock);
+    }
+    return outputKept == null ? new byte[0] : outputKept.clone();
   }
 
-  /** The text of the block the plugin last gave {@code error_set}, unless it cleared it. */
+  /**
+   * The call's error, as the Extism runtime reads it after the call: the text of the live block
+   * starting at the offset {@code error_set} was last given. Empty if none was given, it was cleared
+   * with 0, or no live block starts there (freed since, or never one): the block's length is then 0,
+   * which the runtime takes for no error.
+   */
   Optional<String> error() {
-    return error == null ? Optional.empty() : Optional.of(new String(error, StandardCharsets.UTF_8));
+    ExtismMemory.Block block = memory.blockAt(errorOffset);
+    return block == null ? Optional.empty() : Optional.of(new String(block.data(), StandardCharsets.UTF_8));
+  }
+
+  /** The offset {@code error_set} was last given, 0 if none or cleared. */
+  long errorOffset() {
+    return errorOffset;
   }
 
   /** The vars as the plugin left them (a view: do not change the arrays). */
@@ -251,9 +292,19 @@ final class ExtismKernel {
 
   void free(long offset) {
     // The Extism kernel ignores offsets that are not live blocks (0 included), and so does this.
-    if (memory.free(offset) && offset == inputOffset) {
+    ExtismMemory.Block block = memory.free(offset);
+    if (block == null) {
+      return;
+    }
+    if (block == input) {
       input = null; // as in the kernel: the input is gone, input_length is 0 from now on
       inputLength = 0;
+    }
+    if (block == outputBlock) {
+      // The kernel reads the output after the call from memory that free only marks as free; the
+      // bytes are still there unless a later alloc reuses them. Keep them as they are now.
+      outputKept = outputBytes(block);
+      outputBlock = null;
     }
   }
 
@@ -300,10 +351,11 @@ final class ExtismKernel {
     input = null;
     inputOffset = 0;
     inputLength = 0;
-    output = EMPTY;
+    outputBlock = null;
+    outputKept = null;
     outputOffset = 0;
     outputLength = 0;
-    error = null;
+    errorOffset = 0;
   }
 
   // ---- input and output ----
@@ -316,50 +368,70 @@ final class ExtismKernel {
     return inputOffset;
   }
 
+  /** The input's byte at {@code index}; 0 past its end, as in the Extism kernel. */
   int inputLoadU8(long index) {
-    return input()[inputIndex("input_load_u8", index, 1)] & 0xFF;
+    if (Long.compareUnsigned(index, inputLength) >= 0) {
+      return 0;
+    }
+    return input().data()[inputStart() + (int) index] & 0xFF;
   }
 
+  /**
+   * The input's 8 bytes from {@code index}, little-endian; 0 unless all 8 lie inside the input, as
+   * in the Extism kernel (so a read of the last, partial chunk of an input is 0, not its tail).
+   */
   long inputLoadU64(long index) {
-    return readU64(input(), inputIndex("input_load_u64", index, 8));
+    if (inputLength < 8 || Long.compareUnsigned(index, inputLength - 8) > 0) {
+      return 0;
+    }
+    return readU64(input().data(), inputStart() + (int) index);
   }
 
-  /** Makes the first {@code length} bytes of the block at {@code offset} the input (0, 0: none). */
+  /**
+   * Makes {@code [offset, offset + length)} the input. The range must lie in one live block; (0, 0)
+   * is ignored, as the kernel's bounds check ignores it; any other offset with length 0 gives an
+   * empty input.
+   */
   void inputSet(long offset, long length) {
     if (offset == 0 && length == 0) {
-      input = null;
-    } else {
-      ExtismMemory.Block block = memory.start("input_set", offset);
-      if (Long.compareUnsigned(length, block.length()) > 0) {
-        throw memory.error("input_set", offset, "an input of " + Long.toUnsignedString(length)
-            + " bytes does not fit the block of " + block.length() + " bytes there");
-      }
-      input = block;
+      return;
     }
+    input = length == 0 ? null : memory.range("input_set", offset, length);
     inputOffset = offset;
     inputLength = length;
   }
 
   /**
-   * Copies {@code [offset, offset + length)} as the response body. A length of 0 gives an empty
-   * body whatever the offset ({@code alloc(0)} returns 0, so PDKs send an empty output as (0, 0)).
+   * Points the response body at {@code [offset, offset + length)}. Nothing is copied: the bytes are
+   * read when the call is over ({@link #output()}), as the Extism runtime does, so a plugin may write
+   * them after {@code output_set}. The range must lie in one live block and hold at most
+   * max_response_body bytes. (0, 0) is ignored, as the kernel's bounds check ignores it (the output
+   * stays what it was, empty if never set); any other offset with length 0 gives an empty body.
    */
   void outputSet(long offset, long length) {
-    byte[] body = EMPTY;
+    if (offset == 0 && length == 0) {
+      return;
+    }
+    ExtismMemory.Block block = null;
     if (length != 0) {
-      ExtismMemory.Block block = memory.range("output_set", offset, length);
+      block = memory.range("output_set", offset, length);
       if (length > maxOutput) {
         throw new LimitExceededException(route, Limit.RESPONSE_BODY, "plugin " + plugin
             + ": output_set gives a response body of " + length + " bytes, larger than"
             + " max_response_body (" + maxOutput + " bytes): raise the route's maxResponseBody or"
             + " answer with less");
       }
-      int from = (int) (offset - block.start());
-      body = Arrays.copyOfRange(block.data(), from, from + (int) length);
     }
-    output = body;
+    outputBlock = block;
+    outputKept = null;
     outputOffset = offset;
     outputLength = length;
+  }
+
+  /** The output's bytes in {@code block}, which holds all of them (output_set checked it). */
+  private byte[] outputBytes(ExtismMemory.Block block) {
+    int from = (int) (outputOffset - block.start());
+    return Arrays.copyOfRange(block.data(), from, from + (int) outputLength);
   }
 
   long outputLength() {
@@ -372,72 +444,89 @@ final class ExtismKernel {
 
   // ---- error ----
 
-  /** Copies the block at {@code offset} as the call's error; 0 clears it. */
+  /**
+   * Makes the block at {@code offset} the call's error; 0 clears it. As in the kernel nothing is
+   * copied (the block's text when the call ends is the error, see {@link #error()}) and an offset
+   * outside everything this call's memory has handed out is ignored.
+   */
   void errorSet(long offset) {
-    error = offset == 0 ? null : memory.start("error_set", offset).data().clone();
+    if (offset == 0 || memory.handedOut(offset)) {
+      errorOffset = offset;
+    }
   }
 
+  /** The offset error_set was last given (the plugin's own block, not a copy); 0 if none. */
   long errorGet() {
-    return error == null ? 0 : memory.allocate("error_get", error);
+    return errorOffset;
   }
 
   // ---- config and vars ----
 
   long configGet(long keyOffset) {
-    String value = config.get(text(wholeBlock("config_get", keyOffset)));
+    String value = config.get(key("config_get", keyOffset));
     // An empty value has no block to live in: like an absent one it is 0, as PDKs read it anyway.
     return value == null ? 0 : memory.allocate("config_get", utf8(value));
   }
 
   long varGet(long keyOffset) {
-    byte[] value = vars.get(text(wholeBlock("var_get", keyOffset)));
+    byte[] value = vars.get(key("var_get", keyOffset));
     return value == null ? 0 : memory.allocate("var_get", value);
   }
 
-  /** Sets a var to a copy of the block at {@code valueOffset}; 0 removes it. */
+  /**
+   * Sets a var to a copy of the block at {@code valueOffset}; 0 removes it. Counted as the Extism
+   * runtime counts: the vars already stored (the one being replaced included) plus the new key and
+   * value, each var with {@value #VAR_ENTRY_OVERHEAD} bytes more, must not pass
+   * {@value #MAX_VAR_BYTES} bytes.
+   */
   void varSet(long keyOffset, long valueOffset) {
-    String key = text(wholeBlock("var_set", keyOffset));
+    String key = key("var_set", keyOffset);
     byte[] old = vars.get(key);
-    long keep = varBytes - (old == null || uncharged.contains(key) ? 0 : utf8(key).length + old.length);
+    long oldSize = old == null || uncharged.contains(key) ? 0 : varSize(key, old);
     if (valueOffset == 0) {
       vars.remove(key);
       uncharged.remove(key);
-      varBytes = keep;
+      varBytes -= oldSize;
       return;
     }
     byte[] value = memory.start("var_set", valueOffset).data();
-    long total = keep + utf8(key).length + value.length;
+    long total = varBytes + varSize(key, value);
     if (total > MAX_VAR_BYTES) {
       throw new GuestException(route, "plugin " + plugin + ": var_set of " + quote(key) + " to "
-          + value.length + " bytes would make the vars " + total + " bytes (keys and values), over the "
+          + value.length + " bytes would make the vars " + total + " bytes (keys and values, "
+          + VAR_ENTRY_OVERHEAD + " bytes more for each var, the one replaced still counted), over the "
           + MAX_VAR_BYTES + " bytes Extism allows (max_var_bytes): remove vars with var_set(key, 0)"
           + " or keep less in them", "");
     }
     vars.put(key, value.clone());
     uncharged.remove(key);
-    varBytes = total;
+    varBytes = total - oldSize;
+  }
+
+  private static long varSize(String key, byte[] value) {
+    return VAR_ENTRY_OVERHEAD + (long) utf8(key).length + value.length;
   }
 
   // ---- logging ----
 
   void logTrace(long offset) {
-    log("log_trace", "debug", offset); // GuestLog has no trace level; debug is the nearest
+    log("log_trace", LEVEL_TRACE, "debug", offset); // GuestLog has no trace level; debug is the nearest
   }
 
   void logDebug(long offset) {
-    log("log_debug", "debug", offset);
+    log("log_debug", LEVEL_DEBUG, "debug", offset);
   }
 
   void logInfo(long offset) {
-    log("log_info", "info", offset);
+    log("log_info", LEVEL_INFO, "info", offset);
   }
 
   void logWarn(long offset) {
-    log("log_warn", "warn", offset);
+    log("log_warn", LEVEL_WARN, "warn", offset);
   }
 
   void logError(long offset) {
-    log("log_error", "error", offset);
+    log("log_error", LEVEL_ERROR, "error", offset);
   }
 
   /**
@@ -466,8 +555,22 @@ final class ExtismKernel {
     return LEVEL_OFF;
   }
 
-  private void log(String fn, String level, long offset) {
-    log.line(level, text(wholeBlock(fn, offset)));
+  /**
+   * As the Extism runtime logs: a line below {@link #getLogLevel()} is dropped before its offset is
+   * even looked at; a line that is not UTF-8 is replaced by an error-level line saying so.
+   */
+  private void log(String fn, int extismLevel, String level, long offset) {
+    if (extismLevel < getLogLevel()) {
+      return;
+    }
+    byte[] line = wholeBlock(fn, offset);
+    Optional<String> text = strictUtf8(line);
+    if (text.isPresent()) {
+      log.line(level, text.get());
+    } else {
+      log.line("error", "plugin " + plugin + ": " + fn + " was given " + line.length
+          + " bytes that are not UTF-8; the line is dropped");
+    }
   }
 
   // ---- outbound HTTP, through the call's capabilities ----
@@ -534,21 +637,33 @@ final class ExtismKernel {
     return offset == 0 ? EMPTY : memory.start(fn, offset).data();
   }
 
-  private byte[] input() {
-    return input == null ? EMPTY : input.data();
+  /** The block of a non-empty input (whenever inputLength is not 0, input is its live block). */
+  private ExtismMemory.Block input() {
+    return Objects.requireNonNull(input, "input");
   }
 
-  /** {@code index} as an int, if {@code n} bytes from there lie inside the input. */
-  private int inputIndex(String fn, long index, int n) {
-    if (inputLength >= n && Long.compareUnsigned(index, inputLength - n) <= 0) {
-      return (int) index;
+  /** Where the input starts in its block. */
+  private int inputStart() {
+    return (int) (inputOffset - input().start());
+  }
+
+  /**
+   * The key in the block at {@code offset} (0: the empty key); the Extism runtime fails a call whose
+   * key is not UTF-8, and so does this.
+   */
+  private String key(String fn, long offset) {
+    byte[] bytes = wholeBlock(fn, offset);
+    return strictUtf8(bytes).orElseThrow(() -> memory.error(fn, offset, "the key, " + bytes.length
+        + " bytes, is not UTF-8; write keys as UTF-8 text"));
+  }
+
+  private static Optional<String> strictUtf8(byte[] bytes) {
+    try {
+      return Optional.of(StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString());
+    } catch (CharacterCodingException e) {
+      return Optional.empty();
     }
-    String why = inputLength == 0 && inputOffset != 0 && input == null
-        ? "the input block was freed, so the input is empty now"
-        : ExtismMemory.bytes(n) + " from there run past the end of the input, which is "
-            + inputLength + " bytes long (input_length)";
-    throw new GuestException(route, "plugin " + plugin + ": " + fn + " at input index "
-        + ExtismMemory.hex(index) + ": " + why, "");
   }
 
   private static long readU64(byte[] data, int at) {

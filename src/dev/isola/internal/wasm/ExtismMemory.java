@@ -111,16 +111,19 @@ final class ExtismMemory {
     return offset;
   }
 
-  /** Frees the block starting at {@code offset}; returns false (and does nothing) if there is none. */
-  boolean free(long offset) {
+  /**
+   * Frees the block starting at {@code offset} and returns it (its bytes stay as they were: no one can
+   * reach them through this memory any more); returns null, and does nothing, if there is none.
+   */
+  @Nullable Block free(long offset) {
     Block block = offset == 0 ? null : live.remove(offset);
     if (block == null) {
-      return false;
+      return null;
     }
     charged -= block.length() + BLOCK_OVERHEAD;
     liveBytes -= block.length();
     remember(block);
-    return true;
+    return block;
   }
 
   /** Frees every block. */
@@ -140,6 +143,15 @@ final class ExtismMemory {
   long length(long offset) {
     Block block = blockAt(offset);
     return block == null ? 0 : block.length();
+  }
+
+  /**
+   * Whether {@code offset} lies in the part of the offset space this call has handed out, from
+   * {@link #BASE} up to the end of the newest block: what the Extism kernel calls "in bounds" (it
+   * checks against the memory its allocator has grown to).
+   */
+  boolean handedOut(long offset) {
+    return offset >= BASE && offset < next;
   }
 
   /** Bytes held by live blocks, without their overhead. */
