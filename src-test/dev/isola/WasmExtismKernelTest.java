@@ -40,6 +40,9 @@ class WasmExtismKernelTest {
       b.route("/" + fn, Handler.wasm(WASM.resolve("extism-kernel.wasm")).export(fn)
           .config(Map.of("greeting", "Hi")));
     }
+    for (String fn : new String[] {"error_exit_zero", "error_exit_three"}) {
+      b.route("/" + fn, Handler.wasm(WASM.resolve("extism-exit.wasm")).export(fn));
+    }
     isola = b.build();
   }
 
@@ -147,6 +150,12 @@ class WasmExtismKernelTest {
   @Test
   void errorSet_offsetNeverHandedOut_ignored_earlierErrorStays() {
     fails("error_set_ignored", new byte[0], "failed: bad");
+  }
+
+  @Test
+  void errorSet_thenProcExit_failsWithTheMessage_whateverTheStatus() {
+    fails("error_exit_zero", new byte[0], "failed: bad");
+    fails("error_exit_three", new byte[0], "failed: bad", "exited with status 3");
   }
 
   @Test

@@ -467,6 +467,22 @@ class ExtismKernelTest {
   }
 
   @Test
+  void outputSet_thenFreeOfAHugeBlock_keepsAtMostMaxOutput_andItsMemoryComesBack() {
+    ExtismKernel k = kernel("");
+    long big = k.alloc(CAP - ExtismMemory.BLOCK_OVERHEAD);
+    k.storeU8(big + 3, 'z');
+
+    k.outputSet(big + 3, MAX_OUTPUT);
+    k.free(big);
+
+    assertEquals(MAX_OUTPUT, k.output().length);
+    assertEquals('z', k.output()[0]);
+    assertEquals(0, k.memoryBytes());
+    assertNotEquals(0, k.alloc(CAP - ExtismMemory.BLOCK_OVERHEAD), "the freed block's memory is free again");
+    limit(Limit.MEMORY, () -> k.alloc(1), "alloc");
+  }
+
+  @Test
   void outputSet_zeroZero_ignored_blockAndZero_emptyBody() {
     ExtismKernel k = kernel();
     long a = put(k, "x");

@@ -113,18 +113,19 @@ final class ExtismHandler extends WasmHandler {
     }
     String plugin = guest.name() + " (" + function + ")";
     int result = outcome.value() == null ? 0 : outcome.value();
-    // As in the Extism runtime: an error the plugin set fails the call whatever the function returned;
-    // a plugin that ends with WASI proc_exit(0) succeeds.
-    Optional<String> error = outcome.value() == null ? Optional.empty() : kernel.error();
+    // As in the Extism runtime: an error the plugin set fails the call however the function ended
+    // (returning 0, or WASI proc_exit, 0 included), and its message is the call's error.
+    Optional<String> error = kernel.error();
     if (outcome.refusedPages() > 0 && (outcome.exitStatus() != 0 || result != 0 || error.isPresent())) {
       throw memoryRefused(outcome.refusedPages(), call);
     }
+    if (error.isPresent()) {
+      String how = outcome.exitStatus() != 0 ? " (it exited with status " + outcome.exitStatus() + ")"
+          : result == 0 ? " (set with error_set; a call with an error fails even when the function returns 0)" : "";
+      throw new GuestException(route, plugin + " failed: " + printable(error.get()) + how, "", 500);
+    }
     if (outcome.exitStatus() != 0) {
       throw new GuestException(route, plugin + " exited with status " + outcome.exitStatus(), "", 500);
-    }
-    if (error.isPresent()) {
-      throw new GuestException(route, plugin + " failed: " + printable(error.get()) + (result == 0
-          ? " (set with error_set; a call with an error fails even when the function returns 0)" : ""), "", 500);
     }
     if (result != 0) {
       String dangling = kernel.errorOffset() == 0 ? "" : "; error_set was given offset "
