@@ -44,7 +44,7 @@ public final class Response {
     return b;
   }
 
-  /** The HTTP status, 100 to 599. */
+  /** The HTTP status, 200 to 599: always a final status (see {@link Builder#status}). */
   public int status() {
     return status;
   }
@@ -86,12 +86,19 @@ public final class Response {
     private Builder() {}
 
     /**
-     * @throws IllegalArgumentException unless {@code 100 <= status <= 599}
+     * Sets the status, a final one: a {@code Response} is the whole answer to its request, so an
+     * interim 1xx status (RFC 9110 §15.2; {@code 101 Switching Protocols} needs a protocol switch
+     * that Isola never makes) would leave the client waiting for an answer that never comes. This is
+     * the one place the rule lives: the engines build every handler's answer here and turn this
+     * refusal into a 502 that names the status.
+     *
+     * @throws IllegalArgumentException unless {@code 200 <= status <= 599}
      */
     public Builder status(int status) {
-      if (status < 100 || status > 599) {
-        throw new IllegalArgumentException(
-            "status " + status + " is not an HTTP status: use a number from 100 to 599");
+      if (status < 200 || status > 599) {
+        throw new IllegalArgumentException("status " + status + (status >= 100 && status < 200
+            ? " is an interim (1xx) status, not a final one: a handler's response needs 200 to 599"
+            : " is not a final HTTP status: use a number from 200 to 599"));
       }
       this.status = status;
       return this;

@@ -242,6 +242,26 @@ class ManifestTest {
   }
 
   @Test
+  void load_serverThreadsAndQueue_readAndChecked() throws IOException {
+    String route = "[[route]]\npath = \"/a\"\nhandler = \"js/a.js\"\n";
+    Manifest defaults = Manifest.load(manifest(route));
+    assertEquals(DevServer.defaultThreads(), defaults.threads());
+    assertEquals(DevServer.DEFAULT_QUEUE_PER_THREAD * DevServer.defaultThreads(), defaults.queue());
+    Manifest threads = Manifest.load(manifest("[server]\nthreads = 3\n" + route));
+    assertEquals(3, threads.threads());
+    assertEquals(DevServer.DEFAULT_QUEUE_PER_THREAD * 3, threads.queue());
+    assertEquals(0, Manifest.load(manifest("[server]\nqueue = 0\n" + route)).queue());
+    assertContains(fails("""
+        [server]
+        threads = 0
+        """, 2, "threads"), "is out of range", "threads = 8");
+    assertContains(fails("""
+        [server]
+        queue = 70000
+        """, 2, "queue"), "is out of range", "queue = 32");
+  }
+
+  @Test
   void load_portAsString_reportsWrongType() throws IOException {
     String message = fails("""
         [server]

@@ -1,25 +1,31 @@
 package dev.isola.server;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.isola.Isola;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A small HTTP/1.1 server for development, tests and demos that hands every request to an {@link
- * Isola}. Built on the JDK's {@code com.sun.net.httpserver}; no TLS, no HTTP/2. In production, embed
- * {@code Isola} in the application's own server instead.
+ * Isola}. No TLS, no HTTP/2. In production, embed {@code Isola} in the application's own server
+ * instead.
  *
  * <pre>{@code
  * try (Isola isola = Manifest.load(Path.of("isola.toml")).build();
@@ -34,80 +40,175 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>The request keeps the client's {@code X-Request-Id} when it is at most 64 characters of
  *       {@code [A-Za-z0-9._-]}; otherwise it gets a new one. The id is echoed in the response's
- *       {@code X-Request-Id} and appears in every log line about the request.
+ *       {@code X-Request-Id}, named in every answer the server writes itself, and appears in every
+ *       log line about the request.
+ *   <li>The message is read strictly (RFC 9112): a malformed request line or target (such as {@code
+ *       /%zz}), header line or chunked coding, more than one {@code Host} or none in HTTP/1.1, a
+ *       {@code Content-Length} that is not digits only or is sent twice, and {@code Content-Length}
+ *       with {@code Transfer-Encoding} are answered with 400 (431, 501 or 505 where those fit) in
+ *       Isola's plain-text format, and the connection is closed. Chunk extensions are ignored and
+ *       trailer fields read and dropped.
  *   <li>The body is read only when a route matches, and never beyond that route's {@code
  *       maxRequestBody}: a larger {@code Content-Length}, or a chunked body that grows past it, is
  *       answered with 413 at once.
  *   <li>Failures of the handler are answered with their {@link dev.isola.IsolaException#httpStatus()}
  *       and a short text naming the request id, never the exception message or guest stack; those go
- *       to the log at WARN. Anything else is a 500 logged at ERROR. A request that cannot be mapped
- *       (bad header, odd target) gets 400. One INFO line per request gives method, target, status
- *       and microseconds.
+ *       to the log at WARN. Anything else is a 500 logged at ERROR. One INFO line per request gives
+ *       method, target, status and microseconds.
  * </ul>
  *
- * <p>Requests run on a bounded pool of platform threads owned by the server (Isola runs guest code
- * on the calling platform thread). When the pool and its queue are full, new connections are closed
- * rather than queued without bound. The server does not own the {@code Isola}: close that separately.
+ * <p>Each connection is read on a virtual thread of its own; routed calls run on a bounded pool of
+ * platform threads owned by the server (Isola runs Wasm guest code on the calling platform thread),
+ * with a bounded queue in front of it. When every thread is busy and the queue is full, a request is
+ * answered at once with 503 and {@code Retry-After: 1}: overload never resets connections and never
+ * makes a request wait behind more than the queue. The server does not own the {@code Isola}: close
+ * that separately.
  */
 public final class DevServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DevServer.class);
+  /** Requests that wait for a thread, per thread, when no queue length is given. */
+  public static final int DEFAULT_QUEUE_PER_THREAD = 4;
+  /** The most connections open at once; past it a new connection is closed at once. */
+  static final int MAX_CONNECTIONS = 1024;
+  /** Connections the operating system may hold before the server accepts them. */
+  private static final int BACKLOG = 256;
 
-  private final HttpServer server;
+  private final ServerSocket listener;
   private final ThreadPoolExecutor threads;
   private final InetSocketAddress address;
+  private final Isola isola;
+  private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger connections = new AtomicInteger();
+  private final ThreadFactory connectionThreads = Thread.ofVirtual().name("isola-http-conn-", 1).factory();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final Thread acceptor;
 
-  private DevServer(HttpServer server, ThreadPoolExecutor threads) {
-    this.server = server;
+  private DevServer(ServerSocket listener, ThreadPoolExecutor threads, Isola isola) {
+    this.listener = listener;
     this.threads = threads;
-    this.address = server.getAddress();
+    this.isola = isola;
+    this.address = (InetSocketAddress) listener.getLocalSocketAddress();
+    this.acceptor = Thread.ofPlatform().daemon().name("isola-http-accept").unstarted(this::accept);
   }
 
   /**
    * Starts serving {@code isola} on {@code address} (port 0 picks a free port, see {@link #port()})
-   * with a pool of {@code max(4, 2 × processors)} request threads, at most 64.
+   * with {@link #defaultThreads()} request threads and a queue of {@link #DEFAULT_QUEUE_PER_THREAD}
+   * requests per thread.
    *
    * @throws UncheckedIOException if the address cannot be bound, e.g. because the port is in use
    */
   public static DevServer start(Isola isola, InetSocketAddress address) {
-    return start(isola, address, Math.min(64, Math.max(4, 2 * Runtime.getRuntime().availableProcessors())));
+    return start(isola, address, defaultThreads());
   }
 
   /**
-   * Starts serving {@code isola} on {@code address} with {@code threads} request threads; up to 32
-   * requests per thread wait in the queue, further connections are closed.
+   * Starts serving {@code isola} on {@code address} with {@code threads} request threads and a
+   * queue of {@link #DEFAULT_QUEUE_PER_THREAD} requests per thread.
    *
    * @throws IllegalArgumentException unless {@code 1 <= threads <= 1024}
    * @throws UncheckedIOException if the address cannot be bound, e.g. because the port is in use
    */
   public static DevServer start(Isola isola, InetSocketAddress address, int threads) {
+    checkThreads(threads);
+    return start(isola, address, threads, DEFAULT_QUEUE_PER_THREAD * threads);
+  }
+
+  /**
+   * Starts serving {@code isola} on {@code address} with {@code threads} request threads and room for
+   * {@code queue} requests waiting for one; past that, requests are answered with 503 and {@code
+   * Retry-After: 1} at once ({@code queue} 0: whenever every thread is busy).
+   *
+   * @throws IllegalArgumentException unless {@code 1 <= threads <= 1024} and {@code 0 <= queue <= 65536}
+   * @throws UncheckedIOException if the address cannot be bound, e.g. because the port is in use
+   */
+  public static DevServer start(Isola isola, InetSocketAddress address, int threads, int queue) {
     Objects.requireNonNull(isola, "isola");
     Objects.requireNonNull(address, "address");
-    if (threads < 1 || threads > 1024) {
-      throw new IllegalArgumentException("threads " + threads + " is out of range: use 1 to 1024, e.g. 8");
+    checkThreads(threads);
+    if (queue < 0 || queue > 65536) {
+      throw new IllegalArgumentException("queue " + queue + " is out of range: use 0 to 65536, e.g. "
+          + DEFAULT_QUEUE_PER_THREAD * threads);
     }
-    HttpServer server;
+    ServerSocket listener;
     try {
-      server = HttpServer.create(address, 0);
+      listener = new ServerSocket();
+      listener.setReuseAddress(true);
+      listener.bind(address, BACKLOG);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on " + show(address) + ": " + e.getMessage()
           + "; stop whatever uses that port or choose another one (isola serve --port N)", e);
     }
-    ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(threads * 32),
-        Thread.ofPlatform().daemon().name("isola-http-", 1).factory(),
-        (task, executor) -> {
-          log.warn("dev server overloaded ({} threads busy, {} requests queued): closing a new connection",
-              executor.getActiveCount(), executor.getQueue().size());
-          throw new RejectedExecutionException("dev server overloaded");
-        });
+    BlockingQueue<Runnable> waiting = queue == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queue);
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, waiting,
+        Thread.ofPlatform().daemon().name("isola-http-", 1).factory(), new ThreadPoolExecutor.AbortPolicy());
     pool.allowCoreThreadTimeOut(true);
-    server.setExecutor(pool);
-    server.createContext("/", new ExchangeHandler(isola));
-    server.start();
-    DevServer devServer = new DevServer(server, pool);
-    log.debug("dev server listening on {}", devServer.uri());
+    DevServer devServer = new DevServer(listener, pool, isola);
+    devServer.acceptor.start();
+    log.debug("dev server listening on {} ({} threads, queue {})", devServer.uri(), threads, queue);
     return devServer;
+  }
+
+  /** The request threads when none are given: {@code max(4, 2 × processors)}, at most 64. */
+  public static int defaultThreads() {
+    return Math.min(64, Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
+  }
+
+  private static void checkThreads(int threads) {
+    if (threads < 1 || threads > 1024) {
+      throw new IllegalArgumentException("threads " + threads + " is out of range: use 1 to 1024, e.g. 8");
+    }
+  }
+
+  private void accept() {
+    while (!closed.get()) {
+      Socket socket;
+      try {
+        socket = listener.accept();
+      } catch (IOException e) {
+        if (closed.get()) {
+          return;
+        }
+        log.warn("dev server cannot accept a connection: {}", e.toString());
+        pause(); // e.g. out of file descriptors: give open connections time to end
+        continue;
+      }
+      if (connections.incrementAndGet() > MAX_CONNECTIONS) {
+        connections.decrementAndGet();
+        log.warn("dev server has {} connections open, its limit: closing a new one", MAX_CONNECTIONS);
+        closeQuietly(socket);
+        continue;
+      }
+      open.add(socket);
+      Connection connection = new Connection(socket, isola, threads, () -> {
+        open.remove(socket);
+        connections.decrementAndGet();
+      });
+      try {
+        connectionThreads.newThread(connection).start();
+      } catch (RuntimeException | Error e) {
+        open.remove(socket);
+        connections.decrementAndGet();
+        closeQuietly(socket);
+        log.warn("dev server cannot start a connection thread: {}", e.toString());
+      }
+    }
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(100);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException e) {
+      // nothing left to do
+    }
   }
 
   /** The port the server listens on (the one picked when it was started with port 0). */
@@ -143,17 +244,34 @@ public final class DevServer implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    server.stop(0);
+    try {
+      listener.close();
+    } catch (IOException e) {
+      log.debug("closing the dev server's socket failed: {}", e.toString());
+    }
     threads.shutdown();
     try {
+      acceptor.join(1000);
       if (!threads.awaitTermination(1, TimeUnit.SECONDS)) {
-        threads.shutdownNow();
+        stopThreads();
       }
     } catch (InterruptedException e) {
-      threads.shutdownNow();
+      stopThreads();
       Thread.currentThread().interrupt();
     }
+    for (Socket socket : open) {
+      closeQuietly(socket);
+    }
     log.debug("dev server on port {} stopped", port());
+  }
+
+  /** Interrupts the request threads and cancels the calls still queued, so no connection waits for them. */
+  private void stopThreads() {
+    for (Runnable queued : threads.shutdownNow()) {
+      if (queued instanceof java.util.concurrent.Future<?> call) {
+        call.cancel(false);
+      }
+    }
   }
 
   private static String show(InetSocketAddress address) {

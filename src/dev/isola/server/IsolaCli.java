@@ -277,7 +277,7 @@ public final class IsolaCli {
     Isola isola = manifest.build();
     DevServer server;
     try {
-      server = DevServer.start(isola, new InetSocketAddress(host, port));
+      server = DevServer.start(isola, new InetSocketAddress(host, port), manifest.threads(), manifest.queue());
     } catch (RuntimeException e) {
       isola.close();
       throw e;

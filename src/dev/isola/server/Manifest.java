@@ -24,6 +24,8 @@ import org.jspecify.annotations.Nullable;
  * host = "127.0.0.1"        # default 127.0.0.1
  * port = 8080               # default 8080
  * ready_sandboxes = 1       # sandboxes built ahead per route, 0 to 16; see Isola.Builder#readySandboxes
+ * threads = 8               # dev server request threads, 1 to 1024 (default max(4, 2 × processors), at most 64)
+ * queue = 32                # requests waiting for a thread, 0 to 65536 (default 4 per thread); past it 503
  *
  * [limits]                  # optional defaults for every route
  * timeout = "10s"           # a whole number and ms, s, m or h
@@ -63,6 +65,8 @@ public final class Manifest {
   private final String host;
   private final int port;
   private final int readySandboxes;
+  private final int threads;
+  private final int queue;
   private final Limits defaultLimits;
   private final Declarations declarations;
   private final List<Route> routes;
@@ -131,12 +135,14 @@ public final class Manifest {
     }
   }
 
-  Manifest(Path file, String host, int port, int readySandboxes, Limits defaultLimits, Declarations declarations,
-      List<Route> routes) {
+  Manifest(Path file, String host, int port, int readySandboxes, int threads, int queue, Limits defaultLimits,
+      Declarations declarations, List<Route> routes) {
     this.file = file;
     this.host = host;
     this.port = port;
     this.readySandboxes = readySandboxes;
+    this.threads = threads;
+    this.queue = queue;
     this.defaultLimits = defaultLimits;
     this.declarations = declarations;
     this.routes = List.copyOf(routes);
@@ -188,6 +194,22 @@ public final class Manifest {
   /** {@code [server] ready_sandboxes}: sandboxes built ahead per route (see Isola.Builder#readySandboxes). */
   public int readySandboxes() {
     return readySandboxes;
+  }
+
+  /**
+   * {@code [server] threads}: the dev server's request threads, or {@link DevServer#defaultThreads()}
+   * (see {@link DevServer#start(Isola, InetSocketAddress, int, int)}).
+   */
+  public int threads() {
+    return threads;
+  }
+
+  /**
+   * {@code [server] queue}: requests that may wait for one of the {@link #threads()}, or {@value
+   * DevServer#DEFAULT_QUEUE_PER_THREAD} per thread; past it the dev server answers 503.
+   */
+  public int queue() {
+    return queue;
   }
 
   /** The stores, variables and secrets the manifest declares. */

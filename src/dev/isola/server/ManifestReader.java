@@ -34,7 +34,7 @@ import org.tomlj.TomlTable;
  */
 final class ManifestReader {
   private static final List<String> TOP_KEYS = List.of("server", "limits", "store", "variables", "secrets", "route");
-  private static final List<String> SERVER_KEYS = List.of("host", "port", "ready_sandboxes");
+  private static final List<String> SERVER_KEYS = List.of("host", "port", "ready_sandboxes", "threads", "queue");
   private static final List<String> LIMIT_KEYS =
       List.of("timeout", "memory", "max_request_body", "max_response_body", "max_log_lines", "max_in_flight");
   private static final List<String> WASM_KEYS = List.of("abi", "export", "config");
@@ -62,12 +62,21 @@ final class ManifestReader {
     String host = Manifest.DEFAULT_HOST;
     int port = Manifest.DEFAULT_PORT;
     int ready = Manifest.DEFAULT_READY_SANDBOXES;
+    int threads = DevServer.defaultThreads();
+    int queue = -1;
     TomlTable server = section(toml, "server");
     if (server != null) {
       checkKeys(server, SERVER_KEYS, "in [server]");
       host = host(server);
       port = port(server);
       ready = readySandboxes(server);
+      threads = integer(server, "threads", threads, 1, 1024, "an integer from 1 to 1024", "threads = 8",
+          "use 1 to 1024 request threads, e.g. threads = 8");
+      queue = integer(server, "queue", -1, 0, 65536, "an integer from 0 to 65536", "queue = 32",
+          "use 0 (answer 503 whenever every thread is busy) to 65536, e.g. queue = 32");
+    }
+    if (queue < 0) {
+      queue = DevServer.DEFAULT_QUEUE_PER_THREAD * threads;
     }
     TomlTable limits = section(toml, "limits");
     if (limits != null) {
@@ -76,7 +85,8 @@ final class ManifestReader {
     Limits defaults = limits == null ? Limits.defaults() : limits(limits, Limits.defaults(), "in [limits]");
     CapabilityReader capabilities = new CapabilityReader(this);
     Manifest.Declarations declarations = capabilities.declarations(toml);
-    return new Manifest(file, host, port, ready, defaults, declarations, routes(toml, defaults, capabilities));
+    return new Manifest(file, host, port, ready, threads, queue, defaults, declarations,
+        routes(toml, defaults, capabilities));
   }
 
   private TomlParseResult parse() {

@@ -133,7 +133,7 @@ public final class IsolaServlet extends HttpServlet {
       copyHeaders(request, builder, id);
       head = builder.build();
     } catch (IllegalArgumentException e) {
-      answer(response, method, id, FailureAnswer.badRequest(e.getMessage()));
+      answer(response, method, id, FailureAnswer.badRequest(e.getMessage(), id));
       return;
     }
     Optional<Limits> limits = isola.limitsFor(head.method(), head.path());

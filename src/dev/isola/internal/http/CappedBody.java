@@ -34,13 +34,4 @@ public final class CappedBody {
       }
     }
   }
-
-  /** {@code header} as a length, or -1 when it is absent or not a number. */
-  public static long parseLength(@Nullable String header) {
-    try {
-      return header == null ? -1 : Long.parseLong(header.strip());
-    } catch (NumberFormatException e) {
-      return -1;
-    }
-  }
 }

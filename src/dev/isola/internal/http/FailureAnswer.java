@@ -41,8 +41,26 @@ public record FailureAnswer(int status, String text, OptionalLong retryAfterSeco
   }
 
   /** 400 for a request that cannot become an Isola request; {@code reason} is Isola's own validation message. */
-  public static FailureAnswer badRequest(String reason) {
-    return new FailureAnswer(400, text(400, "the request cannot be mapped: " + reason), OptionalLong.empty(), false);
+  public static FailureAnswer badRequest(String reason, String requestId) {
+    return new FailureAnswer(400, text(400, "the request cannot be mapped: " + reason + " (request id " + requestId
+        + ")"), OptionalLong.empty(), false);
+  }
+
+  /**
+   * An answer to a request whose HTTP message itself is refused (malformed, ambiguous framing, an
+   * unsupported version): {@code status} (400, 408, 414, 431, 501 or 505) and {@code reason}, a
+   * sentence naming what is wrong and what to send instead. The connection is closed after it, since
+   * the rest of the message cannot be read reliably.
+   */
+  public static FailureAnswer refused(int status, String reason, String requestId) {
+    return new FailureAnswer(status, text(status, reason + " (request id " + requestId + ")"), OptionalLong.empty(),
+        true);
+  }
+
+  /** 503 with {@code Retry-After: 1} for a request the server has no room to queue. */
+  public static FailureAnswer serverBusy(String requestId) {
+    return new FailureAnswer(503, text(503, "the server is busy, retry shortly (request id " + requestId + ")"),
+        OptionalLong.of(1), false);
   }
 
   /** 500 for a failure outside the handler. */
@@ -88,20 +106,9 @@ public record FailureAnswer(int status, String text, OptionalLong retryAfterSeco
   }
 
   private static String text(int status, String detail) {
-    return status + " " + reason(status) + ": " + detail + "\n";
+    String reason = ResponseRules.reasonPhrase(status);
+    return status + " " + (reason.isEmpty() ? "Error" : reason) + ": " + detail + "\n";
   }
 
-  private static String reason(int status) {
-    return switch (status) {
-      case 400 -> "Bad Request";
-      case 403 -> "Forbidden";
-      case 404 -> "Not Found";
-      case 413 -> "Content Too Large";
-      case 500 -> "Internal Server Error";
-      case 502 -> "Bad Gateway";
-      case 503 -> "Service Unavailable";
-      case 504 -> "Gateway Timeout";
-      default -> "Error";
-    };
-  }
+
 }

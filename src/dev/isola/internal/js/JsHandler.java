@@ -518,7 +518,8 @@ final class JsHandler implements PreparedHandler {
       } catch (PolyglotException e) {
         throw e;
       } catch (RuntimeException e) {
-        failure = new GuestException(route, "handler " + name + " returned an unusable response: " + e.getMessage(), "");
+        failure = new GuestException(route, "handler " + name + " returned an unusable response: " + e.getMessage(), "",
+            502);
       }
       return null;
     }

@@ -127,8 +127,8 @@ final class Cgi {
 
   /**
    * Reads a CGI response: header lines ({@code Name: value}, ending in LF or CRLF), a blank line,
-   * the body. {@code Status: 404 Not Found} sets the status; a {@code Location} without a {@code
-   * Status} answers 302; otherwise 200.
+   * the body. {@code Status: 404 Not Found} sets the status, which must be a final one (200 to 599);
+   * a {@code Location} without a {@code Status} answers 302; otherwise 200.
    *
    * @param out the program's stdout; only the first {@code size} bytes count
    * @throws GuestException (502) when the output is not a CGI response, naming what is wrong
@@ -174,6 +174,7 @@ final class Cgi {
       try {
         if (name.equalsIgnoreCase("Status")) {
           status = status(value);
+          response.status(status); // refuses what is not a final status (Response.Builder.status)
         } else {
           location |= name.equalsIgnoreCase("Location");
           headers.add(name, value);
@@ -199,11 +200,7 @@ final class Cgi {
     if (code.length() != 3 || !code.chars().allMatch(c -> c >= '0' && c <= '9')) {
       throw new IllegalArgumentException("Status must start with a three-digit code, e.g. \"Status: 404 Not Found\"");
     }
-    int status = Integer.parseInt(code);
-    if (status < 100 || status > 599) {
-      throw new IllegalArgumentException("status " + status + " is not between 100 and 599");
-    }
-    return status;
+    return Integer.parseInt(code);
   }
 
   private static int indexOf(byte[] bytes, byte b, int from, int to) {
