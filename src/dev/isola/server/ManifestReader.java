@@ -222,7 +222,7 @@ final class ManifestReader {
     }
   }
 
-  private DataSize size(Entry entry, String example) {
+  DataSize size(Entry entry, String example) {
     if (!(entry.value() instanceof String text)) {
       throw wrongType(entry, "a string with a unit", entry.key() + " = " + example);
     }
