@@ -18,8 +18,9 @@ import java.util.zip.CRC32C;
  *
  * A file shorter or longer than its header says, with another magic, or whose checksum does not
  * match, is damaged: {@link #decode} says how, and the store refuses to return it. CRC32C detects
- * every error of up to 3 flipped bits in files this size, every burst up to 32 bits, and all other
- * damage but one in 2^32.
+ * every single run of changed bits up to 32 bits long, and other damage except with a chance of
+ * about one in 2^32; it guards against accidents (a torn disk write, a bad sector, an editor), not
+ * against someone who can write the directory and recompute it.
  */
 final class ValueFile {
   static final int HEADER = 20;
