@@ -116,4 +116,13 @@ class ManifestStoreLimitsTest {
         """, 2, "max_key");
     assertTrue(message.contains("max_keys"), message);
   }
+
+  @Test
+  void quotaKey_inLimits_saysItBelongsInAStoreTable() throws IOException {
+    String message = fails("""
+        [limits]
+        max_keys = 5
+        """, 2, "max_keys");
+    assertTrue(message.contains("belongs in a [store.NAME] table"), message);
+  }
 }

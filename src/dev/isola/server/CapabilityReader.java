@@ -27,6 +27,7 @@ import org.tomlj.TomlTable;
 final class CapabilityReader {
   static final List<String> GRANT_KEYS =
       List.of("key_value", "outbound_http", "variables", "secrets", "readable_secrets", "files");
+  static final List<String> STORE_QUOTA_KEYS = List.of("max_value_size", "max_keys", "max_bytes");
   private static final List<String> STORE_KEYS =
       List.of("type", "path", "uri", "prefix", "max_value_size", "max_keys", "max_bytes");
 

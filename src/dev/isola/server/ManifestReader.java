@@ -458,6 +458,9 @@ final class ManifestReader {
     if (ROUTE_KEYS.contains(key)) {
       return Optional.of("in a [[route]] entry: write [[route]] on the line above it");
     }
+    if (CapabilityReader.STORE_QUOTA_KEYS.contains(key)) {
+      return Optional.of("in a [store.NAME] table: quotas are per key-value store");
+    }
     return Optional.empty();
   }
 }
