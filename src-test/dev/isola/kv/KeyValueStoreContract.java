@@ -353,6 +353,13 @@ abstract class KeyValueStoreContract {
   }
 
   @Test
+  void putWithTtl_underOneMillisecond_refusedNamingTheMinimum() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> store.put("k", bytes("v"), Duration.ofNanos(999_999)));
+    assertContains(e.getMessage(), "\"k\"", "shorter than 1 ms", "at least 1 ms");
+  }
+
+  @Test
   void putWithTtl_overMaximum_refusedNamingLimit() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> store.put("k", bytes("v"), KeyValueStore.MAX_TTL.plusSeconds(1)));

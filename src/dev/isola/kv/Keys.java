@@ -85,9 +85,13 @@ final class Keys {
   /** Checks a time to live for {@code key}: positive and at most {@link KeyValueStore#MAX_TTL}. */
   static long checkTtl(String key, java.time.Duration ttl) {
     Objects.requireNonNull(ttl, () -> "time to live for key " + quote(key) + " is null: call put(key, value) for a value that does not expire");
-    if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(java.time.Duration.ofMillis(1)) < 0) {
+    if (ttl.isNegative() || ttl.isZero()) {
       throw new IllegalArgumentException("time to live " + ttl + " for key " + quote(key)
           + " is not positive: pass at least 1 ms, or call put(key, value) for a value that does not expire");
+    }
+    if (ttl.compareTo(java.time.Duration.ofMillis(1)) < 0) {
+      throw new IllegalArgumentException("time to live " + ttl + " for key " + quote(key)
+          + " is shorter than 1 ms, the finest time stores keep: pass at least 1 ms");
     }
     if (ttl.compareTo(KeyValueStore.MAX_TTL) > 0) {
       throw new IllegalArgumentException("time to live " + ttl + " for key " + quote(key) + " is longer than "
