@@ -15,6 +15,11 @@
  *                       response is 403)
  *   ISOLA_INVALID (-3)  a misuse: key too long (512 bytes), value too large
  *                       (1 MiB), empty key
+ *   ISOLA_FULL    (-5)  kv put: the store's quota (max_value_size, max_keys or
+ *                       max_bytes) refused it; nothing was stored (the host
+ *                       logs it; if the call then fails, the response is 507)
+ *
+ * Keys put from Wasm do not expire: there is no put with a time to live here.
  */
 #ifndef ISOLA_HOST_H
 #define ISOLA_HOST_H
@@ -24,6 +29,7 @@
 #define ISOLA_ABSENT (-1)
 #define ISOLA_DENIED (-2)
 #define ISOLA_INVALID (-3)
+#define ISOLA_FULL (-5)
 
 #define ISOLA_IMPORT(module, name) __attribute__((import_module(module), import_name(name)))
 
@@ -31,7 +37,7 @@
 ISOLA_IMPORT("isola:host/kv", "get")
 int64_t isola_kv_get(const char *store, uint32_t store_len, const char *key, uint32_t key_len,
                      void *out, uint32_t out_cap);
-/* 0 when stored. */
+/* 0 when stored, ISOLA_FULL when the store's quota refused it. */
 ISOLA_IMPORT("isola:host/kv", "put")
 int32_t isola_kv_put(const char *store, uint32_t store_len, const char *key, uint32_t key_len,
                      const void *value, uint32_t value_len);

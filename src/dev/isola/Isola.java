@@ -494,6 +494,12 @@ public final class Isola implements AutoCloseable {
         denied.addSuppressed(e);
         throw denied;
       }
+      // Likewise a guest whose put was refused by a store's quota (507).
+      if (e instanceof GuestException && call.capabilities().firstStoreFull().isPresent()) {
+        dev.isola.kv.StoreQuotaExceededException full = call.capabilities().firstStoreFull().get();
+        full.addSuppressed(e);
+        throw full;
+      }
       throw e;
     } finally {
       MDC.remove(MDC_ROUTE);

@@ -57,6 +57,8 @@ class FileKeyValueStoreCrashTest {
       verify(dir, acknowledged, result.pending, context);
     }
     assertTrue(totalAcks >= ROUNDS, "only " + totalAcks + " writes acknowledged in " + ROUNDS + " rounds");
+    System.out.println("kill -9: " + totalAcks + " acknowledged writes in " + ROUNDS + " rounds (seed " + seed
+        + "), 0 lost, no damaged value file");
   }
 
   @Test
@@ -138,6 +140,7 @@ class FileKeyValueStoreCrashTest {
       try (Stream<Path> leftovers = Files.list(dir.resolve(FileKeyValueStore.TEMP_DIR))) {
         assertEquals(List.of(), leftovers.toList(), context + ": temporary files left after open");
       }
+      assertEquals(Map.of(), ((FileKeyValueStore) store).damagedAtOpen(), context + ": damaged value files after the kill");
       Set<String> keys = new HashSet<>(acknowledged.keySet());
       pending.ifPresent(words -> keys.add(words[2]));
       for (String key : keys) {

@@ -3,6 +3,7 @@ package dev.isola.kv;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -70,7 +71,11 @@ public final class FileStoreChild {
           random.nextBytes(value);
           String hash = hash(value);
           line(out, "begin put " + key + " " + hash);
-          store.put(key, value);
+          if (n % 5 == 0) {
+            store.put(key, value, Duration.ofHours(1)); // the expiry is in the file header too
+          } else {
+            store.put(key, value);
+          }
           line(out, "ack put " + key + " " + hash);
           if (!keys.contains(key)) {
             keys.add(key);

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.isola.DataSize;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -34,6 +36,23 @@ abstract class KeyValueStoreContract {
   /** A new, empty store. */
   abstract KeyValueStore open() throws Exception;
 
+  /** Another new, empty store with quotas {@code limits}; the test closes it. */
+  abstract KeyValueStore open(StoreLimits limits) throws Exception;
+
+  /** A time to live that {@link #expire} outlives. */
+  abstract Duration shortTtl();
+
+  /** Lets time pass until a key put with {@link #shortTtl} under {@code key} in {@code kv} is gone. */
+  abstract void expire(KeyValueStore kv, String key) throws Exception;
+
+  private final List<KeyValueStore> extra = new ArrayList<>();
+
+  KeyValueStore limited(StoreLimits limits) throws Exception {
+    KeyValueStore kv = open(limits);
+    extra.add(kv);
+    return kv;
+  }
+
   @BeforeEach
   void openStore() throws Exception {
     store = open();
@@ -42,6 +61,7 @@ abstract class KeyValueStoreContract {
   @AfterEach
   void closeStore() {
     store.close();
+    extra.forEach(KeyValueStore::close);
   }
 
   static byte[] bytes(String text) {
@@ -290,6 +310,156 @@ abstract class KeyValueStoreContract {
       assertTrue(text(store.get("shared:" + s)).startsWith("from "));
     }
     assertEquals(threads * writesPerThread * 4 / 5, store.list("own:", 1000).size());
+  }
+
+  // ---- time to live ----
+
+  @Test
+  void putWithTtl_longTtl_readListedAndExists() {
+    store.put("k", bytes("v"), Duration.ofHours(1));
+    assertEquals("v", text(store.get("k")));
+    assertTrue(store.exists("k"));
+    assertEquals(List.of("k"), store.list("", 10));
+  }
+
+  @Test
+  void putWithTtl_afterExpiry_absentUnlistedAndNotDeletable() throws Exception {
+    store.put("keep", bytes("1"), Duration.ofHours(1));
+    store.put("gone", bytes("2"), shortTtl());
+    expire(store, "gone");
+    assertEquals("<absent>", text(store.get("gone")));
+    assertFalse(store.exists("gone"));
+    assertEquals(List.of("keep"), store.list("", 10));
+    assertFalse(store.delete("gone"));
+    assertEquals("1", text(store.get("keep")));
+  }
+
+  @Test
+  void put_withoutTtlAfterPutWithTtl_keyStays() throws Exception {
+    store.put("k", bytes("old"), shortTtl());
+    store.put("k", bytes("new"));
+    store.put("probe", bytes("p"), shortTtl()); // put last, gone last
+    expire(store, "probe");
+    assertEquals("new", text(store.get("k")));
+  }
+
+  @ParameterizedTest
+  @ValueSource(longs = {0, -1, -60_000})
+  void putWithTtl_notPositive_refusedNamingKeyAndFix(long millis) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> store.put("k", bytes("v"), Duration.ofMillis(millis)));
+    assertContains(e.getMessage(), "\"k\"", "not positive", "put(key, value)");
+    assertFalse(store.exists("k"));
+  }
+
+  @Test
+  void putWithTtl_underOneMillisecond_refusedNamingTheMinimum() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> store.put("k", bytes("v"), Duration.ofNanos(999_999)));
+    assertContains(e.getMessage(), "\"k\"", "shorter than 1 ms", "at least 1 ms");
+  }
+
+  @Test
+  void putWithTtl_overMaximum_refusedNamingLimit() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> store.put("k", bytes("v"), KeyValueStore.MAX_TTL.plusSeconds(1)));
+    assertContains(e.getMessage(), "\"k\"", "36500 days", "KeyValueStore.MAX_TTL");
+  }
+
+  // ---- quotas ----
+
+  @Test
+  void quota_maxValueSize_refusedWith507NamingSetting() throws Exception {
+    KeyValueStore kv = limited(StoreLimits.NONE.withMaxValueSize(DataSize.ofBytes(10)));
+    kv.put("fits", new byte[10]);
+    StoreQuotaExceededException e = assertThrows(StoreQuotaExceededException.class, () -> kv.put("big", new byte[11]));
+    assertEquals(StoreQuotaExceededException.Limit.MAX_VALUE_SIZE, e.limit());
+    assertEquals(507, e.httpStatus());
+    assertContains(e.getMessage(), "\"big\"", "11 bytes", "max_value_size of 10", "StoreLimits.withMaxValueSize");
+    assertFalse(kv.exists("big"));
+  }
+
+  @Test
+  void quota_maxKeys_newKeyRefusedOverwriteAllowedDeleteFrees() throws Exception {
+    KeyValueStore kv = limited(StoreLimits.NONE.withMaxKeys(3));
+    for (String k : List.of("a", "b", "c")) {
+      kv.put(k, bytes(k));
+    }
+    StoreQuotaExceededException e = assertThrows(StoreQuotaExceededException.class, () -> kv.put("d", bytes("d")));
+    assertEquals(StoreQuotaExceededException.Limit.MAX_KEYS, e.limit());
+    assertContains(e.getMessage(), "\"d\"", "holds 3 keys", "max_keys limit is 3", "max_keys in [store.NAME]");
+    assertFalse(kv.exists("d"));
+    kv.put("a", bytes("again"));
+    assertTrue(kv.delete("b"));
+    kv.put("d", bytes("d"));
+    assertEquals(List.of("a", "c", "d"), kv.list("", 10));
+  }
+
+  @Test
+  void quota_maxBytes_countsKeysAndValuesAndOverwritesShrink() throws Exception {
+    KeyValueStore kv = limited(StoreLimits.NONE.withMaxBytes(DataSize.ofBytes(100)));
+    kv.put("a", new byte[50]); // 51 bytes with its key
+    kv.put("b", new byte[48]); // 49: 100 in all
+    StoreQuotaExceededException e = assertThrows(StoreQuotaExceededException.class, () -> kv.put("c", new byte[0]));
+    assertEquals(StoreQuotaExceededException.Limit.MAX_BYTES, e.limit());
+    assertContains(e.getMessage(), "\"c\"", "holds 100 bytes", "max_bytes limit of 100", "StoreLimits.withMaxBytes");
+    kv.put("a", new byte[10]); // frees 40
+    kv.put("c", new byte[39]);
+    assertThrows(StoreQuotaExceededException.class, () -> kv.put("b", new byte[49]));
+    assertEquals(48, kv.get("b").orElseThrow().length);
+  }
+
+  @Test
+  void quota_expiredKeysStopCounting() throws Exception {
+    KeyValueStore kv = limited(StoreLimits.NONE.withMaxKeys(1));
+    kv.put("brief", bytes("v"), shortTtl());
+    expire(kv, "brief");
+    kv.put("next", bytes("v"));
+    assertEquals(List.of("next"), kv.list("", 10));
+  }
+
+  @Test
+  void quota_concurrentWritersNeverPassTheLimitAndCountsReturnToZero() throws Exception {
+    int maxKeys = 40;
+    KeyValueStore kv = limited(StoreLimits.NONE.withMaxKeys(maxKeys).withMaxBytes(DataSize.ofBytes(maxKeys * 20L)));
+    int threads = 6;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<Integer>> results = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        results.add(pool.submit(() -> {
+          int refused = 0;
+          for (int i = 0; i < 30; i++) {
+            String key = "k" + ((thread * 7 + i) % 60); // threads overlap on keys: overwrites and new keys
+            try {
+              kv.put(key, new byte[i % 17]);
+            } catch (StoreQuotaExceededException full) {
+              refused++;
+            }
+            if (i % 4 == 3) {
+              kv.delete("k" + ((thread * 11 + i) % 60));
+            }
+          }
+          return refused;
+        }));
+      }
+      for (Future<Integer> f : results) {
+        f.get();
+      }
+    } finally {
+      pool.shutdown();
+    }
+    List<String> keys = kv.list("", 1000);
+    assertTrue(keys.size() <= maxKeys, keys.size() + " keys");
+    for (String k : keys) {
+      assertTrue(kv.delete(k));
+    }
+    // Every count went back to zero: the store takes its whole quota again.
+    for (int i = 0; i < maxKeys; i++) {
+      kv.put(String.format("z%02d", i), new byte[17]); // 3 + 17 = 20 bytes each: exactly max_bytes
+    }
+    assertThrows(StoreQuotaExceededException.class, () -> kv.put("one-more", new byte[0]));
   }
 
   static void assertContains(String message, String... fragments) {

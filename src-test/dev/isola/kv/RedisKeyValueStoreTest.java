@@ -2,8 +2,10 @@ package dev.isola.kv;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -33,6 +35,58 @@ class RedisKeyValueStoreTest extends KeyValueStoreContract {
   @Override
   KeyValueStore open() {
     return KeyValueStores.redis(server.uri(), "test:" + UUID.randomUUID() + ":");
+  }
+
+  @Override
+  KeyValueStore open(StoreLimits limits) {
+    return KeyValueStores.redis(server.uri(), "test:" + UUID.randomUUID() + ":", limits);
+  }
+
+  /** Redis expires keys itself (SET ... PX), by its own clock: short, and waited for with a generous bound. */
+  @Override
+  Duration shortTtl() {
+    return Duration.ofMillis(200);
+  }
+
+  @Override
+  void expire(KeyValueStore kv, String key) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (kv.exists(key)) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("key " + key + " put with a time to live of " + shortTtl() + " still exists after 30 s");
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  @Test
+  void putWithTtl_isRedisOwnExpiry() {
+    String prefix = "ttl:" + UUID.randomUUID() + ":";
+    try (RedisClient raw = RedisClient.create(server.uri());
+        KeyValueStore kv = KeyValueStores.redis(server.uri(), prefix)) {
+      kv.put("k", bytes("v"), Duration.ofSeconds(100));
+      long pttl = raw.pttl(prefix + "k");
+      assertTrue(pttl > 0 && pttl <= 100_000, "PTTL " + pttl);
+      kv.put("k", bytes("v"));
+      assertEquals(-1, raw.pttl(prefix + "k"));
+    }
+  }
+
+  @Test
+  void quota_storesOnOnePrefix_shareTheCountOnTheServer_andItsKeysAreNotListed() {
+    String prefix = "quota:" + UUID.randomUUID() + ":";
+    StoreLimits two = StoreLimits.NONE.withMaxKeys(2);
+    try (KeyValueStore a = KeyValueStores.redis(server.uri(), prefix, two);
+        KeyValueStore b = KeyValueStores.redis(server.uri(), prefix, two);
+        KeyValueStore whole = KeyValueStores.redis(server.uri())) {
+      a.put("x", bytes("1"));
+      b.put("y", bytes("2"));
+      StoreQuotaExceededException e = assertThrows(StoreQuotaExceededException.class, () -> a.put("z", bytes("3")));
+      assertContains(e.getMessage(), "holds 2 keys", "max_keys limit is 2");
+      assertEquals(List.of(prefix + "x", prefix + "y"), whole.list(prefix, 10));
+      assertTrue(b.delete("x"));
+      a.put("z", bytes("3"));
+    }
   }
 
   @Test

@@ -12,13 +12,19 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The default {@link KeyValueStore}: one file per key in a directory, crash-safe. A write that has
@@ -45,8 +51,25 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p>A read sees a write as soon as the rename is done, possibly just before the write is forced
  * to disk and acknowledged. Value files are readable by their owner only (the default for
  * temporary files, which they start as).
+ *
+ * <p><b>Integrity</b>: each value file carries a header with the value's length, its expiry and a
+ * CRC32C checksum ({@link ValueFile}). {@link #open} reads every file and logs a warning naming
+ * the key and the file of each damaged one (truncated, changed bytes, another format); {@link #get}
+ * of such a key throws {@link CorruptValueException} instead of returning the damaged bytes. A
+ * {@code put} or {@code delete} of the key replaces or removes the file. Files of the format before
+ * checksums ({@code <hex>.v}, the bare value) are rewritten in the new format ({@code <hex>.kv})
+ * when the store opens: the new file is written and renamed in place before the old one is
+ * deleted, so a crash during the rewrite leaves every value readable and the next open finishes it.
+ *
+ * <p><b>Expiry and quotas</b>: a key put with a time to live reads as absent once its time has
+ * passed, and its file is deleted at the next write (or the next open). The store counts its keys
+ * and their bytes at open and keeps the count exact under concurrent writes: writes of one key run
+ * one at a time (a lock per key hash), and a write reserves its growth against the {@link
+ * StoreLimits} before it touches the disk, giving it back if it fails.
  */
 final class FileKeyValueStore implements KeyValueStore {
+  private static final Logger log = LoggerFactory.getLogger(FileKeyValueStore.class);
+  private static final int STRIPES = 64;
   static final String LOCK_FILE = "isola-kv.lock";
   static final String DATA_DIR = "data";
   static final String TEMP_DIR = "tmp";
@@ -64,23 +87,40 @@ final class FileKeyValueStore implements KeyValueStore {
   private final ReentrantReadWriteLock closing = new ReentrantReadWriteLock();
   private final Object directoryCreation = new Object();
   private boolean closed;
+  private final StoreLimits limits;
+  private final Clock clock;
+  private final Expiries expiries = new Expiries();
+  /** One lock per key hash: writes of one key run one at a time, so each sees the size it replaces. */
+  private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
+  /** Guards {@link #keys} and {@link #bytes}. */
+  private final Object usage = new Object();
+  private long keys;
+  private long bytes;
+  /** What the last open found damaged: key, then the problem and file. */
+  private final TreeMap<String, String> damagedAtOpen = new TreeMap<>(Keys.UTF8_ORDER);
 
-  private FileKeyValueStore(Path directory, FileChannel lockChannel, FileLock lock) {
+  private FileKeyValueStore(Path directory, FileChannel lockChannel, FileLock lock, StoreLimits limits, Clock clock) {
     this.directory = directory;
     this.data = directory.resolve(DATA_DIR);
     this.temp = directory.resolve(TEMP_DIR);
     this.lockChannel = lockChannel;
     this.lock = lock;
+    this.limits = limits;
+    this.clock = clock;
+    for (int i = 0; i < STRIPES; i++) {
+      stripes[i] = new ReentrantLock();
+    }
   }
 
   /** Opens (creating if needed) the store in {@code directory}; see {@link KeyValueStores#file}. */
-  static FileKeyValueStore open(Path directory) {
+  static FileKeyValueStore open(Path directory, StoreLimits limits, Clock clock) {
     Path dir = directory.toAbsolutePath().normalize();
     StoreDirectory.prepare(dir);
     FileChannel channel = StoreDirectory.openLockFile(dir);
     try {
-      FileKeyValueStore store = new FileKeyValueStore(dir, channel, StoreDirectory.lock(dir, channel));
+      FileKeyValueStore store = new FileKeyValueStore(dir, channel, StoreDirectory.lock(dir, channel), limits, clock);
       store.prepareSubdirectories();
+      store.migrateAndCount();
       return store;
     } catch (RuntimeException e) {
       StoreDirectory.closeQuietly(channel, e);
@@ -113,7 +153,14 @@ final class FileKeyValueStore implements KeyValueStore {
     Path file = fileOf(key);
     Lock open = enter();
     try {
-      return Optional.of(Files.readAllBytes(file));
+      ValueFile.Content content = ValueFile.decode(Files.readAllBytes(file));
+      if (content.damaged()) {
+        throw new CorruptValueException(this, key, file, content.damage());
+      }
+      if (content.expiresAt() != 0 && content.expiresAt() <= clock.millis()) {
+        return Optional.empty();
+      }
+      return Optional.of(content.value());
     } catch (NoSuchFileException absent) {
       return Optional.empty();
     } catch (IOException e) {
@@ -125,28 +172,70 @@ final class FileKeyValueStore implements KeyValueStore {
 
   @Override
   public void put(String key, byte[] value) {
-    Path file = fileOf(key);
+    fileOf(key);
     Keys.checkValue(key, value);
+    write(key, value, 0);
+  }
+
+  @Override
+  public void put(String key, byte[] value, Duration ttl) {
+    fileOf(key);
+    Keys.checkValue(key, value);
+    long millis = Keys.checkTtl(key, ttl);
+    write(key, value, Math.addExact(clock.millis(), millis));
+  }
+
+  private void write(String key, byte[] value, long expiresAt) {
+    Path file = fileOf(key);
+    limits.checkValueSize(this, key, value.length);
+    ByteBuffer encoded = ValueFile.encode(value, expiresAt);
     Lock open = enter();
+    try {
+      removeExpired();
+      ReentrantLock keyLock = stripe(key);
+      keyLock.lock();
+      try {
+        long oldFootprint = footprintOf(key, file);
+        long addedKeys = oldFootprint < 0 ? 1 : 0;
+        long addedBytes = StoreLimits.footprint(key, value.length) - Math.max(0, oldFootprint);
+        reserve(key, addedKeys, addedBytes);
+        boolean written = false;
+        try {
+          writeFile(file, encoded);
+          written = true;
+        } finally {
+          if (!written) {
+            release(addedKeys, addedBytes);
+          }
+        }
+        expiries.set(key, expiresAt);
+      } finally {
+        keyLock.unlock();
+      }
+    } catch (IOException e) {
+      throw failure("write", key, e);
+    } finally {
+      open.unlock();
+    }
+  }
+
+  /** Writes {@code content} to {@code file} crash-safely: a new file, forced, renamed over it, its directory forced. */
+  private void writeFile(Path file, ByteBuffer content) throws IOException {
     Path staged = null;
     try {
       createParents(file.getParent());
       staged = Files.createTempFile(temp, "put-", ".tmp");
       try (FileChannel channel = FileChannel.open(staged, StandardOpenOption.WRITE)) {
-        ByteBuffer buffer = ByteBuffer.wrap(value);
-        while (buffer.hasRemaining()) {
-          channel.write(buffer);
+        while (content.hasRemaining()) {
+          channel.write(content);
         }
         channel.force(true);
       }
       Files.move(staged, file, StandardCopyOption.ATOMIC_MOVE);
       staged = null;
       syncDirectory(file.getParent());
-    } catch (IOException e) {
-      throw failure("write", key, e);
     } finally {
       deleteStaged(staged);
-      open.unlock();
     }
   }
 
@@ -155,11 +244,14 @@ final class FileKeyValueStore implements KeyValueStore {
     Path file = fileOf(key);
     Lock open = enter();
     try {
-      boolean existed = Files.deleteIfExists(file);
-      if (existed) {
-        syncDirectory(file.getParent());
+      removeExpired();
+      ReentrantLock keyLock = stripe(key);
+      keyLock.lock();
+      try {
+        return deleteFile(key, file);
+      } finally {
+        keyLock.unlock();
       }
-      return existed;
     } catch (IOException e) {
       throw failure("delete", key, e);
     } finally {
@@ -167,12 +259,24 @@ final class FileKeyValueStore implements KeyValueStore {
     }
   }
 
+  /** Deletes the file of {@code key} and its accounting. Under the key's stripe. */
+  private boolean deleteFile(String key, Path file) throws IOException {
+    long oldFootprint = footprintOf(key, file);
+    boolean existed = Files.deleteIfExists(file);
+    if (existed) {
+      release(1, Math.max(0, oldFootprint));
+      expiries.set(key, 0);
+      syncDirectory(file.getParent());
+    }
+    return existed;
+  }
+
   @Override
   public boolean exists(String key) {
     Path file = fileOf(key);
     Lock open = enter();
     try {
-      return Files.exists(file);
+      return Files.exists(file) && !expiries.expired(key, clock.millis());
     } finally {
       open.unlock();
     }
@@ -193,7 +297,7 @@ final class FileKeyValueStore implements KeyValueStore {
         segments.addFirst(p.getFileName().toString());
       }
       TreeMap<String, String> found = new TreeMap<>();
-      collect(start, segments, hexPrefix, limit, found);
+      collect(start, segments, hexPrefix, limit, found, clock.millis());
       return List.copyOf(found.values());
     } catch (IOException e) {
       throw new UncheckedIOException(this + " could not list keys with prefix " + Keys.quote(prefix) + ": " + e, e);
@@ -206,8 +310,8 @@ final class FileKeyValueStore implements KeyValueStore {
    * Adds the keys below {@code dir} (whose path from {@code data/} is {@code segments}) that start
    * with {@code hexPrefix} to {@code found} (hex form to key), keeping only the {@code limit} first.
    */
-  private void collect(Path dir, List<String> segments, String hexPrefix, int limit, TreeMap<String, String> found)
-      throws IOException {
+  private void collect(Path dir, List<String> segments, String hexPrefix, int limit, TreeMap<String, String> found,
+      long now) throws IOException {
     String above = String.join("", segments);
     List<String> subdirectories = new ArrayList<>();
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
@@ -231,7 +335,7 @@ final class FileKeyValueStore implements KeyValueStore {
         List<String> path = new ArrayList<>(segments);
         path.add(last.get());
         Optional<String> key = FileNames.key(path);
-        if (key.isPresent()) {
+        if (key.isPresent() && !expiries.expired(key.get(), now)) {
           found.put(hex, key.get());
           if (found.size() > limit) {
             found.pollLastEntry();
@@ -244,7 +348,7 @@ final class FileKeyValueStore implements KeyValueStore {
     for (String name : subdirectories) {
       List<String> below = new ArrayList<>(segments);
       below.add(name);
-      collect(dir.resolve(name), below, hexPrefix, limit, found);
+      collect(dir.resolve(name), below, hexPrefix, limit, found, now);
     }
   }
 
@@ -270,6 +374,159 @@ final class FileKeyValueStore implements KeyValueStore {
   @Override
   public String toString() {
     return "KeyValueStores.file(" + directory + ")";
+  }
+
+  /** The keys and bytes this store counts toward its limits (for tests). */
+  long[] usage() {
+    synchronized (usage) {
+      return new long[] {keys, bytes};
+    }
+  }
+
+  /** The keys the last open found damaged, each with the problem and the file (for tests and reports). */
+  java.util.SortedMap<String, String> damagedAtOpen() {
+    return java.util.Collections.unmodifiableSortedMap(damagedAtOpen);
+  }
+
+  private ReentrantLock stripe(String key) {
+    return stripes[(key.hashCode() & 0x7fffffff) % STRIPES];
+  }
+
+  /** The bytes {@code key} counts for now (its file's value part, even if damaged), or -1 if it has no file. */
+  private static long footprintOf(String key, Path file) throws IOException {
+    try {
+      return StoreLimits.footprint(key, Math.max(0, Files.size(file) - ValueFile.HEADER));
+    } catch (NoSuchFileException absent) {
+      return -1;
+    }
+  }
+
+  /** Takes {@code addedKeys} and {@code addedBytes} (either may be negative) from the limits, or refuses. */
+  private void reserve(String key, long addedKeys, long addedBytes) {
+    synchronized (usage) {
+      limits.checkGrowth(this, key, keys, addedKeys, bytes, addedBytes);
+      keys += addedKeys;
+      bytes += addedBytes;
+    }
+  }
+
+  private void release(long removedKeys, long removedBytes) {
+    synchronized (usage) {
+      keys -= removedKeys;
+      bytes -= removedBytes;
+    }
+  }
+
+  /** Deletes the files of keys whose time has come, so they stop counting. Takes no lock but their own. */
+  private void removeExpired() throws IOException {
+    long now = clock.millis();
+    for (String key : expiries.due(now)) {
+      ReentrantLock keyLock = stripe(key);
+      keyLock.lock();
+      try {
+        if (expiries.expired(key, now)) {
+          deleteFile(key, fileOf(key));
+          expiries.set(key, 0);
+        }
+      } finally {
+        keyLock.unlock();
+      }
+    }
+  }
+
+  /**
+   * Rewrites the value files of the format before checksums, then reads every value file: counts
+   * keys and bytes, records expiries, deletes expired files and reports damaged ones.
+   */
+  private void migrateAndCount() {
+    int[] migrated = {0};
+    try {
+      walk(data, new ArrayList<>(), FileNames.LEGACY_SUFFIX, (key, legacy) -> {
+        try {
+          migrate(legacy);
+          migrated[0]++;
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot rewrite " + legacy + " (key " + Keys.quote(key) + ") in the format with"
+              + " checksums: " + e + "; check that the store directory is writable, then open it again", e);
+        }
+      });
+      if (migrated[0] > 0) {
+        log.info("{}: rewrote {} value files of the format before checksums (<hex>.v) as <hex>.kv", this, migrated[0]);
+      }
+      long now = clock.millis();
+      List<String> expired = new ArrayList<>();
+      walk(data, new ArrayList<>(), FileNames.VALUE_SUFFIX, (key, file) -> {
+        byte[] content;
+        try {
+          content = Files.readAllBytes(file);
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot read " + file + " (key " + Keys.quote(key) + "): " + e
+              + "; check that this process may read the store directory", e);
+        }
+        ValueFile.Content decoded = ValueFile.decode(content);
+        keys++;
+        bytes += StoreLimits.footprint(key, Math.max(0, content.length - ValueFile.HEADER));
+        if (decoded.damaged()) {
+          damagedAtOpen.put(key, decoded.damage() + " in " + file);
+          log.warn("{}: the value of key {} is damaged ({}) in {}: reading it fails until it is deleted or put"
+              + " again, or the file is restored from a backup", this, Keys.quote(key), decoded.damage(), file);
+        } else if (decoded.expiresAt() != 0) {
+          expiries.set(key, decoded.expiresAt());
+          if (decoded.expiresAt() <= now) {
+            expired.add(key);
+          }
+        }
+      });
+      if (!damagedAtOpen.isEmpty()) {
+        log.warn("{}: {} damaged value files; see the warnings above", this, damagedAtOpen.size());
+      }
+      for (String key : expired) {
+        deleteFile(key, fileOf(key));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read key-value store directory " + directory + ": " + e
+          + "; check that this process may read and write it", e);
+    }
+  }
+
+  /** Rewrites one file of the format before checksums; a crash at any point leaves the value readable. */
+  private void migrate(Path legacy) throws IOException {
+    String name = legacy.getFileName().toString();
+    Path current = legacy.resolveSibling(name.substring(0, name.length() - FileNames.LEGACY_SUFFIX.length())
+        + FileNames.VALUE_SUFFIX);
+    if (!Files.exists(current)) { // else an earlier open wrote it and stopped before deleting the old file
+      writeFile(current, ValueFile.encode(Files.readAllBytes(legacy), 0));
+    }
+    Files.delete(legacy);
+    syncDirectory(legacy.getParent());
+  }
+
+  /** Calls {@code visit} with every key below {@code dir} that has a file with {@code suffix}, and that file. */
+  private void walk(Path dir, List<String> segments, String suffix, BiConsumer<String, Path> visit) throws IOException {
+    List<Path> subdirectories = new ArrayList<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path entry : entries) {
+        String name = entry.getFileName().toString();
+        if (FileNames.isSegment(name) && Files.isDirectory(entry)) {
+          subdirectories.add(entry);
+          continue;
+        }
+        Optional<String> last = FileNames.lastSegment(name, suffix);
+        if (last.isPresent()) {
+          List<String> path = new ArrayList<>(segments);
+          path.add(last.get());
+          Optional<String> key = FileNames.key(path);
+          if (key.isPresent()) {
+            visit.accept(key.get(), entry);
+          }
+        }
+      }
+    }
+    for (Path sub : subdirectories) {
+      List<String> below = new ArrayList<>(segments);
+      below.add(sub.getFileName().toString());
+      walk(sub, below, suffix, visit);
+    }
   }
 
   private Path fileOf(String key) {

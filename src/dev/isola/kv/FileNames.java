@@ -9,17 +9,20 @@ import java.util.Optional;
  * Where {@link FileKeyValueStore} keeps a key: the lowercase hex of its UTF-8 bytes, cut into
  * segments of {@value #SEGMENT_CHARS} characters; all segments but the last are directories, the
  * last is the file name with suffix {@value #VALUE_SUFFIX}. Key {@code "a/b"} lives in
- * {@code 612f62.v}; a 100-byte key in {@code <128 hex chars>/<72 hex chars>.v}.
+ * {@code 612f62.kv}; a 100-byte key in {@code <128 hex chars>/<72 hex chars>.kv}. Files in the
+ * format before checksums ({@link ValueFile}) had suffix {@value #LEGACY_SUFFIX}; opening the store
+ * rewrites them.
  *
  * <p>Why hex: it is reversible, uses only {@code [0-9a-f]} (safe on every file system, including
  * case-insensitive ones, where base64 would let two keys share a file), and sorts in the same order
  * as the UTF-8 bytes, so a directory listing sorted by name is in key order. Why segments: file
  * names are limited to 255 bytes and a key may take 1024 hex characters. The suffix keeps a file
- * ({@code <seg>.v}) from colliding with a directory of the same segment ({@code <seg>/}).
+ * ({@code <seg>.kv}) from colliding with a directory of the same segment ({@code <seg>/}).
  */
 final class FileNames {
   static final int SEGMENT_CHARS = 128;
-  static final String VALUE_SUFFIX = ".v";
+  static final String VALUE_SUFFIX = ".kv";
+  static final String LEGACY_SUFFIX = ".v";
 
   private static final HexFormat HEX = HexFormat.of();
 
@@ -60,10 +63,15 @@ final class FileNames {
 
   /** The last hex segment in file name {@code name}, if it is one of ours. */
   static Optional<String> lastSegment(String name) {
-    if (!name.endsWith(VALUE_SUFFIX)) {
+    return lastSegment(name, VALUE_SUFFIX);
+  }
+
+  /** The last hex segment in file name {@code name} ending with {@code suffix}, if it is one of ours. */
+  static Optional<String> lastSegment(String name, String suffix) {
+    if (!name.endsWith(suffix)) {
       return Optional.empty();
     }
-    String hex = name.substring(0, name.length() - VALUE_SUFFIX.length());
+    String hex = name.substring(0, name.length() - suffix.length());
     boolean valid = !hex.isEmpty() && hex.length() <= SEGMENT_CHARS && hex.length() % 2 == 0 && isHex(hex);
     return valid ? Optional.of(hex) : Optional.empty();
   }

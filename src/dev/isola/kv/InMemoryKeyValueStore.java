@@ -1,47 +1,108 @@
 package dev.isola.kv;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * {@link KeyValueStore} in a {@link ConcurrentSkipListMap}, ordered by UTF-8 bytes. Not durable:
  * for tests, development and caches. Every value is copied on the way in and out.
+ *
+ * <p>Quotas: writes (put, delete, and the removal of expired keys) run one at a time under a lock,
+ * which keeps the key and byte counts exact; reads take no lock. An expired key reads as absent at
+ * once and is removed (and stops counting) at the next write.
  */
 final class InMemoryKeyValueStore implements KeyValueStore {
-  private final ConcurrentNavigableMap<String, byte[]> entries = new ConcurrentSkipListMap<>(Keys.UTF8_ORDER);
+  private record Entry(byte[] value, long expiresAt) {
+    boolean expired(long now) {
+      return expiresAt != 0 && expiresAt <= now;
+    }
+  }
+
+  private final ConcurrentNavigableMap<String, Entry> entries = new ConcurrentSkipListMap<>(Keys.UTF8_ORDER);
+  private final StoreLimits limits;
+  private final Clock clock;
+  private final ReentrantLock writes = new ReentrantLock();
+  private final Expiries expiries = new Expiries();
+  /** Guarded by {@link #writes}. */
+  private long keys;
+  /** Guarded by {@link #writes}. */
+  private long bytes;
   private volatile boolean closed;
+
+  InMemoryKeyValueStore(StoreLimits limits, Clock clock) {
+    this.limits = limits;
+    this.clock = clock;
+  }
 
   @Override
   public Optional<byte[]> get(String key) {
     Keys.checkKey(key);
     checkOpen();
-    byte[] value = entries.get(key);
-    return value == null ? Optional.empty() : Optional.of(value.clone());
+    Entry entry = entries.get(key);
+    return entry == null || entry.expired(clock.millis()) ? Optional.empty() : Optional.of(entry.value.clone());
   }
 
   @Override
   public void put(String key, byte[] value) {
     Keys.checkKey(key);
     Keys.checkValue(key, value);
-    checkOpen();
-    entries.put(key, value.clone());
+    write(key, value, 0);
+  }
+
+  @Override
+  public void put(String key, byte[] value, Duration ttl) {
+    Keys.checkKey(key);
+    Keys.checkValue(key, value);
+    long millis = Keys.checkTtl(key, ttl);
+    write(key, value, Math.addExact(clock.millis(), millis));
+  }
+
+  private void write(String key, byte[] value, long expiresAt) {
+    limits.checkValueSize(this, key, value.length);
+    byte[] copy = value.clone();
+    writes.lock();
+    try {
+      checkOpen();
+      removeExpired();
+      Entry old = entries.get(key);
+      long addedKeys = old == null ? 1 : 0;
+      long addedBytes = StoreLimits.footprint(key, copy.length) - (old == null ? 0 : StoreLimits.footprint(key, old.value.length));
+      limits.checkGrowth(this, key, keys, addedKeys, bytes, addedBytes);
+      entries.put(key, new Entry(copy, expiresAt));
+      expiries.set(key, expiresAt);
+      keys += addedKeys;
+      bytes += addedBytes;
+    } finally {
+      writes.unlock();
+    }
   }
 
   @Override
   public boolean delete(String key) {
     Keys.checkKey(key);
-    checkOpen();
-    return entries.remove(key) != null;
+    writes.lock();
+    try {
+      checkOpen();
+      removeExpired();
+      Entry old = remove(key);
+      return old != null;
+    } finally {
+      writes.unlock();
+    }
   }
 
   @Override
   public boolean exists(String key) {
     Keys.checkKey(key);
     checkOpen();
-    return entries.containsKey(key);
+    Entry entry = entries.get(key);
+    return entry != null && !entry.expired(clock.millis());
   }
 
   @Override
@@ -49,21 +110,63 @@ final class InMemoryKeyValueStore implements KeyValueStore {
     Keys.checkPrefix(prefix);
     Keys.checkLimit(limit);
     checkOpen();
-    List<String> keys = new ArrayList<>(Math.min(limit, 64));
+    long now = clock.millis();
+    List<String> found = new ArrayList<>(Math.min(limit, 64));
     // The keys starting with a prefix are one run in code point order, beginning at the prefix.
-    for (String key : entries.tailMap(prefix, true).keySet()) {
-      if (keys.size() == limit || !key.startsWith(prefix)) {
+    for (var e : entries.tailMap(prefix, true).entrySet()) {
+      if (found.size() == limit || !e.getKey().startsWith(prefix)) {
         break;
       }
-      keys.add(key);
+      if (!e.getValue().expired(now)) {
+        found.add(e.getKey());
+      }
     }
-    return List.copyOf(keys);
+    return List.copyOf(found);
   }
 
   @Override
   public void close() {
-    closed = true;
-    entries.clear();
+    writes.lock();
+    try {
+      closed = true;
+      entries.clear();
+      keys = 0;
+      bytes = 0;
+    } finally {
+      writes.unlock();
+    }
+  }
+
+  /** The keys and bytes this store counts toward its limits (for tests). */
+  long[] usage() {
+    writes.lock();
+    try {
+      return new long[] {keys, bytes};
+    } finally {
+      writes.unlock();
+    }
+  }
+
+  /** Removes the keys whose time has come, so they stop counting. Under {@link #writes}. */
+  private void removeExpired() {
+    long now = clock.millis();
+    for (String key : expiries.due(now)) {
+      Entry entry = entries.get(key);
+      if (entry != null && entry.expired(now)) {
+        remove(key);
+      }
+    }
+  }
+
+  /** Removes {@code key} and its accounting. Under {@link #writes}. */
+  private Entry remove(String key) {
+    Entry old = entries.remove(key);
+    if (old != null) {
+      keys--;
+      bytes -= StoreLimits.footprint(key, old.value.length);
+      expiries.set(key, 0);
+    }
+    return old;
   }
 
   private void checkOpen() {

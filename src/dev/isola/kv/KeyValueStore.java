@@ -1,5 +1,6 @@
 package dev.isola.kv;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -29,7 +30,9 @@ import java.util.Optional;
  * so a caller changing an array after {@link #put} or after {@link #get} does not change what is
  * stored; {@link #close} is idempotent, and every other method throws {@link IllegalStateException}
  * once the store is closed. A failure of the storage underneath (a disk error, a lost connection) is
- * an {@link java.io.UncheckedIOException} naming the store and the key.
+ * an {@link java.io.UncheckedIOException} naming the store and the key; a value that failed its
+ * integrity check is a {@link CorruptValueException}, never returned damaged. A {@code put} over the
+ * store's {@link StoreLimits} is a {@link StoreQuotaExceededException}.
  */
 public interface KeyValueStore extends AutoCloseable {
   /** The longest key, in UTF-8 bytes: {@value}. */
@@ -37,6 +40,9 @@ public interface KeyValueStore extends AutoCloseable {
 
   /** The largest value, in bytes: {@value} (16 MiB). */
   int MAX_VALUE_BYTES = 16 * 1024 * 1024;
+
+  /** The longest time to live {@link #put(String, byte[], Duration)} accepts: 100 years (36,500 days). */
+  Duration MAX_TTL = Duration.ofDays(36_500);
 
   /**
    * The value stored under {@code key}, or empty if there is none.
@@ -53,6 +59,25 @@ public interface KeyValueStore extends AutoCloseable {
    * @throws IllegalArgumentException if {@code key} or the size of {@code value} breaks the rules
    */
   void put(String key, byte[] value);
+
+  /**
+   * Stores {@code value} under {@code key} for {@code ttl}: once that much time has passed (by the
+   * store's clock; for Redis, the server's), the key reads as absent, is not listed and no longer
+   * counts toward the store's {@link StoreLimits}. Otherwise as {@link #put(String, byte[])}; a
+   * later {@code put} without a time to live makes the key permanent again.
+   *
+   * <p>The built-in stores implement it; this default refuses, for stores that cannot expire keys.
+   *
+   * @param ttl at least 1 ms, at most {@link #MAX_TTL}
+   * @throws IllegalArgumentException if {@code key}, {@code value} or {@code ttl} breaks the rules
+   * @throws UnsupportedOperationException if this store does not expire keys
+   */
+  default void put(String key, byte[] value, Duration ttl) {
+    Keys.checkKey(key);
+    Keys.checkTtl(key, ttl);
+    throw new UnsupportedOperationException(this + " cannot expire keys, so it refuses a time to live for key "
+        + Keys.quote(key) + ": store the value without one, or use a built-in store (KeyValueStores)");
+  }
 
   /**
    * Removes {@code key}, durably on a durable store.

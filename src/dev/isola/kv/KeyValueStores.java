@@ -3,6 +3,7 @@ package dev.isola.kv;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Objects;
 
 /**
@@ -22,9 +23,25 @@ public final class KeyValueStores {
 
   private KeyValueStores() {}
 
-  /** A store in this JVM's memory, gone when it is closed or the JVM ends. */
+  /**
+   * A store in this JVM's memory, gone when it is closed or the JVM ends, with the quotas {@link
+   * StoreLimits#MEMORY_DEFAULTS} (values up to 1 MiB, 10,000 keys, 64 MiB in all).
+   */
   public static KeyValueStore inMemory() {
-    return new InMemoryKeyValueStore();
+    return inMemory(StoreLimits.MEMORY_DEFAULTS);
+  }
+
+  /** A store in this JVM's memory with quotas {@code limits}. */
+  public static KeyValueStore inMemory(StoreLimits limits) {
+    return inMemory(limits, Clock.systemUTC());
+  }
+
+  /**
+   * A store in this JVM's memory with quotas {@code limits}, expiring keys by {@code clock}: pass a
+   * clock you control to test expiry without waiting.
+   */
+  public static KeyValueStore inMemory(StoreLimits limits, Clock clock) {
+    return new InMemoryKeyValueStore(Objects.requireNonNull(limits, "limits"), Objects.requireNonNull(clock, "clock"));
   }
 
   /**
@@ -38,8 +55,21 @@ public final class KeyValueStores {
    * @throws java.io.UncheckedIOException if the directory cannot be created or prepared
    */
   public static KeyValueStore file(Path directory) {
+    return file(directory, StoreLimits.NONE);
+  }
+
+  /**
+   * Like {@link #file(Path)}, with quotas {@code limits}. A store that already holds more than them
+   * opens, and refuses writes that would add to what is over.
+   */
+  public static KeyValueStore file(Path directory, StoreLimits limits) {
+    return file(directory, limits, Clock.systemUTC());
+  }
+
+  /** Like {@link #file(Path, StoreLimits)}, expiring keys by {@code clock} (expiries are stored as wall-clock times). */
+  public static KeyValueStore file(Path directory, StoreLimits limits, Clock clock) {
     Objects.requireNonNull(directory, "directory");
-    return FileKeyValueStore.open(directory);
+    return FileKeyValueStore.open(directory, Objects.requireNonNull(limits, "limits"), Objects.requireNonNull(clock, "clock"));
   }
 
   /**
@@ -63,8 +93,17 @@ public final class KeyValueStores {
    * @throws java.io.UncheckedIOException if the server does not answer {@code PING}
    */
   public static KeyValueStore redis(String uri, String keyPrefix) {
+    return redis(uri, keyPrefix, StoreLimits.NONE);
+  }
+
+  /**
+   * Like {@link #redis(String, String)}, with quotas {@code limits}, kept by the server: see {@link
+   * RedisKeyValueStore} for how keys and bytes are counted there.
+   */
+  public static KeyValueStore redis(String uri, String keyPrefix, StoreLimits limits) {
     Objects.requireNonNull(uri, "uri");
     Objects.requireNonNull(keyPrefix, "keyPrefix");
+    Objects.requireNonNull(limits, "limits");
     URI parsed = parseRedisUri(uri);
     String display = maskPassword(parsed);
     try {
@@ -73,7 +112,7 @@ public final class KeyValueStores {
       throw new IllegalArgumentException("Redis key prefix for " + display + ": " + e.getMessage(), e);
     }
     try {
-      return RedisKeyValueStore.connect(parsed, display, keyPrefix);
+      return RedisKeyValueStore.connect(parsed, display, keyPrefix, limits);
     } catch (NoClassDefFoundError e) {
       throw new IllegalStateException("KeyValueStores.redis needs Jedis, which is not on the class path (missing "
           + e.getMessage() + "): add the dependency " + JEDIS_ARTIFACT + " (Maven: groupId redis.clients,"

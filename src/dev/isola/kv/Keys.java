@@ -63,6 +63,44 @@ final class Keys {
     }
   }
 
+  /** The length of {@code text} in UTF-8, without encoding it. */
+  static long utf8Length(String text) {
+    long n = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x80) {
+        n += 1;
+      } else if (c < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
+  }
+
+  /** Checks a time to live for {@code key}: positive and at most {@link KeyValueStore#MAX_TTL}. */
+  static long checkTtl(String key, java.time.Duration ttl) {
+    Objects.requireNonNull(ttl, () -> "time to live for key " + quote(key) + " is null: call put(key, value) for a value that does not expire");
+    if (ttl.isNegative() || ttl.isZero()) {
+      throw new IllegalArgumentException("time to live " + ttl + " for key " + quote(key)
+          + " is not positive: pass at least 1 ms, or call put(key, value) for a value that does not expire");
+    }
+    if (ttl.compareTo(java.time.Duration.ofMillis(1)) < 0) {
+      throw new IllegalArgumentException("time to live " + ttl + " for key " + quote(key)
+          + " is shorter than 1 ms, the finest time stores keep: pass at least 1 ms");
+    }
+    if (ttl.compareTo(KeyValueStore.MAX_TTL) > 0) {
+      throw new IllegalArgumentException("time to live " + ttl + " for key " + quote(key) + " is longer than "
+          + KeyValueStore.MAX_TTL.toDays() + " days (KeyValueStore.MAX_TTL): pass a shorter one, or call put(key, value)"
+          + " for a value that does not expire");
+    }
+    return ttl.toMillis();
+  }
+
   static void checkLimit(int limit) {
     if (limit < 0) {
       throw new IllegalArgumentException("list limit " + limit + " is negative: pass 0 or more");

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -26,27 +27,113 @@ import redis.clients.jedis.resps.ScanResult;
  * whole database (with glob characters in the prefix escaped) and sorts what it finds: give each
  * store a key prefix, and keep unrelated keys out of its database when they are many.
  *
+ * <p><b>Expiry</b> is Redis's own: a put with a time to live is {@code SET key value PX millis}.
+ *
+ * <p><b>Quotas</b> ({@link StoreLimits}) are counted on the server, by Lua scripts that run
+ * atomically there, so several processes sharing the store share its quota: {@code put} and
+ * {@code delete} keep, beside the values, the hash {@code <keyPrefix>\0sizes} (key to its bytes:
+ * key length plus value length), the hash {@code <keyPrefix>\0usage} (fields {@code keys} and
+ * {@code bytes}) and the sorted set {@code <keyPrefix>\0expiry} (keys with a time to live, by
+ * expiry). These names hold NUL, which no store key can, so they never show up as keys. Each put
+ * first forgets up to 1000 expired keys, then checks and applies its growth. What this counts is
+ * exact for keys written through this store; it is honest about three things it cannot see: keys
+ * written under the prefix by other clients, or before the store counted (those count from their
+ * next put through the store); keys Redis removes on its own ({@code maxmemory} eviction, a
+ * {@code FLUSHDB}) keep counting until they are put or deleted through the store; and two stores
+ * whose prefixes nest count the keys they share twice. Redis's own memory per key (tens of bytes)
+ * is not counted. The scripts name keys they do not declare, so a Redis Cluster is not supported.
+ *
  * <p>Only this class uses Jedis, an optional dependency; {@link KeyValueStores#redis} says what to add
  * when it is missing.
  */
 final class RedisKeyValueStore implements KeyValueStore {
   private static final int SCAN_BATCH = 1000;
 
+  /**
+   * KEYS: value, sizes, expiry, usage. ARGV: value, ttl millis (0: none), max keys, max bytes, key
+   * prefix, store key, footprint. Answers {"ok"}, or {limit name, current count} when refused.
+   */
+  private static final byte[] PUT = ("""
+      local t = redis.call('TIME')
+      local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+      local function forget(k)
+        local size = redis.call('HGET', KEYS[2], k)
+        if size then
+          redis.call('HDEL', KEYS[2], k)
+          redis.call('HINCRBY', KEYS[4], 'keys', -1)
+          redis.call('HINCRBY', KEYS[4], 'bytes', -tonumber(size))
+        end
+        redis.call('ZREM', KEYS[3], k)
+      end
+      for _, k in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1000)) do
+        if redis.call('EXISTS', ARGV[5] .. k) == 0 then forget(k) end
+      end
+      local old = redis.call('HGET', KEYS[2], ARGV[6])
+      if old and redis.call('EXISTS', KEYS[1]) == 0 then
+        forget(ARGV[6])
+        old = nil
+      end
+      local keys = tonumber(redis.call('HGET', KEYS[4], 'keys') or '0')
+      local bytes = tonumber(redis.call('HGET', KEYS[4], 'bytes') or '0')
+      local size = tonumber(ARGV[7])
+      local addKeys = 1
+      local addBytes = size
+      if old then
+        addKeys = 0
+        addBytes = size - tonumber(old)
+      end
+      if addKeys > 0 and keys + addKeys > tonumber(ARGV[3]) then return {'max_keys', tostring(keys)} end
+      if addBytes > 0 and bytes + addBytes > tonumber(ARGV[4]) then return {'max_bytes', tostring(bytes)} end
+      local ttl = tonumber(ARGV[2])
+      if ttl > 0 then
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
+        redis.call('ZADD', KEYS[3], now + ttl, ARGV[6])
+      else
+        redis.call('SET', KEYS[1], ARGV[1])
+        redis.call('ZREM', KEYS[3], ARGV[6])
+      end
+      redis.call('HSET', KEYS[2], ARGV[6], size)
+      redis.call('HINCRBY', KEYS[4], 'keys', addKeys)
+      redis.call('HINCRBY', KEYS[4], 'bytes', addBytes)
+      return {'ok'}
+      """).getBytes(StandardCharsets.UTF_8);
+
+  /** KEYS: value, sizes, expiry, usage. ARGV: store key. Answers how many keys were deleted. */
+  private static final byte[] DELETE = ("""
+      local n = redis.call('DEL', KEYS[1])
+      local size = redis.call('HGET', KEYS[2], ARGV[1])
+      if size then
+        redis.call('HDEL', KEYS[2], ARGV[1])
+        redis.call('HINCRBY', KEYS[4], 'keys', -1)
+        redis.call('HINCRBY', KEYS[4], 'bytes', -tonumber(size))
+      end
+      redis.call('ZREM', KEYS[3], ARGV[1])
+      return n
+      """).getBytes(StandardCharsets.UTF_8);
+
   private final String displayUri;
   private final byte[] keyPrefix;
   private final String keyPrefixText;
   private final RedisClient client;
+  private final StoreLimits limits;
+  private final List<byte[]> metaKeys;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private RedisKeyValueStore(String displayUri, String keyPrefix, RedisClient client) {
+  private RedisKeyValueStore(String displayUri, String keyPrefix, RedisClient client, StoreLimits limits) {
     this.displayUri = displayUri;
     this.keyPrefixText = keyPrefix;
     this.keyPrefix = keyPrefix.getBytes(StandardCharsets.UTF_8);
     this.client = client;
+    this.limits = limits;
+    this.metaKeys = List.of(meta("sizes"), meta("expiry"), meta("usage"));
+  }
+
+  private byte[] meta(String name) {
+    return (keyPrefixText + "\0" + name).getBytes(StandardCharsets.UTF_8);
   }
 
   /** Connects to {@code uri} and checks with {@code PING} that the server answers. */
-  static RedisKeyValueStore connect(URI uri, String displayUri, String keyPrefix) {
+  static RedisKeyValueStore connect(URI uri, String displayUri, String keyPrefix, StoreLimits limits) {
     RedisClient client;
     try {
       client = RedisClient.create(uri);
@@ -54,7 +141,7 @@ final class RedisKeyValueStore implements KeyValueStore {
       throw new IllegalArgumentException("Redis URI " + displayUri + " is not usable: " + e.getMessage()
           + "; write it as redis://[[user]:password@]host[:port][/database]", e);
     }
-    RedisKeyValueStore store = new RedisKeyValueStore(displayUri, keyPrefix, client);
+    RedisKeyValueStore store = new RedisKeyValueStore(displayUri, keyPrefix, client, limits);
     try {
       client.ping();
     } catch (JedisException e) {
@@ -76,13 +163,59 @@ final class RedisKeyValueStore implements KeyValueStore {
   public void put(String key, byte[] value) {
     byte[] redisKey = redisKey(key);
     Keys.checkValue(key, value);
-    call("write key", key, () -> client.set(redisKey, value));
+    write(key, redisKey, value, 0);
+  }
+
+  @Override
+  public void put(String key, byte[] value, Duration ttl) {
+    byte[] redisKey = redisKey(key);
+    Keys.checkValue(key, value);
+    write(key, redisKey, value, Keys.checkTtl(key, ttl));
+  }
+
+  private void write(String key, byte[] redisKey, byte[] value, long ttlMillis) {
+    limits.checkValueSize(this, key, value.length);
+    List<byte[]> args = List.of(value, ascii(ttlMillis), ascii(limits.maxKeys()), ascii(limits.maxBytes()), keyPrefix,
+        Arrays.copyOfRange(redisKey, keyPrefix.length, redisKey.length), ascii(StoreLimits.footprint(key, value.length)));
+    Object answer = call("write key", key, () -> client.eval(PUT, keys(redisKey), args));
+    List<?> parts = answer instanceof List<?> list ? list : List.of();
+    String status = parts.isEmpty() ? "" : text(parts.get(0));
+    switch (status) {
+      case "ok" -> { }
+      case "max_keys", "max_bytes" -> {
+        long current = Long.parseLong(text(parts.get(1)));
+        boolean keysLimit = status.equals("max_keys");
+        // Refused on the server; checkGrowth words the refusal as the other stores do.
+        limits.checkGrowth(this, key, current, keysLimit ? 1 : 0, current, keysLimit ? 0 : StoreLimits.footprint(key, value.length));
+        throw new IllegalStateException(this + " refused key " + Keys.quote(key) + " over " + status);
+      }
+      default -> throw new UncheckedIOException(this + " could not write key " + Keys.quote(key)
+          + ": unexpected answer from the server's script: " + answer, new IOException(String.valueOf(answer)));
+    }
   }
 
   @Override
   public boolean delete(String key) {
     byte[] redisKey = redisKey(key);
-    return call("delete key", key, () -> client.del(redisKey)) > 0;
+    byte[] storeKey = Arrays.copyOfRange(redisKey, keyPrefix.length, redisKey.length);
+    Object deleted = call("delete key", key, () -> client.eval(DELETE, keys(redisKey), List.of(storeKey)));
+    return deleted instanceof Long n && n > 0;
+  }
+
+  /** The keys a script names: the value's, then the store's accounting keys. */
+  private List<byte[]> keys(byte[] redisKey) {
+    List<byte[]> keys = new java.util.ArrayList<>(4);
+    keys.add(redisKey);
+    keys.addAll(metaKeys);
+    return keys;
+  }
+
+  private static byte[] ascii(long n) {
+    return Long.toString(n).getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static String text(Object part) {
+    return part instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(part);
   }
 
   @Override

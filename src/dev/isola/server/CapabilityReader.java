@@ -7,6 +7,9 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import dev.isola.DataSize;
+import dev.isola.kv.KeyValueStore;
+import dev.isola.kv.StoreLimits;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -24,7 +27,9 @@ import org.tomlj.TomlTable;
 final class CapabilityReader {
   static final List<String> GRANT_KEYS =
       List.of("key_value", "outbound_http", "variables", "secrets", "readable_secrets", "files");
-  private static final List<String> STORE_KEYS = List.of("type", "path", "uri", "prefix");
+  static final List<String> STORE_QUOTA_KEYS = List.of("max_value_size", "max_keys", "max_bytes");
+  private static final List<String> STORE_KEYS =
+      List.of("type", "path", "uri", "prefix", "max_value_size", "max_keys", "max_bytes");
 
   private final ManifestReader reader;
 
@@ -52,12 +57,13 @@ final class CapabilityReader {
     String section = "in [store." + name + "]";
     reader.checkKeys(table, STORE_KEYS, section);
     String type = text(table, "type", section, "file", "type = \"file\"");
+    StoreLimits limits = limits(table, section, Manifest.StoreSpec.defaultLimits(type));
     return switch (type) {
-      case "memory" -> new Manifest.StoreSpec(name, type, null, null, "");
+      case "memory" -> new Manifest.StoreSpec(name, type, null, null, "", limits);
       case "file" -> {
         String path = text(table, "path", section, ".isola/stores/" + name, "path = \"data/" + name + "\"");
         try {
-          yield new Manifest.StoreSpec(name, type, reader.folder.resolve(path).normalize(), null, "");
+          yield new Manifest.StoreSpec(name, type, reader.folder.resolve(path).normalize(), null, "", limits);
         } catch (InvalidPathException e) {
           throw reader.fail(new Entry(table, "path", path, section), "is not a valid path: " + e.getReason(), e);
         }
@@ -68,11 +74,42 @@ final class CapabilityReader {
           throw new ManifestException(reader.file, 0, 0, "uri", "[store." + name + "] is a redis store without a uri:"
               + " add uri = \"redis://127.0.0.1:6379/0\"", null);
         }
-        yield new Manifest.StoreSpec(name, type, null, uri, text(table, "prefix", section, "", "prefix = \"app:\""));
+        yield new Manifest.StoreSpec(name, type, null, uri, text(table, "prefix", section, "", "prefix = \"app:\""),
+            limits);
       }
       default -> throw reader.fail(new Entry(table, "type", type, section),
           "is not a store type: write type = \"file\" (durable, the default), \"memory\" or \"redis\"");
     };
+  }
+
+  /** The quota keys of a [store.NAME] table over {@code defaults}. */
+  private StoreLimits limits(TomlTable table, String section, StoreLimits defaults) {
+    StoreLimits limits = defaults;
+    Object valueSize = table.get(List.of("max_value_size"));
+    if (valueSize != null) {
+      Entry entry = new Entry(table, "max_value_size", valueSize, section);
+      long bytes = reader.size(entry, "\"1MiB\"").bytes();
+      if (bytes > KeyValueStore.MAX_VALUE_BYTES) {
+        throw reader.fail(entry, "is more than the largest value any store takes, 16MiB: use at most \"16MiB\"");
+      }
+      limits = limits.withMaxValueSize(DataSize.ofBytes(bytes));
+    }
+    Object keys = table.get(List.of("max_keys"));
+    if (keys != null) {
+      Entry entry = new Entry(table, "max_keys", keys, section);
+      if (!(keys instanceof Long n)) {
+        throw reader.wrongType(entry, "an integer", "max_keys = 10000");
+      }
+      if (n < 0) {
+        throw reader.fail(entry, "is negative: use 0 or more, e.g. max_keys = 10000");
+      }
+      limits = limits.withMaxKeys(n);
+    }
+    Object bytes = table.get(List.of("max_bytes"));
+    if (bytes != null) {
+      limits = limits.withMaxBytes(reader.size(new Entry(table, "max_bytes", bytes, section), "\"64MiB\""));
+    }
+    return limits;
   }
 
   private @Nullable String text(TomlTable table, String key, String section, @Nullable String otherwise, String example) {

@@ -7,6 +7,7 @@ import dev.isola.Limits;
 import dev.isola.RouteConflictException;
 import dev.isola.kv.KeyValueStore;
 import dev.isola.kv.KeyValueStores;
+import dev.isola.kv.StoreLimits;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -74,15 +75,28 @@ public final class Manifest {
   /**
    * A {@code [store.NAME]} table: {@code type} {@code "file"} (the default; {@code path}, default
    * {@code .isola/stores/NAME} next to the manifest), {@code "memory"}, or {@code "redis"} ({@code
-   * uri}, optional key {@code prefix}).
+   * uri}, optional key {@code prefix}); and its quotas {@code max_value_size}, {@code max_keys},
+   * {@code max_bytes} (defaults: {@link StoreLimits#MEMORY_DEFAULTS} for memory stores, {@link
+   * StoreLimits#NONE} for the others).
    */
-  public record StoreSpec(String name, String type, @Nullable Path path, @Nullable String uri, String prefix) {
+  public record StoreSpec(String name, String type, @Nullable Path path, @Nullable String uri, String prefix,
+      StoreLimits limits) {
+    /** A table without quota keys: the default quotas of its type. */
+    public StoreSpec(String name, String type, @Nullable Path path, @Nullable String uri, String prefix) {
+      this(name, type, path, uri, prefix, defaultLimits(type));
+    }
+
+    /** The quotas of a store of {@code type} whose table sets none. */
+    public static StoreLimits defaultLimits(String type) {
+      return "memory".equals(type) ? StoreLimits.MEMORY_DEFAULTS : StoreLimits.NONE;
+    }
+
     /** Opens the store this table describes. */
     public KeyValueStore open() {
       return switch (type) {
-        case "memory" -> KeyValueStores.inMemory();
-        case "redis" -> prefix.isEmpty() ? KeyValueStores.redis(uri) : KeyValueStores.redis(uri, prefix);
-        default -> KeyValueStores.file(path);
+        case "memory" -> KeyValueStores.inMemory(limits);
+        case "redis" -> KeyValueStores.redis(uri, prefix, limits);
+        default -> KeyValueStores.file(path, limits);
       };
     }
   }

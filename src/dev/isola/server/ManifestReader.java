@@ -232,7 +232,7 @@ final class ManifestReader {
     }
   }
 
-  private DataSize size(Entry entry, String example) {
+  DataSize size(Entry entry, String example) {
     if (!(entry.value() instanceof String text)) {
       throw wrongType(entry, "a string with a unit", entry.key() + " = " + example);
     }
@@ -467,6 +467,9 @@ final class ManifestReader {
     }
     if (ROUTE_KEYS.contains(key)) {
       return Optional.of("in a [[route]] entry: write [[route]] on the line above it");
+    }
+    if (CapabilityReader.STORE_QUOTA_KEYS.contains(key)) {
+      return Optional.of("in a [store.NAME] table: quotas are per key-value store");
     }
     return Optional.empty();
   }

@@ -1,5 +1,6 @@
 package dev.isola.spring;
 
+import dev.isola.Grant;
 import dev.isola.Grants;
 import dev.isola.Handler;
 import dev.isola.Isola;
@@ -7,6 +8,8 @@ import dev.isola.Limits;
 import dev.isola.server.Manifest;
 import dev.isola.servlet.IsolaServlet;
 import jakarta.servlet.Servlet;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.springframework.beans.factory.ObjectProvider;
@@ -60,6 +63,13 @@ public class IsolaAutoConfiguration {
     Isola.Builder builder = manifest.map(Manifest::toBuilder).orElseGet(Isola::newBuilder);
     Limits defaults = manifest.map(Manifest::defaultLimits).orElseGet(Limits::defaults);
     properties.variables().forEach(builder::variable);
+    properties.stores().forEach((name, store) -> {
+      if (manifest.isPresent() && manifest.get().declarations().stores().containsKey(name)) {
+        throw new IllegalArgumentException("key-value store \"" + name + "\" is declared twice, as [store." + name
+            + "] in " + manifest.get().file() + " and as isola.stores." + name + ": keep one of them");
+      }
+      builder.ownedStore(name, store.spec(name).open());
+    });
     for (IsolaProperties.Route route : properties.routes()) {
       builder.route(route.path(), handler(route, defaults));
     }
@@ -70,8 +80,15 @@ public class IsolaAutoConfiguration {
   private static Handler handler(IsolaProperties.Route route, Limits defaults) {
     boolean wasm = route.handler().getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".wasm");
     Handler handler = wasm ? Handler.wasm(route.handler()) : Handler.javascript(route.handler());
+    List<Grant> grants = new ArrayList<>();
     if (!route.variables().isEmpty()) {
-      handler = handler.grants(Grants.variables(route.variables().toArray(String[]::new)));
+      grants.add(Grants.variables(route.variables().toArray(String[]::new)));
+    }
+    for (String store : route.keyValue()) {
+      grants.add(Grants.keyValue(store));
+    }
+    if (!grants.isEmpty()) {
+      handler = handler.grants(grants.toArray(Grant[]::new));
     }
     return route.limits(defaults).map(handler::limits).orElse(handler);
   }

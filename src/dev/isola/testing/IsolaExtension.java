@@ -6,6 +6,7 @@ import dev.isola.Request;
 import dev.isola.Response;
 import dev.isola.kv.KeyValueStore;
 import dev.isola.kv.KeyValueStores;
+import dev.isola.kv.StoreLimits;
 import dev.isola.server.Manifest;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -116,7 +117,9 @@ public final class IsolaExtension implements BeforeEachCallback, AfterEachCallba
   /**
    * Fixes the time guests see to {@code clock} (JavaScript's {@code Date()} and {@code Date.now()}
    * read its time at the start of each call; WASI's clock reads it throughout), for repeatable tests:
-   * e.g. {@code Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC)}.
+   * e.g. {@code Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC)}. The test's
+   * stores expire keys by the same clock, so a clock the test moves tests {@code expirationTtl}
+   * without waiting ({@code expiration}, in epoch seconds, is still measured from the wall clock).
    */
   public IsolaExtension clock(java.time.Clock clock) {
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -130,11 +133,12 @@ public final class IsolaExtension implements BeforeEachCallback, AfterEachCallba
     List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     List<LogLine> logs = new CopyOnWriteArrayList<>();
     KvCassette kvCassette = cassette == null ? null : KvCassette.beside(cassette);
-    Set<String> names = new LinkedHashSet<>();
+    Map<String, StoreLimits> names = new LinkedHashMap<>();
     Isola.Builder builder = manifest.map(file -> fromManifest(file, names)).orElseGet(Isola::newBuilder);
-    names.addAll(storeNames);
-    for (String name : names) {
-      KeyValueStore store = KeyValueStores.inMemory();
+    storeNames.forEach(name -> names.putIfAbsent(name, StoreLimits.MEMORY_DEFAULTS));
+    for (var named : names.entrySet()) {
+      String name = named.getKey();
+      KeyValueStore store = KeyValueStores.inMemory(named.getValue(), clock == null ? java.time.Clock.systemUTC() : clock);
       stores.put(name, store);
       // The test seeds and inspects the store itself; the guest's calls go through the cassette.
       builder.ownedStore(name, kvCassette == null ? store : kvCassette.wrap(name, store));
@@ -149,12 +153,12 @@ public final class IsolaExtension implements BeforeEachCallback, AfterEachCallba
   }
 
   /** A builder with the manifest's limits, variables, secrets and routes, and its stores in memory. */
-  private static Isola.Builder fromManifest(Path file, Set<String> storeNames) {
+  private static Isola.Builder fromManifest(Path file, Map<String, StoreLimits> storeNames) {
     Manifest manifest = Manifest.load(file);
     Isola.Builder builder = Isola.newBuilder().defaultLimits(manifest.defaultLimits());
     manifest.declarations().variables().forEach(builder::variable);
     manifest.declarations().secrets().forEach(builder::secret);
-    storeNames.addAll(manifest.declarations().stores().keySet());
+    manifest.declarations().stores().forEach((name, spec) -> storeNames.put(name, spec.limits()));
     manifest.routes().forEach(route -> builder.route(route.spec(), route.handler()));
     return builder;
   }

@@ -2,6 +2,7 @@ package dev.isola.internal.capability;
 
 import dev.isola.CapabilityDeniedException;
 import dev.isola.kv.KeyValueStore;
+import dev.isola.kv.StoreQuotaExceededException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -37,6 +38,7 @@ public final class CallCapabilities {
   private final long deadlineNanos;
   private final long maxResponseBytes;
   private @Nullable CapabilityDeniedException firstDenial;
+  private @Nullable StoreQuotaExceededException firstStoreFull;
   private final java.util.function.BooleanSupplier requestCarriesPlaceholder;
 
   CallCapabilities(RouteCapabilities route, String keyPrefix, @Nullable OriginAllowList httpNarrowing,
@@ -52,6 +54,11 @@ public final class CallCapabilities {
   /** The first denial of this call, if any: what a failed call reports. */
   public Optional<CapabilityDeniedException> firstDenial() {
     return Optional.ofNullable(firstDenial);
+  }
+
+  /** The first put of this call refused by a store's quota, if any: what a failed call reports (507). */
+  public Optional<StoreQuotaExceededException> firstStoreFull() {
+    return Optional.ofNullable(firstStoreFull);
   }
 
   /** The route's grants, e.g. to describe the bindings a guest gets. */
@@ -109,13 +116,44 @@ public final class CallCapabilities {
   }
 
   public void kvPut(String store, String key, byte[] value) {
+    kvPut(store, key, value, null);
+  }
+
+  /**
+   * Puts {@code value}, expiring after {@code ttl} if it is not null. A put over the store's quota
+   * throws {@link StoreFullError} for the guest and is kept for {@link #firstStoreFull}.
+   */
+  public void kvPut(String store, String key, byte[] value, java.time.@Nullable Duration ttl) {
     KeyValueStore kv = store(store);
     String full = key(key);
     if (value.length > RouteCapabilities.MAX_VALUE_BYTES) {
       throw new GuestError("key-value value for " + cut(key) + " is " + value.length + " bytes; at most "
           + RouteCapabilities.MAX_VALUE_BYTES + " bytes are stored per key");
     }
-    kv.put(full, value);
+    try {
+      if (ttl == null) {
+        kv.put(full, value);
+      } else {
+        kv.put(full, value, ttl);
+      }
+    } catch (StoreQuotaExceededException e) {
+      StoreQuotaExceededException named = new StoreQuotaExceededException("route \"" + route.route() + "\"", store, e);
+      log.warn("{}", named.getMessage());
+      if (firstStoreFull == null) {
+        firstStoreFull = named;
+      }
+      String problem = switch (e.limit()) {
+        case MAX_VALUE_SIZE -> "the value for " + cut(key) + " is " + value.length + " bytes, more than its max_value_size of "
+            + e.allowed() + " bytes";
+        case MAX_KEYS -> "it holds its max_keys limit of " + e.allowed() + " keys, so " + cut(key) + " cannot be added";
+        case MAX_BYTES -> "storing " + cut(key) + " would take it over its max_bytes limit of " + e.allowed() + " bytes";
+      };
+      throw new StoreFullError("key-value store \"" + store + "\" is full: " + problem + "; delete keys, let them"
+          + " expire, or raise " + e.limit().key() + " in [store." + store + "] of isola.toml");
+    } catch (UnsupportedOperationException e) {
+      throw new GuestError("key-value store \"" + store + "\" cannot expire keys: put " + cut(key)
+          + " without expirationTtl or expiration, or back the store with one of KeyValueStores");
+    }
   }
 
   public boolean kvDelete(String store, String key) {

@@ -7,6 +7,7 @@ import dev.isola.internal.capability.GuestError;
 import dev.isola.internal.capability.HttpCall;
 import dev.isola.internal.capability.HttpResult;
 import dev.isola.internal.capability.OutboundHttpException;
+import dev.isola.internal.capability.StoreFullError;
 import dev.isola.kv.KeyValueStore;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -94,7 +95,7 @@ final class JsCapabilities {
 
   /**
    * One operation of the runtime: {@code ("get", store, key, sink, asText)}, {@code ("put", store,
-   * key, ArrayBuffer)}, {@code ("delete", store, key)}, {@code ("list", store, prefix, limit)},
+   * key, ArrayBuffer[, "ttl" or "at", seconds])}, {@code ("delete", store, key)}, {@code ("list", store, prefix, limit)},
    * {@code ("file", path, sink, asText)} or {@code ("fetch", method, url, flat headers, ArrayBuffer
    * or null, sink)}. A sink is a function that,
    * given a length, returns a new ArrayBuffer for the host to fill.
@@ -107,7 +108,8 @@ final class JsCapabilities {
     try {
       return switch (op) {
         case "get" -> get(args[1].asString(), args[2].asString(), args[3], asText(args, 4));
-        case "put" -> put(args[1].asString(), args[2].asString(), bytes(args[3]));
+        case "put" -> put(args[1].asString(), args[2].asString(), bytes(args[3]),
+            args.length > 5 ? ttl(args[2].asString(), args[4].asString(), args[5].asDouble()) : null);
         case "delete" -> delete(args[1].asString(), args[2].asString());
         case "list" -> list(args[1].asString(), args[2].asString(), args[3].asInt());
         case "file" -> file(args[1].asString(), args[2], asText(args, 3));
@@ -116,7 +118,7 @@ final class JsCapabilities {
       };
     } catch (CapabilityDeniedException e) {
       return "d" + e.getMessage();
-    } catch (GuestError | OutboundHttpException e) {
+    } catch (GuestError | OutboundHttpException | StoreFullError e) {
       return "e" + e.getMessage();
     } catch (PolyglotException e) {
       throw e; // from the guest's sink: its own error, or the context being cancelled
@@ -167,12 +169,39 @@ final class JsCapabilities {
     return "o";
   }
 
-  private String put(String store, String key, byte[] value) {
+  private String put(String store, String key, byte[] value, java.time.@org.jspecify.annotations.Nullable Duration ttl) {
     keyValue(key, () -> {
-      capabilities.kvPut(store, key, value);
+      capabilities.kvPut(store, key, value, ttl);
       return null;
     });
     return "o";
+  }
+
+  /**
+   * The time to live of a put: {@code "ttl"} and seconds from now, or {@code "at"} and epoch
+   * seconds (the runtime has checked both are finite and in range).
+   */
+  static java.time.Duration ttl(String key, String kind, double seconds) {
+    long millis = (long) Math.ceil(seconds * 1000);
+    if (kind.equals("ttl")) {
+      return java.time.Duration.ofMillis(millis);
+    }
+    long now = System.currentTimeMillis();
+    if (millis <= now) {
+      throw new GuestError("put option expiration " + formatSeconds(seconds) + " for key " + quote(key)
+          + " is not in the future (now is " + formatSeconds(now / 1000.0) + " seconds since 1970):"
+          + " pass a later time in epoch seconds, or expirationTtl in seconds from now");
+    }
+    java.time.Duration ttl = java.time.Duration.ofMillis(millis - now);
+    if (ttl.compareTo(KeyValueStore.MAX_TTL) > 0) {
+      throw new GuestError("put option expiration " + formatSeconds(seconds) + " for key " + quote(key)
+          + " is more than 100 years from now: pass an earlier time, or no expiration for a value that stays");
+    }
+    return ttl;
+  }
+
+  private static String formatSeconds(double seconds) {
+    return seconds == Math.rint(seconds) ? Long.toString((long) seconds) : Double.toString(seconds);
   }
 
   private String delete(String store, String key) {

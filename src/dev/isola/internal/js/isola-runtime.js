@@ -1432,10 +1432,33 @@ const answer = (r, Failure) => { // a host answer: its payload, null for "n", or
 };
 
 // Workers KV's shape, on the route's key-value stores (delete answers undefined, as there).
-// Departures: values do not expire and carry no metadata (put's options are ignored,
-// getWithMetadata answers metadata: null), and list has no cursor: it answers at most 1000 keys,
-// list_complete is false when more may follow, and prefix narrows it.
+// put takes Workers KV's expiry options: expirationTtl (seconds from now) or expiration (epoch
+// seconds). Departures: no 60-second minimum (Isola has no edge cache to keep stale values in),
+// only at least 1 second and at most 100 years; values carry no metadata (put's metadata is
+// ignored, getWithMetadata answers metadata: null); and list has no cursor: it answers at most 1000
+// keys, list_complete is false when more may follow, and prefix narrows it.
 const KV_MAX_LIST = 1000;
+const KV_MAX_TTL = 36500 * 86400;
+const kvSeconds = (name, v, min, max, what) => {
+  if (typeof v !== "number") throw new TypeErr(`put option ${name} must be a number of ${what}, got ${describe(v)}`);
+  if (!(v >= min && v <= max)) {
+    throw new RangeErr(`put option ${name} must be from ${min} to ${max} (${what}), got ${toStr(v)}`);
+  }
+  return v;
+};
+// The expiry put() asks the host for: [] for none, ["ttl", seconds] or ["at", epoch seconds].
+const kvExpiry = (options) => {
+  if (options === undefined || options === null) return [];
+  if (!isObject(options)) throw new TypeErr("put options must be an object: { expirationTtl } or { expiration }");
+  const ttl = options.expirationTtl, at = options.expiration;
+  const hasTtl = ttl !== undefined && ttl !== null, hasAt = at !== undefined && at !== null;
+  if (hasTtl && hasAt) {
+    throw new TypeErr("put options: pass expirationTtl (seconds from now) or expiration (epoch seconds), not both");
+  }
+  if (hasTtl) return ["ttl", kvSeconds("expirationTtl", ttl, 1, KV_MAX_TTL, "seconds from now, 1 second to 100 years")];
+  if (hasAt) return ["at", kvSeconds("expiration", at, 1, 1e11, "seconds since 1970-01-01T00:00:00Z, in the future")];
+  return [];
+};
 const kvType = (options) => {
   const t = typeof options === "string" ? options : isObject(options) ? options.type : undefined;
   if (t === undefined || t === null) return "text";
@@ -1480,9 +1503,9 @@ const kvNamespace = (store) => {
     getWithMetadata(key, options) {
       try { return resolveWith({ value: read(key, options), metadata: null }); } catch (e) { return rejectWith(e); }
     },
-    async put(key, value) {
-      const k = toStr(key);
-      answer(cap("put", store, k, kvValue(value)), Err);
+    async put(key, value, options) {
+      const k = toStr(key), bytes = kvValue(value), expiry = kvExpiry(options);
+      answer(expiry.length === 0 ? cap("put", store, k, bytes) : cap("put", store, k, bytes, expiry[0], expiry[1]), Err);
     },
     async delete(key) { answer(cap("delete", store, toStr(key)), Err); },
     async list(options) {

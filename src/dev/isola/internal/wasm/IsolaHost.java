@@ -8,6 +8,7 @@ import com.dylibso.chicory.wasm.types.ValType;
 import dev.isola.CapabilityDeniedException;
 import dev.isola.internal.capability.CallCapabilities;
 import dev.isola.internal.capability.GuestError;
+import dev.isola.internal.capability.StoreFullError;
 import dev.isola.internal.capability.HttpCall;
 import dev.isola.internal.capability.HttpResult;
 import dev.isola.internal.capability.OutboundHttp;
@@ -33,7 +34,8 @@ import java.util.function.Supplier;
  *   <tr><td>isola:host/kv.get</td><td>store, store_len, key, key_len, out, out_cap</td>
  *       <td>i64: the value's length (copied to out only if it fits: call again with a larger buffer
  *       otherwise), {@link #ABSENT} if there is none</td></tr>
- *   <tr><td>isola:host/kv.put</td><td>store, store_len, key, key_len, value, value_len</td><td>i32: 0</td></tr>
+ *   <tr><td>isola:host/kv.put</td><td>store, store_len, key, key_len, value, value_len</td><td>i32: 0,
+ *       {@link #FULL} if the store's quota refused it</td></tr>
  *   <tr><td>isola:host/kv.delete</td><td>store, store_len, key, key_len</td><td>i32: 1 deleted, 0 absent</td></tr>
  *   <tr><td>isola:host/kv.exists</td><td>store, store_len, key, key_len</td><td>i32: 1 or 0</td></tr>
  *   <tr><td>isola:host/kv.list</td><td>store, store_len, prefix, prefix_len, out, out_cap</td>
@@ -54,7 +56,10 @@ import java.util.function.Supplier;
  *
  * <p>Errors: {@link #DENIED} when the route was not granted the store or variable (the host logs it;
  * if the call then fails, it fails with {@code CapabilityDeniedException}, 403), {@link #INVALID} for
- * a misuse such as a key too long or a value too large. Pointers outside the guest's memory trap.
+ * a misuse such as a key too long or a value too large, {@link #FULL} when a put would cross the
+ * store's quota (the host logs it; if the call then fails, it fails with {@code
+ * StoreQuotaExceededException}, 507). Pointers outside the guest's memory trap. There is no put with
+ * a time to live here: keys written from Wasm do not expire.
  */
 final class IsolaHost {
   static final String KV = "isola:host/kv";
@@ -65,6 +70,7 @@ final class IsolaHost {
   static final long DENIED = -2;
   static final long INVALID = -3;
   static final long FAILED = -4;
+  static final long FULL = -5;
 
   private static final ValType I32 = ValType.I32;
   private static final Map<String, Set<String>> FUNCTIONS = Map.of(
@@ -189,6 +195,8 @@ final class IsolaHost {
       return DENIED; // logged, counted and remembered by CallCapabilities
     } catch (GuestError e) {
       return INVALID;
+    } catch (StoreFullError e) {
+      return FULL; // logged and remembered by CallCapabilities
     }
   }
 
