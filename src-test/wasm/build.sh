@@ -34,7 +34,8 @@ REACTOR_FLAGS=("${CFLAGS[@]}" -mexec-model=reactor)
 for src in wagi-*.c; do
   clang "${CFLAGS[@]}" -I ../../samples/wasm -o "${src%.c}.wasm" "$src"
 done
-for src in extism-greet.c extism-meta.c extism-error.c extism-log.c extism-http.c extism-fetch.c extism-kv.c; do
+for src in extism-greet.c extism-meta.c extism-error.c extism-log.c extism-http.c extism-fetch.c extism-kv.c \
+  extism-proxy.c; do
   clang "${PLUGIN_FLAGS[@]}" -I ../../samples/wasm -o "${src%.c}.wasm" "$src"
 done
 for src in extism-wasi.c extism-files.c; do
