@@ -361,6 +361,19 @@ class SecretInjectionTest {
   }
 
   @Test
+  void theSameGrantInDefaultsAndHandler_isOneHeader() {
+    Grant secret = Grants.secret("API_KEY").injectAs("Authorization", "Bearer {}").into(apiOrigin);
+    try (Isola twice = Isola.newBuilder()
+        .secret("API_KEY", SECRET)
+        .defaultGrants(Grants.outboundHttp(apiOrigin), secret)
+        .route("/js", Handler.javascript("proxy.js", JS_PROXY).grants(secret))
+        .build()) {
+      twice.handle(Request.get("/js?to=" + q(apiOrigin + "/x") + "&h=x"));
+    }
+    assertEquals(List.of("Bearer " + SECRET), only("api").headers().get("authorization"));
+  }
+
+  @Test
   void aSecretThatMakesAnInvalidHeaderValue_failsBuild_withoutShowingIt() {
     HandlerLoadException e = assertThrows(HandlerLoadException.class, () -> Isola.newBuilder()
         .secret("API_KEY", "caf\u00e9-\u0001-hidden")

@@ -194,7 +194,8 @@ public final class Isola implements AutoCloseable {
     java.util.Set<String> readable = new java.util.HashSet<>();
     List<String> origins = new java.util.ArrayList<>();
     Map<String, Path> mounts = new LinkedHashMap<>();
-    java.util.Set<Grant.InjectedSecret> injected = new java.util.LinkedHashSet<>(); // the same grant twice is one
+    // The same grant twice (in the defaults and the handler's) is one.
+    java.util.Set<Grant.InjectedSecret> injected = new java.util.LinkedHashSet<>();
     for (Grant grant : grants) {
       switch (grant) {
         case Grant.KeyValue kv -> stores.put(kv.store(), declared(spec, b.stores, kv.store(), "key-value store",
