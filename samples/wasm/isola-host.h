@@ -62,7 +62,8 @@ ISOLA_IMPORT("isola:host/files", "read")
 int64_t isola_file_read(const char *path, uint32_t path_len, void *out, uint32_t out_cap);
 
 /* Outbound HTTP to the origins of the route's grant. request is JSON:
- *   {"url": "https://api.example.com/x", "method": "POST", "headers": {"X-Key": "{{secrets.API_KEY}}"}}
+ *   {"url": "https://api.example.com/x", "method": "POST", "headers": {"Accept": "application/json"}}
+ * Headers are sent as written; the host adds the header of each secret granted for the URL's origin.
  * Answers the response body's length (copied to out if it fits; isola_http_body copies it again),
  * ISOLA_DENIED for an origin not granted, ISOLA_HTTP_FAILED when the request failed. */
 #define ISOLA_HTTP_FAILED (-4)

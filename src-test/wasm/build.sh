@@ -35,7 +35,7 @@ for src in wagi-*.c; do
   clang "${CFLAGS[@]}" -I ../../samples/wasm -o "${src%.c}.wasm" "$src"
 done
 for src in extism-greet.c extism-meta.c extism-error.c extism-log.c extism-http.c extism-fetch.c extism-kv.c \
-    extism-status.c; do
+    extism-status.c extism-proxy.c; do
   clang "${PLUGIN_FLAGS[@]}" -I ../../samples/wasm -o "${src%.c}.wasm" "$src"
 done
 for src in extism-wasi.c extism-files.c; do

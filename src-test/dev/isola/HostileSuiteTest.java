@@ -183,8 +183,10 @@ class HostileSuiteTest {
         .grants(Grants.outboundHttp("https://api.example.com")), get, Expect.thrown(CapabilityDeniedException.class));
     add("js fetch of a file URL", js("fetch-file", "await fetch('file:///etc/passwd');")
         .grants(Grants.outboundHttp("https://api.example.com")), get, Expect.thrown(CapabilityDeniedException.class));
-    add("js ungranted secret", js("secret", "await fetch('https://api.example.com/', { headers: { a: '{{' + 'secrets.NOPE}}' } });")
-        .grants(Grants.outboundHttp("https://api.example.com")), get, Expect.thrown(CapabilityDeniedException.class));
+    add("js secret it may only send", js("secret", "return new Response(JSON.stringify([typeof env.secrets,"
+        + " Object.keys(env), String(globalThis.SEALED)]));").grants(Grants.outboundHttp("https://api.example.com"),
+        Grants.secret("SEALED").injectAs("Authorization", "Bearer {}").into("https://api.example.com")), get,
+        Expect.answer(bodyLacks("sealed-value")));
     add("js file outside the mount", js("file", "return new Response(String(await env.files.read('/etc/passwd')));"),
         get, Expect.thrown(GuestException.class));
 
@@ -246,6 +248,7 @@ class HostileSuiteTest {
   @BeforeAll
   static void build() {
     Isola.Builder builder = Isola.newBuilder().store("kv", KeyValueStores.inMemory()).variable("HIDDEN", "h")
+        .secret("SEALED", "sealed-value")
         .route("/healthy", Handler.javascript("healthy.js", "export default { fetch() { return new Response('ok'); } };"));
     for (Case c : CASES) {
       builder.route(c.route(), c.handler());

@@ -100,6 +100,20 @@ class ReadmeSnippetsTest {
   }
 
   @Test
+  void capabilitiesManifest_grantsWhatTheJavaExampleGrants(@TempDir Path dir) throws Exception {
+    String toml = blocks("toml").stream().filter(block -> block.contains("PAYMENTS_KEY")).findFirst().orElseThrow();
+    Files.createDirectories(dir.resolve("js"));
+    Files.createDirectories(dir.resolve("static"));
+    Files.writeString(dir.resolve("js/cart.js"), "export default { fetch() { return new Response('x'); } };");
+    Files.writeString(dir.resolve("isola.toml"), toml.replace("{ env = \"PAYMENTS_KEY\" }", "\"test-key\""));
+    List<Grant> grants = dev.isola.server.Manifest.load(dir.resolve("isola.toml")).routes().get(0).handler().grants();
+
+    assertTrue(grants.contains(Grants.secret("PAYMENTS_KEY").injectAs("Authorization", "Bearer {}")
+        .into("https://api.payments.example")), grants.toString());
+    assertTrue(grants.contains(Grants.outboundHttp("https://api.payments.example")), grants.toString());
+  }
+
+  @Test
   void testingExample_isPartOfSampleHandlerTest() throws Exception {
     List<String> java = blocks("java");
     assertTrue(java.size() >= 4, "README has no testing example");

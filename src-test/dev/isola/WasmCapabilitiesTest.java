@@ -25,6 +25,7 @@ class WasmCapabilitiesTest {
   private static KeyValueStore other;
   private static HttpServer server;
   private static final AtomicReference<String> seenKey = new AtomicReference<>();
+  private static final AtomicReference<String> seenAuthorization = new AtomicReference<>();
   private static Isola isola;
   private static Path files;
 
@@ -35,6 +36,7 @@ class WasmCapabilitiesTest {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/", exchange -> {
       seenKey.set(exchange.getRequestHeaders().getFirst("X-Key"));
+      seenAuthorization.set(exchange.getRequestHeaders().getFirst("Authorization"));
       byte[] body = "pong".getBytes(StandardCharsets.UTF_8);
       exchange.sendResponseHeaders(200, body.length);
       exchange.getResponseBody().write(body);
@@ -57,13 +59,15 @@ class WasmCapabilitiesTest {
         .route("/kv/:store/:key", Handler.wasm(WASM.resolve("wagi-kv.wasm"))
             .grants(Grants.keyValue("main"), Grants.variables("GREETING"), Grants.files(files.resolve("static"), "/assets")))
         .route("/kvh/:store/:key", Handler.wasm(WASM.resolve("wagi-kv.wasm"))
-            .grants(Grants.outboundHttp(origin, "http://127.0.0.1:1"), Grants.secrets("TOKEN")))
+            .grants(Grants.outboundHttp(origin, "http://127.0.0.1:1"),
+                Grants.secret("TOKEN").injectAs("X-Key").into(origin)))
         .route("/kvb/:store/:key", Handler.wasm(WASM.resolve("wagi-kv.wasm"))
-            .grants(Grants.outboundHttp(origin, "http://127.0.0.1:1"), Grants.secret("TOKEN", origin)))
+            .grants(Grants.outboundHttp(origin, "http://127.0.0.1:1"),
+                Grants.secret("TOKEN").injectAs("Authorization", "Bearer {}").into(origin)))
         .route("/ekv", Handler.wasm(WASM.resolve("extism-kv.wasm")).grants(Grants.keyValue("main")))
         .route("/ekv-ungranted", Handler.wasm(WASM.resolve("extism-kv.wasm")))
         .route("/fetch", Handler.wasm(WASM.resolve("extism-fetch.wasm"))
-            .grants(Grants.outboundHttp(origin), Grants.secrets("TOKEN")))
+            .grants(Grants.outboundHttp(origin), Grants.secret("TOKEN").injectAs("X-Key").into(origin)))
         .route("/fetch-ungranted", Handler.wasm(WASM.resolve("extism-fetch.wasm")))
         .route("/meta/:id", Handler.wasm(WASM.resolve("extism-meta.wasm")).grants(Grants.variables("greeting")))
         .build();
@@ -123,10 +127,10 @@ class WasmCapabilitiesTest {
   }
 
   @Test
-  void extism_httpRequest_toAGrantedOrigin_withASecretInAHeader() {
+  void extism_httpRequest_toAGrantedOrigin_carriesTheSecretHeaderTheHostSets() {
     String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/ping";
     assertEquals("status=200\npong", call("POST", "/fetch", url));
-    assertEquals("s3cr3t", seenKey.get(), "the host substituted the secret");
+    assertEquals("s3cr3t", seenKey.get(), "the host's X-Key replaced the plugin's own X-Key");
   }
 
   @Test
@@ -140,7 +144,7 @@ class WasmCapabilitiesTest {
   }
 
   @Test
-  void wagi_http_toAGrantedOrigin_withASecret_andDeniedElsewhere() {
+  void wagi_http_toAGrantedOrigin_carriesTheSecretHeader_andDeniedElsewhere() {
     String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/ping";
     seenKey.set(null);
     assertEquals("status=200 body=pong\n", call("GET", "/kvh/main/x?http=" + url, ""));
@@ -151,22 +155,23 @@ class WasmCapabilitiesTest {
   }
 
   @Test
-  void secrets_areNotSubstitutedWhenTheIncomingRequestCarriesAPlaceholder() {
+  void placeholderTextFromTheClient_changesNothing() {
     String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/ping";
     Request evil = Request.newBuilder().target("/kvh/main/x?http=" + url).header("X-Evil", "{{secrets.TOKEN}}").build();
-    seenKey.set("untouched");
-    assertEquals("error -2\n", isola.handle(evil).bodyText());
-    assertEquals("untouched", seenKey.get(), "nothing was sent");
+    seenKey.set(null);
+    assertEquals("status=200 body=pong\n", isola.handle(evil).bodyText());
+    assertEquals("s3cr3t", seenKey.get(), "the granted header, set by the host as for any call");
   }
 
   @Test
-  void secretsBoundToOrigins_goThereOnly() {
+  void secretHeader_goesToItsOriginOnly_andGuestTextIsSentAsWritten() {
     String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/ping";
     seenKey.set(null);
     assertEquals("status=200 body=pong\n", call("GET", "/kvb/main/x?http=" + url, ""));
-    assertEquals("s3cr3t", seenKey.get());
-    assertEquals("error -2\n", call("GET", "/kvb/main/x?http=http://127.0.0.1:1/", ""),
-        "granted origin, but not one the secret is bound to: denied before anything is sent");
+    assertEquals("Bearer s3cr3t", seenAuthorization.get());
+    assertEquals("{{secrets.TOKEN}}", seenKey.get(), "the program's header, sent as the text it is");
+    assertEquals("error -4\n", call("GET", "/kvb/main/x?http=http://127.0.0.1:1/", ""),
+        "a granted origin the secret is not for: sent without it (and refused by the closed port)");
   }
 
   @Test
@@ -188,14 +193,16 @@ class WasmCapabilitiesTest {
     try (Isola withVault = Isola.newBuilder()
         .secrets(name -> name.equals("TOKEN") ? java.util.Optional.of("from-vault") : java.util.Optional.empty())
         .route("/kvh/:store/:key", Handler.wasm(WASM.resolve("wagi-kv.wasm"))
-            .grants(Grants.outboundHttp("http://127.0.0.1:" + server.getAddress().getPort()), Grants.secrets("TOKEN")))
+            .grants(Grants.outboundHttp("http://127.0.0.1:" + server.getAddress().getPort()),
+                Grants.secret("TOKEN").injectAs("X-Key").into("http://127.0.0.1:" + server.getAddress().getPort())))
         .build()) {
       withVault.handle(Request.get("/kvh/s/k?http=http://127.0.0.1:" + server.getAddress().getPort() + "/"));
       assertEquals("from-vault", seenKey.get());
     }
     HandlerLoadException e = assertThrows(HandlerLoadException.class, () -> Isola.newBuilder()
         .secrets(name -> java.util.Optional.empty())
-        .route("/x", Handler.wasm(WASM.resolve("wagi-kv.wasm")).grants(Grants.secrets("NOPE"))).build());
+        .route("/x", Handler.wasm(WASM.resolve("wagi-kv.wasm")).grants(Grants.outboundHttp("https://api.example.com"),
+            Grants.secret("NOPE").injectAs("X-Key").into("https://api.example.com"))).build());
     assertTrue(e.getMessage().contains("secret \"NOPE\""), e.getMessage());
   }
 

@@ -86,39 +86,79 @@ public sealed interface Grant {
   }
 
   /**
-   * Use these secrets by name: the host substitutes a secret's value where an outbound request's
-   * header names it ({@code {{secrets.NAME}}}), for granted origins only, or only for {@code
-   * origins} when they are given (a secret then never reaches another granted origin, such as one
-   * that would echo headers back). The guest reads the plain
-   * value only when {@code readable} is true.
+   * Secret {@code name} sent by the host, never by the guest: to every request (and redirect hop)
+   * whose origin is one of {@code origins}, the host adds header {@code header} with the value
+   * {@code template} with its {@code {}} replaced by the secret, e.g. {@code Authorization: Bearer
+   * {}}. The guest never sees the value and cannot choose where it goes: nothing it writes is
+   * substituted (a header value {@code {{secrets.NAME}}} is sent as the text it is). A header of the
+   * same name set by the guest is replaced by the host's for those origins; for other origins the
+   * secret is not sent, nor after a redirect has left {@code origins}. Made by {@link
+   * Grants#secret(String)}.
+   *
+   * @param name the secret, as the {@code Isola} declares it
+   * @param header the request header the host sets, e.g. {@code Authorization}; a valid HTTP field
+   *     name that is not one the host controls ({@code Host}, {@code Content-Length}, ...)
+   * @param template the header's value, with exactly one {@code {}} where the secret goes, e.g.
+   *     {@code "Bearer {}"}; only visible ASCII and spaces
+   * @param origins the origins the secret is sent to (each must also be granted by an outbound
+   *     HTTP grant of the route); at least one
    */
-  record Secrets(List<String> names, boolean readable, List<String> origins) implements Grant {
-    /**
-     * @param origins the only origins the secrets may be sent to (each also granted by an outbound
-     *     HTTP grant); empty for any origin the route may reach
-     */
-    public Secrets {
-      names = List.copyOf(names);
-      names.forEach(n -> Grants.checkName(n, "secret", "API_KEY"));
+  record InjectedSecret(String name, String header, String template, List<String> origins) implements Grant {
+    public InjectedSecret {
+      Grants.checkName(name, "secret", "API_KEY");
+      java.util.Objects.requireNonNull(header, "header");
+      java.util.Objects.requireNonNull(template, "template");
       origins = List.copyOf(origins);
-      if (!origins.isEmpty()) {
-        OriginAllowList.of(origins); // throws IllegalArgumentException naming a bad entry
+      String example = "Grants.secret(\"" + name + "\").injectAs(\"Authorization\", \"Bearer {}\")"
+          + ".into(\"https://api.example.com\")";
+      if (header.isEmpty() || !header.chars().allMatch(Grants::isTokenChar)) {
+        throw new IllegalArgumentException("secret " + name + ": \"" + header + "\" is not an HTTP header name"
+            + " (letters, digits and !#$%&'*+-.^_`|~), e.g. " + example);
       }
-    }
-
-    /** Secrets usable with every origin the route may reach. */
-    public Secrets(List<String> names, boolean readable) {
-      this(names, readable, List.of());
+      String lower = header.toLowerCase(java.util.Locale.ROOT);
+      if (Grants.isHostHeader(lower)) {
+        throw new IllegalArgumentException("secret " + name + ": header " + header + " is set by the host for the"
+            + " connection, not by a grant; inject the secret into another header, e.g. " + example);
+      }
+      int first = template.indexOf("{}");
+      if (first < 0 || template.indexOf("{}", first + 2) >= 0) {
+        throw new IllegalArgumentException("secret " + name + ": template \"" + template + "\" must contain {} exactly"
+            + " once, where the secret goes, e.g. \"Bearer {}\" or \"{}\"");
+      }
+      if (!template.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+        throw new IllegalArgumentException("secret " + name + ": template \"" + template + "\" may hold only visible"
+            + " ASCII characters and spaces, e.g. \"Bearer {}\"");
+      }
+      if (origins.isEmpty()) {
+        throw new IllegalArgumentException("secret " + name + " names no origin to send it to, e.g. " + example);
+      }
+      try {
+        OriginAllowList.of(origins);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("secret " + name + ": " + e.getMessage(), e);
+      }
     }
 
     @Override
     public String toToml() {
-      if (!origins.isEmpty()) {
-        return "secrets = { " + String.join(", ", names.stream().map(n -> n + " = ["
-            + String.join(", ", origins.stream().map(o -> "\"" + o + "\"").toList()) + "]").toList()) + " }";
-      }
-      return (readable ? "readable_secrets" : "secrets") + " = ["
-          + String.join(", ", names.stream().map(n -> "\"" + n + "\"").toList()) + "]";
+      return "secrets = { " + name + " = { origins = [" + String.join(", ", origins.stream()
+          .map(o -> "\"" + o + "\"").toList()) + "], header = \"" + header + "\", template = \"" + template + "\" } }";
+    }
+  }
+
+  /**
+   * Read these secrets' plain values ({@code env.secrets.NAME} in JavaScript): only when the guest
+   * must, for the guest may then send them anywhere it may reach. Prefer {@link InjectedSecret}.
+   */
+  record ReadableSecrets(List<String> names) implements Grant {
+    public ReadableSecrets {
+      names = List.copyOf(names);
+      names.forEach(n -> Grants.checkName(n, "secret", "API_KEY"));
+    }
+
+    @Override
+    public String toToml() {
+      return "readable_secrets = [" + String.join(", ", names.stream().map(n -> "\"" + n + "\"").toList()) + "]";
     }
   }
 

@@ -11,7 +11,7 @@ import java.util.Objects;
  *     Grants.keyValue("carts"),
  *     Grants.outboundHttp("https://api.stripe.com"),
  *     Grants.variables("CURRENCY"),
- *     Grants.secrets("STRIPE_KEY"));
+ *     Grants.secret("STRIPE_KEY").injectAs("Authorization", "Bearer {}").into("https://api.stripe.com"));
  * }</pre>
  */
 public final class Grants {
@@ -32,27 +32,104 @@ public final class Grants {
     return new Grant.Variables(List.of(names));
   }
 
-  /** Use the secrets {@code names} in outbound request headers, without reading their values. */
-  public static Grant secrets(String... names) {
-    return new Grant.Secrets(List.of(names), false);
+  /**
+   * The first step of granting secret {@code name}, which the host then sends itself: {@code
+   * Grants.secret("PAYMENTS_KEY").injectAs("Authorization", "Bearer {}").into("https://api.payments.example")}
+   * (see {@link Grant.InjectedSecret}). The guest never reads the value; for that, see {@link
+   * #readableSecrets}.
+   */
+  public static SecretName secret(String name) {
+    return new SecretName(checkName(name, "secret", "API_KEY"));
   }
 
   /**
-   * Use secret {@code name} in outbound request headers to {@code origins} only (each must also be
-   * granted with {@link #outboundHttp}): the way to grant a secret next to origins that are not
-   * trusted with it.
+   * No longer a grant: the guest used to write {@code {{secrets.NAME}}} in a header, which let a
+   * client's text choose where a secret went. Always throws, naming the new form.
+   *
+   * @deprecated use {@link #secret(String)}: {@code Grants.secret(name).injectAs(header, template).into(origins...)}
+   * @throws IllegalArgumentException always, with the form to write instead
    */
-  public static Grant secret(String name, String... origins) {
-    if (origins.length == 0) {
-      throw new IllegalArgumentException("Grants.secret(\"" + name + "\") names no origin: list the origins the"
-          + " secret may be sent to, or use Grants.secrets(\"" + name + "\") for every granted origin");
-    }
-    return new Grant.Secrets(List.of(name), false, List.of(origins));
+  @Deprecated(forRemoval = true)
+  public static Grant secrets(String... names) {
+    throw oldForm(names.length == 0 ? "API_KEY" : names[0], "Grants.secrets(" + quoted(names) + ")",
+        "https://api.example.com");
   }
 
-  /** Use the secrets {@code names} and also read their plain values: only when the guest must. */
+  /**
+   * No longer a grant: a secret bound to origins, substituted where the guest wrote {@code
+   * {{secrets.NAME}}}. Always throws, naming the new form with these origins.
+   *
+   * @deprecated use {@link #secret(String)}: {@code Grants.secret(name).injectAs(header, template).into(origins...)}
+   * @throws IllegalArgumentException always, with the form to write instead
+   */
+  @Deprecated(forRemoval = true)
+  public static Grant secret(String name, String... origins) {
+    throw oldForm(name, "Grants.secret(" + quoted(name)
+        + (origins.length == 0 ? "" : ", " + quoted(origins)) + ")",
+        origins.length == 0 ? "https://api.example.com" : String.join("\", \"", origins));
+  }
+
+  private static IllegalArgumentException oldForm(String name, String written, String origins) {
+    return new IllegalArgumentException(written + " is no longer supported: the guest does not write"
+        + " {{secrets." + name + "}} any more; declare where the host sends secret " + name + " instead, e.g."
+        + " Grants.secret(\"" + name + "\").injectAs(\"Authorization\", \"Bearer {}\").into(\"" + origins + "\")"
+        + " (or Grants.readableSecrets(\"" + name + "\") if the guest must read the value itself)");
+  }
+
+  private static String quoted(String... names) {
+    return String.join(", ", java.util.Arrays.stream(names).map(n -> "\"" + n + "\"").toList());
+  }
+
+  /** Read the plain values of the secrets {@code names} ({@link Grant.ReadableSecrets}): only when the guest must. */
   public static Grant readableSecrets(String... names) {
-    return new Grant.Secrets(List.of(names), true);
+    return new Grant.ReadableSecrets(List.of(names));
+  }
+
+  /** {@link #secret(String)}'s first step: the secret, waiting for the header it goes into. */
+  public static final class SecretName {
+    private final String name;
+
+    private SecretName(String name) {
+      this.name = name;
+    }
+
+    /**
+     * The header the host sets to {@code template}, its {@code {}} replaced by the secret.
+     *
+     * @param header e.g. {@code "Authorization"} or {@code "X-Api-Key"}
+     * @param template e.g. {@code "Bearer {}"}, with exactly one {@code {}}
+     */
+    public SecretInjection injectAs(String header, String template) {
+      return new SecretInjection(name, header, template);
+    }
+
+    /** The header the host sets to the secret itself: {@code injectAs(header, "{}")}. */
+    public SecretInjection injectAs(String header) {
+      return injectAs(header, "{}");
+    }
+  }
+
+  /** {@link #secret(String)}'s second step: the secret and its header, waiting for the origins. */
+  public static final class SecretInjection {
+    private final String name;
+    private final String header;
+    private final String template;
+
+    private SecretInjection(String name, String header, String template) {
+      this.name = name;
+      this.header = header;
+      this.template = template;
+    }
+
+    /**
+     * The grant: the header is added to requests to {@code origins} only (each also granted with
+     * {@link #outboundHttp}).
+     *
+     * @throws IllegalArgumentException for a bad header, template or origin, naming it
+     */
+    public Grant into(String... origins) {
+      return new Grant.InjectedSecret(name, header, template, List.of(origins));
+    }
   }
 
   /**
@@ -72,5 +149,18 @@ public final class Grants {
           + " or '.', e.g. \"" + example + "\"");
     }
     return name;
+  }
+
+  /** Headers the host sets or drops itself (framing, connection, proxies): never a secret's header. */
+  static boolean isHostHeader(String lowerCaseName) {
+    return HOST_HEADERS.contains(lowerCaseName) || lowerCaseName.startsWith("proxy-");
+  }
+
+  private static final java.util.Set<String> HOST_HEADERS = java.util.Set.of("host", "connection", "content-length",
+      "transfer-encoding", "upgrade", "expect", "te", "trailer", "keep-alive");
+
+  /** RFC 9110 section 5.6.2: a {@code tchar}. */
+  static boolean isTokenChar(int c) {
+    return c < 128 && (Character.isLetterOrDigit(c) || "!#$%&'*+-.^_`|~".indexOf(c) >= 0);
   }
 }

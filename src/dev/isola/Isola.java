@@ -5,6 +5,7 @@ import dev.isola.internal.capability.HttpTransport;
 import dev.isola.internal.capability.OriginAllowList;
 import dev.isola.internal.capability.OutboundHttp;
 import dev.isola.internal.capability.RouteCapabilities;
+import dev.isola.internal.capability.SecretHeader;
 import dev.isola.internal.engine.Call;
 import dev.isola.internal.engine.CallEvent;
 import dev.isola.internal.engine.CallListener;
@@ -193,25 +194,19 @@ public final class Isola implements AutoCloseable {
     java.util.Set<String> readable = new java.util.HashSet<>();
     List<String> origins = new java.util.ArrayList<>();
     Map<String, Path> mounts = new LinkedHashMap<>();
-    Map<String, List<String>> secretOrigins = new LinkedHashMap<>();
+    // The same grant twice (in the defaults and the handler's) is one.
+    java.util.Set<Grant.InjectedSecret> injected = new java.util.LinkedHashSet<>();
     for (Grant grant : grants) {
       switch (grant) {
         case Grant.KeyValue kv -> stores.put(kv.store(), declared(spec, b.stores, kv.store(), "key-value store",
             "Isola.Builder.store(\"" + kv.store() + "\", KeyValueStores.file(...)) or [store." + kv.store() + "] in isola.toml"));
         case Grant.Variables vars -> vars.names().forEach(n -> variables.put(n, declared(spec, b.variables, n,
             "variable", "Isola.Builder.variable(\"" + n + "\", value) or [variables] " + n + " = \"...\" in isola.toml")));
-        case Grant.Secrets sec -> sec.names().forEach(n -> {
-          Map<String, String> known = b.secrets.containsKey(n) ? b.secrets : provided(spec, b.providers, n);
-          secrets.put(n, declared(spec, known, n, "secret",
-              "Isola.Builder.secret(\"" + n + "\", value), a SecretProvider that knows it, or [secrets] " + n
-                  + " = { env = \"...\" } in isola.toml"));
-          if (sec.readable()) {
-            readable.add(n);
-          }
-          if (!sec.origins().isEmpty()) {
-            secretOrigins.computeIfAbsent(n, k -> new java.util.ArrayList<>()).addAll(sec.origins());
-          }
+        case Grant.ReadableSecrets sec -> sec.names().forEach(n -> {
+          secrets.put(n, secretValue(spec, b, n));
+          readable.add(n);
         });
+        case Grant.InjectedSecret sec -> injected.add(sec);
         case Grant.OutboundHttp http -> origins.addAll(http.origins());
         case Grant.Files files -> mounts.put(files.mount(), realDirectory(spec, files));
       }
@@ -223,13 +218,86 @@ public final class Isola implements AutoCloseable {
         outboundHttp = new OutboundHttp();
       }
     }
-    Map<String, OriginAllowList> bound = new LinkedHashMap<>();
-    secretOrigins.forEach((name, list) -> bound.put(name, OriginAllowList.of(list)));
-    // A secret granted once without origins may go to every granted origin.
-    grants.stream().filter(g -> g instanceof Grant.Secrets s && s.origins().isEmpty())
-        .flatMap(g -> ((Grant.Secrets) g).names().stream()).forEach(bound::remove);
+    List<SecretHeader> secretHeaders = new java.util.ArrayList<>();
+    for (Grant.InjectedSecret sec : injected) {
+      secretHeaders.add(secretHeader(spec, sec, secretValue(spec, b, sec.name()), allow));
+    }
+    checkDistinctHeaders(spec, secretHeaders);
     return new RouteCapabilities(spec, stores, allow, allow == null ? null : outboundHttp, variables, secrets, readable,
-        bound, mounts, new java.util.concurrent.atomic.AtomicLong());
+        secretHeaders, mounts, new java.util.concurrent.atomic.AtomicLong());
+  }
+
+  private static String secretValue(String spec, Builder b, String name) {
+    Map<String, String> known = b.secrets.containsKey(name) ? b.secrets : provided(spec, b.providers, name);
+    return declared(spec, known, name, "secret", "Isola.Builder.secret(\"" + name + "\", value), a SecretProvider"
+        + " that knows it, or [secrets] " + name + " = { env = \"...\" } in isola.toml");
+  }
+
+  /**
+   * The header the host adds for {@code sec}, checked: each of its origins must be one the route may
+   * reach, and the filled-in value must be a header value the HTTP client sends (never quoted in a
+   * message: it holds the secret).
+   */
+  private static SecretHeader secretHeader(String spec, Grant.InjectedSecret sec, String secret,
+      @org.jspecify.annotations.Nullable OriginAllowList allow) {
+    OriginAllowList to = OriginAllowList.of(sec.origins());
+    for (OriginAllowList.Entry entry : to.entries()) {
+      boolean reachable = allow != null && allow.entries().stream().anyMatch(granted -> covers(granted, entry));
+      if (!reachable) {
+        throw new HandlerLoadException("route \"" + spec + "\" sends secret " + sec.name() + " to " + entry
+            + ", which the route may not reach: grant that origin too, with outbound_http = [...] in isola.toml or"
+            + " Grants.outboundHttp(...) in Java");
+      }
+    }
+    int at = sec.template().indexOf("{}");
+    String value = sec.template().substring(0, at) + secret + sec.template().substring(at + 2);
+    try {
+      java.net.http.HttpRequest.newBuilder().header(sec.header(), value);
+    } catch (IllegalArgumentException e) { // not e's message: it quotes the value
+      throw new HandlerLoadException("route \"" + spec + "\": secret " + sec.name() + " cannot be sent in header "
+          + sec.header() + ": its value, put into template \"" + sec.template() + "\", is not a valid header value"
+          + " (only visible ASCII characters and spaces)");
+    }
+    return new SecretHeader(sec.name(), sec.header(), value, to);
+  }
+
+  /** Whether every origin {@code inner} allows, {@code outer} allows too. */
+  private static boolean covers(OriginAllowList.Entry outer, OriginAllowList.Entry inner) {
+    if (!outer.scheme().equals(inner.scheme()) || outer.port() != inner.port()) {
+      return false;
+    }
+    if (!outer.wildcard()) {
+      return !inner.wildcard() && outer.host().equals(inner.host());
+    }
+    return inner.host().endsWith("." + outer.host()) || inner.wildcard() && inner.host().equals(outer.host());
+  }
+
+  /** Whether some origin is allowed by both {@code a} and {@code b}. */
+  private static boolean overlap(OriginAllowList.Entry a, OriginAllowList.Entry b) {
+    return covers(a, b) || covers(b, a);
+  }
+
+  /** Two secrets in one header for the same origin would leave it to chance which is sent: refused. */
+  private static void checkDistinctHeaders(String spec, List<SecretHeader> headers) {
+    for (int i = 0; i < headers.size(); i++) {
+      for (int j = i + 1; j < headers.size(); j++) {
+        SecretHeader one = headers.get(i);
+        SecretHeader two = headers.get(j);
+        if (!one.header().equalsIgnoreCase(two.header())) {
+          continue;
+        }
+        for (OriginAllowList.Entry x : one.origins().entries()) {
+          for (OriginAllowList.Entry y : two.origins().entries()) {
+            if (overlap(x, y)) {
+              throw new HandlerLoadException("route \"" + spec + "\" sends " + (one.secret().equals(two.secret())
+                  ? "secret " + one.secret() + " twice" : "secrets " + one.secret() + " and " + two.secret())
+                  + " in header " + one.header() + " to " + (covers(x, y) ? y : x) + ": grant one header per origin"
+                  + " (use another header name, or other origins)");
+            }
+          }
+        }
+      }
+    }
   }
 
   private static Path realDirectory(String spec, Grant.Files files) {
@@ -266,7 +334,7 @@ public final class Isola implements AutoCloseable {
   static String checkSecret(String name, String value) {
     if (value.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
       throw new IllegalArgumentException("secret " + name + " contains a line break or NUL (a trailing newline from"
-          + " a file?): secrets are substituted into header values, so trim it");
+          + " a file?): secrets are sent in header values, so trim it");
     }
     return value;
   }
@@ -470,7 +538,7 @@ public final class Isola implements AutoCloseable {
       Route route, Limits limits, long deadline) {
     Call call = new Call(route.spec(), request, found.params(), found.tail(), requestId, limits, deadline,
         route.capabilities().forCall(options.keyPrefix(), options.outboundHttp().map(OriginAllowList::of).orElse(null),
-            deadline, limits.maxResponseBody().bytes(), () -> carriesSecretPlaceholder(request)), guestLogSink);
+            deadline, limits.maxResponseBody().bytes()), guestLogSink);
     // Allocation is measured per platform thread: guest code never runs on a virtual thread.
     boolean here = !Thread.currentThread().isVirtual() || route.handler().runsOnOwnThreads();
     Response response = here ? runHere(route, call) : onPlatformThread(route, call);
@@ -537,22 +605,6 @@ public final class Isola implements AutoCloseable {
     return new OverloadedException("all " + threads + " call threads of this Isola are busy and "
         + threads * QUEUED_PER_THREAD + " calls wait for them (calls from virtual threads and handleAsync);"
         + " try again shortly, or raise Isola.Builder.callThreads", java.time.Duration.ofSeconds(1));
-  }
-
-  /** Whether a client put a secret placeholder anywhere in the request (target, headers, body). */
-  private static boolean carriesSecretPlaceholder(Request request) {
-    String mark = "{{secrets.";
-    String target = request.target().toLowerCase(java.util.Locale.ROOT);
-    if (target.contains(mark) || target.contains("%7b%7bsecrets.")) {
-      return true;
-    }
-    for (String name : request.headers().names()) {
-      if (request.headers().all(name).stream().anyMatch(v -> v.contains(mark))) {
-        return true;
-      }
-    }
-    return request.bodyLength() > 0
-        && new String(request.bodyBytes(), java.nio.charset.StandardCharsets.ISO_8859_1).contains(mark);
   }
 
   /** The caller's plain {@code X-Request-Id}, else a new random id. */
@@ -645,8 +697,8 @@ public final class Isola implements AutoCloseable {
     /**
      * Not for applications: how {@code dev.isola.testing.IsolaExtension} replaces the network
      * exchange of outbound HTTP with stubs. Only the exchange is replaced; allow-lists, the call's
-     * narrowing, secret substitution and redirect checks stay. The {@code Isola} closes the
-     * transport. The type is in a package this module does not export, so code outside Isola
+     * narrowing, the secret headers the host adds and redirect checks stay. The {@code Isola} closes
+     * the transport. The type is in a package this module does not export, so code outside Isola
      * cannot call this on the module path.
      */
     @SuppressWarnings("exports")
@@ -717,9 +769,9 @@ public final class Isola implements AutoCloseable {
     }
 
     /**
-     * Declares secret {@code name}, usable by routes granted {@link Grants#secrets(String...)} in the
-     * headers of their outbound requests as {@code {{secrets.NAME}}}, and readable only with {@link
-     * Grants#readableSecrets(String...)}.
+     * Declares secret {@code name}, which the host sends in a header of the outbound requests of
+     * routes granted {@link Grants#secret(String)} (to the origins that grant names only), and which
+     * a guest reads only with {@link Grants#readableSecrets(String...)}.
      */
     public Builder secret(String name, String value) {
       Grants.checkName(name, "secret", "API_KEY");

@@ -95,6 +95,50 @@ class IsolaCliTest {
   }
 
   @Test
+  void check_oldSecretsForm_printsTheNewFormAndExits1() throws IOException {
+    Files.writeString(dir.resolve("a.js"), "export default { fetch() { return new Response(\"a\"); } };\n");
+    Path file = Files.writeString(dir.resolve("isola.toml"), """
+        [secrets]
+        PAYMENTS_KEY = "k"
+
+        [[route]]
+        path = "/a"
+        handler = "a.js"
+        outbound_http = ["https://api.payments.example"]
+        secrets = ["PAYMENTS_KEY"]
+        """);
+
+    int code = run("check", file.toString());
+
+    assertEquals(1, code);
+    assertTrue(err().startsWith("isola: " + file + ":8:"), err());
+    assertTrue(err().contains("{{secrets.PAYMENTS_KEY}}") && err().contains("secrets = { PAYMENTS_KEY = { origins = ["
+        + "\"https://api.example.com\"], header = \"Authorization\", template = \"Bearer {}\" } }"), err());
+    assertEquals(1, err().lines().count(), err());
+  }
+
+  @Test
+  void check_secretForAnOriginTheRouteMayNotReach_exits1NamingIt() throws IOException {
+    Files.writeString(dir.resolve("a.js"), "export default { fetch() { return new Response(\"a\"); } };\n");
+    Path file = Files.writeString(dir.resolve("isola.toml"), """
+        [secrets]
+        PAYMENTS_KEY = "k"
+
+        [[route]]
+        path = "/a"
+        handler = "a.js"
+        outbound_http = ["https://echo.example.org"]
+        secrets = { PAYMENTS_KEY = { origins = ["https://api.payments.example"], header = "Authorization" } }
+        """);
+
+    int code = run("check", file.toString());
+
+    assertEquals(1, code);
+    assertTrue(err().contains("PAYMENTS_KEY") && err().contains("https://api.payments.example")
+        && err().contains("may not reach"), err());
+  }
+
+  @Test
   void check_verbose_addsStackTrace() throws IOException {
     Path file = Files.writeString(dir.resolve("isola.toml"), "[server]\nport = \"80\"\n");
 

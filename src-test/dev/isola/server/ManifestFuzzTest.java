@@ -16,7 +16,9 @@ class ManifestFuzzTest {
       "[secrets]\n", "path = \"/a\"\n", "path = \"GET /u/:id\"\n", "handler = \"a.js\"\n", "handler = \"x.wasm\"\n",
       "timeout = \"2s\"\n", "timeout = 5\n", "memory = \"1KiB\"\n", "max_in_flight = 0\n", "port = 99999\n",
       "type = \"redis\"\n", "key_value = [\"s\"]\n", "outbound_http = [\"ftp://x\"]\n", "files = [\"nope\"]\n",
-      "secrets = { K = [\"https://a.example\"] }\n", "K = { env = \"UNSET_ISOLA_FUZZ\" }\n", "abi = \"nope\"\n",
+      "secrets = { K = [\"https://a.example\"] }\n", "secrets = [\"K\"]\n",
+      "secrets = { K = { origins = [\"https://a.example\"], header = \"A\", template = \"{}\" } }\n",
+      "K = { env = \"UNSET_ISOLA_FUZZ\" }\n", "abi = \"nope\"\n",
       "= \n", "\"\n", "[[\n", "a.b.c = 1\n", "config = { x = 1 }\n"};
 
   @Test

@@ -23,6 +23,8 @@ import java.util.OptionalInt;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ManifestTest {
   private static final String HANDLER = """
@@ -591,7 +593,7 @@ class ManifestTest {
         key_value = ["sessions", "cache"]
         outbound_http = ["https://api.example.com", "https://*.example.org"]
         variables = ["GREETING"]
-        secrets = ["TOKEN"]
+        secrets = { TOKEN = { origins = ["https://api.example.com"], header = "Authorization", template = "Bearer {}" } }
         readable_secrets = ["HOME_DIR"]
         """));
 
@@ -605,7 +607,8 @@ class ManifestTest {
     assertTrue(!d.toString().contains("literal"), "secret values never in toString: " + d);
     assertEquals(List.of(Grants.keyValue("sessions"), Grants.keyValue("cache"),
             Grants.outboundHttp("https://api.example.com", "https://*.example.org"), Grants.variables("GREETING"),
-            Grants.secrets("TOKEN"), Grants.readableSecrets("HOME_DIR")),
+            Grants.secret("TOKEN").injectAs("Authorization", "Bearer {}").into("https://api.example.com"),
+            Grants.readableSecrets("HOME_DIR")),
         manifest.routes().get(0).handler().grants());
   }
 
@@ -637,19 +640,99 @@ class ManifestTest {
   }
 
   @Test
-  void load_secretsBoundToOrigins() throws IOException {
+  void load_injectedSecrets_nameOriginsHeaderAndTemplate() throws IOException {
     Manifest manifest = Manifest.load(manifest("""
+        [secrets]
+        KEY = "k"
+        OTHER = "o"
+
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+        outbound_http = ["https://api.example.com", "https://echo.example.org"]
+        secrets = { KEY = { origins = ["https://api.example.com"], header = "Authorization", template = "Bearer {}" }, \
+        OTHER = { origins = ["https://echo.example.org"], header = "X-Api-Key" } }
+        """));
+    assertEquals(List.of(Grants.outboundHttp("https://api.example.com", "https://echo.example.org"),
+        Grants.secret("KEY").injectAs("Authorization", "Bearer {}").into("https://api.example.com"),
+        Grants.secret("OTHER").injectAs("X-Api-Key", "{}").into("https://echo.example.org")),
+        manifest.routes().get(0).handler().grants());
+  }
+
+  @Test
+  void load_oldSecretsList_failsNamingTheSecretAndTheNewForm() throws IOException {
+    String message = fails("""
         [secrets]
         KEY = "k"
 
         [[route]]
         path = "/a"
         handler = "js/a.js"
-        outbound_http = ["https://api.example.com", "https://echo.example.org"]
+        secrets = ["KEY"]
+        """, 7, "secrets");
+    assertContains(message, "old form", "{{secrets.KEY}}",
+        "secrets = { KEY = { origins = [\"https://api.example.com\"], header = \"Authorization\","
+            + " template = \"Bearer {}\" } }", "readable_secrets = [\"KEY\"]");
+  }
+
+  @Test
+  void load_oldSecretsBoundToOrigins_failsShowingTheNewFormWithThoseOrigins() throws IOException {
+    String message = fails("""
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+        outbound_http = ["https://api.example.com"]
         secrets = { KEY = ["https://api.example.com"] }
-        """));
-    assertEquals(List.of(Grants.outboundHttp("https://api.example.com", "https://echo.example.org"),
-        Grants.secret("KEY", "https://api.example.com")), manifest.routes().get(0).handler().grants());
+        """, 5, "secrets");
+    assertContains(message, "old form", "KEY",
+        "secrets = { KEY = { origins = [\"https://api.example.com\"], header = \"Authorization\"");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "{ KEY = { header = \"Authorization\" } }",
+      "{ KEY = { origins = [\"https://api.example.com\"] } }",
+      "{ KEY = { origins = \"https://api.example.com\", header = \"Authorization\" } }",
+      "{ KEY = { origins = [\"https://api.example.com\"], header = \"Authorization\", template = 1 } }"})
+  void load_incompleteInjectedSecret_failsShowingTheForm(String secrets) throws IOException {
+    String message = fails("""
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+        secrets = %s
+        """.formatted(secrets), 4, "secrets");
+    assertContains(message, "secret KEY", "origins", "header = \"Authorization\"", "template = \"Bearer {}\"");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "{ KEY = { origins = [], header = \"Authorization\" } }|names no origin",
+      "{ KEY = { origins = [\"https://api.example.com\"], header = \"Bad Header\" } }|not an HTTP header name",
+      "{ KEY = { origins = [\"https://api.example.com\"], header = \"Host\" } }|set by the host",
+      "{ KEY = { origins = [\"https://api.example.com\"], header = \"A\", template = \"Bearer\" } }|exactly once",
+      "{ KEY = { origins = [\"https://api.example.com\"], header = \"A\", template = \"{}{}\" } }|exactly once",
+      "{ KEY = { origins = [\"ftp://x\"], header = \"A\" } }|ftp://x"})
+  void load_badInjectedSecret_failsNamingWhatIsWrong(String secretsAndProblem) throws IOException {
+    String[] parts = secretsAndProblem.split("\\|");
+    String message = fails("""
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+        secrets = %s
+        """.formatted(parts[0]), 4, "secrets");
+    assertContains(message, "KEY", parts[1]);
+  }
+
+  @Test
+  void load_injectedSecretWithAnUnknownKey_suggestsTheRightOne() throws IOException {
+    Path file = manifest("""
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+        secrets = { KEY = { origins = ["https://api.example.com"], headers = "Authorization" } }
+        """);
+    ManifestException e = assertThrows(ManifestException.class, () -> Manifest.load(file));
+    assertContains(e.getMessage(), "headers", "did you mean \"header\"");
   }
 
   @Test

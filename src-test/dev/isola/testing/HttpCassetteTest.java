@@ -23,7 +23,7 @@ class HttpCassetteTest {
       export default { async fetch(request, env) {
         const target = new URL(request.url).searchParams.get("to");
         try {
-          const res = await fetch(target, { headers: { "x-key": "{{" + "secrets.KEY}}" } });
+          const res = await fetch(target);
           return new Response(res.status + " " + await res.text());
         } catch (e) { return new Response(e.name + ": " + e.message); }
       } };
@@ -32,16 +32,19 @@ class HttpCassetteTest {
   private static IsolaExtension extension(int port, Path cassette) {
     return IsolaExtension.of(b -> b.secret("KEY", "s3cret-value")
             .route("GET /call", Handler.javascript("call.js", HANDLER)
-                .grants(Grants.outboundHttp("http://127.0.0.1:" + port), Grants.secrets("KEY"))))
+                .grants(Grants.outboundHttp("http://127.0.0.1:" + port),
+                    Grants.secret("KEY").injectAs("X-Key").into("http://127.0.0.1:" + port))))
         .httpCassette(cassette);
   }
 
   @Test
   void recordsOnce_thenReplaysWithoutTheNetwork(@TempDir Path dir) throws Exception {
     AtomicInteger hits = new AtomicInteger();
+    java.util.concurrent.atomic.AtomicReference<String> seenKey = new java.util.concurrent.atomic.AtomicReference<>();
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/", exchange -> {
       hits.incrementAndGet();
+      seenKey.set(exchange.getRequestHeaders().getFirst("X-Key"));
       byte[] body = ("live " + exchange.getRequestURI().getPath()).getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().add("Content-Type", "text/plain");
       exchange.sendResponseHeaders(201, body.length);
@@ -60,6 +63,7 @@ class HttpCassetteTest {
     server.stop(0);
 
     assertEquals(1, hits.get());
+    assertEquals("s3cret-value", seenKey.get(), "the host sent the secret while recording");
     String text = Files.readString(cassette);
     assertTrue(text.contains("=== GET " + url), text);
     assertFalse(text.contains("s3cret-value"), "request headers, and so secrets, are never stored");

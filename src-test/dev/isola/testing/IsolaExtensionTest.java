@@ -30,12 +30,15 @@ class IsolaExtensionTest {
       } };
       """;
 
-  /** Fetches a URL given in the query (?url=...) with the API key, answering what it got or how it failed. */
+  /**
+   * Fetches a URL given in the query (?url=...), the host adding the API key for its origin;
+   * answers what it got or how it failed.
+   */
   private static final String PROXY = """
       export default { async fetch(request, env, ctx) {
         const url = new URL(request.url).searchParams.get("url");
         try {
-          const res = await fetch(url, { headers: { authorization: "Bearer {{secrets.API_KEY}}" } });
+          const res = await fetch(url, { headers: { "x-note": "{{secrets.API_KEY}}" } });
           return new Response(res.status + " " + await res.text());
         } catch (e) {
           return new Response(e.name + ": " + e.message, { status: 502 });
@@ -62,7 +65,8 @@ class IsolaExtensionTest {
           .secret("API_KEY", "test-key")
           .route("GET /count/:key", Handler.javascript("counter.js", COUNTER).grants(Grants.keyValue("counts")))
           .route("GET /proxy", Handler.javascript("proxy.js", PROXY).grants(
-              Grants.outboundHttp("https://api.example.com"), Grants.secrets("API_KEY")))
+              Grants.outboundHttp("https://api.example.com", "https://other.example.com"),
+              Grants.secret("API_KEY").injectAs("Authorization", "Bearer {}").into("https://api.example.com")))
           .route("GET /raw", Handler.javascript("raw.js", RAW).grants(Grants.outboundHttp("https://api.example.com")))
           .route("GET /log/:name", Handler.javascript("logger.js", LOGGER))
           .route("GET /wasm/hello", Handler.wasm(Path.of("src-test/wasm/wagi-hello.wasm")))
@@ -115,7 +119,7 @@ class IsolaExtensionTest {
   }
 
   @Test
-  void stubHttp_secretPlaceholder_isSubstitutedInTheRecordedRequest() {
+  void httpRequests_recordTheSecretHeaderTheHostAdds_andGuestTextAsWritten() {
     isola.stubHttp("https://api.example.com/users/1").respond(200, "ok");
 
     proxy("https://api.example.com/users/1");
@@ -124,8 +128,26 @@ class IsolaExtensionTest {
     assertEquals("GET", sent.method());
     assertEquals(URI.create("https://api.example.com/users/1"), sent.uri());
     assertEquals(Optional.of("Bearer test-key"), sent.headers().first("authorization"));
+    assertEquals(Optional.of("{{secrets.API_KEY}}"), sent.headers().first("x-note"), "never substituted");
     assertEquals("GET /proxy", sent.route());
     assertTrue(sent.stubbed());
+  }
+
+  @Test
+  void httpRequests_anotherOriginAndARedirectToIt_carryNoSecret() {
+    isola.stubHttp("https://other.example.com/").respond(200, "elsewhere");
+    isola.stubHttp("https://api.example.com/moved")
+        .respond(302, Headers.of("Location", "https://other.example.com/"), "");
+
+    assertEquals("200 elsewhere", proxy("https://other.example.com/").bodyText());
+    assertEquals("200 elsewhere", proxy("https://api.example.com/moved").bodyText());
+
+    List<RecordedRequest> sent = isola.httpRequests();
+    assertEquals(3, sent.size(), sent.toString());
+    assertEquals(Optional.empty(), sent.get(0).headers().first("authorization"), "not the secret's origin");
+    assertEquals(Optional.of("Bearer test-key"), sent.get(1).headers().first("authorization"));
+    assertEquals(URI.create("https://other.example.com/"), sent.get(2).uri());
+    assertEquals(Optional.empty(), sent.get(2).headers().first("authorization"), "the redirect left its origin");
   }
 
   @Test

@@ -20,7 +20,8 @@ import org.tomlj.TomlTable;
 /**
  * Reads the capability parts of {@code isola.toml}: the {@code [store.NAME]}, {@code [variables]}
  * and {@code [secrets]} declarations, and each route's grant keys ({@code key_value}, {@code
- * outbound_http}, {@code variables}, {@code secrets}, {@code readable_secrets}, {@code files} as
+ * outbound_http}, {@code variables}, {@code secrets} (a table: where the host sends each secret),
+ * {@code readable_secrets}, {@code files} as
  * {@code "DIRECTORY:/mount"} with the directory relative to the manifest). Errors point at the
  * line and key, like the rest of the manifest.
  */
@@ -160,29 +161,59 @@ final class CapabilityReader {
       return switch (what) {
         case "store" -> ((Grant.KeyValue) Grants.keyValue(name)).store();
         case "variable" -> ((Grant.Variables) Grants.variables(name)).names().get(0);
-        default -> ((Grant.Secrets) Grants.secrets(name)).names().get(0);
+        default -> ((Grant.ReadableSecrets) Grants.readableSecrets(name)).names().get(0);
       };
     } catch (IllegalArgumentException e) {
       throw reader.fail(entry, "has a name Isola cannot use: " + e.getMessage(), e);
     }
   }
 
-  /** {@code secrets = { API_KEY = ["https://api.example.com"] }}: secrets bound to origins. */
-  private List<Grant> boundSecrets(Entry entry, TomlTable bound) {
+  /**
+   * {@code secrets = { API_KEY = { origins = ["https://api.example.com"], header = "Authorization",
+   * template = "Bearer {}" } }}: for each secret, where the host sends it ({@code template} is
+   * optional, {@code "{}"} when absent).
+   */
+  private List<Grant> injectedSecrets(Entry entry, TomlTable secrets) {
     List<Grant> grants = new ArrayList<>();
-    for (String name : bound.keySet()) {
-      if (!(bound.get(List.of(name)) instanceof TomlArray origins)
-          || !origins.toList().stream().allMatch(String.class::isInstance)) {
-        throw reader.wrongType(entry, "an array of names or a table of names to origins",
-            "secrets = { " + name + " = [\"https://api.example.com\"] }");
+    for (String name : secrets.keySet()) {
+      Object spec = secrets.get(List.of(name));
+      if (!(spec instanceof TomlTable table)) {
+        throw reader.fail(entry, "is the old form: a guest no longer writes {{secrets." + name + "}} into a header;"
+            + " declare where the host sends the secret instead: " + newForm(name, strings(spec)));
+      }
+      reader.checkKeys(table, SECRET_KEYS, "in secrets." + name + " " + entry.section());
+      Object origins = table.get(List.of("origins"));
+      Object header = table.get(List.of("header"));
+      Object template = table.get(List.of("template"));
+      if (!(origins instanceof TomlArray array) || !array.toList().stream().allMatch(String.class::isInstance)
+          || !(header instanceof String) || template != null && !(template instanceof String)) {
+        throw reader.fail(entry, "must give secret " + name + " its origins (an array of strings), header (a string)"
+            + " and optionally template (a string, \"{}\" when absent): write " + newForm(name, strings(origins)));
       }
       try {
-        grants.add(Grants.secret(name, origins.toList().toArray(String[]::new)));
+        grants.add(Grants.secret(name).injectAs((String) header, template == null ? "{}" : (String) template)
+            .into(array.toList().toArray(String[]::new)));
       } catch (IllegalArgumentException e) {
         throw reader.fail(entry, "is not a valid grant: " + e.getMessage(), e);
       }
     }
     return grants;
+  }
+
+  private static final List<String> SECRET_KEYS = List.of("origins", "header", "template");
+
+  /** The strings of {@code value} if it is an array, for messages. */
+  private static List<String> strings(@Nullable Object value) {
+    return value instanceof TomlArray array
+        ? array.toList().stream().filter(String.class::isInstance).map(String.class::cast).toList() : List.of();
+  }
+
+  /** The manifest form of an injected secret, for messages. */
+  private static String newForm(String name, List<String> origins) {
+    String to = origins.isEmpty() ? "\"https://api.example.com\""
+        : String.join(", ", origins.stream().map(o -> "\"" + o + "\"").toList());
+    return "secrets = { " + name + " = { origins = [" + to + "], header = \"Authorization\", template = \"Bearer {}\" } }"
+        + " (or readable_secrets = [\"" + name + "\"] if the handler must read the value itself)";
   }
 
   /** The grants written in one {@code [[route]]} entry. */
@@ -194,9 +225,15 @@ final class CapabilityReader {
         continue;
       }
       Entry entry = new Entry(table, key, value, section);
-      if (key.equals("secrets") && value instanceof TomlTable bound) {
-        grants.addAll(boundSecrets(entry, bound));
-        continue;
+      if (key.equals("secrets")) {
+        if (value instanceof TomlTable secrets) {
+          grants.addAll(injectedSecrets(entry, secrets));
+          continue;
+        }
+        List<String> names = strings(value);
+        String name = names.isEmpty() ? "API_KEY" : names.get(0);
+        throw reader.fail(entry, "is the old form: a guest no longer writes {{secrets." + name + "}} into a header;"
+            + " declare where the host sends each secret instead: " + newForm(name, List.of()));
       }
       if (!(value instanceof TomlArray array) || !array.toList().stream().allMatch(String.class::isInstance)) {
         throw reader.wrongType(entry, "an array of strings", key + " = [\"...\"]");
@@ -211,7 +248,6 @@ final class CapabilityReader {
           }
           case "outbound_http" -> grants.add(Grants.outboundHttp(names));
           case "variables" -> grants.add(Grants.variables(names));
-          case "secrets" -> grants.add(Grants.secrets(names));
           case "files" -> {
             for (String mount : names) {
               int colon = mount.lastIndexOf(':');

@@ -31,8 +31,8 @@ import org.jspecify.annotations.Nullable;
  * body: eyJpZCI6MX0=
  * </pre>
  *
- * <p>Only responses are stored, never the request's headers, so secrets substituted into them stay
- * out of the file (a service that echoes them back in its body would still put them there).
+ * <p>Only responses are stored, never the request's headers, so the secret headers the host adds
+ * stay out of the file (a service that echoes them back in its body would still put them there).
  */
 final class HttpCassette implements HttpTransport {
   /** One recorded exchange. */

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *       the test seeds and inspects with {@link #kv(String)};
  *   <li>outbound HTTP answered by stubs ({@link #stubHttp(String)}), never by the network, every
  *       request recorded ({@link #httpRequests()}); only the exchange is replaced, so grants,
- *       narrowing and secret substitution are checked as in production;
+ *       narrowing and the secret headers the host adds are as in production;
  *   <li>the guests' log lines collected ({@link #logs()}), whatever SLF4J backend the tests use.
  * </ul>
  *
@@ -104,7 +104,7 @@ public final class IsolaExtension implements BeforeEachCallback, AfterEachCallba
    * answers reach the network (through every capability check) and their responses are written to
    * it when each test ends; once it exists, they are answered from it, in order, and a request it
    * has no response for fails like a refused connection. Stubs still win. Only responses are
-   * stored, never request headers, so substituted secrets stay out of the file. Key-value: recording,
+   * stored, never request headers, so the secret headers the host adds stay out of the file. Key-value: recording,
    * the guest's reads and writes are written down; replaying, the stores start with the values the
    * recorded reads saw, and the test fails if the handler's writes differ from the recorded ones.
    * Delete the files to record again; use one file per test.
@@ -247,7 +247,11 @@ public final class IsolaExtension implements BeforeEachCallback, AfterEachCallba
     run().stubs().add(stub);
   }
 
-  /** The outbound HTTP requests of this test's guests so far, stubbed or not, in order. */
+  /**
+   * The outbound HTTP requests of this test's guests so far, stubbed or not, in order, each hop of
+   * a redirect as one, with their headers as they would have left the host: the guest's as written,
+   * plus the header of each secret granted for the hop's origin (see {@link RecordedRequest}).
+   */
   public List<RecordedRequest> httpRequests() {
     return List.copyOf(run().requests());
   }

@@ -57,7 +57,7 @@ class OutboundHttpRedirectTest {
         LoopbackServer first = LoopbackServer.redirecting(302, target.origin() + "/landing")) {
       OriginAllowList route = OriginAllowList.of(first.origin(), target.origin());
       CapabilityDeniedException e = assertThrows(CapabilityDeniedException.class, () -> http.send(ROUTE, route,
-          OriginAllowList.of(first.origin()), HttpCall.get(first.uri("/start")), java.util.Set.of(),
+          OriginAllowList.of(first.origin()), HttpCall.get(first.uri("/start")), List.of(),
           System.nanoTime() + TimeUnit.SECONDS.toNanos(10), MiB));
 
       assertTrue(e.getMessage().contains("not to this call"), e.getMessage());
@@ -65,18 +65,88 @@ class OutboundHttpRedirectTest {
     }
   }
 
-  @Test
-  void redirect_toAnotherOrigin_dropsHeadersThatCarrySecrets() throws IOException {
-    try (LoopbackServer target = LoopbackServer.answering(200, "arrived");
-        LoopbackServer first = LoopbackServer.redirecting(307, target.origin() + "/landing")) {
-      HttpCall call = new HttpCall("GET", first.uri("/start"),
-          Map.of("X-Api-Key", List.of("s3cret"), "X-Plain", List.of("kept")), new byte[0]);
-      http.send(ROUTE, OriginAllowList.of(first.origin(), target.origin()), null, call, java.util.Set.of("x-api-key"),
-          System.nanoTime() + TimeUnit.SECONDS.toNanos(10), MiB);
+  private static SecretHeader apiKey(LoopbackServer... to) {
+    return new SecretHeader("KEY", "X-Api-Key", "s3cret",
+        OriginAllowList.of(java.util.Arrays.stream(to).map(LoopbackServer::origin).toList()));
+  }
 
-      assertEquals("s3cret", first.seen.get(0).headers().getFirst("X-Api-Key"));
-      assertEquals(null, target.seen.get(0).headers().getFirst("X-Api-Key"));
+  private void sendWith(SecretHeader secret, HttpCall call, LoopbackServer... granted) {
+    String[] origins = java.util.Arrays.stream(granted).map(LoopbackServer::origin).toArray(String[]::new);
+    http.send(ROUTE, OriginAllowList.of(origins), null, call, List.of(secret),
+        System.nanoTime() + TimeUnit.SECONDS.toNanos(10), MiB);
+  }
+
+  /** Every value any server saw, in any header. */
+  private static List<String> everyValue(LoopbackServer... servers) {
+    return java.util.Arrays.stream(servers).flatMap(s -> s.seen.stream())
+        .flatMap(seen -> seen.headers().values().stream()).flatMap(List::stream).toList();
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {301, 302, 303, 307, 308})
+  void redirect_toAnotherOrigin_carriesNoSecretHeader(int status) throws IOException {
+    try (LoopbackServer target = LoopbackServer.answering(200, "arrived");
+        LoopbackServer first = LoopbackServer.redirecting(status, target.origin() + "/landing")) {
+      HttpCall call = new HttpCall("GET", first.uri("/start"), Map.of("X-Plain", List.of("kept")), new byte[0]);
+      sendWith(apiKey(first), call, first, target);
+
+      assertEquals(List.of("s3cret"), first.seen.get(0).headers().get("X-Api-Key"));
+      assertNull(target.seen.get(0).headers().getFirst("X-Api-Key"));
       assertEquals("kept", target.seen.get(0).headers().getFirst("X-Plain"));
+      assertTrue(everyValue(target).stream().noneMatch(v -> v.contains("s3cret")), everyValue(target).toString());
+    }
+  }
+
+  @Test
+  void redirect_withinTheSecretsOrigin_carriesItOnEveryHop() throws IOException {
+    try (LoopbackServer server = LoopbackServer.start((exchange, request) -> {
+      if (request.path().equals("/old")) {
+        exchange.getResponseHeaders().add("Location", "/new");
+        LoopbackServer.respond(exchange, 302, "");
+      } else {
+        LoopbackServer.respond(exchange, 200, "new");
+      }
+    })) {
+      sendWith(apiKey(server), HttpCall.get(server.uri("/old")), server);
+
+      assertEquals(2, server.hits());
+      assertEquals(List.of("s3cret"), server.seen.get(0).headers().get("X-Api-Key"));
+      assertEquals(List.of("s3cret"), server.seen.get(1).headers().get("X-Api-Key"));
+    }
+  }
+
+  @Test
+  void redirect_backToTheSecretsOrigin_afterLeavingIt_carriesNoSecret() throws IOException {
+    try (LoopbackServer home = LoopbackServer.answering(200, "home");
+        LoopbackServer away = LoopbackServer.redirecting(302, home.origin() + "/back")) {
+      // Sent to the secret's origin first, which sends the request away, which sends it back.
+      try (LoopbackServer first = LoopbackServer.redirecting(302, away.origin() + "/away")) {
+        SecretHeader secret = apiKey(first, home);
+        sendWith(secret, HttpCall.get(first.uri("/")), first, away, home);
+
+        assertEquals(List.of("s3cret"), first.seen.get(0).headers().get("X-Api-Key"));
+        assertNull(away.seen.get(0).headers().getFirst("X-Api-Key"));
+        assertEquals("/back", home.seen.get(0).path());
+        assertNull(home.seen.get(0).headers().getFirst("X-Api-Key"),
+            "once the request left the secret's origins, the secret is not sent again");
+      }
+      // A request that starts elsewhere never gets it, even when redirected to the secret's origin.
+      sendWith(apiKey(home), HttpCall.get(away.uri("/")), away, home);
+      assertNull(home.seen.get(1).headers().getFirst("X-Api-Key"));
+    }
+  }
+
+  @Test
+  void secretHeader_replacesTheGuestsHeaderOfThatName_inAnyCase() throws IOException {
+    try (LoopbackServer server = LoopbackServer.answering(200, "ok")) {
+      Map<String, List<String>> headers = new java.util.LinkedHashMap<>();
+      headers.put("x-api-key", List.of("from-the-guest"));
+      headers.put("X-API-KEY", List.of("again"));
+      headers.put("X-Other", List.of("{{secrets.KEY}}"));
+      sendWith(apiKey(server), new HttpCall("GET", server.uri("/"), headers, new byte[0]), server);
+
+      assertEquals(List.of("s3cret"), server.seen.get(0).headers().get("X-Api-Key"));
+      assertEquals("{{secrets.KEY}}", server.seen.get(0).headers().getFirst("X-Other"), "sent as written");
     }
   }
 

@@ -6,12 +6,8 @@ import dev.isola.kv.StoreQuotaExceededException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +26,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class CallCapabilities {
   private static final Logger log = LoggerFactory.getLogger(CallCapabilities.class);
-  private static final Pattern SECRET = Pattern.compile("\\{\\{secrets\\.([A-Za-z0-9_.-]{1,64})}}");
 
   private final RouteCapabilities route;
   private final String keyPrefix;
@@ -39,11 +34,9 @@ public final class CallCapabilities {
   private final long maxResponseBytes;
   private @Nullable CapabilityDeniedException firstDenial;
   private @Nullable StoreQuotaExceededException firstStoreFull;
-  private final java.util.function.BooleanSupplier requestCarriesPlaceholder;
 
   CallCapabilities(RouteCapabilities route, String keyPrefix, @Nullable OriginAllowList httpNarrowing,
-      long deadlineNanos, long maxResponseBytes, java.util.function.BooleanSupplier requestCarriesPlaceholder) {
-    this.requestCarriesPlaceholder = requestCarriesPlaceholder;
+      long deadlineNanos, long maxResponseBytes) {
     this.route = route;
     this.keyPrefix = keyPrefix;
     this.httpNarrowing = httpNarrowing;
@@ -262,8 +255,9 @@ public final class CallCapabilities {
   // ---- outbound HTTP ----
 
   /**
-   * Sends {@code call} if the route (and the call's narrowing) allows its origin, with {@code
-   * {{secrets.NAME}}} in header values replaced by granted secrets.
+   * Sends {@code call} if the route (and the call's narrowing) allows its origin. Its headers are
+   * sent as the guest wrote them (nothing in them is substituted), plus the route's secret headers
+   * for the origins they are granted for, which the host adds hop by hop.
    */
   public HttpResult fetch(HttpCall call) {
     OriginAllowList allow = route.http();
@@ -273,54 +267,12 @@ public final class CallCapabilities {
       throw deny("outbound HTTP", "the handler sent a request to " + origin, "outbound_http = [\"" + origin + "\"]",
           "Grants.outboundHttp(\"" + origin + "\")");
     }
-    java.util.Set<String> secretHeaders = new java.util.HashSet<>();
-    HttpCall withSecrets = new HttpCall(call.method(), uri, substituteSecrets(call.headers(), secretHeaders, uri),
-        call.body());
     try {
-      return route.client().send(route.route(), allow, httpNarrowing, withSecrets, secretHeaders, deadlineNanos,
+      return route.client().send(route.route(), allow, httpNarrowing, call, route.secretHeaders(), deadlineNanos,
           maxResponseBytes);
     } catch (CapabilityDeniedException e) {
       throw remember(e);
     }
-  }
-
-  private Map<String, List<String>> substituteSecrets(Map<String, List<String>> headers, java.util.Set<String> used,
-      URI uri) {
-    Map<String, List<String>> out = new LinkedHashMap<>();
-    headers.forEach((name, values) -> {
-      List<String> replaced = new ArrayList<>(values.size());
-      for (String value : values) {
-        Matcher m = SECRET.matcher(value);
-        StringBuilder b = new StringBuilder();
-        while (m.find()) {
-          String secret = m.group(1);
-          String plain = route.secrets().get(secret);
-          if (plain == null) {
-            throw deny("the secret \"" + secret + "\"", "the handler used secret \"" + secret + "\" in header " + name,
-                "secrets = [\"" + secret + "\"]", "Grants.secrets(\"" + secret + "\")");
-          }
-          if (requestCarriesPlaceholder.getAsBoolean()) {
-            throw deny("a secret placeholder from the incoming request", "the handler used secret \"" + secret
-                + "\" in header " + name + " while the incoming request itself contains \"{{secrets.\" (a client may"
-                + " be trying to make the handler send a secret for it)", "(nothing: Isola does not substitute secrets"
-                + " in calls whose request carries a placeholder)", "(nothing)");
-          }
-          OriginAllowList bound = route.secretOrigins().get(secret);
-          if (bound != null && !bound.allows(uri)) {
-            String origin = originOf(uri);
-            throw deny("sending secret \"" + secret + "\" to " + origin, "the handler used secret \"" + secret
-                + "\" in a request to " + origin, "secrets = { " + secret + " = [\"" + origin + "\"] }",
-                "Grants.secret(\"" + secret + "\", \"" + origin + "\")");
-          }
-          used.add(name.toLowerCase(java.util.Locale.ROOT));
-          m.appendReplacement(b, Matcher.quoteReplacement(plain));
-        }
-        m.appendTail(b);
-        replaced.add(b.toString());
-      }
-      out.put(name, replaced);
-    });
-    return out;
   }
 
   private static String originOf(URI uri) {

@@ -21,7 +21,7 @@ public interface HttpTransport extends AutoCloseable {
    * One hop that passed the capability checks.
    *
    * @param route the route's spec, for messages
-   * @param call the request, its URL's host in ASCII, secrets already substituted
+   * @param call the request, its URL's host in ASCII, with the secret headers the host adds for this hop
    * @param origin the origin of {@code call}'s URL
    * @param grant the allow-list entry that admitted {@code origin}
    * @param via empty for the first hop, else {@code " (redirected from ORIGIN)"}, for messages

@@ -90,23 +90,26 @@ public final class OutboundHttp implements AutoCloseable {
    */
   public HttpResult send(String route, OriginAllowList allow, HttpCall call, long deadlineNanos,
       long maxResponseBytes) {
-    return send(route, allow, null, call, java.util.Set.of(), deadlineNanos, maxResponseBytes);
+    return send(route, allow, null, call, java.util.List.of(), deadlineNanos, maxResponseBytes);
   }
 
   /**
    * Like {@link #send(String, OriginAllowList, HttpCall, long, long)}, with every hop also checked
-   * against {@code narrowing} (the embedder's list for this call, null for none), and the headers
-   * named in {@code secretHeaders} (lower case: they carry secrets) dropped on a redirect to another
-   * origin, like {@code Authorization} and {@code Cookie}.
+   * against {@code narrowing} (the embedder's list for this call, null for none), and the route's
+   * {@code secretHeaders} added by the host, hop by hop: a hop to an origin a secret header is
+   * granted for carries it (replacing any header of that name in {@code call}), and once a hop goes
+   * to an origin it is not granted for, no later hop carries it. {@code call}'s own headers are what
+   * redirects are worked out from, so a secret never reaches a hop through them.
    */
   public HttpResult send(String route, OriginAllowList allow, @org.jspecify.annotations.Nullable OriginAllowList narrowing,
-      HttpCall call, java.util.Set<String> secretHeaders, long deadlineNanos, long maxResponseBytes) {
+      HttpCall call, java.util.List<SecretHeader> secretHeaders, long deadlineNanos, long maxResponseBytes) {
     if (call.body().length > maxRequestBody) {
       throw new LimitExceededException(route, Limit.REQUEST_BODY, "the outbound HTTP request body of "
           + call.body().length + " bytes is larger than the cap of " + maxRequestBody + " bytes; send less");
     }
     long bodyCap = Math.min(Math.max(0, maxResponseBytes), LARGEST_BODY);
     HttpCall hop = call;
+    java.util.List<SecretHeader> injecting = java.util.List.copyOf(secretHeaders);
     String via = "";
     for (int redirects = 0; ; redirects++) {
       Checked checked = admit(route, allow, hop.uri(), via);
@@ -115,12 +118,13 @@ public final class OutboundHttp implements AutoCloseable {
             + " is granted to the route but not to this call: the embedder narrowed it to " + narrowing
             + " (CallOptions.outboundHttp)");
       }
-      HttpCall ascii = checked.uri().equals(hop.uri()) ? hop
-          : new HttpCall(hop.method(), checked.uri(), hop.headers(), hop.body());
+      Origin hopOrigin = checked.origin();
+      injecting = injecting.stream().filter(secret -> secret.origins().match(hopOrigin).isPresent()).toList();
+      HttpCall sent = new HttpCall(hop.method(), checked.uri(), withSecrets(route, hop.headers(), injecting),
+          hop.body());
       HttpTransport.Exchange response = transport.exchange(
-          new HttpTransport.Hop(route, ascii, checked.origin(), checked.grant(), via, deadlineNanos, bodyCap));
-      Optional<HttpCall> next = Redirects.next(hop, checked.origin(), response.status(), response.headers(),
-          secretHeaders);
+          new HttpTransport.Hop(route, sent, checked.origin(), checked.grant(), via, deadlineNanos, bodyCap));
+      Optional<HttpCall> next = Redirects.next(hop, checked.origin(), response.status(), response.headers());
       if (next.isEmpty()) {
         if (response.body().length > bodyCap) { // a transport other than the network's might not cap it
           throw new LimitExceededException(route, Limit.RESPONSE_BODY, "the outbound HTTP response from "
@@ -136,6 +140,31 @@ public final class OutboundHttp implements AutoCloseable {
       via = " (redirected from " + checked.origin() + ")";
       hop = next.get();
     }
+  }
+
+  /**
+   * {@code headers} (the guest's) with each of {@code secrets} set by the host: a guest header of the
+   * same name, in any case, is dropped, so the wire carries the host's value only.
+   */
+  private static java.util.Map<String, java.util.List<String>> withSecrets(String route,
+      java.util.Map<String, java.util.List<String>> headers, java.util.List<SecretHeader> secrets) {
+    if (secrets.isEmpty()) {
+      return headers;
+    }
+    java.util.Map<String, SecretHeader> byName = new java.util.LinkedHashMap<>();
+    for (SecretHeader secret : secrets) {
+      SecretHeader other = byName.putIfAbsent(secret.lowerCaseHeader(), secret);
+      if (other != null) { // refused at build for overlapping origins; kept as a last line
+        throw new CapabilityDeniedException("route \"" + route + "\": secrets " + other.secret() + " and "
+            + secret.secret() + " are both granted header " + secret.header() + " for this origin; grant one");
+      }
+    }
+    java.util.Map<String, java.util.List<String>> out = new java.util.LinkedHashMap<>(
+        RequestHeaders.without(headers, byName.keySet()));
+    for (SecretHeader secret : byName.values()) {
+      out.put(secret.header(), java.util.List.of(secret.value()));
+    }
+    return out;
   }
 
   /** A URL that passed the allow-list, with its origin and the entry that admitted it; the host in ASCII. */

@@ -7,15 +7,14 @@ import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * What a redirect asks for, the way browsers' {@code fetch} answers it: 303 turns any request but
  * HEAD into a GET without a body, so do 301 and 302 for a POST; 307 and 308 repeat the request as it
  * was, body included. A redirect to another origin drops the request's {@code Authorization} and
- * {@code Cookie} headers, and any header a secret was substituted into, which were meant for the
- * first origin. The target is checked again by
- * {@link OutboundHttp} before it is contacted.
+ * {@code Cookie} headers, which were meant for the first origin. The target is checked again by
+ * {@link OutboundHttp} before it is contacted. Redirects are worked out from the guest's own
+ * headers: the secret headers the host adds to a hop are never carried over to the next one.
  */
 final class Redirects {
   private Redirects() {}
@@ -38,17 +37,11 @@ final class Redirects {
    * @throws OutboundHttpException if the Location is not a valid URL
    */
   static Optional<HttpCall> next(HttpCall hop, Origin from, HttpResponse<?> response) {
-    return next(hop, from, response, Set.of());
+    return next(hop, from, response.statusCode(), response.headers());
   }
 
-  /** Like {@link #next(HttpCall, Origin, HttpResponse)}, also dropping {@code secretHeaders} across origins. */
-  static Optional<HttpCall> next(HttpCall hop, Origin from, HttpResponse<?> response, Set<String> secretHeaders) {
-    return next(hop, from, response.statusCode(), response.headers(), secretHeaders);
-  }
-
-  /** Like {@link #next(HttpCall, Origin, HttpResponse, Set)}, for a response given as its status and headers. */
-  static Optional<HttpCall> next(HttpCall hop, Origin from, int status, HttpHeaders responseHeaders,
-      Set<String> secretHeaders) {
+  /** Like {@link #next(HttpCall, Origin, HttpResponse)}, for a response given as its status and headers. */
+  static Optional<HttpCall> next(HttpCall hop, Origin from, int status, HttpHeaders responseHeaders) {
     if (!isRedirect(status, responseHeaders)) {
       return Optional.empty();
     }
@@ -64,7 +57,7 @@ final class Redirects {
       headers = RequestHeaders.without(headers, RequestHeaders.BODY);
     }
     if (!sameOrigin(target, from)) {
-      headers = RequestHeaders.without(RequestHeaders.without(headers, RequestHeaders.CREDENTIALS), secretHeaders);
+      headers = RequestHeaders.without(headers, RequestHeaders.CREDENTIALS);
     }
     return Optional.of(new HttpCall(method, target, headers, body));
   }

@@ -19,16 +19,17 @@ import org.jspecify.annotations.Nullable;
  * @param http the origins the route may call, or null when outbound HTTP is not granted
  * @param client the Isola's HTTP client (used only when {@code http} is not null)
  * @param variables granted variables and their values
- * @param secrets granted secrets and their values
- * @param readableSecrets the granted secrets the guest may also read in plain text
- * @param secretOrigins for secrets bound to origins, the only origins they may be sent to
+ * @param secrets the values of the secrets the guest may read in plain text
+ * @param readableSecrets the names of those secrets
+ * @param secretHeaders the headers the host adds to outbound requests for granted secrets, each
+ *     for its origins only
  * @param mounts read-only directories by guest mount path (e.g. {@code /static}), each the real path
  *     of its directory
  * @param denials counts every denial of this route, for metrics and tests
  */
 public record RouteCapabilities(String route, Map<String, KeyValueStore> stores, @Nullable OriginAllowList http,
     @Nullable OutboundHttp client, Map<String, String> variables, Map<String, String> secrets,
-    Set<String> readableSecrets, Map<String, OriginAllowList> secretOrigins, Map<String, Path> mounts,
+    Set<String> readableSecrets, List<SecretHeader> secretHeaders, Map<String, Path> mounts,
     AtomicLong denials) {
 
   /** The largest value a guest may store in one key-value entry. */
@@ -44,13 +45,13 @@ public record RouteCapabilities(String route, Map<String, KeyValueStore> stores,
     variables = Map.copyOf(variables);
     secrets = Map.copyOf(secrets);
     readableSecrets = Set.copyOf(readableSecrets);
-    secretOrigins = Map.copyOf(secretOrigins);
+    secretHeaders = List.copyOf(secretHeaders);
     mounts = Map.copyOf(mounts);
   }
 
   /** A route granted nothing. */
   public static RouteCapabilities none(String route) {
-    return new RouteCapabilities(route, Map.of(), null, null, Map.of(), Map.of(), Set.of(), Map.of(), Map.of(), new AtomicLong());
+    return new RouteCapabilities(route, Map.of(), null, null, Map.of(), Map.of(), Set.of(), List.of(), Map.of(), new AtomicLong());
   }
 
   /** The store names in grant order: the first is JavaScript's {@code env.KV}. */
@@ -67,18 +68,6 @@ public record RouteCapabilities(String route, Map<String, KeyValueStore> stores,
    */
   public CallCapabilities forCall(String keyPrefix, @Nullable OriginAllowList httpNarrowing, long deadlineNanos,
       long maxResponseBytes) {
-    return forCall(keyPrefix, httpNarrowing, deadlineNanos, maxResponseBytes, () -> false);
-  }
-
-  /**
-   * @param requestCarriesPlaceholder asked (at most when a secret is about to be substituted) whether
-   *     the incoming request contains {@code {{secrets.}}: then
-   *     no secret is substituted during the call, so a client cannot make the handler send a secret
-   *     for it by putting a placeholder where the handler copies text into an outbound header
-   */
-  public CallCapabilities forCall(String keyPrefix, @Nullable OriginAllowList httpNarrowing, long deadlineNanos,
-      long maxResponseBytes, java.util.function.BooleanSupplier requestCarriesPlaceholder) {
-    return new CallCapabilities(this, keyPrefix, httpNarrowing, deadlineNanos, maxResponseBytes,
-        requestCarriesPlaceholder);
+    return new CallCapabilities(this, keyPrefix, httpNarrowing, deadlineNanos, maxResponseBytes);
   }
 }

@@ -1564,7 +1564,8 @@ const makeEnv = (stores, vars, secrets, hasFiles) => {
 // fetch(input, init) as a Request would be built from them; it rejects with a TypeError when the
 // request fails, and with a CapabilityDeniedError when the route may not reach the URL. Redirects
 // are followed by the host, which checks every hop; the response is complete when the promise
-// settles. Header values may hold {{secrets.NAME}}, which the host replaces with granted secrets.
+// settles. Headers are sent as written; the host adds a granted secret's header itself, for the
+// secret's origins only.
 const outboundFetch = async function fetch(input, init) {
   const st = requestState(new Request(input, init));
   const flat = listFlat(headersList(st.headers));
