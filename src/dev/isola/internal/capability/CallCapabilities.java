@@ -1,6 +1,7 @@
 package dev.isola.internal.capability;
 
 import dev.isola.CapabilityDeniedException;
+import dev.isola.internal.files.RegularFiles;
 import dev.isola.kv.KeyValueStore;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -164,7 +165,8 @@ public final class CallCapabilities {
 
   /**
    * The bytes of the file at {@code guestPath} under one of the route's read-only mounts, or empty
-   * if there is no such file. A path outside every mount is a denial; one that would leave its mount
+   * if there is no such regular file (a FIFO, socket or device reads as none: opening a FIFO would wait
+   * for a writer past the deadline). A path outside every mount is a denial; one that would leave its mount
    * ({@code ..}, a symbolic link pointing out) is refused as a misuse.
    */
   public Optional<byte[]> readFile(String guestPath) {
@@ -198,17 +200,20 @@ public final class CallCapabilities {
       throw new GuestError("file path " + cut(guestPath) + " is not a valid path here");
     }
     try {
-      if (!file.startsWith(root) || !java.nio.file.Files.exists(file)) {
+      if (!file.startsWith(root)) {
         return Optional.empty();
       }
-      if (!file.toRealPath().startsWith(root)) {
+      java.nio.file.Path real = file.toRealPath();
+      if (!real.startsWith(root)) {
         throw new GuestError("file path " + cut(guestPath) + " leads out of its mount (a symbolic link)");
       }
-      if (!java.nio.file.Files.isRegularFile(file)) {
+      // Only regular files, checked on what is opened: a FIFO would wait for a writer past any deadline.
+      java.nio.channels.FileChannel channel = RegularFiles.openIfRegular(real);
+      if (channel == null) {
         return Optional.empty();
       }
       byte[] bytes;
-      try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+      try (java.io.InputStream in = java.nio.channels.Channels.newInputStream(channel)) {
         bytes = in.readNBytes(RouteCapabilities.MAX_FILE_BYTES + 1); // bounded even if the file grows meanwhile
       }
       if (bytes.length > RouteCapabilities.MAX_FILE_BYTES) {
@@ -216,6 +221,8 @@ public final class CallCapabilities {
             + " bytes a handler may read at once");
       }
       return Optional.of(bytes);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return Optional.empty();
     } catch (java.io.IOException e) {
       throw new GuestError("file " + cut(guestPath) + " cannot be read");
     }
