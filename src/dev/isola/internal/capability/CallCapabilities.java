@@ -76,6 +76,24 @@ public final class CallCapabilities {
     return e;
   }
 
+  /**
+   * The denial of an {@code env} binding the route was not granted, for JavaScript's {@code env.KV},
+   * {@code env.kv}, {@code env.vars}, {@code env.secrets} and {@code env.files}; logged, counted and
+   * remembered like every denial.
+   */
+  public CapabilityDeniedException deniedBinding(String binding) {
+    String asked = "the handler read env." + binding;
+    return switch (binding) {
+      case "KV", "kv" -> deny("a key-value store", asked, "key_value = [\"STORE\"]", "Grants.keyValue(\"STORE\")");
+      case "vars" -> deny("a variable", asked, "variables = [\"NAME\"]", "Grants.variables(\"NAME\")");
+      case "secrets" -> deny("a readable secret", asked, "readable_secrets = [\"NAME\"]",
+          "Grants.readableSecrets(\"NAME\")");
+      case "files" -> deny("a directory of files", asked, "files = [\"DIRECTORY:/mount\"]",
+          "Grants.files(Path.of(\"DIRECTORY\"), \"/mount\")");
+      default -> throw new IllegalArgumentException("no capability provides env." + binding);
+    };
+  }
+
   // ---- key-value ----
 
   private KeyValueStore store(String store) {

@@ -1550,10 +1550,23 @@ const namedValues = (pairs) => {
 const files = freeze({
   async read(path, options) { const type = kvType(options); return readAs("file", toStr(path), undefined, type); },
 });
+// What env inherits: for each binding a capability could provide, a getter that asks the host to deny
+// it, so env.KV on a route without a key-value grant is a CapabilityDeniedError (logged, counted, and
+// a 403 if the call then fails, naming the manifest line to add) rather than a TypeError on
+// undefined. A granted binding is an own property of env and hides its getter. Made once per
+// context, before handler code runs; other names (env.SOMETHING) stay undefined.
+const ENV_DENIED = (() => {
+  const denied = (name) => function () { return answer(cap("env", name), Err); };
+  const o = {};
+  const names = ["KV", "kv", "vars", "secrets", "files"];
+  for (let i = 0; i < names.length; i++) defineProperty(o, names[i], { get: denied(names[i]), enumerable: false });
+  return freeze(o);
+})();
+const objectCreate = Object.create;
 // A new env per call with only what the route was granted: KV (its first store) and kv.<name> for
 // every store, vars, secrets (the readable ones only), and files.
 const makeEnv = (stores, vars, secrets, hasFiles) => {
-  const env = {}, names = unpack(stores), v = unpack(vars), s = unpack(secrets);
+  const env = objectCreate(ENV_DENIED), names = unpack(stores), v = unpack(vars), s = unpack(secrets);
   if (names.length > 0) {
     const kv = {};
     let first = null;
@@ -1725,8 +1738,8 @@ const prime = () => {
 };
 
 // The host calls start once per context, before the handler module loads: fetchMode is "granted"
-// (the route may send HTTP requests), "none", or "loading" (the build-time check of a module, which
-// cannot tell: fetch exists but rejects). primeRealm is true for a context built ahead of its call.
+// (the route may send HTTP requests), "none" (fetch exists too, and the host denies what it sends),
+// or "loading" (the build-time check of a module, which cannot tell: fetch exists but rejects). primeRealm is true for a context built ahead of its call.
 // fixedNow is a test's fixed clock: Date() and Date.now() read it (milliseconds; dispatch updates it
 // to the time at the start of its call), other uses of Date are unchanged. Negative for the real time.
 let fixedNow = -1;
@@ -1746,8 +1759,9 @@ return function start(capFn, fetchMode, now, primeRealm) {
     FixedDate.UTC = RealDate.UTC;
     defineGlobal("Date", FixedDate);
   }
-  if (fetchMode === "granted") defineGlobal("fetch", outboundFetch);
-  else if (fetchMode === "loading") defineGlobal("fetch", loadingFetch);
+  // Also without a grant: the host then denies the request, naming outbound_http = [origin].
+  if (fetchMode === "loading") defineGlobal("fetch", loadingFetch);
+  else defineGlobal("fetch", outboundFetch);
   return dispatch;
 };
 })()
