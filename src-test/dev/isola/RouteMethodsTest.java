@@ -33,6 +33,7 @@ class RouteMethodsTest {
         () -> Isola.newBuilder().route("PROPFIND /dav", OK));
 
     assertTrue(!e.getMessage().contains("did you mean"), e.getMessage());
+    assertTrue(e.getMessage().contains("nor PATCH. If \"PROPFIND\" is meant, declare it"), e.getMessage());
   }
 
   @ParameterizedTest

@@ -37,7 +37,7 @@ public final class HttpMethods {
     String nearest = nearest(method);
     return "route " + quote(spec) + ": method " + quote(method) + " is none of RFC 9110's methods (GET, HEAD,"
         + " POST, PUT, DELETE, CONNECT, OPTIONS, TRACE) nor PATCH"
-        + (nearest == null ? "" : "; did you mean " + quote(nearest) + "?")
+        + (nearest == null ? "." : "; did you mean " + quote(nearest) + "?")
         + " If " + quote(method) + " is meant, declare it before the route: Isola.Builder.extensionMethods("
         + quote(method) + "), or extension_methods = [" + quote(method) + "] at the top of isola.toml";
   }
