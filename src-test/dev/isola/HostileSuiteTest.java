@@ -162,15 +162,15 @@ class HostileSuiteTest {
         get, Expect.answer(r -> r.bodyText().equals("undefinedundefined")));
     add("js WebAssembly", js("webassembly", "return new Response(typeof WebAssembly);"), get,
         Expect.answer(r -> r.bodyText().equals("undefined")));
-    add("js fetch without grant", js("fetch", "return new Response(typeof fetch);"), get,
-        Expect.answer(r -> r.bodyText().equals("undefined")));
+    add("js fetch without grant", js("fetch", "return new Response(String((await fetch('https://example.com/')).status));"),
+        get, Expect.thrown(CapabilityDeniedException.class));
     add("js env without grants", js("env", "return new Response(JSON.stringify(Object.keys(env)));"), get,
         Expect.answer(r -> r.bodyText().equals("[]")));
     add("js constructor escapes", js("ctor", "return new Response(String((() => {}).constructor('return typeof Java')()));"),
         get, Expect.answer(r -> r.bodyText().equals("undefined")));
     // ---- JavaScript: capability abuse ----
     add("js ungranted store", js("kv", "return new Response(typeof env.KV);"), get,
-        Expect.answer(r -> r.bodyText().equals("undefined")));
+        Expect.thrown(CapabilityDeniedException.class));
     add("js key over the cap", js("kv-key", "try { await env.KV.put('k'.repeat(600), 'v'); return new Response('stored'); }"
         + " catch (e) { return new Response('refused'); }").grants(Grants.keyValue("kv")), get,
         Expect.answer(r -> r.bodyText().equals("refused")));
@@ -188,7 +188,7 @@ class HostileSuiteTest {
         Grants.secret("SEALED").injectAs("Authorization", "Bearer {}").into("https://api.example.com")), get,
         Expect.answer(bodyLacks("sealed-value")));
     add("js file outside the mount", js("file", "return new Response(String(await env.files.read('/etc/passwd')));"),
-        get, Expect.thrown(GuestException.class));
+        get, Expect.thrown(CapabilityDeniedException.class));
 
     // ---- WAGI ----
     add("wagi endless loop", wasm("wagi-loop.wasm").limits(wasmLoop), get, Expect.limit(Limit.TIMEOUT));

@@ -37,7 +37,7 @@ class JsCapabilitiesProperties {
           const out = [];
           for (const [op, name] of await request.json()) {
             try {
-              if (op === "fetch") { out.push(typeof fetch === "function" ? "ok" : "absent"); continue; }
+              if (op === "fetch") { await fetch("https://api.example.com/"); out.push("ok"); continue; }
               if (op === "var") {
                 const value = own(env.vars, name);
                 out.push(value === undefined ? "absent" : "ok:" + value);
@@ -129,16 +129,23 @@ class JsCapabilitiesProperties {
     }
   }
 
+  /** What a probe answers: env.vars, env.KV and env.kv are denied outright when nothing of theirs is granted. */
   private static String expected(int mask, Probe probe) {
     if (probe.op().equals("fetch")) {
-      return "absent";
+      return "CapabilityDeniedError";
     }
     int i = probe.name().length() == 2 ? probe.name().charAt(1) - '0' : -1;
     if (probe.op().equals("var")) {
+      if ((mask >> NAMES) == 0) {
+        return "CapabilityDeniedError";
+      }
       return probe.name().startsWith("v") && variableGranted(mask, i) ? "ok:value" + i : "absent";
     }
+    if ((mask & ((1 << NAMES) - 1)) == 0) {
+      return "CapabilityDeniedError";
+    }
     if (probe.name().equals("KV")) {
-      return (mask & ((1 << NAMES) - 1)) != 0 ? "ok" : "absent";
+      return "ok";
     }
     return probe.name().startsWith("s") && storeGranted(mask, i) ? "ok" : "absent";
   }

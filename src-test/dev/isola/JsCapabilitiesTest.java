@@ -332,12 +332,12 @@ class JsCapabilitiesTest {
   // ---- env ----
 
   @Test
-  void env_noGrants_isEmptyAndFetchIsUndefined() {
+  void env_noGrants_isEmptyAndFetchIsDeniedNotMissing() {
     String got = text("/none", """
         return JSON.stringify([Object.keys(env), Object.isFrozen(env), typeof fetch, typeof globalThis.fetch]);
         """);
 
-    assertEquals("[[],true,\"undefined\",\"undefined\"]", got);
+    assertEquals("[[],true,\"function\",\"function\"]", got);
   }
 
   @Test
@@ -346,7 +346,7 @@ class JsCapabilitiesTest {
         return JSON.stringify([Object.keys(env), Object.keys(env.kv), env.kv.aux === undefined, typeof fetch]);
         """);
 
-    assertEquals("[[\"KV\",\"kv\"],[\"kv\"],true,\"undefined\"]", got);
+    assertEquals("[[\"KV\",\"kv\"],[\"kv\"],true,\"function\"]", got);
   }
 
   @Test

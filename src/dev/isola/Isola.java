@@ -17,6 +17,7 @@ import dev.isola.internal.engine.PreparedHandler;
 import dev.isola.internal.engine.SandboxPreparer;
 import dev.isola.internal.engine.Watchdog;
 import dev.isola.internal.js.JsEngine;
+import dev.isola.internal.route.HttpMethods;
 import dev.isola.internal.route.Lookup;
 import dev.isola.internal.route.RoutePattern;
 import dev.isola.internal.route.Router;
@@ -667,6 +668,7 @@ public final class Isola implements AutoCloseable {
   /** Builds an {@link Isola}; not thread-safe. Each setting is checked where it is written. */
   public static final class Builder {
     private final Map<String, Handler> routes = new LinkedHashMap<>();
+    private final java.util.Set<String> extensionMethods = new java.util.HashSet<>();
     private Limits defaultLimits = Limits.defaults();
     private int callThreads = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
     private final Map<String, dev.isola.kv.KeyValueStore> stores = new LinkedHashMap<>();
@@ -836,17 +838,45 @@ public final class Isola implements AutoCloseable {
     /**
      * Routes requests matching {@code spec} to {@code handler}. Specs: {@code "/exact"}, {@code
      * "/users/:id"} (one segment), {@code "/static/..."} (any rest), each with an optional method
-     * prefix such as {@code "GET /hello/:name"}.
+     * prefix such as {@code "GET /hello/:name"}. The method must be one of RFC 9110's ({@code GET},
+     * {@code HEAD}, {@code POST}, {@code PUT}, {@code DELETE}, {@code CONNECT}, {@code OPTIONS},
+     * {@code TRACE}), {@code PATCH}, or one declared before with {@link #extensionMethods}.
      *
-     * @throws IllegalArgumentException if {@code spec} is not a valid route or is declared twice
+     * @throws IllegalArgumentException if {@code spec} is not a valid route (e.g. {@code "GETT /x"},
+     *     which suggests {@code GET}) or is declared twice
      */
     public Builder route(String spec, Handler handler) {
       Objects.requireNonNull(spec, "spec");
       Objects.requireNonNull(handler, "handler");
-      RoutePattern.parse(spec);
+      RoutePattern pattern = RoutePattern.parse(spec);
+      if (pattern.method().isPresent()) {
+        String problem = HttpMethods.unknownProblem(spec, pattern.method().get(), extensionMethods);
+        if (problem != null) {
+          throw new IllegalArgumentException(problem);
+        }
+      }
       if (routes.putIfAbsent(spec, handler) != null) {
         throw new IllegalArgumentException("route \"" + spec + "\" is declared twice: keep one");
       }
+      return this;
+    }
+
+    /**
+     * Declares methods beyond RFC 9110's and {@code PATCH} that routes may name, e.g. WebDAV's
+     * {@code "PROPFIND"}; call it before the {@link #route} that names one. Without it such a route
+     * is refused as a likely typo ({@code "GETT /x"}: did you mean {@code GET}?).
+     *
+     * @throws IllegalArgumentException if a method is not an uppercase RFC 9110 token
+     */
+    public Builder extensionMethods(String... methods) {
+      for (String method : methods) {
+        Objects.requireNonNull(method, "method");
+        String problem = HttpMethods.tokenProblem(method);
+        if (problem != null) {
+          throw new IllegalArgumentException("extension method: " + problem);
+        }
+      }
+      extensionMethods.addAll(List.of(methods));
       return this;
     }
 

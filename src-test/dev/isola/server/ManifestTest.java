@@ -10,6 +10,7 @@ import dev.isola.Handler;
 import dev.isola.HandlerLoadException;
 import dev.isola.Isola;
 import dev.isola.Limits;
+import dev.isola.Request;
 import dev.isola.RouteConflictException;
 import dev.isola.WasmAbi;
 import java.io.IOException;
@@ -491,6 +492,47 @@ class ManifestTest {
         """, 6, "path");
 
     assertContains(message, "path = \"hello\" in [[route]] #2 is not a valid route:");
+  }
+
+  @Test
+  void load_unknownMethod_suggestsTheKnownOneAndHowToDeclareIt() throws IOException {
+    String message = fails("""
+        [[route]]
+        path = "GETT /x"
+        handler = "js/a.js"
+        """, 2, "path");
+
+    assertContains(message, "method \"GETT\" is none of RFC 9110's methods", "did you mean \"GET\"?",
+        "extension_methods = [\"GETT\"]");
+  }
+
+  @Test
+  void load_declaredExtensionMethod_isAccepted() throws IOException {
+    Manifest manifest = Manifest.load(manifest("""
+        extension_methods = ["PROPFIND", "REPORT"]
+
+        [[route]]
+        path = "PROPFIND /dav/..."
+        handler = "js/a.js"
+        """));
+
+    assertEquals(List.of("PROPFIND", "REPORT"), manifest.extensionMethods());
+    try (Isola isola = manifest.build()) {
+      assertEquals("ok", isola.handle(Request.newBuilder().method("PROPFIND").target("/dav/a").build()).bodyText());
+    }
+  }
+
+  @Test
+  void load_extensionMethodThatIsNoToken_isRefused() throws IOException {
+    String message = fails("""
+        extension_methods = ["PROP FIND"]
+
+        [[route]]
+        path = "/x"
+        handler = "js/a.js"
+        """, 1, "extension_methods");
+
+    assertContains(message, "contains ' '");
   }
 
   @Test

@@ -71,6 +71,7 @@ public final class Manifest {
   private final Limits defaultLimits;
   private final Declarations declarations;
   private final List<Route> routes;
+  private final List<String> extensionMethods;
 
   /**
    * A {@code [store.NAME]} table: {@code type} {@code "file"} (the default; {@code path}, default
@@ -150,7 +151,8 @@ public final class Manifest {
   }
 
   Manifest(Path file, String host, int port, int readySandboxes, int threads, int queue, Limits defaultLimits,
-      Declarations declarations, List<Route> routes) {
+      Declarations declarations, List<String> extensionMethods, List<Route> routes) {
+    this.extensionMethods = List.copyOf(extensionMethods);
     this.file = file;
     this.host = host;
     this.port = port;
@@ -200,6 +202,11 @@ public final class Manifest {
     return defaultLimits;
   }
 
+  /** The top-level {@code extension_methods}: methods beyond RFC 9110's and PATCH that routes may name. */
+  public List<String> extensionMethods() {
+    return extensionMethods;
+  }
+
   /** The routes in the order they are declared; never empty. */
   public List<Route> routes() {
     return routes;
@@ -237,7 +244,8 @@ public final class Manifest {
    * routes in code; otherwise call {@link #build()}.
    */
   public Isola.Builder toBuilder() {
-    Isola.Builder builder = Isola.newBuilder().defaultLimits(defaultLimits).readySandboxes(readySandboxes);
+    Isola.Builder builder = Isola.newBuilder().defaultLimits(defaultLimits).readySandboxes(readySandboxes)
+        .extensionMethods(extensionMethods.toArray(String[]::new));
     declarations.variables().forEach(builder::variable);
     declarations.secrets().forEach(builder::secret);
     for (StoreSpec store : declarations.stores().values()) {

@@ -33,7 +33,8 @@ import org.tomlj.TomlTable;
  * ManifestException} that points at the line and key. Used once per {@link Manifest#load(Path)}.
  */
 final class ManifestReader {
-  private static final List<String> TOP_KEYS = List.of("server", "limits", "store", "variables", "secrets", "route");
+  private static final List<String> TOP_KEYS = List.of("server", "limits", "store", "variables", "secrets",
+      "extension_methods", "route");
   private static final List<String> SERVER_KEYS = List.of("host", "port", "ready_sandboxes", "threads", "queue");
   private static final List<String> LIMIT_KEYS =
       List.of("timeout", "memory", "max_request_body", "max_response_body", "max_log_lines", "max_in_flight");
@@ -85,8 +86,9 @@ final class ManifestReader {
     Limits defaults = limits == null ? Limits.defaults() : limits(limits, Limits.defaults(), "in [limits]");
     CapabilityReader capabilities = new CapabilityReader(this);
     Manifest.Declarations declarations = capabilities.declarations(toml);
-    return new Manifest(file, host, port, ready, threads, queue, defaults, declarations,
-        routes(toml, defaults, capabilities));
+    List<String> extensionMethods = extensionMethods(toml);
+    return new Manifest(file, host, port, ready, threads, queue, defaults, declarations, extensionMethods,
+        routes(toml, defaults, capabilities, extensionMethods));
   }
 
   private TomlParseResult parse() {
@@ -256,7 +258,27 @@ final class ManifestReader {
 
   // ---- routes ---------------------------------------------------------------------------------
 
-  private List<Manifest.Route> routes(TomlParseResult toml, Limits defaults, CapabilityReader capabilities) {
+  /** The top-level extension_methods: methods beyond RFC 9110's and PATCH that routes may name. */
+  private List<String> extensionMethods(TomlParseResult toml) {
+    Object value = toml.get(List.of("extension_methods"));
+    if (value == null) {
+      return List.of();
+    }
+    Entry entry = new Entry(toml, "extension_methods", value, "at the top level");
+    if (!(value instanceof TomlArray array) || !array.toList().stream().allMatch(String.class::isInstance)) {
+      throw wrongType(entry, "an array of strings", "extension_methods = [\"PROPFIND\"]");
+    }
+    List<String> methods = array.toList().stream().map(String.class::cast).toList();
+    try {
+      Isola.newBuilder().extensionMethods(methods.toArray(String[]::new));
+    } catch (IllegalArgumentException e) {
+      throw fail(entry, "is not a list of methods: " + e.getMessage(), e);
+    }
+    return methods;
+  }
+
+  private List<Manifest.Route> routes(TomlParseResult toml, Limits defaults, CapabilityReader capabilities,
+      List<String> extensionMethods) {
     Object value = toml.get(List.of("route"));
     if (value instanceof TomlTable) {
       TomlPosition at = toml.inputPositionOf(List.of("route"));
@@ -272,7 +294,7 @@ final class ManifestReader {
       throw new ManifestException(file, 0, 0, "route", "declares no routes: add at least one, e.g."
           + " [[route]] with path = \"GET /hello/:name\" and handler = \"js/hello.js\" below it", null);
     }
-    Isola.Builder validator = Isola.newBuilder();
+    Isola.Builder validator = Isola.newBuilder().extensionMethods(extensionMethods.toArray(String[]::new));
     Map<String, Integer> declared = new HashMap<>();
     List<Manifest.Route> routes = new ArrayList<>();
     for (int i = 0; i < array.size(); i++) {

@@ -1,6 +1,7 @@
 package dev.isola.internal.capability;
 
 import dev.isola.CapabilityDeniedException;
+import dev.isola.internal.files.RegularFiles;
 import dev.isola.kv.KeyValueStore;
 import dev.isola.kv.StoreQuotaExceededException;
 import java.net.URI;
@@ -73,6 +74,24 @@ public final class CallCapabilities {
       firstDenial = e;
     }
     return e;
+  }
+
+  /**
+   * The denial of an {@code env} binding the route was not granted, for JavaScript's {@code env.KV},
+   * {@code env.kv}, {@code env.vars}, {@code env.secrets} and {@code env.files}; logged, counted and
+   * remembered like every denial.
+   */
+  public CapabilityDeniedException deniedBinding(String binding) {
+    String asked = "the handler read env." + binding;
+    return switch (binding) {
+      case "KV", "kv" -> deny("a key-value store", asked, "key_value = [\"STORE\"]", "Grants.keyValue(\"STORE\")");
+      case "vars" -> deny("a variable", asked, "variables = [\"NAME\"]", "Grants.variables(\"NAME\")");
+      case "secrets" -> deny("a readable secret", asked, "readable_secrets = [\"NAME\"]",
+          "Grants.readableSecrets(\"NAME\")");
+      case "files" -> deny("a directory of files", asked, "files = [\"DIRECTORY:/mount\"]",
+          "Grants.files(Path.of(\"DIRECTORY\"), \"/mount\")");
+      default -> throw new IllegalArgumentException("no capability provides env." + binding);
+    };
   }
 
   // ---- key-value ----
@@ -195,7 +214,8 @@ public final class CallCapabilities {
 
   /**
    * The bytes of the file at {@code guestPath} under one of the route's read-only mounts, or empty
-   * if there is no such file. A path outside every mount is a denial; one that would leave its mount
+   * if there is no such regular file (a FIFO, socket or device reads as none: opening a FIFO would wait
+   * for a writer past the deadline). A path outside every mount is a denial; one that would leave its mount
    * ({@code ..}, a symbolic link pointing out) is refused as a misuse.
    */
   public Optional<byte[]> readFile(String guestPath) {
@@ -229,17 +249,20 @@ public final class CallCapabilities {
       throw new GuestError("file path " + cut(guestPath) + " is not a valid path here");
     }
     try {
-      if (!file.startsWith(root) || !java.nio.file.Files.exists(file)) {
+      if (!file.startsWith(root)) {
         return Optional.empty();
       }
-      if (!file.toRealPath().startsWith(root)) {
+      java.nio.file.Path real = file.toRealPath();
+      if (!real.startsWith(root)) {
         throw new GuestError("file path " + cut(guestPath) + " leads out of its mount (a symbolic link)");
       }
-      if (!java.nio.file.Files.isRegularFile(file)) {
+      // Only regular files, checked on what is opened: a FIFO would wait for a writer past any deadline.
+      java.nio.channels.FileChannel channel = RegularFiles.openIfRegular(real);
+      if (channel == null) {
         return Optional.empty();
       }
       byte[] bytes;
-      try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+      try (java.io.InputStream in = java.nio.channels.Channels.newInputStream(channel)) {
         bytes = in.readNBytes(RouteCapabilities.MAX_FILE_BYTES + 1); // bounded even if the file grows meanwhile
       }
       if (bytes.length > RouteCapabilities.MAX_FILE_BYTES) {
@@ -247,6 +270,8 @@ public final class CallCapabilities {
             + " bytes a handler may read at once");
       }
       return Optional.of(bytes);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return Optional.empty();
     } catch (java.io.IOException e) {
       throw new GuestError("file " + cut(guestPath) + " cannot be read");
     }

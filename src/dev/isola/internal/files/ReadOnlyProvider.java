@@ -37,6 +37,9 @@ import org.jspecify.annotations.Nullable;
  * exception, because Chicory's WASI turns checked exceptions into an errno for the guest but lets
  * most unchecked ones (such as {@link java.nio.file.ReadOnlyFileSystemException}) end the call.
  *
+ * <p>Only regular files are opened ({@link RegularFiles}): a FIFO, socket or device reads as a missing
+ * file, since opening a FIFO would wait for a writer past the call's deadline.
+ *
  * <p>The host directory may change while a guest reads it (the real path is taken before the file is
  * opened); only the host can make such changes.
  */
@@ -65,8 +68,12 @@ final class ReadOnlyProvider extends FileSystemProvider {
       throw readOnly(path);
     }
     Path real = inside(path, !options.contains(LinkOption.NOFOLLOW_LINKS));
-    // The real path has no link left to follow; NOFOLLOW_LINKS keeps it so if one appears meanwhile.
-    return FileChannel.open(real, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+    // Only regular files: opening a FIFO would wait for a writer past any deadline (RegularFiles).
+    FileChannel channel = RegularFiles.openIfRegular(real);
+    if (channel == null) {
+      throw new NoSuchFileException(path.toString(), null, "not a regular file (a FIFO, socket or device)");
+    }
+    return channel;
   }
 
   @Override

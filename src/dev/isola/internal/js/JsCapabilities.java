@@ -97,7 +97,9 @@ final class JsCapabilities {
    * One operation of the runtime: {@code ("get", store, key, sink, asText)}, {@code ("put", store,
    * key, ArrayBuffer[, "ttl" or "at", seconds])}, {@code ("delete", store, key)}, {@code ("list", store, prefix, limit)},
    * {@code ("file", path, sink, asText)} or {@code ("fetch", method, url, flat headers, ArrayBuffer
-   * or null, sink)}. A sink is a function that,
+   * or null, sink)}, or {@code ("env", binding)} for an ungranted {@code env.KV}, {@code env.kv},
+   * {@code env.vars}, {@code env.secrets} or {@code env.files}, which is always denied. A sink is a
+   * function that,
    * given a length, returns a new ArrayBuffer for the host to fill.
    */
   Object call(Value[] args) {
@@ -114,6 +116,7 @@ final class JsCapabilities {
         case "list" -> list(args[1].asString(), args[2].asString(), args[3].asInt());
         case "file" -> file(args[1].asString(), args[2], asText(args, 3));
         case "fetch" -> fetch(args);
+        case "env" -> throw capabilities.deniedBinding(args[1].asString());
         default -> throw new IllegalArgumentException("unknown operation \"" + op + "\"");
       };
     } catch (CapabilityDeniedException e) {

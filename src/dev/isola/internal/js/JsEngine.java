@@ -15,9 +15,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Map;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
@@ -105,7 +108,7 @@ public final class JsEngine implements GuestEngine {
   private void warmUp() {
     String route = "POST /isola/warm-up/:step/...";
     PreparedHandler handler =
-        prepare(route, "isola:warm-up.js", readResource(WARM_UP_RESOURCE), Limits.defaults(), false, false);
+        prepare(route, "isola:warm-up.js", "isola:warm-up.js", readResource(WARM_UP_RESOURCE), Limits.defaults(), false, false);
     Request request = Request.newBuilder().method("POST").target("/isola/warm-up/1/a/b?a=1")
         .header("Content-Type", "application/json").body("{\"warm\":[1,2,{\"up\":true}]}").build();
     Response response = handler.call(new Call(route, request, Map.of("step", "1"), "a/b", "warm-up",
@@ -153,13 +156,13 @@ public final class JsEngine implements GuestEngine {
   /** Prepares {@code handler} as if its route were granted nothing, and builds no sandbox ahead. */
   @Override
   public PreparedHandler prepare(String route, Handler handler, byte[] code, Limits limits) {
-    return prepare(route, handler.name(), text(route, handler, code), limits, false, false);
+    return prepare(route, handler.name(), guestName(handler), text(route, handler, code), limits, false, false);
   }
 
   @Override
   public PreparedHandler prepare(String route, Handler handler, byte[] code, Limits limits,
       RouteCapabilities capabilities) {
-    return prepare(route, handler.name(), text(route, handler, code), limits, capabilities.http() != null, true);
+    return prepare(route, handler.name(), guestName(handler), text(route, handler, code), limits, capabilities.http() != null, true);
   }
 
   private static String text(String route, Handler handler, byte[] code) {
@@ -175,13 +178,16 @@ public final class JsEngine implements GuestEngine {
    * Parses {@code code} as an ES module and checks, in a throwaway context under {@code limits}, that
    * its default export has a {@code fetch} method.
    *
+   * @param name the handler as the host names it, in messages
+   * @param guestName the module's name as the guest sees it (see {@link #guestName})
    * @param fetchGranted whether the route may send HTTP requests (then the global fetch exists)
    * @param ahead whether to keep contexts ready ahead of calls (with this engine's preparer)
    * @throws HandlerLoadException naming {@code name} (and {@code line:column} for syntax errors)
    */
-  private PreparedHandler prepare(String route, String name, String code, Limits limits, boolean fetchGranted,
-      boolean ahead) {
-    Source source = Source.newBuilder("js", code, name).mimeType(MODULE_MIME_TYPE).buildLiteral();
+  private PreparedHandler prepare(String route, String name, String guestName, String code, Limits limits,
+      boolean fetchGranted, boolean ahead) {
+    Source source = Source.newBuilder("js", code, guestName).mimeType(MODULE_MIME_TYPE)
+        .uri(guestUri(guestName)).buildLiteral();
     JsHandler handler = new JsHandler(this, route, name, source, fetchGranted);
     try {
       handler.validate(limits);
@@ -192,6 +198,25 @@ public final class JsEngine implements GuestEngine {
       handler.prepareAhead(preparer, limits);
     }
     return handler;
+  }
+
+  /**
+   * The name the guest sees for its module, in stacks and {@code import.meta.url}: a handler read
+   * from a file is known by the file's name alone ({@code api/users.js} is {@code users.js}), so no
+   * host path reaches the guest or what it answers; a handler given as text keeps the name it was
+   * given. Host-side messages keep {@link Handler#name()}.
+   */
+  static String guestName(Handler handler) {
+    return handler.file().map(Path::getFileName).map(Path::toString).orElse(handler.name());
+  }
+
+  /** {@code file:///} and the guest name, percent-encoded where a URI needs it. */
+  private static URI guestUri(String guestName) {
+    try {
+      return new URI("file", "", "/" + guestName, null, null);
+    } catch (URISyntaxException e) {
+      return URI.create("file:///handler.js");
+    }
   }
 
   private static HandlerLoadException loadFailure(String route, String name, PolyglotException e) {

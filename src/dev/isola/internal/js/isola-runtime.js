@@ -5,9 +5,10 @@
 //
 // It is evaluated in every fresh context, before the handler module, so top-level work is kept
 // to defining functions and classes (URL and URLSearchParams are built on first use). Everything
-// dispatch relies on is captured here, before any handler code runs, and instances keep their state
-// in WeakMaps: a handler that rewrites prototypes or globals can break its own calls, never the
-// result handed to the host.
+// dispatch relies on is captured here, before any handler code runs, instances keep their state
+// in WeakMaps, and the runtime's own lists have no prototype (newList): a handler that rewrites
+// prototypes or globals can break its own calls, never the result handed to the host, and accessors
+// it puts on Array.prototype or Object.prototype see nothing the runtime handles.
 //
 // Deliberate departures from the specs, for a server runtime: bodies are strings, buffers or
 // URLSearchParams (no streams, Blob or FormData; other objects are a TypeError instead of being
@@ -21,10 +22,10 @@
 // ---- built-ins captured before any handler code runs ----
 const G = globalThis;
 const { apply, ownKeys, construct } = Reflect;
-const { freeze, defineProperty, getOwnPropertyDescriptor: gopd, getPrototypeOf, is: objectIs } = Object;
+const { freeze, defineProperty, getOwnPropertyDescriptor: gopd, getPrototypeOf, setPrototypeOf, is: objectIs } = Object;
 const { sort: arraySort, values: arrayValues } = Array.prototype;
 const isArray = Array.isArray;
-const { split: stringSplit, toLowerCase: stringLower, toUpperCase: stringUpper, indexOf: stringIndexOf,
+const { toLowerCase: stringLower, toUpperCase: stringUpper, indexOf: stringIndexOf,
   slice: stringSlice, charCodeAt: stringCharCodeAt } = String.prototype;
 const Str = String, fromCharCode = String.fromCharCode;
 const U8 = Uint8Array, AB = ArrayBuffer, P = Promise, Err = Error, TypeErr = TypeError, RangeErr = RangeError;
@@ -48,10 +49,18 @@ const ITERATOR = Symbol.iterator;
 
 // ---- small helpers (all built on the captured functions) ----
 const lower = (s) => apply(stringLower, s, []);
-// Appends by index rather than through Array.prototype.push, which a handler can replace. (An index
-// accessor on Array.prototype would still intercept these; listFlat() catches the result.)
+// The runtime's own lists (header lists, what the host packs, pending logs) have no prototype: a
+// handler can put accessors on the indices of Array.prototype or Object.prototype, which a write to a
+// missing index (an append) or a read of a hole would run, letting it see values it was never handed
+// or slip unchecked ones into what the host receives. On a list without a prototype every index is
+// the list's own. Lists given to the handler get Array.prototype back once filled (handlerArray).
+const AP_ = Array.prototype;
+const newList = () => setPrototypeOf([], null);
+const handlerArray = (list) => setPrototypeOf(list, AP_);
+// Appends by index rather than through Array.prototype.push, which a handler can replace.
 const push2 = (list, a, b) => { const n = list.length; list[n] = a; list[n + 1] = b; };
 const push1 = (list, a) => { list[list.length] = a; };
+const list2 = (a, b) => { const l = newList(); l[0] = a; l[1] = b; return l; };
 const toStr = (v) => { if (typeof v === "symbol") throw new TypeErr("Cannot convert a Symbol value to a string"); return Str(v); };
 const isObject = (v) => v !== null && (typeof v === "object" || typeof v === "function");
 let encoder = null, decoder = null;
@@ -159,7 +168,14 @@ const TOKEN = {}; // lets the runtime call its own constructors without the publ
 // Instance state lives in WeakMaps, never in properties a handler could reach. (Private fields
 // would do too, but GraalJS pays ~20 us per class for the first instance in a fresh context.)
 // Each map carries the original get/set as own properties, so a call is direct yet untouchable.
-const stateMap = () => { const m = new Weak(); m.get = weakGet; m.set = weakSet; return m; };
+// Defined, not assigned: an accessor a handler put on WeakMap.prototype must not catch them (URL's
+// maps are made on first use, after handler code may have run).
+const stateMap = () => {
+  const m = new Weak();
+  defineProperty(m, "get", { value: weakGet });
+  defineProperty(m, "set", { value: weakSet });
+  return m;
+};
 const stateOf = (map, o) => map.get(o);
 const setState = (map, o, st) => { map.set(o, st); };
 const thisState = (map, o, what) => {
@@ -227,14 +243,14 @@ const listRemove = (l, n, keepValue) => { // removes n; if keepValue is a string
 };
 // Sorted and combined, as the Fetch spec iterates headers; set-cookie values stay separate.
 const listSorted = (l) => {
-  const names = [];
+  const names = newList();
   for (let i = 0; i < l.length; i += 2) {
     let seen = false;
     for (let k = 0; k < names.length; k++) if (names[k] === l[i]) { seen = true; break; }
     if (!seen) push1(names, l[i]);
   }
   apply(arraySort, names, []);
-  const out = [];
+  const out = newList();
   for (let k = 0; k < names.length; k++) {
     const n = names[k];
     if (n === "set-cookie") { for (let i = 0; i < l.length; i += 2) if (l[i] === n) push1(out, [n, l[i + 1]]); }
@@ -271,7 +287,7 @@ const writableList = (h) => {
 };
 class Headers {
   constructor(init) {
-    const l = [];
+    const l = newList();
     setState(HEADERS, this, { l, g: MUTABLE });
     if (init === undefined || init === null || init === TOKEN) return;
     if (!isObject(init)) throw new TypeErr("Headers init must be a Headers, an array of [name, value] pairs or an object");
@@ -307,9 +323,9 @@ class Headers {
   delete(name) { listRemove(writableList(this), headerName(name)); }
   get(name) { return listGet(headersOf(this).l, headerName(name)); }
   getSetCookie() {
-    const l = headersOf(this).l, out = [];
+    const l = headersOf(this).l, out = newList();
     for (let i = 0; i < l.length; i += 2) if (l[i] === "set-cookie") push1(out, l[i + 1]);
-    return out;
+    return handlerArray(out);
   }
   has(name) { return listGet(headersOf(this).l, headerName(name)) !== null; }
   forEach(callback, thisArg) {
@@ -323,7 +339,7 @@ class Headers {
 }
 const headersMake = (l, guard) => { const h = new Headers(TOKEN), st = stateOf(HEADERS, h); st.l = l; st.g = guard; return h; };
 const copyHeaders = (h, guard) => {
-  const src = headersList(h), l = [];
+  const src = headersList(h), l = newList();
   for (let i = 0; i < src.length; i++) push1(l, src[i]);
   return headersMake(l, guard);
 };
@@ -480,7 +496,7 @@ class Response {
     if (r === null) throw u.invalid(s, undefined);
     status = +status;
     if (status !== 301 && status !== 302 && status !== 303 && status !== 307 && status !== 308) throw new RangeErr(`Invalid redirect status: ${status} (use 301, 302, 303, 307 or 308)`);
-    return new Response(TOKEN, { status, statusText: "", headers: headersMake(["location", u.href(r)], IMMUTABLE), body: null, used: false });
+    return new Response(TOKEN, { status, statusText: "", headers: headersMake(list2("location", u.href(r)), IMMUTABLE), body: null, used: false });
   }
   get status() { return thisState(RESPONSES, this, "Response").status; }
   get ok() { const s = thisState(RESPONSES, this, "Response").status; return s >= 200 && s <= 299; }
@@ -1114,7 +1130,7 @@ function makeUrlLib() {
 
 // ---- console: one formatted string per call to the host's log(level, message) ----
 let hostLog = null;
-const pendingLogs = []; // console calls made while the module loads, before dispatch gives us log
+const pendingLogs = newList(); // console calls made while the module loads, before dispatch gives us log
 const emit = (level, message) => {
   if (hostLog !== null) hostLog(level, message);
   else if (pendingLogs.length < 200) push2(pendingLogs, level, message);
@@ -1181,7 +1197,11 @@ const inspectObject = (v, depth, seen) => {
     if (v.length > n) items.push(`... ${v.length - n} more items`);
     return braces(name === "Array" ? "" : name, items, "[", "]");
   }
-  if (isHeaders(v)) return braces("Headers", listSorted(headersList(v)).map((p) => keyName(p[0]) + ": " + quote(p[1])));
+  if (isHeaders(v)) {
+    const pairs = listSorted(headersList(v)), items = [];
+    for (let i = 0; i < pairs.length; i++) items[i] = keyName(pairs[i][0]) + ": " + quote(pairs[i][1]);
+    return braces("Headers", items);
+  }
   const rq = requestState(v);
   if (rq !== undefined) return braces("Request", [`method: ${quote(rq.method)}`, `url: ${quote(rq.url)}`, `headers: ${item(rq.headers)}`, `bodyUsed: ${rq.used}`]);
   const rs = responseState(v);
@@ -1406,7 +1426,7 @@ lazyGlobal("DOMException", domException);
 // calls a sink with a length and fills the fresh buffer the sink returns.
 let cap = null;
 const unpack = (s) => { // the host's list encoding: each item is its length in characters, NUL, the item
-  const out = [], n = s.length;
+  const out = newList(), n = s.length;
   let i = 0;
   while (i < n) {
     const j = apply(stringIndexOf, s, ["\0", i]);
@@ -1414,6 +1434,19 @@ const unpack = (s) => { // the host's list encoding: each item is its length in 
     const end = j + 1 + +apply(stringSlice, s, [i, j]);
     push1(out, apply(stringSlice, s, [j + 1, end]));
     i = end;
+  }
+  return out;
+};
+// The host's flat lists ("a\0b\0"), split without String.prototype.split, which looks up a
+// Symbol.split method a handler could define.
+const splitNul = (s) => {
+  const out = newList(), n = s.length;
+  let i = 0;
+  while (i <= n) {
+    let j = apply(stringIndexOf, s, ["\0", i]);
+    if (j < 0) j = n;
+    push1(out, apply(stringSlice, s, [i, j]));
+    i = j + 1;
   }
   return out;
 };
@@ -1524,9 +1557,9 @@ const kvNamespace = (store) => {
         }
       }
       const names = unpack(answer(cap("list", store, prefix, limit < KV_MAX_LIST ? limit + 1 : KV_MAX_LIST), Err));
-      const n = names.length > limit ? limit : names.length, keys = [];
+      const n = names.length > limit ? limit : names.length, keys = newList();
       for (let i = 0; i < n; i++) push1(keys, { name: names[i] });
-      return { keys, list_complete: names.length <= limit && names.length < KV_MAX_LIST, cacheStatus: null };
+      return { keys: handlerArray(keys), list_complete: names.length <= limit && names.length < KV_MAX_LIST, cacheStatus: null };
     },
   });
 };
@@ -1540,10 +1573,23 @@ const namedValues = (pairs) => {
 const files = freeze({
   async read(path, options) { const type = kvType(options); return readAs("file", toStr(path), undefined, type); },
 });
+// What env inherits: for each binding a capability could provide, a getter that asks the host to deny
+// it, so env.KV on a route without a key-value grant is a CapabilityDeniedError (logged, counted, and
+// a 403 if the call then fails, naming the manifest line to add) rather than a TypeError on
+// undefined. A granted binding is an own property of env and hides its getter. Made once per
+// context, before handler code runs; other names (env.SOMETHING) stay undefined.
+const ENV_DENIED = (() => {
+  const denied = (name) => function () { return answer(cap("env", name), Err); };
+  const o = {};
+  const names = ["KV", "kv", "vars", "secrets", "files"];
+  for (let i = 0; i < names.length; i++) defineProperty(o, names[i], { get: denied(names[i]), enumerable: false });
+  return freeze(o);
+})();
+const objectCreate = Object.create;
 // A new env per call with only what the route was granted: KV (its first store) and kv.<name> for
 // every store, vars, secrets (the readable ones only), and files.
 const makeEnv = (stores, vars, secrets, hasFiles) => {
-  const env = {}, names = unpack(stores), v = unpack(vars), s = unpack(secrets);
+  const env = objectCreate(ENV_DENIED), names = unpack(stores), v = unpack(vars), s = unpack(secrets);
   if (names.length > 0) {
     const kv = {};
     let first = null;
@@ -1573,7 +1619,7 @@ const outboundFetch = async function fetch(input, init) {
   const body = st.body === null ? null : exactBuffer(bodyBytes(st.body));
   let buffer = null;
   const r = unpack(answer(cap("fetch", st.method, st.url, flat, body, (n) => (buffer = new AB(n))), TypeErr));
-  const redirected = r[1] === "1", l = []; // [status, redirected, final URL, name, value, ...]
+  const redirected = r[1] === "1", l = newList(); // [status, redirected, final URL, name, value, ...]
   for (let i = 3; i + 1 < r.length; i += 2) push2(l, lower(r[i]), r[i + 1]);
   const b = buffer === null || apply(abLength, buffer, []) === 0 ? null : bytesBody(new U8(buffer));
   return new Response(TOKEN, { status: +r[0], statusText: "", headers: headersMake(l, IMMUTABLE), body: b,
@@ -1685,12 +1731,12 @@ function dispatch(module, method, url, headers, params, tail, route, requestId, 
   } catch (e) { onError(e); return; }
   if (typeof fetch !== "function") { finished = true; fail(NO_FETCH, ""); return; }
   try {
-    const list = [], h = apply(stringSplit, headers, ["\0"]);
+    const list = newList(), h = splitNul(headers);
     for (let i = 0; i + 1 < h.length; i += 2) push2(list, lower(h[i]), h[i + 1]);
     const body = method === "GET" || method === "HEAD" ? null
       : { t: null, b: null, h: { text: bodyTextFn, bytes: bodyBytesFn, tc: null, bc: null } };
     const request = new Request(TOKEN, { method, url, headers: headersMake(list, IMMUTABLE), body, used: false });
-    const p = {}, ps = apply(stringSplit, params, ["\0"]);
+    const p = {}, ps = splitNul(params);
     for (let i = 0; i + 1 < ps.length; i += 2) defineProperty(p, ps[i], { value: ps[i + 1], enumerable: true });
     const ctx = freeze({ params: freeze(p), tail, route, requestId, waitUntil, passThroughOnException });
     result = apply(fetch, handler, [request, makeEnv(stores, vars, secrets, hasFiles), ctx]);
@@ -1704,8 +1750,7 @@ function dispatch(module, method, url, headers, params, tail, route, requestId, 
 // yet, and nothing of this is kept.
 const prime = () => {
   try {
-    const list = [];
-    push2(list, "host", "localhost");
+    const list = list2("host", "localhost");
     const request = new Request(TOKEN, { method: "GET", url: "http://localhost/", headers: headersMake(list, IMMUTABLE), body: null, used: false });
     request.headers.get("host");
     freeze({ params: freeze({}), tail: "", route: "", requestId: "", waitUntil, passThroughOnException });
@@ -1717,8 +1762,8 @@ const prime = () => {
 };
 
 // The host calls start once per context, before the handler module loads: fetchMode is "granted"
-// (the route may send HTTP requests), "none", or "loading" (the build-time check of a module, which
-// cannot tell: fetch exists but rejects). primeRealm is true for a context built ahead of its call.
+// (the route may send HTTP requests), "none" (fetch exists too, and the host denies what it sends),
+// or "loading" (the build-time check of a module, which cannot tell: fetch exists but rejects). primeRealm is true for a context built ahead of its call.
 // fixedNow is a test's fixed clock: Date() and Date.now() read it (milliseconds; dispatch updates it
 // to the time at the start of its call), other uses of Date are unchanged. Negative for the real time.
 let fixedNow = -1;
@@ -1738,8 +1783,9 @@ return function start(capFn, fetchMode, now, primeRealm) {
     FixedDate.UTC = RealDate.UTC;
     defineGlobal("Date", FixedDate);
   }
-  if (fetchMode === "granted") defineGlobal("fetch", outboundFetch);
-  else if (fetchMode === "loading") defineGlobal("fetch", loadingFetch);
+  // Also without a grant: the host then denies the request, naming outbound_http = [origin].
+  if (fetchMode === "loading") defineGlobal("fetch", loadingFetch);
+  else defineGlobal("fetch", outboundFetch);
   return dispatch;
 };
 })()

@@ -220,7 +220,7 @@ public record RoutePattern(
   }
 
   /** Why {@code token} is not an uppercase HTTP method, or null if it is one. */
-  private static @Nullable String methodProblem(String token) {
+  static @Nullable String methodProblem(String token) {
     if (token.isEmpty()) {
       return "the method is empty; write one such as \"GET\"";
     }
