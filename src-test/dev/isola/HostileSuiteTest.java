@@ -183,10 +183,14 @@ class HostileSuiteTest {
         .grants(Grants.outboundHttp("https://api.example.com")), get, Expect.thrown(CapabilityDeniedException.class));
     add("js fetch of a file URL", js("fetch-file", "await fetch('file:///etc/passwd');")
         .grants(Grants.outboundHttp("https://api.example.com")), get, Expect.thrown(CapabilityDeniedException.class));
-    add("js secret it may only send", js("secret", "return new Response(JSON.stringify([typeof env.secrets,"
-        + " Object.keys(env), String(globalThis.SEALED)]));").grants(Grants.outboundHttp("https://api.example.com"),
+    add("js secret it may only send", js("secret", "return new Response(JSON.stringify([Object.keys(env),"
+        + " JSON.stringify(env), String(globalThis.SEALED)]));").grants(Grants.outboundHttp("https://api.example.com"),
         Grants.secret("SEALED").injectAs("Authorization", "Bearer {}").into("https://api.example.com")), get,
         Expect.answer(bodyLacks("sealed-value")));
+    add("js reading a secret it may only send", js("secret-read", "return new Response(String(env.secrets.SEALED));")
+        .grants(Grants.outboundHttp("https://api.example.com"),
+        Grants.secret("SEALED").injectAs("Authorization", "Bearer {}").into("https://api.example.com")), get,
+        Expect.thrown(CapabilityDeniedException.class));
     add("js file outside the mount", js("file", "return new Response(String(await env.files.read('/etc/passwd')));"),
         get, Expect.thrown(CapabilityDeniedException.class));
 
