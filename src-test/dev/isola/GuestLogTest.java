@@ -36,4 +36,19 @@ class GuestLogTest {
     assertTrue(guestLines.get(0).contains("WARN isola.guest.GET__chatty - " + marker + " line 0 { n: 0 }"), guestLines.get(0));
     assertTrue(lines.stream().anyMatch(l -> l.contains("48 more log lines dropped")), String.join("\n", lines));
   }
+
+  @Test
+  void console_lineBreaksInALine_areEscaped_soAGuestCannotForgeLogLines() throws Exception {
+    String marker = UUID.randomUUID().toString();
+    String code = "export default { fetch() {"
+        + " console.warn('" + marker + " first\\r\\n12:00:00 ERROR forged-" + marker + "\\nthird');"
+        + " return new Response('ok'); } };";
+    try (Isola isola = Isola.newBuilder().route("GET /forge", Handler.javascript("forge.js", code)).build()) {
+      assertEquals("ok", isola.handle(Request.get("/forge")).bodyText());
+    }
+
+    List<String> lines = Files.readAllLines(logFile()).stream().filter(l -> l.contains(marker)).toList();
+    assertEquals(1, lines.size(), String.join("\n", lines));
+    assertTrue(lines.get(0).contains(marker + " first\\r\\n12:00:00 ERROR forged-" + marker + "\\nthird"), lines.get(0));
+  }
 }

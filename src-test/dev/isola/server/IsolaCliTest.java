@@ -4,16 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import dev.isola.server.TestHttp.Reply;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -234,6 +238,72 @@ class IsolaCliTest {
           "\"method\":\"POST\"", "\"x\":\"1\"", "\"x-demo\":\"yes\"", "\"body\":\"hi there\"", "/echo?x=1"}) {
         assertTrue(echo.body().contains(expected), () -> expected + " not in " + echo.body());
       }
+    }
+  }
+
+  /**
+   * {@code isola serve} ends on SIGTERM even while a guest runs that no cancel reaches (BigInt
+   * arithmetic on huge values runs in Java with no poll): the guest is written off, and past the
+   * shutdown bound the JVM halts. The bound is not timed here; the test only needs the process to end.
+   */
+  @Test
+  void serve_sigtermWhileAnUnstoppableGuestRuns_processEnds() throws Exception {
+    Files.writeString(dir.resolve("stuck.js"), """
+        export default { fetch() {
+          console.warn("stuck guest running");
+          return new Response(String(3n ** 400000000n > 0n));
+        } };
+        """);
+    Path file = Files.writeString(dir.resolve("isola.toml"), """
+        [[route]]
+        path = "/stuck"
+        handler = "stuck.js"
+        timeout = "5m"
+        memory = "1GB"
+        """);
+    Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Dpolyglot.engine.WarnInterpreterOnly=false", "-Dorg.slf4j.simpleLogger.logFile=System.err",
+        "-cp", System.getProperty("java.class.path"), IsolaCli.class.getName(), "serve", "--port=0", file.toString())
+        .start();
+    try {
+      BufferedReader stdout = new BufferedReader(
+          new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+      String banner = stdout.readLine();
+      assertTrue(banner != null && banner.startsWith("Isola serving 1 route on http://127.0.0.1:"), String.valueOf(banner));
+      int port = Integer.parseInt(banner.substring(banner.lastIndexOf(':') + 1).strip());
+
+      Socket client = new Socket(InetAddress.getLoopbackAddress(), port);
+      client.getOutputStream().write(("GET /stuck HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      client.getOutputStream().flush();
+      BufferedReader stderr = new BufferedReader(
+          new InputStreamReader(child.getErrorStream(), StandardCharsets.UTF_8));
+      StringBuilder seen = new StringBuilder();
+      for (String line; (line = stderr.readLine()) != null && !line.contains("stuck guest running"); ) {
+        seen.append(line).append('\n');
+      }
+      Thread drain = Thread.ofPlatform().daemon().start(() -> {
+        try {
+          for (String line; (line = stderr.readLine()) != null; ) {
+            synchronized (seen) {
+              seen.append(line).append('\n');
+            }
+          }
+        } catch (IOException ignored) {
+          // the child ended
+        }
+      });
+
+      assertEquals(0, client.getInputStream().available(), "the guest answered before SIGTERM");
+      child.destroy(); // SIGTERM
+
+      boolean ended = child.waitFor(60, TimeUnit.SECONDS);
+      drain.join(5_000);
+      client.close();
+      synchronized (seen) {
+        assertTrue(ended, "isola serve still running 60 s after SIGTERM; its log so far:\n" + seen);
+      }
+    } finally {
+      child.destroyForcibly();
     }
   }
 }
