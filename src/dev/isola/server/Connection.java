@@ -40,8 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Connection implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(DevServer.class);
-  /** How long a read may wait: for the next request on an idle connection, or for more of one. */
-  static final int READ_TIMEOUT_MILLIS = 30_000;
   /** How long, and how many bytes, a connection is drained after a refusal before it is closed. */
   private static final int DRAIN_MILLIS = 2_000;
   private static final int DRAIN_BYTES = 1 << 20;
@@ -53,20 +51,23 @@ final class Connection implements Runnable {
   private final Isola isola;
   private final ExecutorService calls;
   private final Runnable onClose;
+  private final ConnectionTimeouts timeouts;
+  private TimedStreams.@Nullable Input input;
 
-  Connection(Socket socket, Isola isola, ExecutorService calls, Runnable onClose) {
+  Connection(Socket socket, Isola isola, ExecutorService calls, ConnectionTimeouts timeouts, Runnable onClose) {
     this.socket = socket;
     this.isola = isola;
     this.calls = calls;
+    this.timeouts = timeouts;
     this.onClose = onClose;
   }
 
   @Override
   public void run() {
     try (socket) {
-      socket.setSoTimeout(READ_TIMEOUT_MILLIS);
       socket.setTcpNoDelay(true);
-      InputStream in = new BufferedInputStream(socket.getInputStream(), 8192);
+      input = new TimedStreams.Input(socket, timeouts.idleMillis());
+      InputStream in = new BufferedInputStream(input, 8192);
       OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 8192);
       while (serveOne(in, out)) {
         // next request on this connection
@@ -83,6 +84,8 @@ final class Connection implements Runnable {
   /** Serves one request; false when the connection is to be closed. */
   private boolean serveOne(InputStream in, OutputStream out) throws IOException {
     Head head;
+    TimedStreams.Input input = timedInput();
+    input.head(timeouts.headMillis(), in.available() > 0);
     try {
       head = Http1.readHead(in);
     } catch (Refusal r) {
@@ -90,7 +93,13 @@ final class Connection implements Runnable {
       refuse(in, out, "-", "-", r, id, System.nanoTime());
       return false;
     } catch (SocketTimeoutException e) {
-      return false; // idle, or too slow to send its head: closed without an answer
+      if (!input.headStarted()) {
+        return false; // idle: closed without an answer
+      }
+      refuse(in, out, "-", "-", new Refusal(408, "the request head did not arrive within "
+          + seconds(timeouts.headMillis()) + " of its first byte; send it at once"), RequestIds.keepOrCreate(null),
+          System.nanoTime());
+      return false;
     }
     if (head == null) {
       return false;
@@ -137,10 +146,16 @@ final class Connection implements Runnable {
           out.write(CONTINUE);
           out.flush();
         }
+        input.body(timeouts.bodyGraceMillis(), timeouts.minBodyBytesPerSecond());
         try {
           body = framing.chunked() ? Http1.readChunked(in, max.bytes()) : readFixed(in, (int) framing.length());
         } catch (Refusal r) {
           refuse(in, out, method, target, r, id, start);
+          return false;
+        } catch (SocketTimeoutException e) {
+          refuse(in, out, method, target, new Refusal(408, "the request body arrived too slowly: a body may take "
+              + seconds(timeouts.bodyGraceMillis()) + " plus a second per " + timeouts.minBodyBytesPerSecond()
+              + " bytes"), id, start);
           return false;
         }
       }
@@ -239,11 +254,10 @@ final class Connection implements Runnable {
     }
     try {
       socket.shutdownOutput();
-      socket.setSoTimeout(DRAIN_MILLIS);
-      long deadline = System.nanoTime() + DRAIN_MILLIS * 1_000_000L;
+      timedInput().within(DRAIN_MILLIS, "the drain after the last answer");
       byte[] sink = new byte[8192];
       long drained = 0;
-      while (drained < DRAIN_BYTES && System.nanoTime() < deadline) {
+      while (drained < DRAIN_BYTES) {
         int n = in.read(sink);
         if (n < 0) {
           break;
@@ -311,6 +325,18 @@ final class Connection implements Runnable {
     }
     head.append("\r\n");
     out.write(Http1.latin1(head.toString()));
+  }
+
+  private TimedStreams.Input timedInput() {
+    TimedStreams.Input timed = input;
+    if (timed == null) {
+      throw new IllegalStateException("the connection's input is not open");
+    }
+    return timed;
+  }
+
+  private static String seconds(int millis) {
+    return millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
   }
 
   private static void logLine(String method, String target, int status, long start, String id) {

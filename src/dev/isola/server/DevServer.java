@@ -82,11 +82,13 @@ public final class DevServer implements AutoCloseable {
   private final ThreadFactory connectionThreads = Thread.ofVirtual().name("isola-http-conn-", 1).factory();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread acceptor;
+  private final ConnectionTimeouts timeouts;
 
-  private DevServer(ServerSocket listener, ThreadPoolExecutor threads, Isola isola) {
+  private DevServer(ServerSocket listener, ThreadPoolExecutor threads, Isola isola, ConnectionTimeouts timeouts) {
     this.listener = listener;
     this.threads = threads;
     this.isola = isola;
+    this.timeouts = timeouts;
     this.address = (InetSocketAddress) listener.getLocalSocketAddress();
     this.acceptor = Thread.ofPlatform().daemon().name("isola-http-accept").unstarted(this::accept);
   }
@@ -123,7 +125,13 @@ public final class DevServer implements AutoCloseable {
    * @throws UncheckedIOException if the address cannot be bound, e.g. because the port is in use
    */
   public static DevServer start(Isola isola, InetSocketAddress address, int threads, int queue) {
+    return start(isola, address, threads, queue, ConnectionTimeouts.DEFAULT);
+  }
+
+  /** {@link #start(Isola, InetSocketAddress, int, int)} with other connection timeouts, for tests. */
+  static DevServer start(Isola isola, InetSocketAddress address, int threads, int queue, ConnectionTimeouts timeouts) {
     Objects.requireNonNull(isola, "isola");
+    Objects.requireNonNull(timeouts, "timeouts");
     Objects.requireNonNull(address, "address");
     checkThreads(threads);
     if (queue < 0 || queue > 65536) {
@@ -143,7 +151,7 @@ public final class DevServer implements AutoCloseable {
     ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, waiting,
         Thread.ofPlatform().daemon().name("isola-http-", 1).factory(), new ThreadPoolExecutor.AbortPolicy());
     pool.allowCoreThreadTimeOut(true);
-    DevServer devServer = new DevServer(listener, pool, isola);
+    DevServer devServer = new DevServer(listener, pool, isola, timeouts);
     devServer.acceptor.start();
     log.debug("dev server listening on {} ({} threads, queue {})", devServer.uri(), threads, queue);
     return devServer;
@@ -180,7 +188,7 @@ public final class DevServer implements AutoCloseable {
         continue;
       }
       open.add(socket);
-      Connection connection = new Connection(socket, isola, threads, () -> {
+      Connection connection = new Connection(socket, isola, threads, timeouts, () -> {
         open.remove(socket);
         connections.decrementAndGet();
       });
@@ -209,6 +217,11 @@ public final class DevServer implements AutoCloseable {
     } catch (IOException e) {
       // nothing left to do
     }
+  }
+
+  /** The connections open now. */
+  int openConnections() {
+    return connections.get();
   }
 
   /** The port the server listens on (the one picked when it was started with port 0). */
