@@ -8,7 +8,10 @@ import dev.isola.Handler;
 import dev.isola.Isola;
 import dev.isola.server.RawHttp.Reply;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
@@ -29,6 +32,7 @@ class DevServerTimeoutTest {
         }
       };
       """;
+  private static final String BIG = "export default { fetch() { return new Response('x'.repeat(1024 * 1024)); } };";
   /** Reads are 2 s at most, a head 3 s from its first byte, a body 2 s plus 1 s per 100 bytes. */
   private static final ConnectionTimeouts SHORT = new ConnectionTimeouts(2_000, 3_000, 2_000, 100, 2_000);
 
@@ -36,7 +40,9 @@ class DevServerTimeoutTest {
 
   @BeforeAll
   static void build() {
-    isola = Isola.newBuilder().route("/echo", Handler.javascript("echo.js", ECHO)).build();
+    isola = Isola.newBuilder().route("/echo", Handler.javascript("echo.js", ECHO))
+        .route("GET /big", Handler.javascript("big.js", BIG))
+        .build();
   }
 
   @AfterAll
@@ -152,6 +158,20 @@ class DevServerTimeoutTest {
       assertTrue(reply.header("Connection").isEmpty(), reply.toString());
 
       assertTrue(raw.closedByServer(), "an idle connection ends without an answer");
+      awaitNoConnections(server);
+    }
+  }
+
+  @Test
+  void clientThatNeverReadsItsAnswers_losesItsConnectionAfterTheWriteTimeout() throws Exception {
+    try (DevServer server = start(); Socket socket = new Socket()) {
+      socket.setReceiveBufferSize(4096);
+      socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 10_000);
+      // 32 answers of 1 MiB are far more than the socket buffers hold; the client reads none of them.
+      OutputStream out = socket.getOutputStream();
+      out.write("GET /big HTTP/1.1\r\nHost: localhost\r\n\r\n".repeat(32).getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+
       awaitNoConnections(server);
     }
   }

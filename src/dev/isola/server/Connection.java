@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,13 +53,16 @@ final class Connection implements Runnable {
   private final ExecutorService calls;
   private final Runnable onClose;
   private final ConnectionTimeouts timeouts;
+  private final ScheduledExecutorService watchdog;
   private TimedStreams.@Nullable Input input;
 
-  Connection(Socket socket, Isola isola, ExecutorService calls, ConnectionTimeouts timeouts, Runnable onClose) {
+  Connection(Socket socket, Isola isola, ExecutorService calls, ConnectionTimeouts timeouts,
+      ScheduledExecutorService watchdog, Runnable onClose) {
     this.socket = socket;
     this.isola = isola;
     this.calls = calls;
     this.timeouts = timeouts;
+    this.watchdog = watchdog;
     this.onClose = onClose;
   }
 
@@ -68,7 +72,7 @@ final class Connection implements Runnable {
       socket.setTcpNoDelay(true);
       input = new TimedStreams.Input(socket, timeouts.idleMillis());
       InputStream in = new BufferedInputStream(input, 8192);
-      OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 8192);
+      OutputStream out = new BufferedOutputStream(new TimedStreams.Output(socket, watchdog, timeouts.writeMillis()), 8192);
       while (serveOne(in, out)) {
         // next request on this connection
       }

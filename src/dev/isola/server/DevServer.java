@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -83,12 +84,16 @@ public final class DevServer implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread acceptor;
   private final ConnectionTimeouts timeouts;
+  /** Closes the socket of a connection whose write blocks too long (see {@link TimedStreams.Output}). */
+  private final ScheduledThreadPoolExecutor watchdog;
 
   private DevServer(ServerSocket listener, ThreadPoolExecutor threads, Isola isola, ConnectionTimeouts timeouts) {
     this.listener = listener;
     this.threads = threads;
     this.isola = isola;
     this.timeouts = timeouts;
+    this.watchdog = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon().name("isola-http-watchdog").factory());
+    this.watchdog.setRemoveOnCancelPolicy(true);
     this.address = (InetSocketAddress) listener.getLocalSocketAddress();
     this.acceptor = Thread.ofPlatform().daemon().name("isola-http-accept").unstarted(this::accept);
   }
@@ -188,7 +193,7 @@ public final class DevServer implements AutoCloseable {
         continue;
       }
       open.add(socket);
-      Connection connection = new Connection(socket, isola, threads, timeouts, () -> {
+      Connection connection = new Connection(socket, isola, threads, timeouts, watchdog, () -> {
         open.remove(socket);
         connections.decrementAndGet();
       });
@@ -275,6 +280,7 @@ public final class DevServer implements AutoCloseable {
     for (Socket socket : open) {
       closeQuietly(socket);
     }
+    watchdog.shutdownNow();
     log.debug("dev server on port {} stopped", port());
   }
 

@@ -129,4 +129,68 @@ final class TimedStreams {
       return raw.available();
     }
   }
+
+  /**
+   * The socket's output; a write that blocks longer than {@code writeMillis} (the client reads
+   * nothing and the buffers are full) closes the socket, which ends the write with an exception.
+   */
+  static final class Output extends OutputStream {
+    private final Socket socket;
+    private final OutputStream raw;
+    private final ScheduledExecutorService watchdog;
+    private final int writeMillis;
+    private volatile boolean timedOut;
+
+    Output(Socket socket, ScheduledExecutorService watchdog, int writeMillis) throws IOException {
+      this.socket = socket;
+      this.raw = socket.getOutputStream();
+      this.watchdog = watchdog;
+      this.writeMillis = writeMillis;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      for (int done = 0; done < len; ) {
+        int piece = Math.min(WRITE_PIECE, len - done);
+        ScheduledFuture<?> abort = null;
+        try {
+          abort = watchdog.schedule(this::abort, writeMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+          // the server is closing: it closes every socket itself
+        }
+        try {
+          raw.write(b, off + done, piece);
+        } catch (IOException e) {
+          if (timedOut) {
+            throw new SocketTimeoutException("the client read nothing of the answer for " + writeMillis + " ms");
+          }
+          throw e;
+        } finally {
+          if (abort != null) {
+            abort.cancel(false);
+          }
+        }
+        done += piece;
+      }
+    }
+
+    private void abort() {
+      timedOut = true;
+      try {
+        socket.close();
+      } catch (IOException e) {
+        // closed anyway
+      }
+    }
+
+    @Override
+    public void flush() throws IOException {
+      raw.flush();
+    }
+  }
 }
