@@ -173,6 +173,29 @@ class DevServerProtocolTest {
   }
 
   @Test
+  void chunkedLinesEndingInABareLf_are400() throws IOException {
+    String te = "Transfer-Encoding: chunked\r\n";
+    assertIsolaRefusal(400, "bare LF", send(post(te, "5\nhello\r\n0\r\n\r\n")));
+    assertIsolaRefusal(400, "bare LF", send(post(te, "5\r\nhello\n0\r\n\r\n")));
+    assertIsolaRefusal(400, "bare LF", send(post(te, "5\r\nhello\r\n0\n\r\n")));
+    assertIsolaRefusal(400, "bare LF", send(post(te, "5\r\nhello\r\n0\r\n\n")));
+    assertIsolaRefusal(400, "bare LF", send(post(te, "5\r\nhello\r\n0\r\nX-T: 1\n\r\n")));
+  }
+
+  @Test
+  void chunkSizes_leadingZerosAreRead_hugeOrSignedSizesRefused() throws IOException {
+    String te = "Transfer-Encoding: chunked\r\nConnection: close\r\n";
+    Reply zeros = send(post(te, "0000000000000000000005\r\nhello\r\n0000000000000000000\r\n\r\n"));
+    assertEquals(201, zeros.status(), zeros.toString());
+    assertEquals("host=localhost\nbody=hello", zeros.body());
+
+    assertIsolaRefusal(400, "too large for this server", send(post(te, "10000000000000000\r\nhello\r\n")));
+    assertIsolaRefusal(400, "does not start with a hex size", send(post(te, "-5\r\nhello\r\n0\r\n\r\n")));
+    assertIsolaRefusal(400, "does not start with a hex size", send(post(te, "+5\r\nhello\r\n0\r\n\r\n")));
+    assertEquals(413, send(post(te, "fffffffffffffff\r\nhello\r\n")).status());
+  }
+
+  @Test
   void malformedHeads_areRefusedInIsolasFormat() throws IOException {
     assertIsolaRefusal(400, "obsolete line folding", send("GET /echo HTTP/1.1\r\nHost: localhost\r\nX-A: 1\r\n  2\r\n\r\n"));
     assertIsolaRefusal(400, "no space before the colon", send("GET /echo HTTP/1.1\r\nHost : localhost\r\n\r\n"));

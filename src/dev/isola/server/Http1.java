@@ -115,12 +115,12 @@ final class Http1 {
    */
   static @Nullable Head readHead(InputStream in) throws IOException, Refusal {
     int[] budget = {MAX_HEAD_BYTES};
-    String line = readLine(in, budget, true);
+    String line = readLine(in, budget, true, false);
     for (int empty = 0; line != null && line.isEmpty(); empty++) {
       if (empty == MAX_LEADING_EMPTY_LINES) {
         throw new Refusal(400, "the request starts with empty lines instead of a request line");
       }
-      line = readLine(in, budget, true);
+      line = readLine(in, budget, true, false);
     }
     if (line == null) {
       return null;
@@ -142,7 +142,7 @@ final class Http1 {
     if (version.charAt(5) != '1') {
       throw new Refusal(505, "HTTP version " + version + " is not supported: this server speaks HTTP/1.1 (and 1.0)");
     }
-    List<Field> fields = readFields(in, budget, "header");
+    List<Field> fields = readFields(in, budget, "header", false);
     return new Head(method, target, version.equals("HTTP/1.0") ? version : "HTTP/1.1", fields);
   }
 
@@ -150,11 +150,13 @@ final class Http1 {
    * The header (or trailer) fields up to the empty line that ends them.
    *
    * @param kind "header" or "trailer", for messages
+   * @param crlfOnly whether a line must end in CRLF (see {@link #readChunked})
    */
-  private static List<Field> readFields(InputStream in, int[] budget, String kind) throws IOException, Refusal {
+  private static List<Field> readFields(InputStream in, int[] budget, String kind, boolean crlfOnly)
+      throws IOException, Refusal {
     List<Field> fields = new ArrayList<>();
     while (true) {
-      String line = readLine(in, budget, false);
+      String line = readLine(in, budget, false, crlfOnly);
       if (line == null) {
         throw new EOFException("the connection ended inside the " + kind + " fields");
       }
@@ -186,10 +188,11 @@ final class Http1 {
   }
 
   /**
-   * One line without its ending (CRLF, or a bare LF, RFC 9112 §2.2), as ISO-8859-1; {@code null} at
-   * the end of the stream before any byte. {@code budget[0]} is what the head may still use.
+   * One line without its ending (CRLF, or a bare LF unless {@code crlfOnly}, RFC 9112 §2.2), as
+   * ISO-8859-1; {@code null} at the end of the stream before any byte. {@code budget[0]} is what the
+   * head may still use.
    */
-  private static @Nullable String readLine(InputStream in, int[] budget, boolean requestLine)
+  private static @Nullable String readLine(InputStream in, int[] budget, boolean requestLine, boolean crlfOnly)
       throws IOException, Refusal {
     StringBuilder line = new StringBuilder(64);
     while (true) {
@@ -207,7 +210,13 @@ final class Http1 {
       }
       if (b == '\n') {
         int end = line.length();
-        return end > 0 && line.charAt(end - 1) == '\r' ? line.substring(0, end - 1) : line.toString();
+        if (end > 0 && line.charAt(end - 1) == '\r') {
+          return line.substring(0, end - 1);
+        }
+        if (crlfOnly) {
+          throw new Refusal(400, "a line of the chunked body ends in a bare LF; end it with CRLF (RFC 9112 §7.1)");
+        }
+        return line.toString();
       }
       if (!line.isEmpty() && line.charAt(line.length() - 1) == '\r') {
         throw new Refusal(400, "a line holds a carriage return that does not end it; end lines with CRLF");
@@ -330,7 +339,9 @@ final class Http1 {
    * Reads a chunked body (RFC 9112 §7.1), or returns {@code null} as soon as it is known to be longer
    * than {@code max} bytes (a chunk size says so before its data is read). Chunk extensions are
    * ignored (§7.1.1); trailer fields are read and discarded (§7.1.2), as the body has been handed on
-   * by the time they arrive.
+   * by the time they arrive. Every line of the coding, and the data of each chunk, must end in CRLF:
+   * the bare LF that a head may end its lines with is not accepted here, as a proxy in front that
+   * reads the chunks differently would see another end of the message.
    *
    * @throws Refusal when the chunked coding is malformed
    * @throws IOException when the connection fails or ends inside the body
@@ -342,7 +353,7 @@ final class Http1 {
       int[] budget = {MAX_CHUNK_LINE};
       String line;
       try {
-        line = readLine(in, budget, false);
+        line = readLine(in, budget, false, true);
       } catch (Refusal r) {
         throw r.status() == 431 ? new Refusal(400, "a chunk-size line is longer than " + MAX_CHUNK_LINE + " bytes") : r;
       }
@@ -351,7 +362,7 @@ final class Http1 {
       }
       long size = chunkSize(line);
       if (size == 0) {
-        readFields(in, new int[] {MAX_HEAD_BYTES}, "trailer");
+        readFields(in, new int[] {MAX_HEAD_BYTES}, "trailer", true);
         return body.toByteArray();
       }
       if (size > Math.min(max, Integer.MAX_VALUE - 8) - total) { // a Java array holds at most that much
@@ -363,26 +374,32 @@ final class Http1 {
       }
       body.write(data);
       total += size;
-      int b = in.read();
-      if (b == '\r') {
-        b = in.read();
-      }
-      if (b < 0) {
+      int cr = in.read();
+      int lf = cr == '\r' ? in.read() : cr;
+      if (lf < 0) {
         throw new EOFException("the connection ended inside a chunked body");
       }
-      if (b != '\n') {
-        throw new Refusal(400, "a chunk of the body is longer than its size line says (" + size + " bytes)");
+      if (cr != '\r' || lf != '\n') {
+        throw new Refusal(400, "a chunk of the body is not followed by CRLF: it is longer than its size line says ("
+            + size + " bytes), or ends in a bare LF");
       }
     }
   }
 
-  /** The size of a chunk-size line: hex digits, then optional extensions ({@code *( BWS ";" ... )}). */
+  /**
+   * The size of a chunk-size line: hex digits (leading zeros allowed, at most 15 others), then
+   * optional extensions ({@code *( BWS ";" ... )}).
+   */
   private static long chunkSize(String line) throws Refusal {
     int digits = 0;
+    int zeros = 0;
     while (digits < line.length() && Character.digit(line.charAt(digits), 16) >= 0 && line.charAt(digits) < 0x80) {
+      if (line.charAt(digits) == '0' && zeros == digits) {
+        zeros++;
+      }
       digits++;
     }
-    if (digits == 0 || digits > 15) {
+    if (digits == 0 || digits - zeros > 15) {
       throw new Refusal(400, "the chunk-size line " + quote(line) + (digits == 0 ? " does not start with a hex size"
           : " has a size too large for this server"));
     }
@@ -400,7 +417,7 @@ final class Http1 {
         throw new Refusal(400, "the chunk-size line holds a control character");
       }
     }
-    return Long.parseLong(line.substring(0, digits), 16);
+    return digits == zeros ? 0 : Long.parseLong(line.substring(zeros, digits), 16);
   }
 
   private static boolean isToken(String text) {
