@@ -13,6 +13,7 @@ import dev.isola.server.Http1.Head;
 import dev.isola.server.Http1.Refusal;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -23,11 +24,13 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,15 +57,19 @@ final class Connection implements Runnable {
   private final Runnable onClose;
   private final ConnectionTimeouts timeouts;
   private final ScheduledExecutorService watchdog;
+  private final AtomicLong bodyRoom;
   private TimedStreams.@Nullable Input input;
+  /** Bytes of {@link #bodyRoom} the current request's body holds. */
+  private long held;
 
   Connection(Socket socket, Isola isola, ExecutorService calls, ConnectionTimeouts timeouts,
-      ScheduledExecutorService watchdog, Runnable onClose) {
+      ScheduledExecutorService watchdog, AtomicLong bodyRoom, Runnable onClose) {
     this.socket = socket;
     this.isola = isola;
     this.calls = calls;
     this.timeouts = timeouts;
     this.watchdog = watchdog;
+    this.bodyRoom = bodyRoom;
     this.onClose = onClose;
   }
 
@@ -87,6 +94,28 @@ final class Connection implements Runnable {
 
   /** Serves one request; false when the connection is to be closed. */
   private boolean serveOne(InputStream in, OutputStream out) throws IOException {
+    try {
+      return serve(in, out);
+    } finally {
+      bodyRoom.addAndGet(held); // the request, and its body, are done with
+      held = 0;
+    }
+  }
+
+  /** Takes {@code bytes} of the server's room for bodies for the current request, if there is that much. */
+  private boolean takeRoom(int bytes) {
+    long left = bodyRoom.get();
+    while (left >= bytes) {
+      if (bodyRoom.compareAndSet(left, left - bytes)) {
+        held += bytes;
+        return true;
+      }
+      left = bodyRoom.get();
+    }
+    return false;
+  }
+
+  private boolean serve(InputStream in, OutputStream out) throws IOException {
     Head head;
     TimedStreams.Input input = timedInput();
     input.head(timeouts.headMillis(), in.available() > 0);
@@ -152,7 +181,8 @@ final class Connection implements Runnable {
         }
         input.body(timeouts.bodyGraceMillis(), timeouts.minBodyBytesPerSecond());
         try {
-          body = framing.chunked() ? Http1.readChunked(in, max.bytes()) : readFixed(in, (int) framing.length());
+          body = framing.chunked() ? Http1.readChunked(in, max.bytes(), this::takeRoom)
+              : readFixed(in, (int) framing.length());
         } catch (Refusal r) {
           refuse(in, out, method, target, r, id, start);
           return false;
@@ -229,12 +259,10 @@ final class Connection implements Runnable {
     }
   }
 
-  private static byte @Nullable [] readFixed(InputStream in, int length) throws IOException {
-    byte[] body = in.readNBytes(length);
-    if (body.length < length) {
-      throw new java.io.EOFException("the connection ended after " + body.length + " of " + length + " body bytes");
-    }
-    return body;
+  private byte[] readFixed(InputStream in, int length) throws IOException, Refusal {
+    ByteArrayOutputStream body = new ByteArrayOutputStream(Math.min(length, Http1.BODY_PIECE));
+    Http1.readBody(in, length, body, this::takeRoom);
+    return body.toByteArray();
   }
 
   private void refuse(InputStream in, OutputStream out, String method, String target, Refusal refusal, String id,
@@ -242,6 +270,9 @@ final class Connection implements Runnable {
     String shown = Http1.quote(target); // as sent: it may hold what a log line must not
     log.info("{} {}: refused with {} (request id {}): {}", method, shown, refusal.status(), id, refusal.getMessage());
     FailureAnswer answer = FailureAnswer.refused(refusal.status(), refusal.getMessage(), id);
+    if (answer.status() == 503) { // no room for the body: the client may retry
+      answer = new FailureAnswer(503, answer.text(), OptionalLong.of(1), true);
+    }
     answer(out, method, answer, id, true);
     logLine(method, shown, answer.status(), start, id);
     finish(in, true);

@@ -20,6 +20,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,12 +87,16 @@ public final class DevServer implements AutoCloseable {
   private final ConnectionTimeouts timeouts;
   /** Closes the socket of a connection whose write blocks too long (see {@link TimedStreams.Output}). */
   private final ScheduledThreadPoolExecutor watchdog;
+  /** Bytes of request bodies the connections may still hold in memory. */
+  private final AtomicLong bodyRoom;
 
-  private DevServer(ServerSocket listener, ThreadPoolExecutor threads, Isola isola, ConnectionTimeouts timeouts) {
+  private DevServer(ServerSocket listener, ThreadPoolExecutor threads, Isola isola, ConnectionTimeouts timeouts,
+      long bodyRoom) {
     this.listener = listener;
     this.threads = threads;
     this.isola = isola;
     this.timeouts = timeouts;
+    this.bodyRoom = new AtomicLong(bodyRoom);
     this.watchdog = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon().name("isola-http-watchdog").factory());
     this.watchdog.setRemoveOnCancelPolicy(true);
     this.address = (InetSocketAddress) listener.getLocalSocketAddress();
@@ -130,11 +135,23 @@ public final class DevServer implements AutoCloseable {
    * @throws UncheckedIOException if the address cannot be bound, e.g. because the port is in use
    */
   public static DevServer start(Isola isola, InetSocketAddress address, int threads, int queue) {
-    return start(isola, address, threads, queue, ConnectionTimeouts.DEFAULT);
+    return start(isola, address, threads, queue, ConnectionTimeouts.DEFAULT, defaultBodyRoom());
   }
 
-  /** {@link #start(Isola, InetSocketAddress, int, int)} with other connection timeouts, for tests. */
-  static DevServer start(Isola isola, InetSocketAddress address, int threads, int queue, ConnectionTimeouts timeouts) {
+  /**
+   * The most bytes of request bodies all connections together hold in memory (read, or waiting for
+   * and in their calls): a quarter of the heap, at least 64 MiB. Past it a body is answered 503.
+   */
+  static long defaultBodyRoom() {
+    return Math.max(64L << 20, Runtime.getRuntime().maxMemory() / 4);
+  }
+
+  /**
+   * {@link #start(Isola, InetSocketAddress, int, int)} with other connection timeouts and room for
+   * bodies, for tests.
+   */
+  static DevServer start(Isola isola, InetSocketAddress address, int threads, int queue, ConnectionTimeouts timeouts,
+      long bodyRoom) {
     Objects.requireNonNull(isola, "isola");
     Objects.requireNonNull(timeouts, "timeouts");
     Objects.requireNonNull(address, "address");
@@ -156,7 +173,7 @@ public final class DevServer implements AutoCloseable {
     ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, waiting,
         Thread.ofPlatform().daemon().name("isola-http-", 1).factory(), new ThreadPoolExecutor.AbortPolicy());
     pool.allowCoreThreadTimeOut(true);
-    DevServer devServer = new DevServer(listener, pool, isola, timeouts);
+    DevServer devServer = new DevServer(listener, pool, isola, timeouts, bodyRoom);
     devServer.acceptor.start();
     log.debug("dev server listening on {} ({} threads, queue {})", devServer.uri(), threads, queue);
     return devServer;
@@ -193,7 +210,7 @@ public final class DevServer implements AutoCloseable {
         continue;
       }
       open.add(socket);
-      Connection connection = new Connection(socket, isola, threads, timeouts, watchdog, () -> {
+      Connection connection = new Connection(socket, isola, threads, timeouts, watchdog, bodyRoom, () -> {
         open.remove(socket);
         connections.decrementAndGet();
       });
@@ -222,6 +239,11 @@ public final class DevServer implements AutoCloseable {
     } catch (IOException e) {
       // nothing left to do
     }
+  }
+
+  /** The bytes of request bodies the connections may still take into memory. */
+  long bodyRoomLeft() {
+    return bodyRoom.get();
   }
 
   /** The connections open now. */

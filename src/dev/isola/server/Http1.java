@@ -32,6 +32,16 @@ final class Http1 {
 
   private Http1() {}
 
+  /** The most body bytes read at once, each taken from the server's {@link Room} before it is read. */
+  static final int BODY_PIECE = 64 * 1024;
+
+  /** Room for request bodies in memory, shared by a server's connections. */
+  @FunctionalInterface
+  interface Room {
+    /** Takes {@code bytes} of room, or returns false when there is not that much left. */
+    boolean take(int bytes);
+  }
+
   /** A request the server answers with {@code status} and {@code reason} without routing it. */
   static final class Refusal extends Exception {
     private static final long serialVersionUID = 1L;
@@ -339,14 +349,14 @@ final class Http1 {
    * Reads a chunked body (RFC 9112 §7.1), or returns {@code null} as soon as it is known to be longer
    * than {@code max} bytes (a chunk size says so before its data is read). Chunk extensions are
    * ignored (§7.1.1); trailer fields are read and discarded (§7.1.2), as the body has been handed on
-   * by the time they arrive. Every line of the coding, and the data of each chunk, must end in CRLF:
+   * by the time they arrive. Its data is read as {@link #readBody} reads it. Every line of the coding, and the data of each chunk, must end in CRLF:
    * the bare LF that a head may end its lines with is not accepted here, as a proxy in front that
    * reads the chunks differently would see another end of the message.
    *
    * @throws Refusal when the chunked coding is malformed
    * @throws IOException when the connection fails or ends inside the body
    */
-  static byte @Nullable [] readChunked(InputStream in, long max) throws IOException, Refusal {
+  static byte @Nullable [] readChunked(InputStream in, long max, Room room) throws IOException, Refusal {
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     long total = 0;
     while (true) {
@@ -368,11 +378,7 @@ final class Http1 {
       if (size > Math.min(max, Integer.MAX_VALUE - 8) - total) { // a Java array holds at most that much
         return null;
       }
-      byte[] data = in.readNBytes((int) size);
-      if (data.length < size) {
-        throw new EOFException("the connection ended inside a chunk");
-      }
-      body.write(data);
+      readBody(in, (int) size, body, room);
       total += size;
       int cr = in.read();
       int lf = cr == '\r' ? in.read() : cr;
@@ -383,6 +389,30 @@ final class Http1 {
         throw new Refusal(400, "a chunk of the body is not followed by CRLF: it is longer than its size line says ("
             + size + " bytes), or ends in a bare LF");
       }
+    }
+  }
+
+  /**
+   * Reads {@code length} bytes of body into {@code body}, {@link #BODY_PIECE} at a time, each taken
+   * from {@code room} before it is read: the server's memory for bodies is counted by what has
+   * arrived, not by what a client declares.
+   *
+   * @throws Refusal 503 when {@code room} has no more
+   * @throws IOException when the connection fails or ends first
+   */
+  static void readBody(InputStream in, int length, ByteArrayOutputStream body, Room room)
+      throws IOException, Refusal {
+    byte[] piece = new byte[Math.min(length, BODY_PIECE)];
+    for (int left = length; left > 0; ) {
+      int n = Math.min(left, piece.length);
+      if (!room.take(n)) {
+        throw new Refusal(503, "the server holds as many request bodies in memory as it may; retry shortly");
+      }
+      if (in.readNBytes(piece, 0, n) < n) {
+        throw new EOFException("the connection ended inside the body, " + left + " bytes before its end");
+      }
+      body.write(piece, 0, n);
+      left -= n;
     }
   }
 
