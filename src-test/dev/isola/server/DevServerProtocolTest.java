@@ -196,6 +196,20 @@ class DevServerProtocolTest {
   }
 
   @Test
+  void absoluteFormTarget_itsAuthorityReplacesHost() throws IOException {
+    Reply reply = send("GET http://other.example:8080/echo?x=1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    assertEquals(201, reply.status(), reply.toString());
+    assertEquals("host=other.example:8080\nbody=", reply.body());
+
+    Reply old = send("GET HTTP://old.example/echo HTTP/1.0\r\n\r\n");
+    assertEquals(201, old.status(), old.toString());
+    assertEquals("host=old.example\nbody=", old.body());
+
+    assertIsolaRefusal(400, "does not name a host", send("GET http://user@a.example/echo HTTP/1.1\r\nHost: a.example\r\n\r\n"));
+    assertIsolaRefusal(400, "does not name a host", send("GET http:///echo HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  }
+
+  @Test
   void malformedHeads_areRefusedInIsolasFormat() throws IOException {
     assertIsolaRefusal(400, "obsolete line folding", send("GET /echo HTTP/1.1\r\nHost: localhost\r\nX-A: 1\r\n  2\r\n\r\n"));
     assertIsolaRefusal(400, "no space before the colon", send("GET /echo HTTP/1.1\r\nHost : localhost\r\n\r\n"));

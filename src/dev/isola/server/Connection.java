@@ -142,7 +142,9 @@ final class Connection implements Runnable {
     String target = head.target();
     String id = RequestIds.keepOrCreate(head.first(RequestIds.HEADER).orElse(null));
     Framing framing;
+    String authority;
     try {
+      authority = Http1.absoluteAuthority(head.target());
       target = Http1.originForm(head.target());
       Http1.checkHost(head);
       framing = Http1.framing(head);
@@ -155,9 +157,14 @@ final class Connection implements Runnable {
     try {
       builder = Request.newBuilder().method(method).target(target);
       for (Http1.Field field : head.fields()) {
-        if (!field.name().equalsIgnoreCase(RequestIds.HEADER)) {
+        if (field.name().equalsIgnoreCase("Host") && authority != null) {
+          builder.header(field.name(), authority); // RFC 9112 §3.2.2: the target's authority wins
+        } else if (!field.name().equalsIgnoreCase(RequestIds.HEADER)) {
           builder.header(field.name(), field.value());
         }
+      }
+      if (authority != null && head.first("Host").isEmpty()) {
+        builder.header("Host", authority); // HTTP/1.0 may send none
       }
       builder.header(RequestIds.HEADER, id);
       bare = builder.build();

@@ -271,6 +271,34 @@ final class Http1 {
   }
 
   /**
+   * The authority of an absolute-form target ({@code http://a.example:8080/x} gives {@code
+   * a.example:8080}), checked like a {@code Host} value; {@code null} for origin form. RFC 9112
+   * §3.2.2: the server uses it in place of the {@code Host} field.
+   */
+  static @Nullable String absoluteAuthority(String target) throws Refusal {
+    String lower = target.toLowerCase(Locale.ROOT);
+    if (!lower.startsWith("http://") && !lower.startsWith("https://")) {
+      return null;
+    }
+    int start = target.indexOf("//") + 2;
+    int end = start;
+    while (end < target.length() && target.charAt(end) != '/' && target.charAt(end) != '?') {
+      end++;
+    }
+    String authority = target.substring(start, end);
+    if (authority.isEmpty() || !isHost(authority)) {
+      throw new Refusal(400, "the request target " + quote(target) + " does not name a host and optional port"
+          + " after its scheme, e.g. http://localhost:8080/path");
+    }
+    return authority;
+  }
+
+  private static boolean isHost(String host) {
+    return host.matches("(\\[[0-9A-Fa-f:.]+\\]|\\[v[0-9A-Fa-f]+\\.[A-Za-z0-9\\-._~!$&'()*+,;=:]+\\]"
+        + "|([A-Za-z0-9\\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)(:[0-9]*)?");
+  }
+
+  /**
    * The {@code Host} rule of RFC 9112 §3.2: an HTTP/1.1 request has exactly one {@code Host} field
    * (HTTP/1.0 at most one), and its value is {@code uri-host [":" port]} (RFC 3986; it may be empty).
    */
@@ -286,8 +314,7 @@ final class Http1 {
       return;
     }
     String host = hosts.get(0);
-    if (!host.matches("(\\[[0-9A-Fa-f:.]+\\]|\\[v[0-9A-Fa-f]+\\.[A-Za-z0-9\\-._~!$&'()*+,;=:]+\\]"
-        + "|([A-Za-z0-9\\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)(:[0-9]*)?")) {
+    if (!isHost(host)) {
       throw new Refusal(400, "the Host field " + quote(host) + " is not a host name or address with an optional"
           + " port, e.g. \"localhost:8080\" (RFC 9112 §3.2)");
     }
