@@ -209,6 +209,35 @@ class DevServerProtocolTest {
   }
 
   @Test
+  void longHostValues_areCheckedWithoutOverflowingTheStack() throws IOException {
+    String name = "a".repeat(20_000);
+    Reply valid = send("GET /echo HTTP/1.1\r\nHost: " + name + ":80\r\nConnection: close\r\n\r\n");
+    assertEquals(201, valid.status(), valid.statusLine());
+    assertEquals("host=" + name + ":80\nbody=", valid.body());
+
+    Reply escaped = send("GET /echo HTTP/1.1\r\nHost: " + "%41".repeat(7_000) + "\r\nConnection: close\r\n\r\n");
+    assertEquals(201, escaped.status(), escaped.statusLine());
+    Reply absolute = send("GET http://" + name + "/echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assertEquals(201, absolute.status(), absolute.statusLine());
+
+    assertIsolaRefusal(400, "is not a host name", send("GET /echo HTTP/1.1\r\nHost: " + name + "/\r\n\r\n"));
+    assertIsolaRefusal(400, "is not a host name", send("GET /echo HTTP/1.1\r\nHost: [" + "1:".repeat(10_000) + "\r\n\r\n"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"[v1.a:b]", "[::1]:", "a.example:", "%41b", "[1:2::3.4.5.6]:0080"})
+  void moreValidHosts_areServed(String host) throws IOException {
+    Reply reply = send("GET /echo HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
+    assertEquals(201, reply.status(), reply.toString());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"[]", "[v1]", "[v.a]", "[::1", "::1]", "[::1]x", "%4", "%4g", "a:b:c", "[::1]:8x", "a]"})
+  void moreInvalidHosts_are400(String host) throws IOException {
+    assertIsolaRefusal(400, "is not a host name or address", send("GET /echo HTTP/1.1\r\nHost: " + host + "\r\n\r\n"));
+  }
+
+  @Test
   void absoluteFormTarget_itsAuthorityReplacesHost() throws IOException {
     Reply reply = send("GET http://other.example:8080/echo?x=1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     assertEquals(201, reply.status(), reply.toString());

@@ -293,9 +293,88 @@ final class Http1 {
     return authority;
   }
 
-  private static boolean isHost(String host) {
-    return host.matches("(\\[[0-9A-Fa-f:.]+\\]|\\[v[0-9A-Fa-f]+\\.[A-Za-z0-9\\-._~!$&'()*+,;=:]+\\]"
-        + "|([A-Za-z0-9\\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)(:[0-9]*)?");
+  /**
+   * Whether {@code host} is {@code uri-host [":" port]} (RFC 3986 §3.2.2, §3.2.3): an IP literal in
+   * brackets (IPv6 characters, or {@code v} hex {@code .} characters), or a reg-name of unreserved
+   * and sub-delims characters and {@code %HH} escapes (which covers IPv4), then an optional colon and
+   * digits. One pass over the text: a regular expression for it recurses per character and
+   * overflows the stack on a long value.
+   */
+  static boolean isHost(String host) {
+    int n = host.length();
+    int i = 0;
+    if (n > 0 && host.charAt(0) == '[') {
+      int close = host.indexOf(']');
+      if (close < 0 || !isIpLiteral(host.substring(1, close))) {
+        return false;
+      }
+      i = close + 1;
+    } else {
+      while (i < n && host.charAt(i) != ':') {
+        char c = host.charAt(i);
+        if (c == '%') {
+          if (i + 2 >= n || !isHex(host.charAt(i + 1)) || !isHex(host.charAt(i + 2))) {
+            return false;
+          }
+          i += 3;
+        } else if (isUnreserved(c) || SUB_DELIMS.indexOf(c) >= 0) {
+          i++;
+        } else {
+          return false;
+        }
+      }
+    }
+    if (i < n && host.charAt(i++) != ':') {
+      return false;
+    }
+    for (; i < n; i++) {
+      if (host.charAt(i) < '0' || host.charAt(i) > '9') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static final String SUB_DELIMS = "!$&'()*+,;=";
+
+  /** What is between the brackets of an IP literal: IPv6 characters, or {@code v} 1*HEXDIG "." 1*(...). */
+  private static boolean isIpLiteral(String literal) {
+    if (literal.isEmpty()) {
+      return false;
+    }
+    if (literal.charAt(0) == 'v' || literal.charAt(0) == 'V') {
+      int dot = literal.indexOf('.');
+      if (dot < 2 || dot == literal.length() - 1) {
+        return false;
+      }
+      for (int i = 1; i < dot; i++) {
+        if (!isHex(literal.charAt(i))) {
+          return false;
+        }
+      }
+      for (int i = dot + 1; i < literal.length(); i++) {
+        char c = literal.charAt(i);
+        if (!(isUnreserved(c) || SUB_DELIMS.indexOf(c) >= 0 || c == ':')) {
+          return false;
+        }
+      }
+      return true;
+    }
+    for (int i = 0; i < literal.length(); i++) {
+      char c = literal.charAt(i);
+      if (!(isHex(c) || c == ':' || c == '.')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isHex(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  }
+
+  private static boolean isUnreserved(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "-._~".indexOf(c) >= 0;
   }
 
   /**
