@@ -52,7 +52,12 @@ import org.slf4j.LoggerFactory;
  *       trailer fields read and dropped.
  *   <li>The body is read only when a route matches, and never beyond that route's {@code
  *       maxRequestBody}: a larger {@code Content-Length}, or a chunked body that grows past it, is
- *       answered with 413 at once.
+ *       answered with 413 at once. Bodies held by all connections together stay within a quarter
+ *       of the heap (at least 64 MiB); past that a request with a body is answered 503.
+ *   <li>No client holds a connection by being slow: an idle connection is closed after 30 s, a
+ *       head must arrive within 30 s of its first byte and a body at 4 KiB/s on average after its
+ *       first 30 s (else 408), and a connection whose client reads nothing of an answer for 30 s
+ *       is closed. At most {@value #MAX_CONNECTIONS} connections are open at once.
  *   <li>Failures of the handler are answered with their {@link dev.isola.IsolaException#httpStatus()}
  *       and a short text naming the request id, never the exception message or guest stack; those go
  *       to the log at WARN. Anything else is a 500 logged at ERROR. One INFO line per request gives
