@@ -33,7 +33,7 @@ class DevServerBodyRoomTest {
   void bodiesPastTheServersRoom_are503_andTheRoomComesBack() throws Exception {
     try (Isola isola = Isola.newBuilder().route("/length", Handler.javascript("length.js", LENGTH)).build();
         DevServer server = DevServer.start(isola, new InetSocketAddress("127.0.0.1", 0), 2, 8,
-            ConnectionTimeouts.DEFAULT, ROOM);
+            ConnectionTimeouts.DEFAULT, ROOM, DevServer.MAX_CONNECTIONS);
         RawHttp slow = new RawHttp(server.port(), 60_000)) {
       // 70,000 of 90,000 bytes sent: the server has taken room for what it is reading.
       slow.send(post(90_000, "a".repeat(70_000)));

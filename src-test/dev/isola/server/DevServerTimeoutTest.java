@@ -51,7 +51,8 @@ class DevServerTimeoutTest {
   }
 
   private static DevServer start() {
-    return DevServer.start(isola, new InetSocketAddress("127.0.0.1", 0), 2, 8, SHORT, DevServer.defaultBodyRoom());
+    return DevServer.start(isola, new InetSocketAddress("127.0.0.1", 0), 2, 8, SHORT, DevServer.defaultBodyRoom(),
+        DevServer.MAX_CONNECTIONS);
   }
 
   /**

@@ -92,6 +92,29 @@ final class Connection implements Runnable {
     }
   }
 
+  /**
+   * Answers a connection past the server's limit with 503 and {@code Retry-After: 1}, without
+   * reading a request, then closes it gracefully (what the client sends meanwhile is drained for up
+   * to 2 s and 64 KiB, so the answer is not lost to a reset).
+   */
+  static void refuseOverLimit(Socket socket, ScheduledExecutorService watchdog, int writeMillis) {
+    try (socket) {
+      String id = RequestIds.keepOrCreate(null);
+      FailureAnswer busy = FailureAnswer.serverBusy(id);
+      OutputStream out = new BufferedOutputStream(new TimedStreams.Output(socket, watchdog, writeMillis), 1024);
+      answer(out, "-", new FailureAnswer(503, busy.text(), busy.retryAfterSeconds(), true), id, true);
+      socket.shutdownOutput();
+      TimedStreams.Input in = new TimedStreams.Input(socket, DRAIN_MILLIS);
+      in.within(DRAIN_MILLIS, "the drain after refusing a connection");
+      byte[] sink = new byte[8192];
+      for (int drained = 0, n; drained < 64 * 1024 && (n = in.read(sink, 0, sink.length)) >= 0; ) {
+        drained += n;
+      }
+    } catch (IOException e) {
+      // the client is gone or too slow: closed anyway
+    }
+  }
+
   /** Serves one request; false when the connection is to be closed. */
   private boolean serveOne(InputStream in, OutputStream out) throws IOException {
     try {

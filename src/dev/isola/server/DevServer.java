@@ -75,8 +75,13 @@ public final class DevServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DevServer.class);
   /** Requests that wait for a thread, per thread, when no queue length is given. */
   public static final int DEFAULT_QUEUE_PER_THREAD = 4;
-  /** The most connections open at once; past it a new connection is closed at once. */
+  /**
+   * The most connections open at once; past it a new connection is answered 503 with {@code
+   * Retry-After} and closed, without reading a request.
+   */
   static final int MAX_CONNECTIONS = 1024;
+  /** Connections past the limit being answered at once; past this many more, one is closed unanswered. */
+  private static final int MAX_REFUSING = 64;
   /** Connections the operating system may hold before the server accepts them. */
   private static final int BACKLOG = 256;
 
@@ -86,6 +91,10 @@ public final class DevServer implements AutoCloseable {
   private final Isola isola;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private final AtomicInteger connections = new AtomicInteger();
+  private final AtomicInteger refusing = new AtomicInteger();
+  private final AtomicInteger refusedSinceWarning = new AtomicInteger();
+  private volatile long lastFullWarning = System.nanoTime() - TimeUnit.MINUTES.toNanos(1);
+  private final int maxConnections;
   private final ThreadFactory connectionThreads = Thread.ofVirtual().name("isola-http-conn-", 1).factory();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread acceptor;
@@ -96,7 +105,8 @@ public final class DevServer implements AutoCloseable {
   private final AtomicLong bodyRoom;
 
   private DevServer(ServerSocket listener, ThreadPoolExecutor threads, Isola isola, ConnectionTimeouts timeouts,
-      long bodyRoom) {
+      long bodyRoom, int maxConnections) {
+    this.maxConnections = maxConnections;
     this.listener = listener;
     this.threads = threads;
     this.isola = isola;
@@ -140,7 +150,7 @@ public final class DevServer implements AutoCloseable {
    * @throws UncheckedIOException if the address cannot be bound, e.g. because the port is in use
    */
   public static DevServer start(Isola isola, InetSocketAddress address, int threads, int queue) {
-    return start(isola, address, threads, queue, ConnectionTimeouts.DEFAULT, defaultBodyRoom());
+    return start(isola, address, threads, queue, ConnectionTimeouts.DEFAULT, defaultBodyRoom(), MAX_CONNECTIONS);
   }
 
   /**
@@ -152,11 +162,11 @@ public final class DevServer implements AutoCloseable {
   }
 
   /**
-   * {@link #start(Isola, InetSocketAddress, int, int)} with other connection timeouts and room for
-   * bodies, for tests.
+   * {@link #start(Isola, InetSocketAddress, int, int)} with other connection timeouts, room for
+   * bodies and limit on connections, for tests.
    */
   static DevServer start(Isola isola, InetSocketAddress address, int threads, int queue, ConnectionTimeouts timeouts,
-      long bodyRoom) {
+      long bodyRoom, int maxConnections) {
     Objects.requireNonNull(isola, "isola");
     Objects.requireNonNull(timeouts, "timeouts");
     Objects.requireNonNull(address, "address");
@@ -178,7 +188,7 @@ public final class DevServer implements AutoCloseable {
     ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, waiting,
         Thread.ofPlatform().daemon().name("isola-http-", 1).factory(), new ThreadPoolExecutor.AbortPolicy());
     pool.allowCoreThreadTimeOut(true);
-    DevServer devServer = new DevServer(listener, pool, isola, timeouts, bodyRoom);
+    DevServer devServer = new DevServer(listener, pool, isola, timeouts, bodyRoom, maxConnections);
     devServer.acceptor.start();
     log.debug("dev server listening on {} ({} threads, queue {})", devServer.uri(), threads, queue);
     return devServer;
@@ -208,10 +218,9 @@ public final class DevServer implements AutoCloseable {
         pause(); // e.g. out of file descriptors: give open connections time to end
         continue;
       }
-      if (connections.incrementAndGet() > MAX_CONNECTIONS) {
+      if (connections.incrementAndGet() > maxConnections) {
         connections.decrementAndGet();
-        log.warn("dev server has {} connections open, its limit: closing a new one", MAX_CONNECTIONS);
-        closeQuietly(socket);
+        refuseOverLimit(socket);
         continue;
       }
       open.add(socket);
@@ -227,6 +236,41 @@ public final class DevServer implements AutoCloseable {
         closeQuietly(socket);
         log.warn("dev server cannot start a connection thread: {}", e.toString());
       }
+    }
+  }
+
+  /**
+   * Answers a connection past the limit with 503 on a thread of its own, or closes it at once when
+   * {@link #MAX_REFUSING} are being answered already. Warns at most every 10 s, with a count.
+   */
+  private void refuseOverLimit(Socket socket) {
+    int refused = refusedSinceWarning.incrementAndGet();
+    long now = System.nanoTime();
+    if (now - lastFullWarning >= TimeUnit.SECONDS.toNanos(10)) {
+      lastFullWarning = now;
+      refusedSinceWarning.addAndGet(-refused);
+      log.warn("dev server has {} connections open, its limit: {} new connection(s) answered 503 or closed"
+          + " since the last warning", maxConnections, refused);
+    }
+    if (refusing.incrementAndGet() > MAX_REFUSING) {
+      refusing.decrementAndGet();
+      closeQuietly(socket);
+      return;
+    }
+    open.add(socket);
+    try {
+      connectionThreads.newThread(() -> {
+        try {
+          Connection.refuseOverLimit(socket, watchdog, timeouts.writeMillis());
+        } finally {
+          open.remove(socket);
+          refusing.decrementAndGet();
+        }
+      }).start();
+    } catch (RuntimeException | Error e) {
+      open.remove(socket);
+      refusing.decrementAndGet();
+      closeQuietly(socket);
     }
   }
 
