@@ -57,7 +57,8 @@ import org.slf4j.LoggerFactory;
  *   <li>No client holds a connection by being slow: an idle connection is closed after 30 s, a
  *       head must arrive within 30 s of its first byte and a body at 4 KiB/s on average after its
  *       first 30 s (else 408), and a connection whose client reads nothing of an answer for 30 s
- *       is closed. At most {@value #MAX_CONNECTIONS} connections are open at once.
+ *       is closed. At most {@value #MAX_CONNECTIONS} connections are open at once; past that a new
+ *       one is answered 503 with {@code Retry-After: 1} and closed.
  *   <li>Failures of the handler are answered with their {@link dev.isola.IsolaException#httpStatus()}
  *       and a short text naming the request id, never the exception message or guest stack; those go
  *       to the log at WARN. Anything else is a 500 logged at ERROR. One INFO line per request gives
