@@ -14,13 +14,14 @@ import java.util.function.IntSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
- * Past its limit on open connections the dev server answers a new one with 503 and {@code
- * Retry-After} instead of dropping it, and serves again once a connection has ended. The limit is 4
- * here and idle connections last 10 minutes, so only the test ends them.
+ * At its limit on open connections the dev server closes the one idle longest to serve a new one,
+ * and when none is idle answers the new one with 503 and {@code Retry-After} instead of dropping it.
+ * The limit is 4 here and every time bound 10 minutes, so only the test ends connections.
  */
 class DevServerConnectionLimitTest {
   private static final int LIMIT = 4;
   private static final String REQUEST = "GET /hi HTTP/1.1\r\nHost: localhost\r\n\r\n";
+  private static final ConnectionTimeouts PATIENT = new ConnectionTimeouts(600_000, 600_000, 600_000, 1, 600_000);
 
   private static void await(IntSupplier value, int expected) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -30,20 +31,29 @@ class DevServerConnectionLimitTest {
     assertEquals(expected, value.getAsInt());
   }
 
+  private static Isola isola() {
+    return Isola.newBuilder()
+        .route("GET /hi", Handler.javascript("hi.js", "export default { fetch() { return new Response('hi'); } };"))
+        .build();
+  }
+
+  private static DevServer start(Isola isola) {
+    return DevServer.start(isola, new InetSocketAddress("127.0.0.1", 0), 2, 8, PATIENT, DevServer.defaultBodyRoom(),
+        LIMIT);
+  }
+
   @Test
-  void pastTheLimit_aNewConnectionIsAnswered503_andServedOnceOneEnds() throws Exception {
-    ConnectionTimeouts patient = new ConnectionTimeouts(600_000, 600_000, 600_000, 1, 600_000);
+  void atTheLimitWithNoneIdle_aNewConnectionIsAnswered503_andServedOnceOneEnds() throws Exception {
     List<RawHttp> held = new ArrayList<>();
-    try (Isola isola = Isola.newBuilder()
-            .route("GET /hi", Handler.javascript("hi.js", "export default { fetch() { return new Response('hi'); } };"))
-            .build();
-        DevServer server = DevServer.start(isola, new InetSocketAddress("127.0.0.1", 0), 2, 8, patient,
-            DevServer.defaultBodyRoom(), LIMIT)) {
+    try (Isola isola = isola(); DevServer server = start(isola)) {
       try {
         for (int i = 0; i < LIMIT; i++) {
-          held.add(new RawHttp(server.port(), 60_000));
+          RawHttp raw = new RawHttp(server.port(), 60_000);
+          held.add(raw);
+          raw.send("GET /hi HTTP/1.1\r\nHost: localhost\r\n"); // a head begun: not idle
         }
         await(server::openConnections, LIMIT);
+        await(server::idleConnections, 0);
 
         try (RawHttp extra = new RawHttp(server.port(), 60_000)) {
           extra.send(REQUEST);
@@ -55,13 +65,46 @@ class DevServerConnectionLimitTest {
           assertTrue(extra.closedByServer());
         }
 
-        held.get(0).send(REQUEST);
+        held.get(0).send("\r\n");
         assertEquals("hi", held.get(0).read().body(), "a connection within the limit is served");
 
         held.remove(LIMIT - 1).close();
         await(server::openConnections, LIMIT - 1);
         Reply served = RawHttp.exchange(server.port(), REQUEST);
         assertEquals(200, served.status(), served.toString());
+      } finally {
+        for (RawHttp raw : held) {
+          raw.close();
+        }
+      }
+    }
+  }
+
+  @Test
+  void atTheLimit_theConnectionIdleLongestMakesRoomForANewOne() throws Exception {
+    List<RawHttp> held = new ArrayList<>();
+    try (Isola isola = isola(); DevServer server = start(isola)) {
+      try {
+        RawHttp idle = new RawHttp(server.port(), 60_000); // sends nothing
+        held.add(idle);
+        await(server::idleConnections, 1);
+        for (int i = 1; i < LIMIT; i++) {
+          RawHttp raw = new RawHttp(server.port(), 60_000);
+          held.add(raw);
+          raw.send("GET /hi HTTP/1.1\r\nHost: localhost\r\n");
+        }
+        await(server::openConnections, LIMIT);
+        await(server::idleConnections, 1);
+        Thread.sleep(1500); // a connection must have been idle a second before it makes room
+
+        Reply served = RawHttp.exchange(server.port(), REQUEST);
+        assertEquals(200, served.status(), served.toString());
+        assertTrue(idle.closedByServer(), "the idle connection was closed for the new one");
+        for (int i = 1; i < LIMIT; i++) {
+          held.get(i).send("\r\n");
+          assertEquals("hi", held.get(i).read().body(), "connection " + i + " with a request begun is kept");
+        }
+        await(server::openConnections, LIMIT - 1); // the idle one and the new one have ended
       } finally {
         for (RawHttp raw : held) {
           raw.close();

@@ -58,7 +58,8 @@ final class Connection implements Runnable {
   private final ConnectionTimeouts timeouts;
   private final ScheduledExecutorService watchdog;
   private final AtomicLong bodyRoom;
-  private TimedStreams.@Nullable Input input;
+  private volatile TimedStreams.@Nullable Input input;
+  private volatile boolean evicted;
   /** Bytes of {@link #bodyRoom} the current request's body holds. */
   private long held;
 
@@ -89,6 +90,25 @@ final class Connection implements Runnable {
       log.error("connection from {} failed", socket.getRemoteSocketAddress(), e);
     } finally {
       onClose.run();
+    }
+  }
+
+  /**
+   * When this connection began to wait for its next request's first byte ({@link System#nanoTime()}),
+   * or 0 when it is not waiting for one.
+   */
+  long idleSince() {
+    TimedStreams.Input timed = input;
+    return timed == null || evicted ? 0 : timed.idleSince();
+  }
+
+  /** Closes the connection from another thread: its reads end with an exception. */
+  void evict() {
+    evicted = true;
+    try {
+      socket.close();
+    } catch (IOException e) {
+      // closed anyway
     }
   }
 

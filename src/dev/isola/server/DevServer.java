@@ -57,8 +57,9 @@ import org.slf4j.LoggerFactory;
  *   <li>No client holds a connection by being slow: an idle connection is closed after 30 s, a
  *       head must arrive within 30 s of its first byte and a body at 4 KiB/s on average after its
  *       first 30 s (else 408), and a connection whose client reads nothing of an answer for 30 s
- *       is closed. At most {@value #MAX_CONNECTIONS} connections are open at once; past that a new
- *       one is answered 503 with {@code Retry-After: 1} and closed.
+ *       is closed. At most {@value #MAX_CONNECTIONS} connections are open at once; at that limit
+ *       the one idle longest is closed for a new one, and with none idle a new one is answered 503
+ *       with {@code Retry-After: 1} and closed.
  *   <li>Failures of the handler are answered with their {@link dev.isola.IsolaException#httpStatus()}
  *       and a short text naming the request id, never the exception message or guest stack; those go
  *       to the log at WARN. Anything else is a 500 logged at ERROR. One INFO line per request gives
@@ -81,6 +82,8 @@ public final class DevServer implements AutoCloseable {
    * Retry-After} and closed, without reading a request.
    */
   static final int MAX_CONNECTIONS = 1024;
+  /** How long a connection must have waited for its next request before a new one may take its place. */
+  private static final long MIN_IDLE_TO_EVICT_NANOS = TimeUnit.SECONDS.toNanos(1);
   /** Connections past the limit being answered at once; past this many more, one is closed unanswered. */
   private static final int MAX_REFUSING = 64;
   /** Connections the operating system may hold before the server accepts them. */
@@ -91,6 +94,7 @@ public final class DevServer implements AutoCloseable {
   private final InetSocketAddress address;
   private final Isola isola;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+  private final Set<Connection> live = ConcurrentHashMap.newKeySet();
   private final AtomicInteger connections = new AtomicInteger();
   private final AtomicInteger refusing = new AtomicInteger();
   private final AtomicInteger refusedSinceWarning = new AtomicInteger();
@@ -219,25 +223,67 @@ public final class DevServer implements AutoCloseable {
         pause(); // e.g. out of file descriptors: give open connections time to end
         continue;
       }
-      if (connections.incrementAndGet() > maxConnections) {
+      // At the limit, the connection idle longest makes room: the new one is counted until it ends.
+      if (connections.incrementAndGet() > maxConnections && !evictIdlest()) {
         connections.decrementAndGet();
         refuseOverLimit(socket);
         continue;
       }
       open.add(socket);
+      Connection[] self = new Connection[1];
       Connection connection = new Connection(socket, isola, threads, timeouts, watchdog, bodyRoom, () -> {
         open.remove(socket);
+        live.remove(self[0]);
         connections.decrementAndGet();
       });
+      self[0] = connection;
+      live.add(connection);
       try {
         connectionThreads.newThread(connection).start();
       } catch (RuntimeException | Error e) {
         open.remove(socket);
+        live.remove(connection);
         connections.decrementAndGet();
         closeQuietly(socket);
         log.warn("dev server cannot start a connection thread: {}", e.toString());
       }
     }
+  }
+
+  /**
+   * Closes the connection that has waited longest, and at least a second, for its next request's
+   * first byte (idle keep-alive, or new and silent), so that connections doing nothing cannot keep
+   * out one with a request; false when there is none.
+   */
+  private boolean evictIdlest() {
+    long now = System.nanoTime();
+    Connection idlest = null;
+    long since = 0;
+    for (Connection connection : live) {
+      long idle = connection.idleSince();
+      if (idle != 0 && now - idle >= MIN_IDLE_TO_EVICT_NANOS && (idlest == null || idle - since < 0)) {
+        idlest = connection;
+        since = idle;
+      }
+    }
+    if (idlest == null) {
+      return false;
+    }
+    log.debug("dev server at its limit of {} connections: closing one idle for {} ms for a new one", maxConnections,
+        (now - since) / 1_000_000);
+    idlest.evict();
+    return true;
+  }
+
+  /** The connections waiting for a request's first byte now. */
+  int idleConnections() {
+    int idle = 0;
+    for (Connection connection : live) {
+      if (connection.idleSince() != 0) {
+        idle++;
+      }
+    }
+    return idle;
   }
 
   /**

@@ -40,6 +40,8 @@ final class TimedStreams {
     private long rateBytes;
     private long graceNanos;
     private long bytesPerSecond;
+    /** When the wait for a head's first byte began; 0 when not waiting for one. Read by the accept thread. */
+    private volatile long idleSince;
 
     Input(Socket socket, int readMillis) throws IOException {
       this.socket = socket;
@@ -58,7 +60,13 @@ final class TimedStreams {
         deadline = System.nanoTime() + millis * 1_000_000L;
       } else {
         armMillis = millis;
+        idleSince = System.nanoTime() | 1; // never 0
       }
+    }
+
+    /** When the connection began to wait for the next request's first byte ({@link System#nanoTime()}), or 0. */
+    long idleSince() {
+      return idleSince;
     }
 
     /** Whether some of the head expected by {@link #head} has arrived. */
@@ -88,6 +96,7 @@ final class TimedStreams {
       bounded = false;
       armMillis = -1;
       rated = false;
+      idleSince = 0;
     }
 
     @Override
@@ -118,6 +127,7 @@ final class TimedStreams {
           bounded = true;
           deadline = System.nanoTime() + armMillis * 1_000_000L;
           armMillis = -1;
+          idleSince = 0;
         }
         rateBytes += n;
       }
