@@ -57,7 +57,7 @@ import org.slf4j.LoggerFactory;
  *   <li>No client holds a connection by being slow: an idle connection is closed after 30 s, a
  *       head must arrive within 30 s of its first byte and a body at 4 KiB/s on average after its
  *       first 30 s (else 408), and a connection whose client reads nothing of an answer for 30 s
- *       is closed. At most {@value #MAX_CONNECTIONS} connections are open at once; at that limit
+ *       is closed. At most 1024 connections are open at once; at that limit
  *       the one idle longest is closed for a new one, and with none idle a new one is answered 503
  *       with {@code Retry-After: 1} and closed.
  *   <li>Failures of the handler are answered with their {@link dev.isola.IsolaException#httpStatus()}
