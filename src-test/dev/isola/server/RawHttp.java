@@ -54,8 +54,22 @@ final class RawHttp implements AutoCloseable {
     out.flush();
   }
 
+  void sendBytes(byte[] bytes) throws IOException {
+    out.write(bytes);
+    out.flush();
+  }
+
   /** Reads one answer: framed by Content-Length, or, without one, up to the end of the connection. */
   Reply read() throws IOException {
+    return read(false);
+  }
+
+  /** Reads the head of an answer to HEAD: it has no body, whatever its headers say. */
+  Reply readHeadAnswer() throws IOException {
+    return read(true);
+  }
+
+  private Reply read(boolean headOnly) throws IOException {
     String statusLine = line();
     if (statusLine == null) {
       throw new IOException("the server closed the connection without an answer");
@@ -68,7 +82,9 @@ final class RawHttp implements AutoCloseable {
     }
     byte[] body;
     List<String> length = headers.get("content-length");
-    if (length != null) {
+    if (headOnly) {
+      body = new byte[0];
+    } else if (length != null) {
       body = in.readNBytes(Integer.parseInt(length.get(0)));
     } else if (statusLine.matches("HTTP/1\\.[01] (1..|204|304)( .*)?")) {
       body = new byte[0];

@@ -13,6 +13,7 @@ import dev.isola.server.Http1.Head;
 import dev.isola.server.Http1.Refusal;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -23,10 +24,13 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,8 +44,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Connection implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(DevServer.class);
-  /** How long a read may wait: for the next request on an idle connection, or for more of one. */
-  static final int READ_TIMEOUT_MILLIS = 30_000;
   /** How long, and how many bytes, a connection is drained after a refusal before it is closed. */
   private static final int DRAIN_MILLIS = 2_000;
   private static final int DRAIN_BYTES = 1 << 20;
@@ -53,21 +55,32 @@ final class Connection implements Runnable {
   private final Isola isola;
   private final ExecutorService calls;
   private final Runnable onClose;
+  private final ConnectionTimeouts timeouts;
+  private final ScheduledExecutorService watchdog;
+  private final AtomicLong bodyRoom;
+  private volatile TimedStreams.@Nullable Input input;
+  private volatile boolean evicted;
+  /** Bytes of {@link #bodyRoom} the current request's body holds. */
+  private long held;
 
-  Connection(Socket socket, Isola isola, ExecutorService calls, Runnable onClose) {
+  Connection(Socket socket, Isola isola, ExecutorService calls, ConnectionTimeouts timeouts,
+      ScheduledExecutorService watchdog, AtomicLong bodyRoom, Runnable onClose) {
     this.socket = socket;
     this.isola = isola;
     this.calls = calls;
+    this.timeouts = timeouts;
+    this.watchdog = watchdog;
+    this.bodyRoom = bodyRoom;
     this.onClose = onClose;
   }
 
   @Override
   public void run() {
     try (socket) {
-      socket.setSoTimeout(READ_TIMEOUT_MILLIS);
       socket.setTcpNoDelay(true);
-      InputStream in = new BufferedInputStream(socket.getInputStream(), 8192);
-      OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 8192);
+      input = new TimedStreams.Input(socket, timeouts.idleMillis());
+      InputStream in = new BufferedInputStream(input, 8192);
+      OutputStream out = new BufferedOutputStream(new TimedStreams.Output(socket, watchdog, timeouts.writeMillis()), 8192);
       while (serveOne(in, out)) {
         // next request on this connection
       }
@@ -80,9 +93,75 @@ final class Connection implements Runnable {
     }
   }
 
+  /**
+   * When this connection began to wait for its next request's first byte ({@link System#nanoTime()}),
+   * or 0 when it is not waiting for one.
+   */
+  long idleSince() {
+    TimedStreams.Input timed = input;
+    return timed == null || evicted ? 0 : timed.idleSince();
+  }
+
+  /** Closes the connection from another thread: its reads end with an exception. */
+  void evict() {
+    evicted = true;
+    try {
+      socket.close();
+    } catch (IOException e) {
+      // closed anyway
+    }
+  }
+
+  /**
+   * Answers a connection past the server's limit with 503 and {@code Retry-After: 1}, without
+   * reading a request, then closes it gracefully (what the client sends meanwhile is drained for up
+   * to 2 s and 64 KiB, so the answer is not lost to a reset).
+   */
+  static void refuseOverLimit(Socket socket, ScheduledExecutorService watchdog, int writeMillis) {
+    try (socket) {
+      String id = RequestIds.keepOrCreate(null);
+      FailureAnswer busy = FailureAnswer.serverBusy(id);
+      OutputStream out = new BufferedOutputStream(new TimedStreams.Output(socket, watchdog, writeMillis), 1024);
+      answer(out, "-", new FailureAnswer(503, busy.text(), busy.retryAfterSeconds(), true), id, true);
+      socket.shutdownOutput();
+      TimedStreams.Input in = new TimedStreams.Input(socket, DRAIN_MILLIS);
+      in.within(DRAIN_MILLIS, "the drain after refusing a connection");
+      byte[] sink = new byte[8192];
+      for (int drained = 0, n; drained < 64 * 1024 && (n = in.read(sink, 0, sink.length)) >= 0; ) {
+        drained += n;
+      }
+    } catch (IOException e) {
+      // the client is gone or too slow: closed anyway
+    }
+  }
+
   /** Serves one request; false when the connection is to be closed. */
   private boolean serveOne(InputStream in, OutputStream out) throws IOException {
+    try {
+      return serve(in, out);
+    } finally {
+      bodyRoom.addAndGet(held); // the request, and its body, are done with
+      held = 0;
+    }
+  }
+
+  /** Takes {@code bytes} of the server's room for bodies for the current request, if there is that much. */
+  private boolean takeRoom(int bytes) {
+    long left = bodyRoom.get();
+    while (left >= bytes) {
+      if (bodyRoom.compareAndSet(left, left - bytes)) {
+        held += bytes;
+        return true;
+      }
+      left = bodyRoom.get();
+    }
+    return false;
+  }
+
+  private boolean serve(InputStream in, OutputStream out) throws IOException {
     Head head;
+    TimedStreams.Input input = timedInput();
+    input.head(timeouts.headMillis(), in.available() > 0);
     try {
       head = Http1.readHead(in);
     } catch (Refusal r) {
@@ -90,7 +169,13 @@ final class Connection implements Runnable {
       refuse(in, out, "-", "-", r, id, System.nanoTime());
       return false;
     } catch (SocketTimeoutException e) {
-      return false; // idle, or too slow to send its head: closed without an answer
+      if (!input.headStarted()) {
+        return false; // idle: closed without an answer
+      }
+      refuse(in, out, "-", "-", new Refusal(408, "the request head did not arrive within "
+          + seconds(timeouts.headMillis()) + " of its first byte; send it at once"), RequestIds.keepOrCreate(null),
+          System.nanoTime());
+      return false;
     }
     if (head == null) {
       return false;
@@ -100,7 +185,9 @@ final class Connection implements Runnable {
     String target = head.target();
     String id = RequestIds.keepOrCreate(head.first(RequestIds.HEADER).orElse(null));
     Framing framing;
+    String authority;
     try {
+      authority = Http1.absoluteAuthority(head.target());
       target = Http1.originForm(head.target());
       Http1.checkHost(head);
       framing = Http1.framing(head);
@@ -113,9 +200,14 @@ final class Connection implements Runnable {
     try {
       builder = Request.newBuilder().method(method).target(target);
       for (Http1.Field field : head.fields()) {
-        if (!field.name().equalsIgnoreCase(RequestIds.HEADER)) {
+        if (field.name().equalsIgnoreCase("Host") && authority != null) {
+          builder.header(field.name(), authority); // RFC 9112 §3.2.2: the target's authority wins
+        } else if (!field.name().equalsIgnoreCase(RequestIds.HEADER)) {
           builder.header(field.name(), field.value());
         }
+      }
+      if (authority != null && head.first("Host").isEmpty()) {
+        builder.header("Host", authority); // HTTP/1.0 may send none
       }
       builder.header(RequestIds.HEADER, id);
       bare = builder.build();
@@ -137,10 +229,17 @@ final class Connection implements Runnable {
           out.write(CONTINUE);
           out.flush();
         }
+        input.body(timeouts.bodyGraceMillis(), timeouts.minBodyBytesPerSecond());
         try {
-          body = framing.chunked() ? Http1.readChunked(in, max.bytes()) : readFixed(in, (int) framing.length());
+          body = framing.chunked() ? Http1.readChunked(in, max.bytes(), this::takeRoom)
+              : readFixed(in, (int) framing.length());
         } catch (Refusal r) {
           refuse(in, out, method, target, r, id, start);
+          return false;
+        } catch (SocketTimeoutException e) {
+          refuse(in, out, method, target, new Refusal(408, "the request body arrived too slowly: a body may take "
+              + seconds(timeouts.bodyGraceMillis()) + " plus a second per " + timeouts.minBodyBytesPerSecond()
+              + " bytes"), id, start);
           return false;
         }
       }
@@ -210,12 +309,10 @@ final class Connection implements Runnable {
     }
   }
 
-  private static byte @Nullable [] readFixed(InputStream in, int length) throws IOException {
-    byte[] body = in.readNBytes(length);
-    if (body.length < length) {
-      throw new java.io.EOFException("the connection ended after " + body.length + " of " + length + " body bytes");
-    }
-    return body;
+  private byte[] readFixed(InputStream in, int length) throws IOException, Refusal {
+    ByteArrayOutputStream body = new ByteArrayOutputStream(Math.min(length, Http1.BODY_PIECE));
+    Http1.readBody(in, length, body, this::takeRoom);
+    return body.toByteArray();
   }
 
   private void refuse(InputStream in, OutputStream out, String method, String target, Refusal refusal, String id,
@@ -223,6 +320,9 @@ final class Connection implements Runnable {
     String shown = Http1.quote(target); // as sent: it may hold what a log line must not
     log.info("{} {}: refused with {} (request id {}): {}", method, shown, refusal.status(), id, refusal.getMessage());
     FailureAnswer answer = FailureAnswer.refused(refusal.status(), refusal.getMessage(), id);
+    if (answer.status() == 503) { // no room for the body: the client may retry
+      answer = new FailureAnswer(503, answer.text(), OptionalLong.of(1), true);
+    }
     answer(out, method, answer, id, true);
     logLine(method, shown, answer.status(), start, id);
     finish(in, true);
@@ -239,11 +339,10 @@ final class Connection implements Runnable {
     }
     try {
       socket.shutdownOutput();
-      socket.setSoTimeout(DRAIN_MILLIS);
-      long deadline = System.nanoTime() + DRAIN_MILLIS * 1_000_000L;
+      timedInput().within(DRAIN_MILLIS, "the drain after the last answer");
       byte[] sink = new byte[8192];
       long drained = 0;
-      while (drained < DRAIN_BYTES && System.nanoTime() < deadline) {
+      while (drained < DRAIN_BYTES) {
         int n = in.read(sink);
         if (n < 0) {
           break;
@@ -311,6 +410,18 @@ final class Connection implements Runnable {
     }
     head.append("\r\n");
     out.write(Http1.latin1(head.toString()));
+  }
+
+  private TimedStreams.Input timedInput() {
+    TimedStreams.Input timed = input;
+    if (timed == null) {
+      throw new IllegalStateException("the connection's input is not open");
+    }
+    return timed;
+  }
+
+  private static String seconds(int millis) {
+    return millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
   }
 
   private static void logLine(String method, String target, int status, long start, String id) {

@@ -32,6 +32,16 @@ final class Http1 {
 
   private Http1() {}
 
+  /** The most body bytes read at once, each taken from the server's {@link Room} before it is read. */
+  static final int BODY_PIECE = 64 * 1024;
+
+  /** Room for request bodies in memory, shared by a server's connections. */
+  @FunctionalInterface
+  interface Room {
+    /** Takes {@code bytes} of room, or returns false when there is not that much left. */
+    boolean take(int bytes);
+  }
+
   /** A request the server answers with {@code status} and {@code reason} without routing it. */
   static final class Refusal extends Exception {
     private static final long serialVersionUID = 1L;
@@ -115,12 +125,12 @@ final class Http1 {
    */
   static @Nullable Head readHead(InputStream in) throws IOException, Refusal {
     int[] budget = {MAX_HEAD_BYTES};
-    String line = readLine(in, budget, true);
+    String line = readLine(in, budget, true, false);
     for (int empty = 0; line != null && line.isEmpty(); empty++) {
       if (empty == MAX_LEADING_EMPTY_LINES) {
         throw new Refusal(400, "the request starts with empty lines instead of a request line");
       }
-      line = readLine(in, budget, true);
+      line = readLine(in, budget, true, false);
     }
     if (line == null) {
       return null;
@@ -142,7 +152,7 @@ final class Http1 {
     if (version.charAt(5) != '1') {
       throw new Refusal(505, "HTTP version " + version + " is not supported: this server speaks HTTP/1.1 (and 1.0)");
     }
-    List<Field> fields = readFields(in, budget, "header");
+    List<Field> fields = readFields(in, budget, "header", false);
     return new Head(method, target, version.equals("HTTP/1.0") ? version : "HTTP/1.1", fields);
   }
 
@@ -150,11 +160,13 @@ final class Http1 {
    * The header (or trailer) fields up to the empty line that ends them.
    *
    * @param kind "header" or "trailer", for messages
+   * @param crlfOnly whether a line must end in CRLF (see {@link #readChunked})
    */
-  private static List<Field> readFields(InputStream in, int[] budget, String kind) throws IOException, Refusal {
+  private static List<Field> readFields(InputStream in, int[] budget, String kind, boolean crlfOnly)
+      throws IOException, Refusal {
     List<Field> fields = new ArrayList<>();
     while (true) {
-      String line = readLine(in, budget, false);
+      String line = readLine(in, budget, false, crlfOnly);
       if (line == null) {
         throw new EOFException("the connection ended inside the " + kind + " fields");
       }
@@ -186,10 +198,11 @@ final class Http1 {
   }
 
   /**
-   * One line without its ending (CRLF, or a bare LF, RFC 9112 §2.2), as ISO-8859-1; {@code null} at
-   * the end of the stream before any byte. {@code budget[0]} is what the head may still use.
+   * One line without its ending (CRLF, or a bare LF unless {@code crlfOnly}, RFC 9112 §2.2), as
+   * ISO-8859-1; {@code null} at the end of the stream before any byte. {@code budget[0]} is what the
+   * head may still use.
    */
-  private static @Nullable String readLine(InputStream in, int[] budget, boolean requestLine)
+  private static @Nullable String readLine(InputStream in, int[] budget, boolean requestLine, boolean crlfOnly)
       throws IOException, Refusal {
     StringBuilder line = new StringBuilder(64);
     while (true) {
@@ -207,7 +220,13 @@ final class Http1 {
       }
       if (b == '\n') {
         int end = line.length();
-        return end > 0 && line.charAt(end - 1) == '\r' ? line.substring(0, end - 1) : line.toString();
+        if (end > 0 && line.charAt(end - 1) == '\r') {
+          return line.substring(0, end - 1);
+        }
+        if (crlfOnly) {
+          throw new Refusal(400, "a line of the chunked body ends in a bare LF; end it with CRLF (RFC 9112 §7.1)");
+        }
+        return line.toString();
       }
       if (!line.isEmpty() && line.charAt(line.length() - 1) == '\r') {
         throw new Refusal(400, "a line holds a carriage return that does not end it; end lines with CRLF");
@@ -252,6 +271,113 @@ final class Http1 {
   }
 
   /**
+   * The authority of an absolute-form target ({@code http://a.example:8080/x} gives {@code
+   * a.example:8080}), checked like a {@code Host} value; {@code null} for origin form. RFC 9112
+   * §3.2.2: the server uses it in place of the {@code Host} field.
+   */
+  static @Nullable String absoluteAuthority(String target) throws Refusal {
+    String lower = target.toLowerCase(Locale.ROOT);
+    if (!lower.startsWith("http://") && !lower.startsWith("https://")) {
+      return null;
+    }
+    int start = target.indexOf("//") + 2;
+    int end = start;
+    while (end < target.length() && target.charAt(end) != '/' && target.charAt(end) != '?') {
+      end++;
+    }
+    String authority = target.substring(start, end);
+    if (authority.isEmpty() || !isHost(authority)) {
+      throw new Refusal(400, "the request target " + quote(target) + " does not name a host and optional port"
+          + " after its scheme, e.g. http://localhost:8080/path");
+    }
+    return authority;
+  }
+
+  /**
+   * Whether {@code host} is {@code uri-host [":" port]} (RFC 3986 §3.2.2, §3.2.3): an IP literal in
+   * brackets (IPv6 characters, or {@code v} hex {@code .} characters), or a reg-name of unreserved
+   * and sub-delims characters and {@code %HH} escapes (which covers IPv4), then an optional colon and
+   * digits. One pass over the text: a regular expression for it recurses per character and
+   * overflows the stack on a long value.
+   */
+  static boolean isHost(String host) {
+    int n = host.length();
+    int i = 0;
+    if (n > 0 && host.charAt(0) == '[') {
+      int close = host.indexOf(']');
+      if (close < 0 || !isIpLiteral(host.substring(1, close))) {
+        return false;
+      }
+      i = close + 1;
+    } else {
+      while (i < n && host.charAt(i) != ':') {
+        char c = host.charAt(i);
+        if (c == '%') {
+          if (i + 2 >= n || !isHex(host.charAt(i + 1)) || !isHex(host.charAt(i + 2))) {
+            return false;
+          }
+          i += 3;
+        } else if (isUnreserved(c) || SUB_DELIMS.indexOf(c) >= 0) {
+          i++;
+        } else {
+          return false;
+        }
+      }
+    }
+    if (i < n && host.charAt(i++) != ':') {
+      return false;
+    }
+    for (; i < n; i++) {
+      if (host.charAt(i) < '0' || host.charAt(i) > '9') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static final String SUB_DELIMS = "!$&'()*+,;=";
+
+  /** What is between the brackets of an IP literal: IPv6 characters, or {@code v} 1*HEXDIG "." 1*(...). */
+  private static boolean isIpLiteral(String literal) {
+    if (literal.isEmpty()) {
+      return false;
+    }
+    if (literal.charAt(0) == 'v' || literal.charAt(0) == 'V') {
+      int dot = literal.indexOf('.');
+      if (dot < 2 || dot == literal.length() - 1) {
+        return false;
+      }
+      for (int i = 1; i < dot; i++) {
+        if (!isHex(literal.charAt(i))) {
+          return false;
+        }
+      }
+      for (int i = dot + 1; i < literal.length(); i++) {
+        char c = literal.charAt(i);
+        if (!(isUnreserved(c) || SUB_DELIMS.indexOf(c) >= 0 || c == ':')) {
+          return false;
+        }
+      }
+      return true;
+    }
+    for (int i = 0; i < literal.length(); i++) {
+      char c = literal.charAt(i);
+      if (!(isHex(c) || c == ':' || c == '.')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isHex(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  }
+
+  private static boolean isUnreserved(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "-._~".indexOf(c) >= 0;
+  }
+
+  /**
    * The {@code Host} rule of RFC 9112 §3.2: an HTTP/1.1 request has exactly one {@code Host} field
    * (HTTP/1.0 at most one), and its value is {@code uri-host [":" port]} (RFC 3986; it may be empty).
    */
@@ -267,8 +393,7 @@ final class Http1 {
       return;
     }
     String host = hosts.get(0);
-    if (!host.matches("(\\[[0-9A-Fa-f:.]+\\]|\\[v[0-9A-Fa-f]+\\.[A-Za-z0-9\\-._~!$&'()*+,;=:]+\\]"
-        + "|([A-Za-z0-9\\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)(:[0-9]*)?")) {
+    if (!isHost(host)) {
       throw new Refusal(400, "the Host field " + quote(host) + " is not a host name or address with an optional"
           + " port, e.g. \"localhost:8080\" (RFC 9112 §3.2)");
     }
@@ -330,19 +455,21 @@ final class Http1 {
    * Reads a chunked body (RFC 9112 §7.1), or returns {@code null} as soon as it is known to be longer
    * than {@code max} bytes (a chunk size says so before its data is read). Chunk extensions are
    * ignored (§7.1.1); trailer fields are read and discarded (§7.1.2), as the body has been handed on
-   * by the time they arrive.
+   * by the time they arrive. Its data is read as {@link #readBody} reads it. Every line of the coding, and the data of each chunk, must end in CRLF:
+   * the bare LF that a head may end its lines with is not accepted here, as a proxy in front that
+   * reads the chunks differently would see another end of the message.
    *
    * @throws Refusal when the chunked coding is malformed
    * @throws IOException when the connection fails or ends inside the body
    */
-  static byte @Nullable [] readChunked(InputStream in, long max) throws IOException, Refusal {
+  static byte @Nullable [] readChunked(InputStream in, long max, Room room) throws IOException, Refusal {
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     long total = 0;
     while (true) {
       int[] budget = {MAX_CHUNK_LINE};
       String line;
       try {
-        line = readLine(in, budget, false);
+        line = readLine(in, budget, false, true);
       } catch (Refusal r) {
         throw r.status() == 431 ? new Refusal(400, "a chunk-size line is longer than " + MAX_CHUNK_LINE + " bytes") : r;
       }
@@ -351,38 +478,64 @@ final class Http1 {
       }
       long size = chunkSize(line);
       if (size == 0) {
-        readFields(in, new int[] {MAX_HEAD_BYTES}, "trailer");
+        readFields(in, new int[] {MAX_HEAD_BYTES}, "trailer", true);
         return body.toByteArray();
       }
       if (size > Math.min(max, Integer.MAX_VALUE - 8) - total) { // a Java array holds at most that much
         return null;
       }
-      byte[] data = in.readNBytes((int) size);
-      if (data.length < size) {
-        throw new EOFException("the connection ended inside a chunk");
-      }
-      body.write(data);
+      readBody(in, (int) size, body, room);
       total += size;
-      int b = in.read();
-      if (b == '\r') {
-        b = in.read();
-      }
-      if (b < 0) {
+      int cr = in.read();
+      int lf = cr == '\r' ? in.read() : cr;
+      if (lf < 0) {
         throw new EOFException("the connection ended inside a chunked body");
       }
-      if (b != '\n') {
-        throw new Refusal(400, "a chunk of the body is longer than its size line says (" + size + " bytes)");
+      if (cr != '\r' || lf != '\n') {
+        throw new Refusal(400, "a chunk of the body is not followed by CRLF: it is longer than its size line says ("
+            + size + " bytes), or ends in a bare LF");
       }
     }
   }
 
-  /** The size of a chunk-size line: hex digits, then optional extensions ({@code *( BWS ";" ... )}). */
+  /**
+   * Reads {@code length} bytes of body into {@code body}, {@link #BODY_PIECE} at a time, each taken
+   * from {@code room} before it is read: the server's memory for bodies is counted by what has
+   * arrived, not by what a client declares.
+   *
+   * @throws Refusal 503 when {@code room} has no more
+   * @throws IOException when the connection fails or ends first
+   */
+  static void readBody(InputStream in, int length, ByteArrayOutputStream body, Room room)
+      throws IOException, Refusal {
+    byte[] piece = new byte[Math.min(length, BODY_PIECE)];
+    for (int left = length; left > 0; ) {
+      int n = Math.min(left, piece.length);
+      if (!room.take(n)) {
+        throw new Refusal(503, "the server holds as many request bodies in memory as it may; retry shortly");
+      }
+      if (in.readNBytes(piece, 0, n) < n) {
+        throw new EOFException("the connection ended inside the body, " + left + " bytes before its end");
+      }
+      body.write(piece, 0, n);
+      left -= n;
+    }
+  }
+
+  /**
+   * The size of a chunk-size line: hex digits (leading zeros allowed, at most 15 others), then
+   * optional extensions ({@code *( BWS ";" ... )}).
+   */
   private static long chunkSize(String line) throws Refusal {
     int digits = 0;
+    int zeros = 0;
     while (digits < line.length() && Character.digit(line.charAt(digits), 16) >= 0 && line.charAt(digits) < 0x80) {
+      if (line.charAt(digits) == '0' && zeros == digits) {
+        zeros++;
+      }
       digits++;
     }
-    if (digits == 0 || digits > 15) {
+    if (digits == 0 || digits - zeros > 15) {
       throw new Refusal(400, "the chunk-size line " + quote(line) + (digits == 0 ? " does not start with a hex size"
           : " has a size too large for this server"));
     }
@@ -400,7 +553,7 @@ final class Http1 {
         throw new Refusal(400, "the chunk-size line holds a control character");
       }
     }
-    return Long.parseLong(line.substring(0, digits), 16);
+    return digits == zeros ? 0 : Long.parseLong(line.substring(zeros, digits), 16);
   }
 
   private static boolean isToken(String text) {
