@@ -9,12 +9,8 @@ import dev.isola.kv.KeyValueStore;
 import dev.isola.kv.KeyValueStores;
 import dev.isola.kv.StoreLimits;
 import dev.isola.kv.StoreQuotaExceededException;
-import java.time.Clock;
+import dev.isola.kv.TestClock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,32 +32,9 @@ class JsKeyValueExpiryQuotaTest {
       };
       """;
 
+
   /** Starts at the wall clock's time, so an {@code expiration} in epoch seconds means the same to both. */
-  static final class MovableClock extends Clock {
-    final AtomicLong millis = new AtomicLong(System.currentTimeMillis());
-
-    @Override
-    public long millis() {
-      return millis.get();
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(millis());
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-  }
-
-  private static final MovableClock clock = new MovableClock();
+  private static final TestClock clock = new TestClock(System.currentTimeMillis());
   private static KeyValueStore kv;
   private static KeyValueStore small;
   private static Isola isola;
@@ -97,9 +70,9 @@ class JsKeyValueExpiryQuotaTest {
   @Test
   void expirationTtl_valueReadableUntilItsSecondsHavePassed() {
     assertEquals("v", text("await env.KV.put('ttl', 'v', { expirationTtl: 60 }); return await env.KV.get('ttl');"));
-    clock.millis.addAndGet(59_000);
+    clock.advance(Duration.ofSeconds(59));
     assertEquals("v", text("return await env.KV.get('ttl');"));
-    clock.millis.addAndGet(1_000);
+    clock.advance(Duration.ofSeconds(1));
     assertEquals("null", text("return String(await env.KV.get('ttl'));"));
     assertFalse(kv.exists("ttl"));
   }
@@ -108,7 +81,7 @@ class JsKeyValueExpiryQuotaTest {
   void expiration_epochSeconds_valueGoneAfterThatTime() {
     long at = System.currentTimeMillis() / 1000 + 3600;
     assertEquals("v", text("await env.KV.put('at', 'v', { expiration: " + at + " }); return await env.KV.get('at');"));
-    clock.millis.set(at * 1000 + 1000);
+    clock.set(at * 1000 + 1000);
     assertEquals("null", text("return String(await env.KV.get('at'));"));
   }
 
@@ -116,7 +89,7 @@ class JsKeyValueExpiryQuotaTest {
   void expirationTtl_belowCloudflaresSixtySeconds_accepted() {
     text("await env.KV.put('short', 'v', { expirationTtl: 1 }); return 'ok';");
     assertTrue(kv.exists("short"));
-    clock.millis.addAndGet(1_000);
+    clock.advance(Duration.ofSeconds(1));
     assertFalse(kv.exists("short"));
   }
 
@@ -128,7 +101,7 @@ class JsKeyValueExpiryQuotaTest {
         await env.KV.put('o', 'v', { expirationTtl: null });
         return 'ok';
         """);
-    clock.millis.addAndGet(Duration.ofDays(3650).toMillis());
+    clock.advance(Duration.ofDays(3650));
     assertTrue(kv.exists("m") && kv.exists("n") && kv.exists("o"));
   }
 

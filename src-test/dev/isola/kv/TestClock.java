@@ -8,11 +8,27 @@ import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A clock that stands still until a test moves it. */
-final class TestClock extends Clock {
-  private final AtomicLong millis = new AtomicLong(1_700_000_000_000L);
+public final class TestClock extends Clock {
+  private final AtomicLong millis;
 
-  void advance(Duration by) {
+  /** A clock at a fixed instant in November 2023. */
+  public TestClock() {
+    this(1_700_000_000_000L);
+  }
+
+  /** A clock at {@code epochMillis}. */
+  public TestClock(long epochMillis) {
+    millis = new AtomicLong(epochMillis);
+  }
+
+  /** Moves the clock forward by {@code by}. */
+  public void advance(Duration by) {
     millis.addAndGet(by.toMillis());
+  }
+
+  /** Sets the clock to {@code epochMillis}. */
+  public void set(long epochMillis) {
+    millis.set(epochMillis);
   }
 
   @Override

@@ -5,40 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.isola.Request;
+import dev.isola.kv.TestClock;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
-import java.util.concurrent.atomic.AtomicLong;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The extension's stores keep the manifest's quotas and expire keys by the extension's clock. */
 class IsolaExtensionStoreTest {
-  static final AtomicLong now = new AtomicLong(System.currentTimeMillis());
-
-  static final Clock MOVABLE = new Clock() {
-    @Override
-    public long millis() {
-      return now.get();
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(millis());
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-  };
+  static final TestClock MOVABLE = new TestClock(System.currentTimeMillis());
 
   @RegisterExtension
   IsolaExtension isola = IsolaExtension.fromManifest(Path.of("src-test/dev/isola/testing/kv-quota/isola.toml"))
@@ -49,7 +24,7 @@ class IsolaExtensionStoreTest {
     assertEquals("stored", isola.handle(Request.post("/note/a", "")).bodyText());
     String refused = isola.handle(Request.post("/note/b", "")).bodyText();
     assertTrue(refused.contains("max_keys limit of 1"), refused);
-    now.addAndGet(60_000);
+    MOVABLE.advance(Duration.ofMinutes(1));
     assertFalse(isola.kv("notes").exists("a"));
     assertEquals("stored", isola.handle(Request.post("/note/b", "")).bodyText());
   }

@@ -44,35 +44,6 @@ public final class HttpMethods {
 
   /** The known method at most two edits from {@code method} (one for short ones), if any. */
   private static @Nullable String nearest(String method) {
-    String best = null;
-    int bestDistance = Integer.MAX_VALUE;
-    for (String known : KNOWN) {
-      int d = distance(method, known);
-      if (d < bestDistance) {
-        best = known;
-        bestDistance = d;
-      }
-    }
-    return bestDistance <= (method.length() <= 4 ? 1 : 2) ? best : null;
-  }
-
-  /** Levenshtein distance. */
-  private static int distance(String a, String b) {
-    int[] previous = new int[b.length() + 1];
-    int[] current = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      previous[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      current[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int substitute = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-        current[j] = Math.min(substitute, Math.min(previous[j], current[j - 1]) + 1);
-      }
-      int[] swap = previous;
-      previous = current;
-      current = swap;
-    }
-    return previous[b.length()];
+    return Suggestions.nearest(method, KNOWN).orElse(null);
   }
 }
