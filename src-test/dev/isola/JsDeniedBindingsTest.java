@@ -1,6 +1,7 @@
 package dev.isola;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,6 +21,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class JsDeniedBindingsTest {
   private static Isola isola;
 
+  @org.junit.jupiter.api.io.TempDir static java.nio.file.Path mounted;
+
   @BeforeAll
   static void build() {
     isola = Isola.newBuilder()
@@ -36,6 +39,12 @@ class JsDeniedBindingsTest {
               async fetch(request, env) { return new Response(String(await new AsyncFunction("env", await request.text())(env))); },
             };
             """).grants(Grants.keyValue("kv")))
+        .route("POST /files", Handler.javascript("files.js", """
+            const AsyncFunction = (async () => {}).constructor;
+            export default {
+              async fetch(request, env) { return new Response(String(await new AsyncFunction("env", await request.text())(env))); },
+            };
+            """).grants(Grants.files(mounted, "/static")))
         .build();
   }
 
@@ -66,6 +75,17 @@ class JsDeniedBindingsTest {
     assertTrue(e.getMessage().contains(manifestLine + " in isola.toml"), e.getMessage());
     assertTrue(e.getMessage().contains(javaGrant), e.getMessage());
     assertEquals(before + 1, isola.capabilityDenials().get("POST /none"));
+  }
+
+  @Test
+  void deniedPath_withLineBreaks_isLoggedOnOneLine() {
+    // The denial's message is logged: a path the guest chose must not start log lines of its own.
+    CapabilityDeniedException e = assertThrows(CapabilityDeniedException.class, () -> run("/files",
+        "return (await env.files.read('/x\\r\\nWARN forged line\\u2028/y'));"));
+
+    assertFalse(e.getMessage().contains("\r") || e.getMessage().contains("\n")
+        || e.getMessage().contains("\u2028"), e.getMessage());
+    assertTrue(e.getMessage().contains("/x\\u000d\\u000aWARN forged line\\u2028/y"), e.getMessage());
   }
 
   @Test

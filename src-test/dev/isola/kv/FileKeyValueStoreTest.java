@@ -184,6 +184,20 @@ class FileKeyValueStoreTest extends KeyValueStoreContract {
   }
 
   @Test
+  void integrity_hugeFile_reportedAsDamagedWithoutReadingIt() throws Exception {
+    // A value file past the largest value a store holds is damaged whatever its header says: it is
+    // never read whole (3 GiB, sparse, would not even fit one array), at open or on a get.
+    FileKeyValueStore kv = damaged("k", f -> {
+      try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(f.toFile(), "rw")) {
+        raf.setLength(3L * 1024 * 1024 * 1024);
+      } catch (java.io.IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+    assertRefusedAsDamaged(kv, "k", "larger than the largest value file");
+  }
+
+  @Test
   void integrity_truncatedFile_reportedAtOpenAndRefusedOnRead() {
     FileKeyValueStore kv = damaged("k", f -> rewrite(f, b -> java.util.Arrays.copyOf(b, b.length - 5)));
     assertRefusedAsDamaged(kv, "k", "truncated");

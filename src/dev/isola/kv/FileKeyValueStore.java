@@ -153,7 +153,7 @@ final class FileKeyValueStore implements KeyValueStore {
     Path file = fileOf(key);
     Lock open = enter();
     try {
-      ValueFile.Content content = ValueFile.decode(Files.readAllBytes(file));
+      ValueFile.Content content = ValueFile.read(file);
       if (content.damaged()) {
         throw new CorruptValueException(this, key, file, content.damage());
       }
@@ -456,16 +456,17 @@ final class FileKeyValueStore implements KeyValueStore {
       long now = clock.millis();
       List<String> expired = new ArrayList<>();
       walk(data, new ArrayList<>(), FileNames.VALUE_SUFFIX, (key, file) -> {
-        byte[] content;
+        ValueFile.Content decoded;
+        long size;
         try {
-          content = Files.readAllBytes(file);
+          size = Files.size(file);
+          decoded = ValueFile.read(file);
         } catch (IOException e) {
           throw new UncheckedIOException("cannot read " + file + " (key " + Keys.quote(key) + "): " + e
               + "; check that this process may read the store directory", e);
         }
-        ValueFile.Content decoded = ValueFile.decode(content);
         keys++;
-        bytes += StoreLimits.footprint(key, Math.max(0, content.length - ValueFile.HEADER));
+        bytes += StoreLimits.footprint(key, Math.max(0, size - ValueFile.HEADER));
         if (decoded.damaged()) {
           damagedAtOpen.put(key, decoded.damage() + " in " + file);
           log.warn("{}: the value of key {} is damaged ({}) in {}: reading it fails until it is deleted or put"
@@ -495,7 +496,15 @@ final class FileKeyValueStore implements KeyValueStore {
     Path current = legacy.resolveSibling(name.substring(0, name.length() - FileNames.LEGACY_SUFFIX.length())
         + FileNames.VALUE_SUFFIX);
     if (!Files.exists(current)) { // else an earlier open wrote it and stopped before deleting the old file
-      writeFile(current, ValueFile.encode(Files.readAllBytes(legacy), 0));
+      byte[] value;
+      try (java.io.InputStream in = Files.newInputStream(legacy)) {
+        value = in.readNBytes(KeyValueStore.MAX_VALUE_BYTES + 1); // never a whole file of any size
+      }
+      if (value.length > KeyValueStore.MAX_VALUE_BYTES) {
+        throw new IOException("the file is larger than the largest value (" + KeyValueStore.MAX_VALUE_BYTES
+            + " bytes), so no store wrote it; move it out of the store directory");
+      }
+      writeFile(current, ValueFile.encode(value, 0));
     }
     Files.delete(legacy);
     syncDirectory(legacy.getParent());

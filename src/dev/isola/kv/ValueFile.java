@@ -47,6 +47,28 @@ final class ValueFile {
   }
 
   /** Decodes a whole file. */
+  /** The largest value file: the header and {@link KeyValueStore#MAX_VALUE_BYTES}. */
+  static final long MAX_FILE = HEADER + (long) KeyValueStore.MAX_VALUE_BYTES;
+
+  /**
+   * Reads and decodes {@code file}, reading at most {@link #MAX_FILE} bytes: a file larger than
+   * any value file (put there by something other than the store) is damaged, not read whole, so it
+   * cannot exhaust the heap or fail the read with an {@link OutOfMemoryError}.
+   *
+   * @throws java.nio.file.NoSuchFileException if there is no such file
+   */
+  static Content read(java.nio.file.Path file) throws java.io.IOException {
+    byte[] content;
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+      content = in.readNBytes((int) MAX_FILE + 1);
+    }
+    if (content.length > MAX_FILE) {
+      return damaged("the file is larger than the largest value file (" + MAX_FILE + " bytes: a " + HEADER
+          + "-byte header and at most " + KeyValueStore.MAX_VALUE_BYTES + " value bytes)");
+    }
+    return decode(content);
+  }
+
   static Content decode(byte[] file) {
     if (file.length < HEADER) {
       return damaged("the file is " + file.length + " bytes, shorter than its " + HEADER + "-byte header: it was truncated");

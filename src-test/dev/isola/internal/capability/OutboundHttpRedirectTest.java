@@ -83,6 +83,19 @@ class OutboundHttpRedirectTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"TRACE", "trace", "TRACK", "Track"})
+  void echoingMethods_areRefusedBeforeTheSecretIsSent(String method) throws IOException {
+    // A server answering TRACE echoes the request, the host's secret header included, back to the guest.
+    try (LoopbackServer server = LoopbackServer.answering(200, "echo")) {
+      HttpCall call = new HttpCall(method, server.uri("/"), Map.of(), new byte[0]);
+      OutboundHttpException e = assertThrows(OutboundHttpException.class, () -> sendWith(apiKey(server), call, server));
+
+      assertTrue(e.getMessage().contains(method) && e.getMessage().contains("echo"), e.getMessage());
+      assertEquals(0, server.hits());
+    }
+  }
+
+  @ParameterizedTest
   @ValueSource(ints = {301, 302, 303, 307, 308})
   void redirect_toAnotherOrigin_carriesNoSecretHeader(int status) throws IOException {
     try (LoopbackServer target = LoopbackServer.answering(200, "arrived");

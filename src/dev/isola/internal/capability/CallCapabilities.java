@@ -99,8 +99,9 @@ public final class CallCapabilities {
   private KeyValueStore store(String store) {
     KeyValueStore kv = route.stores().get(store);
     if (kv == null) {
-      throw deny("the key-value store \"" + store + "\"", "the handler used key-value store \"" + store + "\"",
-          "key_value = [\"" + store + "\"]", "Grants.keyValue(\"" + store + "\")");
+      String shown = escaped(store);
+      throw deny("the key-value store \"" + shown + "\"", "the handler used key-value store \"" + shown + "\"",
+          "key_value = [\"" + shown + "\"]", "Grants.keyValue(\"" + shown + "\")");
     }
     return kv;
   }
@@ -195,8 +196,9 @@ public final class CallCapabilities {
   public String variable(String name) {
     String value = route.variables().get(name);
     if (value == null) {
-      throw deny("the variable \"" + name + "\"", "the handler read variable \"" + name + "\"",
-          "variables = [\"" + name + "\"]", "Grants.variables(\"" + name + "\")");
+      String shown = escaped(name);
+      throw deny("the variable \"" + shown + "\"", "the handler read variable \"" + shown + "\"",
+          "variables = [\"" + shown + "\"]", "Grants.variables(\"" + shown + "\")");
     }
     return value;
   }
@@ -204,8 +206,9 @@ public final class CallCapabilities {
   /** The plain value of a secret the route may read. */
   public String readSecret(String name) {
     if (!route.readableSecrets().contains(name)) {
-      throw deny("reading the secret \"" + name + "\"", "the handler read secret \"" + name + "\" in plain text",
-          "readable_secrets = [\"" + name + "\"]", "Grants.readableSecrets(\"" + name + "\")");
+      String shown = escaped(name);
+      throw deny("reading the secret \"" + shown + "\"", "the handler read secret \"" + shown + "\" in plain text",
+          "readable_secrets = [\"" + shown + "\"]", "Grants.readableSecrets(\"" + shown + "\")");
     }
     return route.secrets().get(name);
   }
@@ -230,7 +233,8 @@ public final class CallCapabilities {
       }
     }
     if (mount == null) {
-      String suggested = guestPath.indexOf('/', 1) > 0 ? guestPath.substring(0, guestPath.indexOf('/', 1)) : guestPath;
+      String suggested = escaped(guestPath.indexOf('/', 1) > 0 ? guestPath.substring(0, guestPath.indexOf('/', 1))
+          : guestPath);
       throw deny("reading files under " + cut(guestPath), "the handler read file " + cut(guestPath),
           "files = [\"DIRECTORY:" + suggested + "\"]", "Grants.files(Path.of(\"DIRECTORY\"), \"" + suggested + "\")");
     }
@@ -307,6 +311,26 @@ public final class CallCapabilities {
   }
 
   private static String cut(String key) {
-    return "\"" + (key.length() > 60 ? key.substring(0, 60) + "…" : key) + "\"";
+    return "\"" + escaped(key.length() > 60 ? key.substring(0, 60) + "…" : key) + "\"";
+  }
+
+  /**
+   * {@code text} (a name, key or path the guest chose) with control characters as {@code \\uXXXX}
+   * and {@code "} and {@code \\} escaped: these messages are logged, so a line break in them would
+   * let a guest write log lines of its own.
+   */
+  static String escaped(String text) {
+    StringBuilder out = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '"' || c == '\\') {
+        out.append('\\').append(c);
+      } else if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+        out.append(String.format("\\u%04x", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
   }
 }

@@ -25,7 +25,8 @@ import java.util.Optional;
  *       REQUEST_BODY}), a response body over the call's cap ({@code RESPONSE_BODY}) or an answer
  *       that is not complete by the call's deadline ({@code TIMEOUT});
  *   <li>{@link OutboundHttpException}, with a message safe for the guest, for network failures and
- *       bad requests, which the guest may catch;
+ *       bad requests (among them the methods {@code TRACE} and {@code TRACK}, which echo the request
+ *       and so would show the guest the secret headers the host adds), which the guest may catch;
  *   <li>{@link IsolaException} when the calling thread is interrupted; the interrupt flag stays set.
  * </ul>
  *
@@ -103,6 +104,12 @@ public final class OutboundHttp implements AutoCloseable {
    */
   public HttpResult send(String route, OriginAllowList allow, @org.jspecify.annotations.Nullable OriginAllowList narrowing,
       HttpCall call, java.util.List<SecretHeader> secretHeaders, long deadlineNanos, long maxResponseBytes) {
+    String method = call.method().strip().toUpperCase(java.util.Locale.ROOT);
+    if (method.equals("TRACE") || method.equals("TRACK")) {
+      // Forbidden as fetch forbids them: they echo the request back, the secret headers the host adds included.
+      throw new OutboundHttpException("the HTTP method " + call.method().strip() + " cannot be sent: TRACE and"
+          + " TRACK echo the request back, headers the host adds included; use another method");
+    }
     if (call.body().length > maxRequestBody) {
       throw new LimitExceededException(route, Limit.REQUEST_BODY, "the outbound HTTP request body of "
           + call.body().length + " bytes is larger than the cap of " + maxRequestBody + " bytes; send less");

@@ -45,7 +45,7 @@ final class RequestHeaders {
           builder.header(name, value);
         } catch (IllegalArgumentException e) {
           // Not the value, nor the JDK's message quoting it: it may hold a secret.
-          log.debug("dropped outbound header {}: the HTTP client refuses it", name);
+          log.debug("dropped outbound header {}: the HTTP client refuses it", CallCapabilities.escaped(name));
         }
       }
     });
