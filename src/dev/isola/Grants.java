@@ -1,7 +1,9 @@
 package dev.isola;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Factories for {@link Grant}s:
@@ -77,7 +79,7 @@ public final class Grants {
   }
 
   private static String quoted(String... names) {
-    return String.join(", ", java.util.Arrays.stream(names).map(n -> "\"" + n + "\"").toList());
+    return String.join(", ", Arrays.stream(names).map(n -> "\"" + n + "\"").toList());
   }
 
   /** Read the plain values of the secrets {@code names} ({@link Grant.ReadableSecrets}): only when the guest must. */
@@ -156,7 +158,7 @@ public final class Grants {
     return HOST_HEADERS.contains(lowerCaseName) || lowerCaseName.startsWith("proxy-");
   }
 
-  private static final java.util.Set<String> HOST_HEADERS = java.util.Set.of("host", "connection", "content-length",
+  private static final Set<String> HOST_HEADERS = Set.of("host", "connection", "content-length",
       "transfer-encoding", "upgrade", "expect", "te", "trailer", "keep-alive");
 
   /** RFC 9110 section 5.6.2: a {@code tchar}. */
