@@ -1,6 +1,7 @@
 package dev.isola;
 
 import dev.isola.internal.capability.OriginAllowList;
+import dev.isola.internal.http.Tokens;
 import java.util.List;
 
 /**
@@ -111,7 +112,7 @@ public sealed interface Grant {
       origins = List.copyOf(origins);
       String example = "Grants.secret(\"" + name + "\").injectAs(\"Authorization\", \"Bearer {}\")"
           + ".into(\"https://api.example.com\")";
-      if (header.isEmpty() || !header.chars().allMatch(Grants::isTokenChar)) {
+      if (!Tokens.isToken(header)) {
         throw new IllegalArgumentException("secret " + name + ": \"" + header + "\" is not an HTTP header name"
             + " (letters, digits and !#$%&'*+-.^_`|~), e.g. " + example);
       }

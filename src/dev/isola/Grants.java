@@ -160,9 +160,4 @@ public final class Grants {
 
   private static final Set<String> HOST_HEADERS = Set.of("host", "connection", "content-length",
       "transfer-encoding", "upgrade", "expect", "te", "trailer", "keep-alive");
-
-  /** RFC 9110 section 5.6.2: a {@code tchar}. */
-  static boolean isTokenChar(int c) {
-    return c < 128 && (Character.isLetterOrDigit(c) || "!#$%&'*+-.^_`|~".indexOf(c) >= 0);
-  }
 }

@@ -1,5 +1,6 @@
 package dev.isola;
 
+import dev.isola.internal.http.Tokens;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -178,7 +179,7 @@ public final class Headers {
         throw new IllegalArgumentException("header name must not be empty");
       }
       for (int i = 0; i < name.length(); i++) {
-        if (!isTokenChar(name.charAt(i))) {
+        if (!Tokens.isTokenChar(name.charAt(i))) {
           throw new IllegalArgumentException(
               "header name \"" + printable(name) + "\" has the character " + describe(name.charAt(i))
                   + " at index " + i + ": names may only hold letters, digits and !#$%&'*+-.^_`|~");
@@ -197,11 +198,6 @@ public final class Headers {
                   + " (percent-encode or RFC 8187-encode anything else)");
         }
       }
-    }
-
-    private static boolean isTokenChar(char c) {
-      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
     }
 
     private static String describe(char c) {

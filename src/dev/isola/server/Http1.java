@@ -1,5 +1,6 @@
 package dev.isola.server;
 
+import dev.isola.internal.http.Tokens;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -28,7 +29,6 @@ final class Http1 {
   static final int MAX_CHUNK_LINE = 4096;
   /** Empty lines skipped before a request line (RFC 9112 §2.2). */
   private static final int MAX_LEADING_EMPTY_LINES = 8;
-  private static final String TCHAR = "!#$%&'*+-.^_`|~";
 
   private Http1() {}
 
@@ -143,7 +143,7 @@ final class Http1 {
     String method = line.substring(0, first);
     String target = line.substring(first + 1, second);
     String version = line.substring(second + 1);
-    if (!isToken(method)) {
+    if (!Tokens.isToken(method)) {
       throw new Refusal(400, "the method " + quote(method) + " is not an HTTP token; use e.g. GET or POST");
     }
     if (!version.matches("HTTP/[0-9]\\.[0-9]")) {
@@ -179,7 +179,7 @@ final class Http1 {
       }
       int colon = line.indexOf(':');
       String name = colon < 0 ? line : line.substring(0, colon);
-      if (colon <= 0 || !isToken(name)) {
+      if (colon <= 0 || !Tokens.isToken(name)) {
         throw new Refusal(400, "the " + kind + " line " + quote(line) + " is not \"Name: value\" with a token name"
             + " and no space before the colon");
       }
@@ -556,18 +556,6 @@ final class Http1 {
     return digits == zeros ? 0 : Long.parseLong(line.substring(zeros, digits), 16);
   }
 
-  private static boolean isToken(String text) {
-    if (text.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (!(c < 0x80 && (Character.isLetterOrDigit(c) || TCHAR.indexOf(c) >= 0))) {
-        return false;
-      }
-    }
-    return true;
-  }
 
   /** {@code text} in quotes, cut to 80 characters, with anything outside printable ASCII escaped. */
   static String quote(String text) {

@@ -2,6 +2,7 @@ package dev.isola.internal.route;
 
 import static dev.isola.internal.route.Text.quote;
 
+import dev.isola.internal.http.Tokens;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -52,9 +53,6 @@ public record RoutePattern(
 
   /** Characters a literal segment may hold besides ASCII letters and digits. */
   private static final String LITERAL_PUNCTUATION = "-._~!$&'()*+,;=@";
-
-  /** RFC 9110 {@code tchar} besides ASCII letters and digits. */
-  private static final String TOKEN_PUNCTUATION = "!#$%&'*+-.^_`|~";
 
   private static final String WILDCARD = "...";
 
@@ -229,7 +227,7 @@ public record RoutePattern(
       if (c >= 'a' && c <= 'z') {
         return "method " + quote(token) + " must be uppercase (e.g. " + quote(upper(token)) + ")";
       }
-      if (!isAsciiLetterOrDigit(c) && TOKEN_PUNCTUATION.indexOf(c) < 0) {
+      if (!Tokens.isTokenChar(c)) {
         return "method " + quote(token) + " contains '" + c
             + "', which is not allowed in an HTTP method; use a token such as \"GET\" or \"POST\"";
       }
