@@ -59,6 +59,26 @@ class DevServerTimeoutTest {
    * Sends {@code count} bytes of {@code b}, one every {@code pauseMillis}, until {@code stop} is set;
    * {@code done} is set once all were sent.
    */
+  /**
+   * Sends 40 bytes {@code b}, one every 0.5 s, until the server answers, and returns the answer;
+   * asserts it came while the client was still sending (by the server's bound, not by a read timeout
+   * after the client stopped).
+   */
+  private static Reply trickleUntilAnswered(RawHttp raw, char b) throws Exception {
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicBoolean done = new AtomicBoolean();
+    Thread slow = trickle(raw, b, 40, 500, stop, done);
+    Reply reply;
+    try {
+      reply = raw.read();
+    } finally {
+      stop.set(true);
+    }
+    assertFalse(done.get(), "the client sent its last byte before the answer");
+    slow.join();
+    return reply;
+  }
+
   private static Thread trickle(RawHttp raw, char b, int count, int pauseMillis, AtomicBoolean stop,
       AtomicBoolean done) {
     return Thread.ofVirtual().start(() -> {
@@ -95,22 +115,11 @@ class DevServerTimeoutTest {
   @Test
   void headTrickledOneByteBeforeEachReadTimeout_is408AfterTheHeadBound() throws Exception {
     try (DevServer server = start(); RawHttp raw = new RawHttp(server.port(), 60_000)) {
-      AtomicBoolean stop = new AtomicBoolean();
       raw.send("GET /echo HTTP/1.1\r\nHost: localhost\r\nX-Slow: ");
       // A byte every 0.5 s never lets a 2 s read time out; 40 bytes take 20 s, far past the 3 s bound.
-      AtomicBoolean done = new AtomicBoolean();
-      Thread slow = trickle(raw, 'a', 40, 500, stop, done);
-      Reply reply;
-      try {
-        reply = raw.read();
-      } finally {
-        stop.set(true);
-      }
-      // Answered by the bound while the client was still sending, not by a read timeout after it stopped.
-      assertFalse(done.get(), "the client sent its last byte before the answer");
+      Reply reply = trickleUntilAnswered(raw, 'a');
       assert408(reply, "the request head did not arrive within 3 s");
       assertTrue(raw.closedByServer());
-      slow.join();
       awaitNoConnections(server);
     }
   }
@@ -118,22 +127,11 @@ class DevServerTimeoutTest {
   @Test
   void bodyTrickledOneByteBeforeEachReadTimeout_is408() throws Exception {
     try (DevServer server = start(); RawHttp raw = new RawHttp(server.port(), 60_000)) {
-      AtomicBoolean stop = new AtomicBoolean();
       raw.send("POST /echo HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: slow-body\r\nContent-Length: 1000\r\n\r\n");
       // 2 bytes a second against a floor of 100 bytes a second after 2 s; 40 bytes take 20 s.
-      AtomicBoolean done = new AtomicBoolean();
-      Thread slow = trickle(raw, 'b', 40, 500, stop, done);
-      Reply reply;
-      try {
-        reply = raw.read();
-      } finally {
-        stop.set(true);
-      }
-      // Answered by the bound while the client was still sending, not by a read timeout after it stopped.
-      assertFalse(done.get(), "the client sent its last byte before the answer");
+      Reply reply = trickleUntilAnswered(raw, 'b');
       assert408(reply, "the request body arrived too slowly");
       assertEquals("slow-body", reply.header("X-Request-Id").orElseThrow());
-      slow.join();
       awaitNoConnections(server);
     }
   }
