@@ -38,6 +38,7 @@ module dev.isola {
       with dev.isola.internal.js.GuestStopProvider;
 
   exports dev.isola;
+  exports dev.isola.capability;
   exports dev.isola.kv;
   exports dev.isola.server;
   exports dev.isola.servlet;

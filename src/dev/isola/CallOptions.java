@@ -11,16 +11,27 @@ import java.util.Optional;
  * can never reach more than its route was granted.
  */
 public final class CallOptions {
-  private static final CallOptions NONE = new CallOptions("", null, null);
+  private static final CallOptions NONE = new CallOptions("", null, null, java.util.Map.of());
 
   private final String keyPrefix;
   private final List<String> outboundHttp;
   private final java.time.Duration timeout;
+  private final java.util.Map<String, Object> narrowings;
 
-  private CallOptions(String keyPrefix, List<String> outboundHttp, java.time.Duration timeout) {
+  private CallOptions(String keyPrefix, List<String> outboundHttp, java.time.Duration timeout,
+      java.util.Map<String, Object> narrowings) {
     this.keyPrefix = keyPrefix;
     this.outboundHttp = outboundHttp;
     this.timeout = timeout;
+    this.narrowings = java.util.Map.copyOf(narrowings);
+  }
+
+  /**
+   * What the embedder passed to narrow capability {@code capability} for this call ({@link
+   * dev.isola.capability.Capability#narrow}), if anything.
+   */
+  public Optional<Object> narrowing(String capability) {
+    return Optional.ofNullable(narrowings.get(capability));
   }
 
   /** The embedder's own time budget for the call, if set: the sooner of it and the route's timeout wins. */
@@ -58,8 +69,20 @@ public final class CallOptions {
     private String keyPrefix = "";
     private List<String> outboundHttp;
     private java.time.Duration timeout;
+    private final java.util.Map<String, Object> narrowings = new java.util.HashMap<>();
 
     private Builder() {}
+
+    /**
+     * Narrows the call's use of the application capability {@code capability} (a {@link
+     * dev.isola.capability.Capability} registered with {@link Isola.Builder#capability}): the
+     * capability's {@code narrow} gets {@code narrowing} and answers what this call may do, never
+     * more than the route was granted.
+     */
+    public Builder narrow(String capability, Object narrowing) {
+      narrowings.put(Objects.requireNonNull(capability, "capability"), Objects.requireNonNull(narrowing, "narrowing"));
+      return this;
+    }
 
     /**
      * Ends the call after {@code timeout} if that is sooner than its route's timeout, e.g. the time
@@ -104,7 +127,7 @@ public final class CallOptions {
     }
 
     public CallOptions build() {
-      return new CallOptions(keyPrefix, outboundHttp, timeout);
+      return new CallOptions(keyPrefix, outboundHttp, timeout, narrowings);
     }
   }
 }

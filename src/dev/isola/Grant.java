@@ -8,9 +8,17 @@ import java.util.List;
  * One capability granted to a route (with {@link Handler#grants(Grant...)}) or to every route (with
  * {@link Isola.Builder#defaultGrants(Grant...)}). A route with no grant can compute and answer,
  * nothing else. Create grants with {@link Grants}; names are checked against what the {@link Isola}
- * declares when it is built.
+ * declares when it is built. An application capability ({@link dev.isola.capability.Capability})
+ * defines its own grant type, or uses {@link dev.isola.capability.NamedGrant}.
  */
-public sealed interface Grant {
+public interface Grant {
+  /**
+   * The name of the capability this grants: {@code kv}, {@code http}, {@code vars}, {@code secrets}
+   * or {@code files} for Isola's own, else an application capability's {@link
+   * dev.isola.capability.Capability#name()}.
+   */
+  String capability();
+
   /** How the grant is written in {@code isola.toml}, for messages. */
   String toToml();
 
@@ -18,6 +26,11 @@ public sealed interface Grant {
   record KeyValue(String store) implements Grant {
     public KeyValue {
       Grants.checkName(store, "store", "sessions");
+    }
+
+    @Override
+    public String capability() {
+      return "kv";
     }
 
     @Override
@@ -42,6 +55,11 @@ public sealed interface Grant {
     }
 
     @Override
+    public String capability() {
+      return "http";
+    }
+
+    @Override
     public String toToml() {
       return "outbound_http = [" + String.join(", ", origins.stream().map(o -> "\"" + o + "\"").toList()) + "]";
     }
@@ -52,6 +70,11 @@ public sealed interface Grant {
     public Variables {
       names = List.copyOf(names);
       names.forEach(n -> Grants.checkName(n, "variable", "GREETING"));
+    }
+
+    @Override
+    public String capability() {
+      return "vars";
     }
 
     @Override
@@ -78,6 +101,11 @@ public sealed interface Grant {
         throw new IllegalArgumentException("files mount \"" + mount + "\" must be an absolute guest path without"
             + " '.', '..' or a trailing '/', e.g. \"/static\"");
       }
+    }
+
+    @Override
+    public String capability() {
+      return "files";
     }
 
     @Override
@@ -141,6 +169,11 @@ public sealed interface Grant {
     }
 
     @Override
+    public String capability() {
+      return "secrets";
+    }
+
+    @Override
     public String toToml() {
       return "secrets = { " + name + " = { origins = [" + String.join(", ", origins.stream()
           .map(o -> "\"" + o + "\"").toList()) + "], header = \"" + header + "\", template = \"" + template + "\" } }";
@@ -155,6 +188,11 @@ public sealed interface Grant {
     public ReadableSecrets {
       names = List.copyOf(names);
       names.forEach(n -> Grants.checkName(n, "secret", "API_KEY"));
+    }
+
+    @Override
+    public String capability() {
+      return "secrets";
     }
 
     @Override

@@ -82,6 +82,15 @@ public final class Grants {
     return String.join(", ", Arrays.stream(names).map(n -> "\"" + n + "\"").toList());
   }
 
+  /**
+   * Grants the application capability {@code name}: a {@link dev.isola.capability.HostInterface}
+   * (or any capability whose grant type is {@link dev.isola.capability.NamedGrant}) registered with
+   * {@link Isola.Builder#capability}. In {@code isola.toml}: {@code host_interfaces = ["NAME"]}.
+   */
+  public static Grant hostInterface(String name) {
+    return new dev.isola.capability.NamedGrant(name);
+  }
+
   /** Read the plain values of the secrets {@code names} ({@link Grant.ReadableSecrets}): only when the guest must. */
   public static Grant readableSecrets(String... names) {
     return new Grant.ReadableSecrets(List.of(names));

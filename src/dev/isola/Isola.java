@@ -5,7 +5,9 @@ import dev.isola.internal.capability.HttpTransport;
 import dev.isola.internal.capability.OriginAllowList;
 import dev.isola.internal.capability.OutboundHttp;
 import dev.isola.internal.capability.RouteCapabilities;
-import dev.isola.internal.capability.SecretHeader;
+import dev.isola.internal.capability.CapabilityObserver;
+import dev.isola.internal.capability.Extensions;
+import dev.isola.internal.capability.GrantResolver;
 import dev.isola.internal.engine.Call;
 import dev.isola.internal.engine.CallEvent;
 import dev.isola.internal.engine.CallListener;
@@ -88,8 +90,11 @@ public final class Isola implements AutoCloseable {
   private final Watchdog watchdog;
   /** The engines the routes need, started on first use while building; closed with this Isola. */
   private final Map<Handler.Language, GuestEngine> engines;
-  /** The client for outbound HTTP, made while building when a route is granted it; closed with this Isola. */
-  private OutboundHttp outboundHttp; // set once, in the constructor's call of capabilities()
+  /** Resolves routes' grants while building; holds the outbound HTTP client, closed with this Isola. */
+  private final GrantResolver grants;
+  /** Told of each use of an application capability (metrics). */
+  private final CapabilityObserver observer =
+      (route, capability, operation, outcome, nanos) -> listener().capabilityUsed(route, capability, operation, outcome, nanos);
   private final ExecutorService callThreads;
   /** The threads JavaScript guests run on, for every caller (see GuestThreads). */
   private final GuestThreads guestThreads;
@@ -125,7 +130,9 @@ public final class Isola implements AutoCloseable {
     this.guestLogSink = b.guestLogSink;
     this.guestClock = b.guestClock;
     // A replaced transport belongs to this Isola from here on, used by a route or not.
-    b.outboundTransport.ifPresent(transport -> outboundHttp = new OutboundHttp(transport));
+    Extensions extensions = Extensions.of(b.capabilities);
+    this.grants = new GrantResolver(b.stores, b.variables, b.secrets, b.providers, extensions,
+        b.outboundTransport.map(OutboundHttp::new).orElse(null));
     this.watchdog = new Watchdog("isola-watchdog");
     this.preparer = b.readySandboxes == 0 ? SandboxPreparer.NONE : new SandboxPreparer(b.readySandboxes, "isola-prepare");
     this.guestThreads = new GuestThreads(watchdog, b.callThreads, "isola-js");
@@ -146,8 +153,8 @@ public final class Isola implements AutoCloseable {
       } catch (RuntimeException closing) {
         e.addSuppressed(closing);
       } finally {
-        if (outboundHttp != null) {
-          outboundHttp.close();
+        if (grants.outboundHttp() != null) {
+          grants.outboundHttp().close();
         }
         closeOwned();
         guestThreads.close();
@@ -167,187 +174,21 @@ public final class Isola implements AutoCloseable {
 
   private Route prepare(String spec, Handler handler, Builder b) {
     Limits limits = handler.limits().orElse(b.defaultLimits);
-    RouteCapabilities capabilities = capabilities(spec, handler, b);
+    List<Grant> granted = new java.util.ArrayList<>(b.defaultGrants);
+    granted.addAll(handler.grants());
+    RouteCapabilities capabilities = grants.resolve(spec, granted);
     if (limits.maxInFlight() != Limits.UNLIMITED) {
       admission.put(spec, new java.util.concurrent.Semaphore(limits.maxInFlight()));
     }
     this.capabilities.put(spec, capabilities);
     GuestEngine engine = engines.computeIfAbsent(handler.language(), language -> switch (language) {
-      case JAVASCRIPT -> new JsEngine(guestThreads, guestClock, preparer);
+      case JAVASCRIPT -> new JsEngine(guestThreads, guestClock, preparer, grants.extensions());
       case WASM -> new WasmEngine(watchdog, guestClock == null ? java.time.Clock.systemUTC() : guestClock, preparer);
     });
     byte[] code = handler.code().map(text -> text.getBytes(StandardCharsets.UTF_8))
         .or(handler::module)
         .orElseGet(() -> read(spec, handler));
     return new Route(spec, engine.prepare(spec, handler, code, limits, capabilities), limits, capabilities);
-  }
-
-  /** Resolves the route's grants (the Isola's defaults, then the handler's) against what b declares. */
-  private RouteCapabilities capabilities(String spec, Handler handler, Builder b) {
-    List<Grant> grants = new java.util.ArrayList<>(b.defaultGrants);
-    grants.addAll(handler.grants());
-    if (grants.isEmpty()) {
-      return RouteCapabilities.none(spec);
-    }
-    Map<String, dev.isola.kv.KeyValueStore> stores = new LinkedHashMap<>();
-    Map<String, String> variables = new LinkedHashMap<>();
-    Map<String, String> secrets = new LinkedHashMap<>();
-    java.util.Set<String> readable = new java.util.HashSet<>();
-    List<String> origins = new java.util.ArrayList<>();
-    Map<String, Path> mounts = new LinkedHashMap<>();
-    // The same grant twice (in the defaults and the handler's) is one.
-    java.util.Set<Grant.InjectedSecret> injected = new java.util.LinkedHashSet<>();
-    for (Grant grant : grants) {
-      switch (grant) {
-        case Grant.KeyValue kv -> stores.put(kv.store(), declared(spec, b.stores, kv.store(), "key-value store",
-            "Isola.Builder.store(\"" + kv.store() + "\", KeyValueStores.file(...)) or [store." + kv.store() + "] in isola.toml"));
-        case Grant.Variables vars -> vars.names().forEach(n -> variables.put(n, declared(spec, b.variables, n,
-            "variable", "Isola.Builder.variable(\"" + n + "\", value) or [variables] " + n + " = \"...\" in isola.toml")));
-        case Grant.ReadableSecrets sec -> sec.names().forEach(n -> {
-          secrets.put(n, secretValue(spec, b, n));
-          readable.add(n);
-        });
-        case Grant.InjectedSecret sec -> injected.add(sec);
-        case Grant.OutboundHttp http -> origins.addAll(http.origins());
-        case Grant.Files files -> mounts.put(files.mount(), realDirectory(spec, files));
-      }
-    }
-    OriginAllowList allow = null;
-    if (!origins.isEmpty()) {
-      allow = OriginAllowList.of(origins);
-      if (outboundHttp == null) {
-        outboundHttp = new OutboundHttp();
-      }
-    }
-    List<SecretHeader> secretHeaders = new java.util.ArrayList<>();
-    for (Grant.InjectedSecret sec : injected) {
-      secretHeaders.add(secretHeader(spec, sec, secretValue(spec, b, sec.name()), allow));
-    }
-    checkDistinctHeaders(spec, secretHeaders);
-    return new RouteCapabilities(spec, stores, allow, allow == null ? null : outboundHttp, variables, secrets, readable,
-        secretHeaders, mounts, new java.util.concurrent.atomic.AtomicLong());
-  }
-
-  private static String secretValue(String spec, Builder b, String name) {
-    Map<String, String> known = b.secrets.containsKey(name) ? b.secrets : provided(spec, b.providers, name);
-    return declared(spec, known, name, "secret", "Isola.Builder.secret(\"" + name + "\", value), a SecretProvider"
-        + " that knows it, or [secrets] " + name + " = { env = \"...\" } in isola.toml");
-  }
-
-  /**
-   * The header the host adds for {@code sec}, checked: each of its origins must be one the route may
-   * reach, and the filled-in value must be a header value the HTTP client sends (never quoted in a
-   * message: it holds the secret).
-   */
-  private static SecretHeader secretHeader(String spec, Grant.InjectedSecret sec, String secret,
-      @org.jspecify.annotations.Nullable OriginAllowList allow) {
-    OriginAllowList to = OriginAllowList.of(sec.origins());
-    for (OriginAllowList.Entry entry : to.entries()) {
-      boolean reachable = allow != null && allow.entries().stream().anyMatch(granted -> covers(granted, entry));
-      if (!reachable) {
-        throw new HandlerLoadException("route \"" + spec + "\" sends secret " + sec.name() + " to " + entry
-            + ", which the route may not reach: grant that origin too, with outbound_http = [...] in isola.toml or"
-            + " Grants.outboundHttp(...) in Java");
-      }
-    }
-    int at = sec.template().indexOf("{}");
-    String value = sec.template().substring(0, at) + secret + sec.template().substring(at + 2);
-    try {
-      java.net.http.HttpRequest.newBuilder().header(sec.header(), value);
-    } catch (IllegalArgumentException e) { // not e's message: it quotes the value
-      throw new HandlerLoadException("route \"" + spec + "\": secret " + sec.name() + " cannot be sent in header "
-          + sec.header() + ": its value, put into template \"" + sec.template() + "\", is not a valid header value"
-          + " (only visible ASCII characters and spaces)");
-    }
-    return new SecretHeader(sec.name(), sec.header(), value, to);
-  }
-
-  /** Whether every origin {@code inner} allows, {@code outer} allows too. */
-  private static boolean covers(OriginAllowList.Entry outer, OriginAllowList.Entry inner) {
-    if (!outer.scheme().equals(inner.scheme()) || outer.port() != inner.port()) {
-      return false;
-    }
-    if (!outer.wildcard()) {
-      return !inner.wildcard() && outer.host().equals(inner.host());
-    }
-    return inner.host().endsWith("." + outer.host()) || inner.wildcard() && inner.host().equals(outer.host());
-  }
-
-  /** Whether some origin is allowed by both {@code a} and {@code b}. */
-  private static boolean overlap(OriginAllowList.Entry a, OriginAllowList.Entry b) {
-    return covers(a, b) || covers(b, a);
-  }
-
-  /** Two secrets in one header for the same origin would leave it to chance which is sent: refused. */
-  private static void checkDistinctHeaders(String spec, List<SecretHeader> headers) {
-    for (int i = 0; i < headers.size(); i++) {
-      for (int j = i + 1; j < headers.size(); j++) {
-        SecretHeader one = headers.get(i);
-        SecretHeader two = headers.get(j);
-        if (!one.header().equalsIgnoreCase(two.header())) {
-          continue;
-        }
-        for (OriginAllowList.Entry x : one.origins().entries()) {
-          for (OriginAllowList.Entry y : two.origins().entries()) {
-            if (overlap(x, y)) {
-              throw new HandlerLoadException("route \"" + spec + "\" sends " + (one.secret().equals(two.secret())
-                  ? "secret " + one.secret() + " twice" : "secrets " + one.secret() + " and " + two.secret())
-                  + " in header " + one.header() + " to " + (covers(x, y) ? y : x) + ": grant one header per origin"
-                  + " (use another header name, or other origins)");
-            }
-          }
-        }
-      }
-    }
-  }
-
-  private static Path realDirectory(String spec, Grant.Files files) {
-    try {
-      Path real = files.directory().toRealPath();
-      if (Files.isDirectory(real)) {
-        return real;
-      }
-    } catch (IOException e) {
-      // reported below
-    }
-    throw new HandlerLoadException("route \"" + spec + "\" is granted files from " + files.directory().toAbsolutePath()
-        + ", which is not an existing directory: create it or fix the path");
-  }
-
-  /** {@code name} from the first provider that has it, as a one-entry map (empty if none). */
-  private static Map<String, String> provided(String spec, List<SecretProvider> providers, String name) {
-    for (SecretProvider provider : providers) {
-      java.util.Optional<String> value;
-      try {
-        value = provider.secret(name);
-      } catch (RuntimeException e) {
-        throw new HandlerLoadException("route \"" + spec + "\": the secret provider " + provider.getClass().getName()
-            + " failed to give secret \"" + name + "\": " + e, e);
-      }
-      if (value != null && value.isPresent()) {
-        return Map.of(name, checkSecret(name, value.get()));
-      }
-    }
-    return Map.of();
-  }
-
-  /** Secrets go into header values: CR, LF and NUL would make the header invalid (and drop it). */
-  static String checkSecret(String name, String value) {
-    if (value.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
-      throw new IllegalArgumentException("secret " + name + " contains a line break or NUL (a trailing newline from"
-          + " a file?): secrets are sent in header values, so trim it");
-    }
-    return value;
-  }
-
-  private static <T> T declared(String spec, Map<String, T> declared, String name, String what, String fix) {
-    T value = declared.get(name);
-    if (value == null) {
-      throw new HandlerLoadException("route \"" + spec + "\" is granted " + what + " \"" + name
-          + "\", which this Isola does not declare" + (declared.isEmpty() ? "" : " (it declares "
-          + String.join(", ", new java.util.TreeSet<>(declared.keySet())) + ")") + ": declare it with " + fix);
-    }
-    return value;
   }
 
   private static byte[] read(String spec, Handler handler) {
@@ -539,7 +380,7 @@ public final class Isola implements AutoCloseable {
       Route route, Limits limits, long deadline) {
     Call call = new Call(route.spec(), request, found.params(), found.tail(), requestId, limits, deadline,
         route.capabilities().forCall(options.keyPrefix(), options.outboundHttp().map(OriginAllowList::of).orElse(null),
-            deadline, limits.maxResponseBody().bytes()), guestLogSink);
+            deadline, limits.maxResponseBody().bytes(), requestId, options, observer), guestLogSink);
     // Allocation is measured per platform thread: guest code never runs on a virtual thread.
     boolean here = !Thread.currentThread().isVirtual() || route.handler().runsOnOwnThreads();
     Response response = here ? runHere(route, call) : onPlatformThread(route, call);
@@ -614,6 +455,11 @@ public final class Isola implements AutoCloseable {
         .orElseGet(() -> Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE));
   }
 
+  private CallListener listener() {
+    CallListener l = listener;
+    return l == null ? CallListener.NONE : l;
+  }
+
   private void checkOpen() {
     if (closed.get()) {
       throw new IllegalStateException("this Isola is closed: build a new one with Isola.newBuilder()");
@@ -645,8 +491,8 @@ public final class Isola implements AutoCloseable {
     try {
       closeEngines();
     } finally {
-      if (outboundHttp != null) {
-        outboundHttp.close();
+      if (grants.outboundHttp() != null) {
+        grants.outboundHttp().close();
       }
       closeOwned();
       guestThreads.close();
@@ -675,6 +521,7 @@ public final class Isola implements AutoCloseable {
     private final Map<String, String> variables = new LinkedHashMap<>();
     private final Map<String, String> secrets = new LinkedHashMap<>();
     private List<Grant> defaultGrants = List.of();
+    private final List<dev.isola.capability.Capability<?, ?>> capabilities = new java.util.ArrayList<>();
     private final List<AutoCloseable> owned = new java.util.ArrayList<>();
     private final List<SecretProvider> providers = new java.util.ArrayList<>();
     private CallListener.Factory listeners = CallListener.Factory.NONE;
@@ -777,7 +624,7 @@ public final class Isola implements AutoCloseable {
      */
     public Builder secret(String name, String value) {
       Grants.checkName(name, "secret", "API_KEY");
-      secrets.put(name, checkSecret(name, Objects.requireNonNull(value, () -> "secret " + name + " has no value (null):"
+      secrets.put(name, GrantResolver.checkSecret(name, Objects.requireNonNull(value, () -> "secret " + name + " has no value (null):"
           + " if it is read from the environment, set that variable before starting")));
       return this;
     }
@@ -788,6 +635,24 @@ public final class Isola implements AutoCloseable {
      */
     public Builder secrets(SecretProvider provider) {
       providers.add(Objects.requireNonNull(provider, "provider"));
+      return this;
+    }
+
+    /**
+     * Offers an application capability to routes granted it, e.g. {@link
+     * dev.isola.capability.HostInterface#of HostInterface.of("billing", Billing.class, billing)} for
+     * routes granted {@link Grants#hostInterface(String) Grants.hostInterface("billing")}. Guests
+     * reach it as {@code env.billing} (JavaScript) or through host functions (Wasm); see {@link
+     * dev.isola.capability.Capability}.
+     *
+     * @throws IllegalArgumentException if another capability of this builder has the same name
+     */
+    public Builder capability(dev.isola.capability.Capability<?, ?> capability) {
+      Objects.requireNonNull(capability, "capability");
+      List<dev.isola.capability.Capability<?, ?>> all = new java.util.ArrayList<>(capabilities);
+      all.add(capability);
+      Extensions.of(all); // checks the name, the operations and that the name is new
+      capabilities.add(capability);
       return this;
     }
 

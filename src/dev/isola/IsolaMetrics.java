@@ -37,6 +37,10 @@ import java.util.Objects;
  *       {@code limit} ({@code timeout}, {@code memory}, ...).
  *   <li>{@code isola.denials} (function counter): {@link Isola#capabilityDenials()} per {@code
  *       route}, including denials the handler caught.
+ *   <li>{@code isola.capability.calls} (timer): each use of an application capability ({@link
+ *       dev.isola.capability.HostInterface} or another {@link dev.isola.capability.Capability}),
+ *       tagged {@code route}, {@code capability}, {@code operation} and {@code outcome} ({@code ok},
+ *       {@code denied}, {@code invalid}, {@code failed}).
  *   <li>{@code isola.calls.inflight} (gauge): calls of this {@code Isola} running or waiting for a
  *       call thread.
  *   <li>{@code isola.calls.written_off} (function counter): calls whose guest did not stop when a

@@ -33,16 +33,25 @@ public final class CallCapabilities {
   private final @Nullable OriginAllowList httpNarrowing;
   private final long deadlineNanos;
   private final long maxResponseBytes;
+  private final String requestId;
+  private final dev.isola.CallOptions options;
+  private final CapabilityObserver observer;
   private @Nullable CapabilityDeniedException firstDenial;
   private @Nullable StoreQuotaExceededException firstStoreFull;
+  /** Application capabilities' grants narrowed for this call, made on first use. */
+  private java.util.@Nullable Map<String, Object> narrowed;
 
   CallCapabilities(RouteCapabilities route, String keyPrefix, @Nullable OriginAllowList httpNarrowing,
-      long deadlineNanos, long maxResponseBytes) {
+      long deadlineNanos, long maxResponseBytes, String requestId, dev.isola.CallOptions options,
+      CapabilityObserver observer) {
     this.route = route;
     this.keyPrefix = keyPrefix;
     this.httpNarrowing = httpNarrowing;
     this.deadlineNanos = deadlineNanos;
     this.maxResponseBytes = maxResponseBytes;
+    this.requestId = requestId;
+    this.options = options;
+    this.observer = observer;
   }
 
   /** The first denial of this call, if any: what a failed call reports. */
@@ -90,7 +99,13 @@ public final class CallCapabilities {
           "Grants.readableSecrets(\"NAME\")");
       case "files" -> deny("a directory of files", asked, "files = [\"DIRECTORY:/mount\"]",
           "Grants.files(Path.of(\"DIRECTORY\"), \"/mount\")");
-      default -> throw new IllegalArgumentException("no capability provides env." + binding);
+      default -> {
+        if (route.registry().get(binding).isEmpty()) {
+          throw new IllegalArgumentException("no capability provides env." + binding);
+        }
+        String[] hint = route.registry().grantHint(binding);
+        yield deny("the capability \"" + binding + "\"", asked, hint[0], hint[1]);
+      }
     };
   }
 
@@ -278,6 +293,79 @@ public final class CallCapabilities {
       return Optional.empty();
     } catch (java.io.IOException e) {
       throw new GuestError("file " + cut(guestPath) + " cannot be read");
+    }
+  }
+
+  // ---- application capabilities ----
+
+  /**
+   * Runs operation {@code operation} of application capability {@code capability} with the guest's
+   * {@code arguments} (JSON-decoded; bytes as {@code byte[]} or base64 text), after checking the
+   * grant and the arguments. Answers the result, checked against the operation's type.
+   *
+   * @throws CapabilityDeniedException if the route is not granted the capability, or the capability
+   *     denies this use
+   * @throws GuestError if there is no such operation, the arguments do not fit, the call's time is
+   *     up, or the capability failed (with its {@link dev.isola.capability.CapabilityException}'s
+   *     message, else only that it failed: the cause is logged)
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public @Nullable Object invoke(String capability, String operation, List<?> arguments) {
+    Extensions.Granted granted = route.extensions().get(capability);
+    String shown = escaped(capability);
+    if (granted == null) {
+      if (route.registry().get(capability).isEmpty()) {
+        throw new GuestError("there is no capability named \"" + shown + "\"");
+      }
+      String[] hint = route.registry().grantHint(capability);
+      observer.invoked(route.route(), capability, operation, "denied", 0);
+      throw deny("the capability \"" + shown + "\"", "the handler called " + shown + "." + escaped(operation), hint[0],
+          hint[1]);
+    }
+    dev.isola.capability.Capability c = granted.capability();
+    dev.isola.capability.Operation op = route.registry().operation(capability, operation).orElseThrow(() ->
+        new GuestError("capability " + shown + " has no operation \"" + escaped(operation) + "\" (it has "
+            + String.join(", ", granted.capability().operations().stream().map(o -> o.name()).toList()) + ")"));
+    List<@Nullable Object> args;
+    try {
+      args = Extensions.arguments(capability, op, arguments);
+    } catch (GuestError e) {
+      observer.invoked(route.route(), capability, operation, "invalid", 0);
+      throw e;
+    }
+    if (System.nanoTime() - deadlineNanos >= 0) {
+      throw new GuestError(capability + "." + operation + " was not called: the call's time is up");
+    }
+    if (narrowed == null) {
+      narrowed = new java.util.HashMap<>();
+    }
+    Object state = narrowed.get(capability);
+    if (state == null) {
+      try {
+        state = c.narrow(granted.state(), options.narrowing(capability).orElse(null));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("CallOptions.narrow(\"" + capability + "\", ...): " + e.getMessage(), e);
+      }
+      narrowed.put(capability, java.util.Objects.requireNonNull(state, () -> capability + ".narrow answered null"));
+    }
+    long start = System.nanoTime();
+    String outcome = "failed";
+    try {
+      Object result = c.invoke(new dev.isola.capability.Invocation(route.route(), requestId, op, args, state,
+          deadlineNanos));
+      result = Extensions.result(capability, op, result);
+      outcome = "ok";
+      return result;
+    } catch (CapabilityDeniedException e) {
+      outcome = "denied";
+      throw remember(e);
+    } catch (dev.isola.capability.CapabilityException e) {
+      throw new GuestError(e.getMessage() == null ? capability + "." + operation + " failed" : e.getMessage());
+    } catch (Exception e) {
+      log.warn("route \"{}\": {}.{} failed", route.route(), capability, operation, e);
+      throw new GuestError(capability + "." + operation + " failed (the host logged why)");
+    } finally {
+      observer.invoked(route.route(), capability, operation, outcome, System.nanoTime() - start);
     }
   }
 

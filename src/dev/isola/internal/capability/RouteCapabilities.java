@@ -25,12 +25,14 @@ import org.jspecify.annotations.Nullable;
  *     for its origins only
  * @param mounts read-only directories by guest mount path (e.g. {@code /static}), each the real path
  *     of its directory
+ * @param extensions the application capabilities granted to the route, by name, as they resolved
+ * @param registry every application capability of the Isola (for denials of those not granted)
  * @param denials counts every denial of this route, for metrics and tests
  */
 public record RouteCapabilities(String route, Map<String, KeyValueStore> stores, @Nullable OriginAllowList http,
     @Nullable OutboundHttp client, Map<String, String> variables, Map<String, String> secrets,
     Set<String> readableSecrets, List<SecretHeader> secretHeaders, Map<String, Path> mounts,
-    AtomicLong denials) {
+    Map<String, Extensions.Granted> extensions, Extensions registry, AtomicLong denials) {
 
   /** The largest value a guest may store in one key-value entry. */
   public static final int MAX_VALUE_BYTES = 1 << 20;
@@ -47,11 +49,18 @@ public record RouteCapabilities(String route, Map<String, KeyValueStore> stores,
     readableSecrets = Set.copyOf(readableSecrets);
     secretHeaders = List.copyOf(secretHeaders);
     mounts = Map.copyOf(mounts);
+    extensions = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(extensions));
   }
 
   /** A route granted nothing. */
   public static RouteCapabilities none(String route) {
-    return new RouteCapabilities(route, Map.of(), null, null, Map.of(), Map.of(), Set.of(), List.of(), Map.of(), new AtomicLong());
+    return none(route, Extensions.NONE);
+  }
+
+  /** A route granted nothing, in an Isola with {@code registry}'s application capabilities. */
+  public static RouteCapabilities none(String route, Extensions registry) {
+    return new RouteCapabilities(route, Map.of(), null, null, Map.of(), Map.of(), Set.of(), List.of(), Map.of(),
+        Map.of(), registry, new AtomicLong());
   }
 
   /** The store names in grant order: the first is JavaScript's {@code env.KV}. */
@@ -68,6 +77,17 @@ public record RouteCapabilities(String route, Map<String, KeyValueStore> stores,
    */
   public CallCapabilities forCall(String keyPrefix, @Nullable OriginAllowList httpNarrowing, long deadlineNanos,
       long maxResponseBytes) {
-    return new CallCapabilities(this, keyPrefix, httpNarrowing, deadlineNanos, maxResponseBytes);
+    return forCall(keyPrefix, httpNarrowing, deadlineNanos, maxResponseBytes, "", dev.isola.CallOptions.none(),
+        CapabilityObserver.NONE);
+  }
+
+  /**
+   * Like {@link #forCall(String, OriginAllowList, long, long)}, for call {@code requestId} whose
+   * options narrow application capabilities too, reporting each use to {@code observer}.
+   */
+  public CallCapabilities forCall(String keyPrefix, @Nullable OriginAllowList httpNarrowing, long deadlineNanos,
+      long maxResponseBytes, String requestId, dev.isola.CallOptions options, CapabilityObserver observer) {
+    return new CallCapabilities(this, keyPrefix, httpNarrowing, deadlineNanos, maxResponseBytes, requestId, options,
+        observer);
   }
 }

@@ -27,6 +27,14 @@ public interface CallListener extends AutoCloseable {
    */
   void completed(String route, String method, int status, String outcome, long nanos);
 
+  /**
+   * A guest used an application capability (see {@code dev.isola.capability}).
+   *
+   * @param outcome {@code ok}, {@code denied}, {@code invalid} or {@code failed}
+   * @param nanos how long the capability took
+   */
+  default void capabilityUsed(String route, String capability, String operation, String outcome, long nanos) {}
+
   /** The {@code Isola} closed: release what this listener registered. */
   @Override
   default void close() {}

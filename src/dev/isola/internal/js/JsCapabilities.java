@@ -116,6 +116,7 @@ final class JsCapabilities {
         case "list" -> list(args[1].asString(), args[2].asString(), args[3].asInt());
         case "file" -> file(args[1].asString(), args[2], asText(args, 3));
         case "fetch" -> fetch(args);
+        case "invoke" -> invoke(args);
         case "env" -> throw capabilities.deniedBinding(args[1].asString());
         default -> throw new IllegalArgumentException("unknown operation \"" + op + "\"");
       };
@@ -130,6 +131,68 @@ final class JsCapabilities {
     } catch (RuntimeException e) {
       return stop(new IsolaException("route \"" + route + "\": the host failed during the handler's " + op + ": " + e, e));
     }
+  }
+
+  /**
+   * An application capability's operation: {@code ("invoke", capability, operation, sink, JSON
+   * array of the arguments, list of ArrayBuffers)}, where each bytes argument is null in the array
+   * and the next buffer of the list. Answers {@code "o"} + the result's JSON, {@code "o"} alone for
+   * no result, {@code "n"} for null, or bytes filled into the sink and {@code "o"}.
+   */
+  private String invoke(Value[] args) {
+    String capability = args[1].asString();
+    String operation = args[2].asString();
+    Object parsed;
+    try {
+      parsed = dev.isola.internal.json.Json.parse(args[4].asString());
+    } catch (IllegalArgumentException e) {
+      throw new GuestError(capability + "." + operation + ": the arguments are not JSON (" + e.getMessage() + ")");
+    }
+    if (!(parsed instanceof List<?> list)) {
+      throw new GuestError(capability + "." + operation + ": the arguments are not a list");
+    }
+    List<Object> raw = new ArrayList<>(list);
+    Optional<dev.isola.capability.Operation> op = capabilities.route().registry().operation(capability, operation);
+    if (op.isPresent()) {
+      Value buffers = args[5];
+      long next = 0;
+      for (int i = 0; i < raw.size() && i < op.get().parameters().size(); i++) {
+        if (op.get().parameters().get(i) == dev.isola.capability.Operation.Type.BYTES && next < buffers.getArraySize()) {
+          raw.set(i, bytes(buffers.getArrayElement(next++)));
+        }
+      }
+    }
+    Object result = capabilities.invoke(capability, operation, raw);
+    if (result == null) {
+      return op.isPresent() && op.get().result() == dev.isola.capability.Operation.Type.VOID ? "o" : "n";
+    }
+    if (result instanceof byte[] bytes) {
+      JsHandler.fill(args[3].execute(bytes.length), ByteBuffer.wrap(bytes));
+      return "o";
+    }
+    return "o" + dev.isola.internal.json.Json.write(result);
+  }
+
+  /**
+   * The application capabilities the route was granted, packed as name, then its operations as
+   * {@code name\0parameter letters\0result letter\0...} (see {@code extBinding} in the runtime).
+   */
+  static String extensions(dev.isola.internal.capability.RouteCapabilities route) {
+    if (route.extensions().isEmpty()) {
+      return "";
+    }
+    List<String> items = new ArrayList<>();
+    route.extensions().forEach((name, granted) -> {
+      items.add(name);
+      StringBuilder ops = new StringBuilder();
+      for (dev.isola.capability.Operation op : granted.capability().operations()) {
+        ops.append(op.name()).append('\0');
+        op.parameters().forEach(t -> ops.append(t.code()));
+        ops.append('\0').append(op.result().code()).append('\0');
+      }
+      items.add(ops.toString());
+    });
+    return pack(items);
   }
 
   private String stop(IsolaException e) {

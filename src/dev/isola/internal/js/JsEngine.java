@@ -53,6 +53,8 @@ public final class JsEngine implements GuestEngine {
   /** Builds contexts ahead of their calls; {@link SandboxPreparer#NONE} for none. */
   private final SandboxPreparer preparer;
   private final java.time.@org.jspecify.annotations.Nullable Clock fixedClock;
+  /** The application capabilities' names, packed, for the runtime's start. */
+  private final String extensionNames;
 
   /**
    * @param guests the threads guest code runs on
@@ -62,6 +64,16 @@ public final class JsEngine implements GuestEngine {
    */
   public JsEngine(GuestThreads guests, java.time.@org.jspecify.annotations.Nullable Clock fixedClock,
       SandboxPreparer preparer) {
+    this(guests, fixedClock, preparer, dev.isola.internal.capability.Extensions.NONE);
+  }
+
+  /**
+   * Like {@link #JsEngine(GuestThreads, java.time.Clock, SandboxPreparer)}, for an Isola with the
+   * application capabilities {@code extensions} (env denies each to routes not granted it).
+   */
+  public JsEngine(GuestThreads guests, java.time.@org.jspecify.annotations.Nullable Clock fixedClock,
+      SandboxPreparer preparer, dev.isola.internal.capability.Extensions extensions) {
+    this.extensionNames = JsCapabilities.pack(java.util.List.copyOf(extensions.names()));
     this.preparer = preparer;
     this.fixedClock = fixedClock;
     this.guests = guests;
@@ -108,7 +120,7 @@ public final class JsEngine implements GuestEngine {
   private void warmUp() {
     String route = "POST /isola/warm-up/:step/...";
     PreparedHandler handler =
-        prepare(route, "isola:warm-up.js", "isola:warm-up.js", readResource(WARM_UP_RESOURCE), Limits.defaults(), false, false);
+        prepare(route, "isola:warm-up.js", "isola:warm-up.js", readResource(WARM_UP_RESOURCE), Limits.defaults(), false, "", false);
     Request request = Request.newBuilder().method("POST").target("/isola/warm-up/1/a/b?a=1")
         .header("Content-Type", "application/json").body("{\"warm\":[1,2,{\"up\":true}]}").build();
     Response response = handler.call(new Call(route, request, Map.of("step", "1"), "a/b", "warm-up",
@@ -145,7 +157,7 @@ public final class JsEngine implements GuestEngine {
    *     call, where it moves that work off the call's path)
    */
   Value installRuntime(Context context, ProxyExecutable capabilities, String fetchMode, boolean prime) {
-    return context.eval(runtime).execute(capabilities, fetchMode, now(), prime);
+    return context.eval(runtime).execute(capabilities, fetchMode, now(), prime, extensionNames);
   }
 
   /** What a test's fixed clock reads now, in milliseconds; -1 for the real time. */
@@ -156,13 +168,14 @@ public final class JsEngine implements GuestEngine {
   /** Prepares {@code handler} as if its route were granted nothing, and builds no sandbox ahead. */
   @Override
   public PreparedHandler prepare(String route, Handler handler, byte[] code, Limits limits) {
-    return prepare(route, handler.name(), guestName(handler), text(route, handler, code), limits, false, false);
+    return prepare(route, handler.name(), guestName(handler), text(route, handler, code), limits, false, "", false);
   }
 
   @Override
   public PreparedHandler prepare(String route, Handler handler, byte[] code, Limits limits,
       RouteCapabilities capabilities) {
-    return prepare(route, handler.name(), guestName(handler), text(route, handler, code), limits, capabilities.http() != null, true);
+    return prepare(route, handler.name(), guestName(handler), text(route, handler, code), limits,
+        capabilities.http() != null, JsCapabilities.extensions(capabilities), true);
   }
 
   private static String text(String route, Handler handler, byte[] code) {
@@ -181,14 +194,15 @@ public final class JsEngine implements GuestEngine {
    * @param name the handler as the host names it, in messages
    * @param guestName the module's name as the guest sees it (see {@link #guestName})
    * @param fetchGranted whether the route may send HTTP requests (then the global fetch exists)
+   * @param extensions the route's application capabilities, for its env (see {@link JsCapabilities#extensions})
    * @param ahead whether to keep contexts ready ahead of calls (with this engine's preparer)
    * @throws HandlerLoadException naming {@code name} (and {@code line:column} for syntax errors)
    */
   private PreparedHandler prepare(String route, String name, String guestName, String code, Limits limits,
-      boolean fetchGranted, boolean ahead) {
+      boolean fetchGranted, String extensions, boolean ahead) {
     Source source = Source.newBuilder("js", code, guestName).mimeType(MODULE_MIME_TYPE)
         .uri(guestUri(guestName)).buildLiteral();
-    JsHandler handler = new JsHandler(this, route, name, source, fetchGranted);
+    JsHandler handler = new JsHandler(this, route, name, source, fetchGranted, extensions);
     try {
       handler.validate(limits);
     } catch (PolyglotException e) {

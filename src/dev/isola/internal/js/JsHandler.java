@@ -56,11 +56,14 @@ final class JsHandler implements PreparedHandler {
   private final Logger guestLogger;
   /** "granted" when the route may send HTTP requests, else "none" (see the runtime's start). */
   private final String fetchMode;
+  /** The route's application capabilities, packed for the runtime's env. */
+  private final String extensions;
   private SandboxPreparer.Pool<Sandbox> ready;
   /** Closes used contexts off the call's path, when there is a preparer thread. */
   private SandboxPreparer preparer = SandboxPreparer.NONE;
 
-  JsHandler(JsEngine engine, String route, String name, Source source, boolean fetchGranted) {
+  JsHandler(JsEngine engine, String route, String name, Source source, boolean fetchGranted, String extensions) {
+    this.extensions = extensions;
     this.engine = engine;
     this.route = route;
     this.name = name;
@@ -277,6 +280,7 @@ final class JsHandler implements PreparedHandler {
           capabilities.variables(),
           capabilities.readableSecrets(),
           capabilities.hasFiles(),
+          extensions,
           outcome.host(args -> call.request().bodyText()),
           outcome.host(args -> fill(args[0].execute(call.request().bodyLength()), call.request().body())),
           outcome.host(args -> {

@@ -1586,10 +1586,78 @@ const ENV_DENIED = (() => {
   return freeze(o);
 })();
 const objectCreate = Object.create;
+// ---- application capabilities (dev.isola.capability): env.NAME.op(...), derived from their
+// operations' types. Each argument is checked here (a TypeError names it), the arguments travel as
+// one JSON array (bytes as separate ArrayBuffers, in a list beside it) and the host checks them
+// again; the result comes back as JSON ("o" + text; "o" alone for no result), null ("n") or bytes
+// (filled into the sink's buffer). Every method answers a promise, as an async function would.
+const EXT_WANTED = { S: "a string", B: "an ArrayBuffer, typed array or DataView", I: "a safe integer",
+  N: "a finite number", Z: "a boolean", J: "a value JSON.stringify can write" };
+const MAX_SAFE = 9007199254740991;
+const extArg = (where, i, code, v, buffers) => {
+  if (code === "S" && typeof v === "string") return jsonStringify(v);
+  if (code === "I" && typeof v === "number" && v % 1 === 0 && v <= MAX_SAFE && v >= -MAX_SAFE) return "" + v;
+  if (code === "N" && typeof v === "number" && v === v && v !== 1 / 0 && v !== -1 / 0) return "" + v;
+  if (code === "Z" && typeof v === "boolean") return v ? "true" : "false";
+  if (code === "B" && isObject(v) && (isArrayBuffer(v) || isView(v))) {
+    push1(buffers, isArrayBuffer(v) ? v : apply(taBuffer, viewBytes(v), []));
+    return "null";
+  }
+  if (code === "J") {
+    let s;
+    try { s = jsonStringify(v); } catch (e) { throw new TypeErr(`${where}: argument ${i + 1} cannot be written as JSON: ${describe(e)}`); }
+    if (typeof s === "string") return s;
+  }
+  throw new TypeErr(`${where}: argument ${i + 1} must be ${EXT_WANTED[code]}, got ${describe(v)}`);
+};
+const extMethod = (name, op, params, result) => {
+  const where = name + "." + op, n = params.length;
+  return function (...args) {
+    try {
+      if (args.length < n) throw new TypeErr(`${where} takes ${n} argument${n === 1 ? "" : "s"}, got ${args.length}`);
+      const buffers = newList();
+      let json = "[";
+      for (let i = 0; i < n; i++) json += (i === 0 ? "" : ",") + extArg(where, i, params[i], args[i], buffers);
+      sunk = null;
+      const r = cap("invoke", name, op, sink, json + "]", buffers);
+      const buffer = sunk;
+      sunk = null;
+      const v = answer(r, Err);
+      if (v === null) return resolveWith(null);
+      if (result === "V") return resolveWith(undefined);
+      return resolveWith(result === "B" ? buffer : jsonParse(v));
+    } catch (e) { return rejectWith(e); }
+  };
+};
+// One capability's binding: desc is "op\0params\0result\0..." (params as type letters).
+const extBinding = (name, desc) => {
+  const o = {}, d = splitNul(desc);
+  for (let i = 0; i + 2 < d.length; i += 3) {
+    defineProperty(o, d[i], { value: extMethod(name, d[i], d[i + 1], d[i + 2]), enumerable: true });
+  }
+  return freeze(o);
+};
+// What env inherits once start() knows the application capabilities of the Isola: ENV_DENIED, and a
+// denying getter for each of those names, so env.billing on a route not granted it is a
+// CapabilityDeniedError naming the grant.
+let envProto = ENV_DENIED;
+const extDenials = (names) => {
+  if (names.length === 0) return ENV_DENIED;
+  const o = objectCreate(ENV_DENIED);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    defineProperty(o, name, { get() { return answer(cap("env", name), Err); }, enumerable: false });
+  }
+  return freeze(o);
+};
 // A new env per call with only what the route was granted: KV (its first store) and kv.<name> for
-// every store, vars, secrets (the readable ones only), and files.
-const makeEnv = (stores, vars, secrets, hasFiles) => {
-  const env = objectCreate(ENV_DENIED), names = unpack(stores), v = unpack(vars), s = unpack(secrets);
+// every store, vars, secrets (the readable ones only), files, and each application capability.
+const makeEnv = (stores, vars, secrets, hasFiles, exts) => {
+  const env = objectCreate(envProto), names = unpack(stores), v = unpack(vars), s = unpack(secrets);
+  if (exts !== "") {
+    const e = unpack(exts);
+    for (let i = 0; i + 1 < e.length; i += 2) defineProperty(env, e[i], { value: extBinding(e[i], e[i + 1]), enumerable: true });
+  }
   if (names.length > 0) {
     const kv = {};
     let first = null;
@@ -1704,7 +1772,7 @@ const settle = (v, ok, err) => {
 };
 
 function dispatch(module, method, url, headers, params, tail, route, requestId, stores, vars, secrets, hasFiles,
-    bodyTextFn, bodyBytesFn, logFn, maxResponseBytes, done, fail, now) {
+    exts, bodyTextFn, bodyBytesFn, logFn, maxResponseBytes, done, fail, now) {
   if (typeof now === "number" && now >= 0) fixedNow = now;
   hostLog = logFn;
   for (let i = 0; i < pendingLogs.length; i += 2) logFn(pendingLogs[i], pendingLogs[i + 1]);
@@ -1739,7 +1807,7 @@ function dispatch(module, method, url, headers, params, tail, route, requestId, 
     const p = {}, ps = splitNul(params);
     for (let i = 0; i + 1 < ps.length; i += 2) defineProperty(p, ps[i], { value: ps[i + 1], enumerable: true });
     const ctx = freeze({ params: freeze(p), tail, route, requestId, waitUntil, passThroughOnException });
-    result = apply(fetch, handler, [request, makeEnv(stores, vars, secrets, hasFiles), ctx]);
+    result = apply(fetch, handler, [request, makeEnv(stores, vars, secrets, hasFiles, exts), ctx]);
   } catch (e) { onError(e); return; }
   settle(result, onValue, onError);
 }
@@ -1754,7 +1822,7 @@ const prime = () => {
     const request = new Request(TOKEN, { method: "GET", url: "http://localhost/", headers: headersMake(list, IMMUTABLE), body: null, used: false });
     request.headers.get("host");
     freeze({ params: freeze({}), tail: "", route: "", requestId: "", waitUntil, passThroughOnException });
-    makeEnv("", "", "", false);
+    makeEnv("", "", "", false, "");
     responseResult(new Response("primed", { status: 200, headers: { "content-type": "text/plain" } }), 1024);
     const json = Response.json({ primed: [1, "a", true] });
     settle(json, (v) => responseResult(v, 1024), noop);
@@ -1767,8 +1835,9 @@ const prime = () => {
 // fixedNow is a test's fixed clock: Date() and Date.now() read it (milliseconds; dispatch updates it
 // to the time at the start of its call), other uses of Date are unchanged. Negative for the real time.
 let fixedNow = -1;
-return function start(capFn, fetchMode, now, primeRealm) {
+return function start(capFn, fetchMode, now, primeRealm, extNames) {
   cap = capFn;
+  if (typeof extNames === "string" && extNames !== "") envProto = extDenials(unpack(extNames));
   if (primeRealm === true) prime();
   if (typeof now === "number" && now >= 0) {
     fixedNow = now;

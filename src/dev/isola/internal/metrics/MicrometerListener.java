@@ -50,6 +50,16 @@ public final class MicrometerListener implements CallListener {
   }
 
   @Override
+  public void capabilityUsed(String route, String capability, String operation, String outcome, long nanos) {
+    Timer.builder("isola.capability.calls")
+        .description("Uses of application capabilities (host interfaces) by guests")
+        .tags(common).tag("route", route).tag("capability", capability).tag("operation", operation)
+        .tag("outcome", outcome)
+        .register(registry)
+        .record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
   public void completed(String route, String method, int status, String outcome, long nanos) {
     Tags tags = common.and("route", route, "outcome", outcome);
     Timer.builder("isola.calls")

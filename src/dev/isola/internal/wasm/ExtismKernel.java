@@ -1,5 +1,7 @@
 package dev.isola.internal.wasm;
 
+import dev.isola.internal.json.Json;
+
 import static com.dylibso.chicory.wasm.types.ValType.I32;
 import static com.dylibso.chicory.wasm.types.ValType.I64;
 

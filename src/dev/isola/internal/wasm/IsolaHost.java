@@ -1,5 +1,7 @@
 package dev.isola.internal.wasm;
 
+import dev.isola.internal.json.Json;
+
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;

@@ -1,4 +1,4 @@
-package dev.isola.internal.wasm;
+package dev.isola.internal.json;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -6,11 +6,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Just enough JSON for the Extism HTTP request object ({@code {"url": ..., "method": ...,
- * "headers": {...}}}) and the headers Isola answers with: objects, arrays, strings, numbers, true,
- * false, null. Malformed input throws {@link IllegalArgumentException} naming the position.
+ * Isola's own small JSON (RFC 8259): the Extism HTTP request object ({@code {"url": ...,
+ * "method": ..., "headers": {...}}}), the headers Isola answers with, and the arguments and results
+ * of capability operations. Values are maps (insertion order), lists, strings, longs (integers
+ * without fraction or exponent that fit), doubles, booleans and null. Malformed input throws {@link
+ * IllegalArgumentException} naming the position; nesting is bounded.
  */
-final class Json {
+public final class Json {
   private static final int MAX_DEPTH = 32;
 
   private final String text;
@@ -21,7 +23,7 @@ final class Json {
   }
 
   /** Parses a JSON object into maps, lists, strings, doubles, booleans and nulls. */
-  static Map<String, Object> parseObject(String text) {
+  public static Map<String, Object> parseObject(String text) {
     Json json = new Json(text);
     json.space();
     if (json.peek() != '{') {
@@ -42,7 +44,7 @@ final class Json {
    *
    * @throws IllegalArgumentException naming what is wrong, fit for the guest
    */
-  static dev.isola.internal.capability.HttpCall httpCall(String json, byte[] body) {
+  public static dev.isola.internal.capability.HttpCall httpCall(String json, byte[] body) {
     Map<String, Object> request = parseObject(json);
     if (!(request.get("url") instanceof String url)) {
       throw new IllegalArgumentException("the request needs a \"url\" string");
@@ -66,8 +68,76 @@ final class Json {
     return new dev.isola.internal.capability.HttpCall(method, uri, headers, body);
   }
 
+  /** Parses one JSON value of any kind. */
+  public static @org.jspecify.annotations.Nullable Object parse(String text) {
+    Json json = new Json(text);
+    Object value = json.value(0);
+    json.space();
+    if (json.at != text.length()) {
+      throw json.error("unexpected text after the value");
+    }
+    return value;
+  }
+
+  /**
+   * {@code value} (maps with string keys, lists, strings, numbers, booleans, null) as JSON text.
+   *
+   * @throws IllegalArgumentException for anything else, a number that is not finite, or nesting
+   *     deeper than 32
+   */
+  public static String write(@org.jspecify.annotations.Nullable Object value) {
+    StringBuilder b = new StringBuilder();
+    write(b, value, 0);
+    return b.toString();
+  }
+
+  private static void write(StringBuilder b, @org.jspecify.annotations.Nullable Object value, int depth) {
+    if (depth > MAX_DEPTH) {
+      throw new IllegalArgumentException("nested deeper than " + MAX_DEPTH);
+    }
+    switch (value) {
+      case null -> b.append("null");
+      case String s -> b.append(quote(s));
+      case Boolean bool -> b.append(bool);
+      case Long n -> b.append(n);
+      case Integer n -> b.append(n);
+      case Short n -> b.append(n);
+      case Byte n -> b.append(n);
+      case Double d -> {
+        if (!Double.isFinite(d)) {
+          throw new IllegalArgumentException("the number " + d + " has no JSON form");
+        }
+        b.append(d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString(d.longValue()) : d.toString());
+      }
+      case Float f -> write(b, f.doubleValue(), depth);
+      case Map<?, ?> map -> {
+        b.append('{');
+        boolean first = true;
+        for (Map.Entry<?, ?> e : map.entrySet()) {
+          if (!(e.getKey() instanceof String key)) {
+            throw new IllegalArgumentException("a map key " + e.getKey() + " is not a string");
+          }
+          b.append(first ? "" : ",").append(quote(key)).append(':');
+          write(b, e.getValue(), depth + 1);
+          first = false;
+        }
+        b.append('}');
+      }
+      case List<?> list -> {
+        b.append('[');
+        for (int i = 0; i < list.size(); i++) {
+          b.append(i == 0 ? "" : ",");
+          write(b, list.get(i), depth + 1);
+        }
+        b.append(']');
+      }
+      default -> throw new IllegalArgumentException("a " + value.getClass().getName() + " has no JSON form: use"
+          + " strings, numbers, booleans, null, lists and maps with string keys");
+    }
+  }
+
   /** {@code value} as a JSON string literal. */
-  static String quote(String value) {
+  public static String quote(String value) {
     StringBuilder b = new StringBuilder("\"");
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
@@ -75,7 +145,7 @@ final class Json {
         case '"' -> b.append("\\\"");
         case '\\' -> b.append("\\\\");
         default -> {
-          if (c < 0x20) {
+          if (c < 0x20 || c == '\u2028' || c == '\u2029') {
             b.append(String.format("\\u%04x", (int) c));
           } else {
             b.append(c);
@@ -152,8 +222,16 @@ final class Json {
         while (at < text.length() && "+-0123456789.eE".indexOf(text.charAt(at)) >= 0) {
           at++;
         }
+        String number = text.substring(start, at);
         try {
-          return Double.valueOf(text.substring(start, at));
+          if (number.indexOf('.') < 0 && number.indexOf('e') < 0 && number.indexOf('E') < 0) {
+            try {
+              return Long.valueOf(number);
+            } catch (NumberFormatException tooLarge) {
+              // a double, below
+            }
+          }
+          return Double.valueOf(number);
         } catch (NumberFormatException e) {
           at = start;
           throw error("expected a value");
