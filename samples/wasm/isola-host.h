@@ -77,4 +77,17 @@ int32_t isola_http_status(void);
 ISOLA_IMPORT("isola:host/http", "body")
 int64_t isola_http_body(void *out, uint32_t out_cap);
 
+/* Application capabilities (host interfaces): the host functions "isola:host/NAME" "op" take the
+ * arguments as a JSON array (bytes as base64 strings) and answer the result's JSON length (copied
+ * to out if it fits), ISOLA_ABSENT for a null result, ISOLA_DENIED, ISOLA_INVALID (arguments that do
+ * not fit the operation) or ISOLA_CALL_FAILED (isola_call_error copies the message). Declare each one
+ * you use with ISOLA_CAPABILITY, e.g. ISOLA_CAPABILITY("billing", "invoice", billing_invoice). */
+#define ISOLA_CALL_FAILED (-4)
+#define ISOLA_CAPABILITY(name, op, function)                                                      \
+  ISOLA_IMPORT("isola:host/" name, op)                                                          \
+  int64_t function(const char *args, uint32_t args_len, void *out, uint32_t out_cap);
+/* The message of the call's last failed capability use (empty if none): its length. */
+ISOLA_IMPORT("isola:host/call", "error")
+int64_t isola_call_error(void *out, uint32_t out_cap);
+
 #endif

@@ -183,7 +183,8 @@ public final class Isola implements AutoCloseable {
     this.capabilities.put(spec, capabilities);
     GuestEngine engine = engines.computeIfAbsent(handler.language(), language -> switch (language) {
       case JAVASCRIPT -> new JsEngine(guestThreads, guestClock, preparer, grants.extensions());
-      case WASM -> new WasmEngine(watchdog, guestClock == null ? java.time.Clock.systemUTC() : guestClock, preparer);
+      case WASM -> new WasmEngine(watchdog, guestClock == null ? java.time.Clock.systemUTC() : guestClock, preparer,
+          grants.extensions());
     });
     byte[] code = handler.code().map(text -> text.getBytes(StandardCharsets.UTF_8))
         .or(handler::module)

@@ -144,7 +144,7 @@ public final class Extensions {
   public static List<@Nullable Object> arguments(String capability, Operation op, List<?> raw) {
     String where = capability + "." + op.name();
     if (raw.size() != op.parameters().size()) {
-      throw new GuestError(where + " takes " + op.parameters().size() + " argument" + (op.parameters().size() == 1 ? ""
+      throw new GuestError.Invalid(where + " takes " + op.parameters().size() + " argument" + (op.parameters().size() == 1 ? ""
           : "s") + ", got " + raw.size());
     }
     List<@Nullable Object> out = new ArrayList<>(raw.size());
@@ -163,7 +163,7 @@ public final class Extensions {
         case VOID -> null;
       };
       if (converted == null) {
-        throw new GuestError(where + ": argument " + (i + 1) + " must be " + describe(type) + ", got "
+        throw new GuestError.Invalid(where + ": argument " + (i + 1) + " must be " + describe(type) + ", got "
             + (v == null ? "null" : v instanceof String ? "a string" : v instanceof Boolean ? "a boolean"
             : v instanceof Number ? "a number" : v instanceof List ? "an array" : "an object"));
       }

@@ -76,6 +76,8 @@ final class ExtismHandler extends WasmHandler {
   List<HostFunction> functions(Function<Instance, CallContext> context) {
     List<HostFunction> functions = new ArrayList<>(ExtismKernel.hostFunctions(i -> context.apply(i).kernel()));
     functions.addAll(IsolaHost.functions(instance -> context.apply(instance).host()));
+    functions.addAll(CapabilityFunctions.isolaHost(guest.extensions(), instance -> context.apply(instance).host()));
+    functions.addAll(CapabilityFunctions.extismUser(guest.extensions(), instance -> context.apply(instance)));
     if (usesWasi) {
       functions.addAll(WasiCall.dispatching(instance -> context.apply(instance).wasi()));
     }

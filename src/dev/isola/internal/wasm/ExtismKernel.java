@@ -632,6 +632,16 @@ final class ExtismKernel {
     return httpHeaders == null ? 0 : memory.allocate("http_headers", utf8(httpHeaders));
   }
 
+  /** The bytes of the block at {@code offset} (0: none), for host function {@code fn}. */
+  byte[] block(String fn, long offset) {
+    return wholeBlock(fn, offset);
+  }
+
+  /** A new block holding {@code content}, for host function {@code fn}: its offset. */
+  long allocate(String fn, byte[] content) {
+    return memory.allocate(fn, content);
+  }
+
   // ---- helpers ----
 
   /** The bytes of the block starting at {@code offset}; 0 stands for an empty block. */

@@ -15,9 +15,16 @@ import java.util.function.Function;
  * @param memory the memory each instance gets (the maximum capped by the route's limit), or null if
  *     the module has no memory
  * @param tableEntries the most entries each table may hold (0 if the module has no table)
+ * @param extensions the application capabilities of the Isola, offered as host functions
  */
 record GuestModule(String route, String name, WasmModule module, Function<Instance, Machine> machine,
-    boolean interpreted, MemoryLimits memory, long tableEntries) {
+    boolean interpreted, MemoryLimits memory, long tableEntries,
+    dev.isola.internal.capability.Extensions extensions) {
+
+  GuestModule(String route, String name, WasmModule module, Function<Instance, Machine> machine,
+      boolean interpreted, MemoryLimits memory, long tableEntries) {
+    this(route, name, module, machine, interpreted, memory, tableEntries, dev.isola.internal.capability.Extensions.NONE);
+  }
 
   /** The maximum the module itself declares for its memory. */
   int moduleMaxPages() {

@@ -98,9 +98,15 @@ final class IsolaHost {
     private final CallCapabilities caps;
     private int status;
     private byte[] body = new byte[0];
+    /** The message of the call's last failed application capability use ({@code isola:host/call.error}). */
+    String lastError = "";
 
     Binding(CallCapabilities caps) {
       this.caps = caps;
+    }
+
+    CallCapabilities caps() {
+      return caps;
     }
   }
 
@@ -206,7 +212,7 @@ final class IsolaHost {
   private static final int MAX_TEXT = 4096;
   private static final int MAX_JSON = 64 * 1024;
 
-  private static byte[] bytes(Instance instance, long ptr, long len, int max) {
+  static byte[] bytes(Instance instance, long ptr, long len, int max) {
     if (Integer.toUnsignedLong((int) len) > max) {
       throw new GuestError(Integer.toUnsignedString((int) len) + " bytes is more than the " + max
           + " an isola host function takes here");
@@ -228,7 +234,7 @@ final class IsolaHost {
   }
 
   /** Copies {@code value} to (out, cap) if it fits; answers its length either way. */
-  private static long copyOut(Instance instance, byte[] value, long out, long cap) {
+  static long copyOut(Instance instance, byte[] value, long out, long cap) {
     if (value.length <= Integer.toUnsignedLong((int) cap)) {
       Memory memory = memory(instance);
       if (Integer.toUnsignedLong((int) out) + value.length > (long) memory.pages() * Memory.PAGE_SIZE) {

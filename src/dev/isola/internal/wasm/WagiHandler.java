@@ -46,6 +46,7 @@ final class WagiHandler extends WasmHandler {
   List<HostFunction> functions(Function<Instance, CallContext> context) {
     List<HostFunction> functions = new ArrayList<>(WasiCall.dispatching(instance -> context.apply(instance).wasi()));
     functions.addAll(IsolaHost.functions(instance -> context.apply(instance).host()));
+    functions.addAll(CapabilityFunctions.isolaHost(guest.extensions(), instance -> context.apply(instance).host()));
     return functions;
   }
 

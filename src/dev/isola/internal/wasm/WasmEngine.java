@@ -56,6 +56,9 @@ public final class WasmEngine implements GuestEngine {
   /** Every handler prepared here, to discard their ready instances on close. */
   private final List<WasmHandler> handlers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
+  /** The application capabilities routes may be granted, offered as host functions. */
+  private final dev.isola.internal.capability.Extensions extensions;
+
   public WasmEngine(Watchdog watchdog) {
     this(watchdog, java.time.Clock.systemUTC(), SandboxPreparer.NONE);
   }
@@ -65,6 +68,16 @@ public final class WasmEngine implements GuestEngine {
    * @param preparer builds instances ahead of their calls
    */
   public WasmEngine(Watchdog watchdog, java.time.Clock clock, SandboxPreparer preparer) {
+    this(watchdog, clock, preparer, dev.isola.internal.capability.Extensions.NONE);
+  }
+
+  /**
+   * Like {@link #WasmEngine(Watchdog, java.time.Clock, SandboxPreparer)}, offering the application
+   * capabilities {@code extensions} as host functions (see {@link CapabilityFunctions}).
+   */
+  public WasmEngine(Watchdog watchdog, java.time.Clock clock, SandboxPreparer preparer,
+      dev.isola.internal.capability.Extensions extensions) {
+    this.extensions = extensions;
     this.watchdog = watchdog;
     this.clock = clock;
     this.preparer = preparer;
@@ -97,12 +110,12 @@ public final class WasmEngine implements GuestEngine {
       throw new HandlerLoadException(where + " runs as WAGI; config applies to Extism plugins: remove it,"
           + " or set abi = \"extism\"");
     }
-    checkImports(where, module, abi);
+    checkImports(where, module, abi, extensions);
     MemoryLimits memory = memoryLimits(where, module, limits);
     long tableEntries = tableEntries(where, module, limits);
     Compiled compiled = compile(where, module);
     GuestModule guest = new GuestModule(route, name, module, compiled.machine(), compiled.interpreted(), memory,
-        tableEntries);
+        tableEntries, extensions);
     WasmHandler prepared = switch (abi) {
       case WAGI -> new WagiHandler(guest, watchdog, random, clock);
       case EXTISM -> new ExtismHandler(guest, watchdog, random, clock,
@@ -141,13 +154,15 @@ public final class WasmEngine implements GuestEngine {
     return module.importSection().stream().anyMatch(i -> i.module().equals(importModule));
   }
 
-  private static void checkImports(String where, WasmModule module, WasmAbi abi) {
+  private static void checkImports(String where, WasmModule module, WasmAbi abi,
+      dev.isola.internal.capability.Extensions extensions) {
     Set<String> unknown = new TreeSet<>();
     for (Import i : (Iterable<Import>) module.importSection().stream()::iterator) {
       String full = i.module() + "." + i.name();
       boolean provided = i.importType() == ExternalType.FUNCTION
           && (i.module().equals(WASI) && WasiCall.provides(i.name())
               || IsolaHost.provides(i.module(), i.name())
+              || CapabilityFunctions.provides(extensions, abi, i.module(), i.name())
               || abi == WasmAbi.EXTISM && i.module().equals(EXTISM) && ExtismKernel.names().contains(i.name()));
       if (!provided) {
         unknown.add(full + (i.importType() == ExternalType.FUNCTION ? "" : " (" + i.importType().name().toLowerCase() + ")"));
@@ -156,9 +171,11 @@ public final class WasmEngine implements GuestEngine {
     if (!unknown.isEmpty()) {
       String offer = abi == WasmAbi.WAGI
           ? "a WAGI program may import WASI preview 1 functions (" + WASI + ") and Isola's "
-              + IsolaHost.KV + ", " + IsolaHost.VARS + ", " + IsolaHost.FILES + " and " + IsolaHost.HTTP + " only"
+              + IsolaHost.KV + ", " + IsolaHost.VARS + ", " + IsolaHost.FILES + " and " + IsolaHost.HTTP
+              + CapabilityFunctions.offered(extensions, abi) + " only"
           : "an Extism plugin may import " + EXTISM + " functions, WASI preview 1 (" + WASI + ") and Isola's "
-              + IsolaHost.KV + ", " + IsolaHost.VARS + ", " + IsolaHost.FILES + " and " + IsolaHost.HTTP + " only";
+              + IsolaHost.KV + ", " + IsolaHost.VARS + ", " + IsolaHost.FILES + " and " + IsolaHost.HTTP
+              + CapabilityFunctions.offered(extensions, abi) + " only";
       throw new HandlerLoadException(where + " imports " + String.join(", ", unknown)
           + ", which Isola does not provide: " + offer
           + (unknown.stream().anyMatch(u -> u.endsWith("(memory)")) ? "; link it without --import-memory" : "")
