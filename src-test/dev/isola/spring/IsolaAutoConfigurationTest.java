@@ -156,6 +156,37 @@ class IsolaAutoConfigurationTest {
     assertTrue(messages(e).contains("isola.base-path \"/fn/\""), messages(e));
   }
 
+  /** The application's own service, as handlers see it. */
+  public interface Billing {
+    String invoice(String customer, long cents);
+  }
+
+  /** A service of the application, offered to handlers by annotation. */
+  @org.springframework.stereotype.Service
+  @IsolaHostInterface("billing")
+  static class BillingService implements Billing {
+    @Override
+    public String invoice(String customer, long cents) {
+      return "invoice for " + customer + ": " + cents;
+    }
+  }
+
+  @Test
+  void annotatedBean_isAHostInterface_forRoutesGrantedIt() throws Exception {
+    try (ConfigurableApplicationContext withBilling = start(
+        new Class<?>[] {DemoApplication.class, BillingService.class},
+        "isola.base-path=/fn",
+        "isola.routes[0].path=GET /checkout", "isola.routes[0].handler=src-test/dev/isola/spring/billing.js",
+        "isola.routes[0].host-interfaces=billing",
+        "isola.routes[1].path=GET /sneaky", "isola.routes[1].handler=src-test/dev/isola/spring/billing.js")) {
+      HttpResponse<String> ok = get(port(withBilling), "/fn/checkout?customer=ada");
+      assertEquals(200, ok.statusCode());
+      assertEquals("invoice for ada: 500", ok.body());
+      HttpResponse<String> denied = get(port(withBilling), "/fn/sneaky?customer=ada");
+      assertEquals(403, denied.statusCode());
+    }
+  }
+
   /** An application that has a Micrometer registry, as with Actuator. */
   @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
   static class WithRegistry {

@@ -21,13 +21,14 @@ import org.tomlj.TomlTable;
  * Reads the capability parts of {@code isola.toml}: the {@code [store.NAME]}, {@code [variables]}
  * and {@code [secrets]} declarations, and each route's grant keys ({@code key_value}, {@code
  * outbound_http}, {@code variables}, {@code secrets} (a table: where the host sends each secret),
- * {@code readable_secrets}, {@code files} as
+ * {@code readable_secrets}, {@code host_interfaces} (application capabilities the embedding
+ * application registers), {@code files} as
  * {@code "DIRECTORY:/mount"} with the directory relative to the manifest). Errors point at the
  * line and key, like the rest of the manifest.
  */
 final class CapabilityReader {
   static final List<String> GRANT_KEYS =
-      List.of("key_value", "outbound_http", "variables", "secrets", "readable_secrets", "files");
+      List.of("key_value", "outbound_http", "variables", "secrets", "readable_secrets", "files", "host_interfaces");
   static final List<String> STORE_QUOTA_KEYS = List.of("max_value_size", "max_keys", "max_bytes");
   private static final List<String> STORE_KEYS =
       List.of("type", "path", "uri", "prefix", "max_value_size", "max_keys", "max_bytes");
@@ -256,6 +257,11 @@ final class CapabilityReader {
               }
               grants.add(Grants.files(reader.folder.resolve(mount.substring(0, colon)).normalize(),
                   mount.substring(colon + 1)));
+            }
+          }
+          case "host_interfaces" -> {
+            for (String name : names) {
+              grants.add(Grants.hostInterface(name));
             }
           }
           default -> grants.add(Grants.readableSecrets(names));

@@ -5,6 +5,8 @@ import dev.isola.Grants;
 import dev.isola.Handler;
 import dev.isola.Isola;
 import dev.isola.Limits;
+import dev.isola.capability.Capability;
+import dev.isola.capability.HostInterface;
 import dev.isola.server.Manifest;
 import dev.isola.servlet.IsolaServlet;
 import jakarta.servlet.Servlet;
@@ -12,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -38,6 +41,10 @@ import org.springframework.context.annotation.Configuration;
  * # GET /fn/hello/world -> route "GET /hello/:name"
  * }</pre>
  *
+ * <p>Handlers call the application's own services through host interfaces: a bean annotated
+ * {@link IsolaHostInterface} (or any {@link Capability} bean) is offered to routes granted it, e.g.
+ * {@code isola.routes[0].host-interfaces=billing}.
+ *
  * <p>An application that defines its own {@code Isola} bean keeps it: none is built here, and the
  * servlet serves the application's. One that registers a bean named {@value #SERVLET_BEAN} gets no
  * servlet from here. Everything {@link Isola.Builder#build()} would refuse (a missing handler file,
@@ -58,7 +65,8 @@ public class IsolaAutoConfiguration {
    */
   @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean
-  public Isola isola(IsolaProperties properties, ObjectProvider<IsolaBuilderCustomizer> customizers) {
+  public Isola isola(IsolaProperties properties, ObjectProvider<IsolaBuilderCustomizer> customizers,
+      ObjectProvider<Capability<?, ?>> capabilities, ListableBeanFactory beans) {
     Optional<Manifest> manifest = properties.manifestFile().map(Manifest::load);
     Isola.Builder builder = manifest.map(Manifest::toBuilder).orElseGet(Isola::newBuilder);
     Limits defaults = manifest.map(Manifest::defaultLimits).orElseGet(Limits::defaults);
@@ -70,6 +78,8 @@ public class IsolaAutoConfiguration {
       }
       builder.ownedStore(name, store.spec(name).open());
     });
+    capabilities.orderedStream().forEach(builder::capability);
+    hostInterfaces(beans).forEach(builder::capability);
     for (IsolaProperties.Route route : properties.routes()) {
       builder.route(route.path(), handler(route, defaults));
     }
@@ -87,10 +97,41 @@ public class IsolaAutoConfiguration {
     for (String store : route.keyValue()) {
       grants.add(Grants.keyValue(store));
     }
+    for (String name : route.hostInterfaces()) {
+      grants.add(Grants.hostInterface(name));
+    }
     if (!grants.isEmpty()) {
       handler = handler.grants(grants.toArray(Grant[]::new));
     }
     return route.limits(defaults).map(handler::limits).orElse(handler);
+  }
+
+  /**
+   * A {@link HostInterface} for each bean annotated {@link IsolaHostInterface}, offering the
+   * annotation's interface (or the bean's only interface) under the annotation's name.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static List<HostInterface<?>> hostInterfaces(ListableBeanFactory beans) {
+    List<HostInterface<?>> found = new ArrayList<>();
+    for (String name : beans.getBeanNamesForAnnotation(IsolaHostInterface.class)) {
+      IsolaHostInterface annotation = beans.findAnnotationOnBean(name, IsolaHostInterface.class);
+      Object bean = beans.getBean(name);
+      Class<?> type = annotation.type();
+      if (type == void.class) {
+        List<Class<?>> own = java.util.Arrays.stream(org.springframework.util.ClassUtils.getAllInterfaces(bean))
+            .filter(i -> !i.getName().startsWith("org.springframework.") && !i.getName().startsWith("java."))
+            .toList();
+        if (own.size() != 1) {
+          throw new IllegalArgumentException("bean " + name + " is annotated @IsolaHostInterface(\"" + annotation.value()
+              + "\") and implements " + (own.isEmpty() ? "no interface" : own.size() + " interfaces " + own)
+              + ": name the one to offer with @IsolaHostInterface(value = \"" + annotation.value()
+              + "\", type = YourInterface.class)");
+        }
+        type = own.get(0);
+      }
+      found.add(HostInterface.of(annotation.value(), (Class) type, bean));
+    }
+    return found;
   }
 
   /** Builds, naming the manifest in a failure (the builder may also hold property routes). */

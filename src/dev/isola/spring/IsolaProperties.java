@@ -179,6 +179,8 @@ public record IsolaProperties(
    * @param memory the route's memory limit ({@code 64MiB}); the default limits' if unset
    * @param variables names of {@code isola.variables} (or manifest variables) the route may read
    * @param keyValue names of {@code isola.stores} (or manifest stores) the route may use
+   * @param hostInterfaces names of host interfaces (beans annotated {@link IsolaHostInterface}, or
+   *     {@code Capability} beans) the route may call
    */
   public record Route(
       String path,
@@ -186,12 +188,19 @@ public record IsolaProperties(
       @Nullable Duration timeout,
       @Nullable String memory,
       @Nullable List<String> variables,
-      @Nullable List<String> keyValue) {
+      @Nullable List<String> keyValue,
+      @Nullable List<String> hostInterfaces) {
 
     /** A route granted no key-value store. */
     public Route(String path, Path handler, @Nullable Duration timeout, @Nullable String memory,
         @Nullable List<String> variables) {
-      this(path, handler, timeout, memory, variables, null);
+      this(path, handler, timeout, memory, variables, null, null);
+    }
+
+    /** A route granted no host interface. */
+    public Route(String path, Path handler, @Nullable Duration timeout, @Nullable String memory,
+        @Nullable List<String> variables, @Nullable List<String> keyValue) {
+      this(path, handler, timeout, memory, variables, keyValue, null);
     }
 
     /**
@@ -213,6 +222,13 @@ public record IsolaProperties(
       }
       variables = variables == null ? List.of() : List.copyOf(variables);
       keyValue = keyValue == null ? List.of() : List.copyOf(keyValue);
+      hostInterfaces = hostInterfaces == null ? List.of() : List.copyOf(hostInterfaces);
+    }
+
+    /** Never null once bound; the accessor is here to say so. */
+    @Override
+    public List<String> hostInterfaces() {
+      return Objects.requireNonNull(hostInterfaces);
     }
 
     /** Never null once bound; the accessor is here to say so. */

@@ -64,7 +64,31 @@ public final class IsolaExtension implements BeforeEachCallback, AfterEachCallba
   private final Set<String> storeNames = new LinkedHashSet<>();
   private @Nullable Path cassette;
   private java.time.@Nullable Clock clock;
+  private final Map<String, Fake<?>> fakes = new LinkedHashMap<>();
   private @Nullable TestRun run;
+
+  /** A host interface the test fakes, and what guests called on it. */
+  private record Fake<T>(Class<T> type, T implementation, List<HostCall> calls) {
+    dev.isola.capability.HostInterface<T> recording(String name) {
+      Object proxy = java.lang.reflect.Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
+          (self, method, args) -> {
+            if (method.getDeclaringClass() == Object.class) {
+              return switch (method.getName()) {
+                case "toString" -> "fake " + name;
+                case "hashCode" -> System.identityHashCode(self);
+                default -> self == (args == null ? null : args[0]);
+              };
+            }
+            calls.add(new HostCall(name, method.getName(), args == null ? List.of() : java.util.Arrays.asList(args)));
+            try {
+              return method.invoke(implementation, args);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+              throw e.getCause();
+            }
+          });
+      return dev.isola.capability.HostInterface.of(name, type, type.cast(proxy));
+    }
+  }
 
   /** What one test has: its Isola, stores, stubs, and what its guests sent and logged. */
   private record TestRun(Isola isola, Map<String, KeyValueStore> stores, List<HttpStub.Stub> stubs,
@@ -126,8 +150,33 @@ public final class IsolaExtension implements BeforeEachCallback, AfterEachCallba
     return this;
   }
 
+  /**
+   * Offers {@code fake} to the test's handlers as host interface {@code name} (routes still need
+   * the grant: {@code Grants.hostInterface(name)}, or {@code host_interfaces = ["NAME"]} in a
+   * manifest), in place of the application's service; every call guests make is recorded ({@link
+   * #hostCalls(String)}). A lambda does for a one-method interface.
+   */
+  public <T> IsolaExtension hostInterface(String name, Class<T> type, T fake) {
+    Objects.requireNonNull(name, "name");
+    dev.isola.capability.HostInterface.of(name, type, fake); // checks the name and the interface now
+    fakes.put(name, new Fake<>(type, fake, new java.util.concurrent.CopyOnWriteArrayList<>()));
+    return this;
+  }
+
+  /** The calls this test's guests made on the fake host interface {@code name}, in order. */
+  public List<HostCall> hostCalls(String name) {
+    Fake<?> fake = fakes.get(name);
+    if (fake == null) {
+      throw new IllegalArgumentException("no host interface \"" + name + "\" is faked"
+          + (fakes.isEmpty() ? "" : " (faked: " + String.join(", ", fakes.keySet()) + ")")
+          + ": add it with .hostInterface(\"" + name + "\", Type.class, fake)");
+    }
+    return List.copyOf(fake.calls());
+  }
+
   @Override
   public void beforeEach(ExtensionContext context) {
+    fakes.values().forEach(fake -> fake.calls().clear());
     Map<String, KeyValueStore> stores = new LinkedHashMap<>();
     List<HttpStub.Stub> stubs = new CopyOnWriteArrayList<>();
     List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
@@ -143,6 +192,7 @@ public final class IsolaExtension implements BeforeEachCallback, AfterEachCallba
       // The test seeds and inspects the store itself; the guest's calls go through the cassette.
       builder.ownedStore(name, kvCassette == null ? store : kvCassette.wrap(name, store));
     }
+    fakes.forEach((name, fake) -> builder.capability(fake.recording(name)));
     configure.ifPresent(c -> c.accept(builder));
     if (clock != null) {
       builder.guestClock(clock);
