@@ -114,6 +114,16 @@ class ReadmeSnippetsTest {
   }
 
   @Test
+  void hostInterfaceExample_compilesAndCallsTheService(@TempDir Path dir) throws Exception {
+    compile(dir, "Billing", blocks("java billing").get(0));
+    Files.writeString(dir.resolve("checkout.js"), blocks("js checkout").get(0));
+
+    String output = compileAndRun(dir, "import dev.isola.capability.HostInterface;\n", blocks("java host").get(0));
+
+    assertEquals("inv-c-1-500", output.strip());
+  }
+
+  @Test
   void testingExample_isPartOfSampleHandlerTest() throws Exception {
     List<String> java = blocks("java");
     assertTrue(java.size() >= 4, "README has no testing example");
@@ -286,7 +296,8 @@ import jakarta.servlet.ServletContext;
     Path src = Files.writeString(dir.resolve(name + ".java"), source);
     JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
     ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
-    int rc = javac.run(null, diagnostics, diagnostics, "-proc:none", "-cp", System.getProperty("java.class.path"),
+    int rc = javac.run(null, diagnostics, diagnostics, "-proc:none", "-cp",
+        dir + java.io.File.pathSeparator + System.getProperty("java.class.path"),
         "-d", dir.toString(), src.toString());
     assertEquals(0, rc, "README example does not compile:\n" + diagnostics.toString(StandardCharsets.UTF_8));
   }
