@@ -314,11 +314,11 @@ public final class CallCapabilities {
     Extensions.Granted granted = route.extensions().get(capability);
     String shown = escaped(capability);
     if (granted == null) {
-      if (route.registry().get(capability).isEmpty()) {
-        throw new GuestError("there is no capability named \"" + shown + "\"");
+      if (route.registry().operation(capability, operation).isEmpty()) {
+        throw new GuestError("there is no capability operation \"" + shown + "." + escaped(operation) + "\"");
       }
       String[] hint = route.registry().grantHint(capability);
-      observer.invoked(route.route(), capability, operation, "denied", 0);
+      observer.invoked(route.route(), capability, operation, "denied", 0); // registered names only: bounded tags
       throw deny("the capability \"" + shown + "\"", "the handler called " + shown + "." + escaped(operation), hint[0],
           hint[1]);
     }
