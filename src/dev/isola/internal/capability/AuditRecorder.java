@@ -153,18 +153,24 @@ public final class AuditRecorder {
         shapes.add(shape);
         return;
       }
-      // Full: merge with the shape sharing the longest prefix, so memory stays bounded and the summary true.
-      int best = 0;
-      int bestLength = -1;
+      // Full: merge the two shapes (the new one included) sharing the longest prefix, so memory stays
+      // bounded and the summary true; shapes without anything in common merge into "any key".
+      shapes.add(shape);
+      int first = 0;
+      int second = 1;
+      int longest = -1;
       for (int i = 0; i < shapes.size(); i++) {
-        int common = common(shapes.get(i).text, shape.text);
-        if (common > bestLength) {
-          best = i;
-          bestLength = common;
+        for (int j = i + 1; j < shapes.size(); j++) {
+          int common = common(shapes.get(i).text, shapes.get(j).text);
+          if (common > longest) {
+            first = i;
+            second = j;
+            longest = common;
+          }
         }
       }
-      Shape merged = new Shape(shape.text.substring(0, bestLength), true);
-      shapes.set(best, merged);
+      Shape merged = new Shape(shapes.get(first).text.substring(0, longest), true);
+      shapes.set(first, merged);
       shapes.removeIf(s -> s != merged && merged.covers(s));
     }
 
