@@ -120,6 +120,8 @@ public final class Isola implements AutoCloseable {
   private final GuestLog.Sink guestLogSink;
   /** A test's fixed clock for guests, or null for the real time. */
   private final java.time.@org.jspecify.annotations.Nullable Clock guestClock;
+  /** Records what routes use ({@link Builder#audit}), or null: the gate's only cost is a null check. */
+  private final dev.isola.internal.capability.@org.jspecify.annotations.Nullable AuditRecorder auditor;
 
   private record Route(String spec, PreparedHandler handler, Limits limits, RouteCapabilities capabilities) {}
 
@@ -133,6 +135,7 @@ public final class Isola implements AutoCloseable {
     Extensions extensions = Extensions.of(b.capabilities);
     this.grants = new GrantResolver(b.stores, b.variables, b.secrets, b.providers, extensions,
         b.outboundTransport.map(OutboundHttp::new).orElse(null));
+    this.auditor = b.audit == null ? null : new dev.isola.internal.capability.AuditRecorder(b.audit, grants);
     this.watchdog = new Watchdog("isola-watchdog");
     this.preparer = b.readySandboxes == 0 ? SandboxPreparer.NONE : new SandboxPreparer(b.readySandboxes, "isola-prepare");
     this.guestThreads = new GuestThreads(watchdog, b.callThreads, "isola-js");
@@ -241,6 +244,22 @@ public final class Isola implements AutoCloseable {
       }
     });
     return counts;
+  }
+
+  /**
+   * What each route used and was denied since this {@code Isola} was built with {@link
+   * Builder#audit}: per route, the least-privilege grants, the grants never used and the denied
+   * uses ({@link dev.isola.capability.AuditReport#toToml()} prints it as {@code isola.toml}
+   * fragments). A snapshot; the recording goes on.
+   *
+   * @throws IllegalStateException if this {@code Isola} was built without an audit
+   */
+  public dev.isola.capability.AuditReport audit() {
+    if (auditor == null) {
+      throw new IllegalStateException("this Isola records no audit: build it with"
+          + " Isola.newBuilder().audit(Audit.RECORD) (or isola serve --audit)");
+    }
+    return auditor.report();
   }
 
   /** The routes as declared, in declaration order. */
@@ -381,7 +400,7 @@ public final class Isola implements AutoCloseable {
       Route route, Limits limits, long deadline) {
     Call call = new Call(route.spec(), request, found.params(), found.tail(), requestId, limits, deadline,
         route.capabilities().forCall(options.keyPrefix(), options.outboundHttp().map(OriginAllowList::of).orElse(null),
-            deadline, limits.maxResponseBody().bytes(), requestId, options, observer), guestLogSink);
+            deadline, limits.maxResponseBody().bytes(), requestId, options, observer, auditor), guestLogSink);
     // Allocation is measured per platform thread: guest code never runs on a virtual thread.
     boolean here = !Thread.currentThread().isVirtual() || route.handler().runsOnOwnThreads();
     Response response = here ? runHere(route, call) : onPlatformThread(route, call);
@@ -531,8 +550,22 @@ public final class Isola implements AutoCloseable {
     private int maxInFlight = Limits.UNLIMITED;
     private int readySandboxes = 1;
     private java.time.@org.jspecify.annotations.Nullable Clock guestClock;
+    private dev.isola.capability.@org.jspecify.annotations.Nullable Audit audit;
 
     private Builder() {}
+
+    /**
+     * Records, per route, what guests use and are denied, for {@link Isola#audit()}: the
+     * least-privilege grants each route needs. Off by default. {@link dev.isola.capability.Audit#RECORD}
+     * changes nothing else: grants are enforced as ever. {@link dev.isola.capability.Audit#PERMISSIVE}
+     * is for development only (a warning is logged at {@link #build()}): uses of stores, variables and
+     * host interfaces this builder declares, and of public origins, are logged and let through
+     * although not granted; readable secrets, files outside mounts and private addresses never are.
+     */
+    public Builder audit(dev.isola.capability.Audit mode) {
+      this.audit = Objects.requireNonNull(mode, "mode");
+      return this;
+    }
 
     /**
      * Reports every routed call to {@code metrics}, e.g. {@link IsolaMetrics#micrometer} (which

@@ -306,4 +306,98 @@ class IsolaCliTest {
       child.destroyForcibly();
     }
   }
+
+  private Path auditedManifest() throws IOException {
+    Files.writeString(dir.resolve("visits.js"), """
+        export default { async fetch(request, env) {
+          await env.kv.visits.put("page:" + new URL(request.url).pathname, "1");
+          return new Response("counted");
+        } };
+        """);
+    return Files.writeString(dir.resolve("isola.toml"), """
+        [store.visits]
+        type = "memory"
+
+        [store.spare]
+        type = "memory"
+
+        [[route]]
+        path = "GET /visits/..."
+        handler = "visits.js"
+        key_value = ["visits", "spare"]
+        """);
+  }
+
+  private static final String AUDITED_ROUTE = """
+      # route "GET /visits/...": 2 calls
+      [[route]]
+      path = "GET /visits/..."
+      key_value = ["visits"]  # visits: keys "page:*"
+      # granted but never used (candidates to remove):
+      #   key_value = ["spare"]
+      """;
+
+  @Test
+  void serve_audit_printsEachRoutesLeastPrivilegeGrantsWhenItStops() throws Exception {
+    Path file = auditedManifest();
+    try (IsolaCli.Serving serving = serve("serve", "--port=0", "--audit", file.toString())) {
+      URI base = serving.server().uri();
+      assertEquals("counted", TestHttp.get(base.resolve("/visits/a")).body());
+      assertEquals("counted", TestHttp.get(base.resolve("/visits/b")).body());
+      assertTrue(out().contains("Auditing (record)"), out());
+      assertTrue(!out().contains("[[route]]"), "printed before the server stopped: " + out());
+    }
+    assertTrue(out().contains("# Isola audit (record)"), out());
+    assertTrue(out().contains(AUDITED_ROUTE), out());
+    assertEquals("", err().lines().filter(l -> l.contains("WARNING")).reduce("", String::concat));
+  }
+
+  @Test
+  void serve_auditPermissive_warnsOnStderr_andBadModesAreUsageErrors() throws Exception {
+    Path file = auditedManifest();
+    try (IsolaCli.Serving serving = serve("serve", "--port=0", "--audit=permissive", file.toString())) {
+      assertTrue(err().contains("WARNING: --audit=permissive") && err().contains("For development only"), err());
+    }
+    assertTrue(out().contains("# Isola audit (permissive)"), out());
+
+    outBytes.reset();
+    errBytes.reset();
+    assertEquals(2, run("serve", "--audit=loose", file.toString()));
+    assertTrue(err().startsWith("isola: --audit=loose is not a mode"), err());
+    errBytes.reset();
+    assertEquals(2, run("check", "--audit", file.toString()));
+    assertTrue(err().startsWith("isola: --audit is for serve only"), err());
+  }
+
+  /** The report is printed by the shutdown hook: what Ctrl-C or SIGTERM runs. */
+  @Test
+  void serve_audit_printsTheReportOnSigterm() throws Exception {
+    Path file = auditedManifest();
+    Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Dpolyglot.engine.WarnInterpreterOnly=false", "-Dorg.slf4j.simpleLogger.logFile=System.err",
+        "-cp", System.getProperty("java.class.path"), IsolaCli.class.getName(), "serve", "--port=0", "--audit",
+        file.toString())
+        .redirectError(ProcessBuilder.Redirect.DISCARD)
+        .start();
+    try {
+      BufferedReader stdout = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+      String banner = stdout.readLine();
+      assertTrue(banner != null && banner.startsWith("Isola serving 1 route on http://127.0.0.1:"), String.valueOf(banner));
+      URI base = URI.create(banner.substring(banner.indexOf("http://")).strip() + "/");
+      assertEquals("counted", TestHttp.get(base.resolve("/visits/a")).body());
+      assertEquals("counted", TestHttp.get(base.resolve("/visits/b")).body());
+
+      // SIGTERM by pid: Process.destroy() would also close the pipe the report comes through.
+      new ProcessBuilder("kill", "-TERM", Long.toString(child.pid())).inheritIO().start().waitFor();
+
+      StringBuilder rest = new StringBuilder();
+      for (String line; (line = stdout.readLine()) != null; ) {
+        rest.append(line).append('\n');
+      }
+      assertTrue(child.waitFor(60, TimeUnit.SECONDS), "still running 60 s after SIGTERM");
+      assertTrue(rest.toString().contains(AUDITED_ROUTE), rest.toString());
+    } finally {
+      child.destroyForcibly();
+    }
+  }
 }

@@ -3,6 +3,7 @@ package dev.isola.server;
 import dev.isola.Isola;
 import dev.isola.IsolaException;
 import dev.isola.Limits;
+import dev.isola.capability.Audit;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -21,14 +22,17 @@ import org.jspecify.annotations.Nullable;
  * The {@code isola} command: serve or check an {@code isola.toml}.
  *
  * <pre>
- * isola serve [--host H] [--port N] [--verbose] path/to/isola.toml
+ * isola serve [--host H] [--port N] [--audit[=permissive]] [--verbose] path/to/isola.toml
  * isola check [--verbose] path/to/isola.toml
  * isola --help | --version
  * </pre>
  *
  * <p>{@code serve} builds the manifest's {@link Isola}, starts a {@link DevServer} on the manifest's
  * {@code [server]} address (the flags override it), prints the routes and runs until the process is
- * stopped (Ctrl-C), then closes both. {@code check} loads and builds the manifest, compiling every
+ * stopped (Ctrl-C), then closes both. With {@code --audit} it records what each route uses and
+ * prints the {@link dev.isola.capability.AuditReport} as TOML to stdout when it stops ({@code
+ * --audit=permissive}, for development only, also lets declared but ungranted uses through, with a
+ * warning). {@code check} loads and builds the manifest, compiling every
  * handler, prints the routes and exits.
  *
  * <p>Exit codes: 0 success, 1 a manifest, handler or server error (printed as one line {@code isola:
@@ -36,7 +40,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class IsolaCli {
   static final String USAGE = """
-      usage: isola serve [--host H] [--port N] [--verbose] path/to/isola.toml
+      usage: isola serve [--host H] [--port N] [--audit[=permissive]] [--verbose] path/to/isola.toml
              isola check [--verbose] path/to/isola.toml
              isola --help | --version
 
@@ -44,6 +48,9 @@ public final class IsolaCli {
         check    load isola.toml, compile every handler, print the routes, exit
         --host   address to listen on (default: [server] host, else 127.0.0.1)
         --port   port to listen on, 0 for any free port (default: [server] port, else 8080)
+        --audit  record what each route uses; print its least-privilege grants at exit
+                 (--audit=permissive, development only: also let ungranted uses of declared
+                 stores and variables and of public origins through, logged)
         --verbose  debug logging, and stack traces with errors
       """;
 
@@ -60,10 +67,13 @@ public final class IsolaCli {
     private final Isola isola;
     private final DevServer server;
     private final CountDownLatch closed = new CountDownLatch(1);
+    /** Where the audit goes at close, or null without {@code --audit}. */
+    private final @Nullable PrintStream audit;
 
-    Serving(Isola isola, DevServer server) {
+    Serving(Isola isola, DevServer server, @Nullable PrintStream audit) {
       this.isola = isola;
       this.server = server;
+      this.audit = audit;
     }
 
     DevServer server() {
@@ -81,6 +91,10 @@ public final class IsolaCli {
       }
       try {
         server.close();
+        if (audit != null) {
+          audit.print(isola.audit().toToml());
+          audit.flush();
+        }
       } finally {
         isola.close();
         closed.countDown();
@@ -89,7 +103,8 @@ public final class IsolaCli {
   }
 
   /** The parsed command line. */
-  private record Command(String name, boolean verbose, @Nullable String host, @Nullable Integer port, Path manifest) {}
+  private record Command(String name, boolean verbose, @Nullable String host, @Nullable Integer port,
+      @Nullable Audit audit, Path manifest) {}
 
   /** Usage errors: the message goes to stderr with the usage text, exit code 2. */
   private static final class UsageException extends Exception {
@@ -185,7 +200,7 @@ public final class IsolaCli {
       return new Exit(2);
     }
     try {
-      return command.name().equals("check") ? check(command, out) : serve(command, out);
+      return command.name().equals("check") ? check(command, out) : serve(command, out, err);
     } catch (IsolaException | UncheckedIOException e) {
       return failed(command, err, e, oneLine(e.getMessage()));
     } catch (RuntimeException e) {
@@ -212,6 +227,7 @@ public final class IsolaCli {
     boolean verbose = false;
     @Nullable String host = null;
     @Nullable Integer port = null;
+    @Nullable Audit audit = null;
     List<String> files = new ArrayList<>();
     for (int i = 1; i < args.length; i++) {
       String arg = args[i];
@@ -219,6 +235,19 @@ public final class IsolaCli {
       String inline = option.equals(arg) ? null : arg.substring(arg.indexOf('=') + 1);
       switch (option) {
         case "--verbose", "-v" -> verbose = true;
+        case "--audit" -> {
+          if (name.equals("check")) {
+            throw new UsageException("--audit is for serve only: it records what routes use while they serve");
+          }
+          if (inline == null || inline.equals("record")) {
+            audit = Audit.RECORD;
+          } else if (inline.equals("permissive")) {
+            audit = Audit.PERMISSIVE;
+          } else {
+            throw new UsageException("--audit=" + inline + " is not a mode: use --audit (record only) or"
+                + " --audit=permissive (development only: lets declared but ungranted uses through)");
+          }
+        }
         case "--host", "--port" -> {
           if (name.equals("check")) {
             throw new UsageException(option + " is for serve only: isola check takes just the manifest");
@@ -246,7 +275,7 @@ public final class IsolaCli {
           ? name + " needs the path of an isola.toml, e.g. isola " + name + " samples/isola.toml"
           : name + " takes one manifest, got " + files.size() + ": " + String.join(" ", files));
     }
-    return new Command(name, verbose, host, port, Path.of(files.get(0)));
+    return new Command(name, verbose, host, port, audit, Path.of(files.get(0)));
   }
 
   private static int port(String value) throws UsageException {
@@ -270,11 +299,16 @@ public final class IsolaCli {
     return new Exit(0);
   }
 
-  private static Serving serve(Command command, PrintStream out) {
+  private static Serving serve(Command command, PrintStream out, PrintStream err) {
     Manifest manifest = Manifest.load(command.manifest());
     String host = command.host() != null ? command.host() : manifest.host();
     int port = command.port() != null ? command.port() : manifest.port();
-    Isola isola = manifest.build();
+    if (command.audit() == Audit.PERMISSIVE) {
+      err.println("isola: WARNING: --audit=permissive lets handlers use declared stores and variables, and reach"
+          + " public origins, that their routes are NOT granted (each use is logged and reported). For development"
+          + " only: never serve anything real this way.");
+    }
+    Isola isola = manifest.build(command.audit());
     DevServer server;
     try {
       server = DevServer.start(isola, new InetSocketAddress(host, port), manifest.threads(), manifest.queue());
@@ -286,8 +320,12 @@ public final class IsolaCli {
     out.println("Isola serving " + plural(manifest.routes().size(), "route") + " on http://" + shownHost + ":"
         + server.port());
     printRoutes(manifest, out, false);
+    if (command.audit() != null) {
+      out.println("Auditing (" + command.audit().name().toLowerCase(java.util.Locale.ROOT) + "): the least-privilege"
+          + " grants of each route are printed when the server stops");
+    }
     out.flush();
-    return new Serving(isola, server);
+    return new Serving(isola, server, command.audit() == null ? null : out);
   }
 
   private static void printRoutes(Manifest manifest, PrintStream out, boolean withLimits) {

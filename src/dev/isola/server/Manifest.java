@@ -265,8 +265,14 @@ public final class Manifest {
    * @throws RouteConflictException if two routes match the same requests with equal rank
    */
   public Isola build() {
+    return build(null);
+  }
+
+  /** Like {@link #build()}, recording an audit in {@code audit} mode if it is not null ({@code isola serve --audit}). */
+  Isola build(dev.isola.capability.@Nullable Audit audit) {
     try {
-      return toBuilder().build();
+      Isola.Builder builder = toBuilder();
+      return (audit == null ? builder : builder.audit(audit)).build();
     } catch (HandlerLoadException e) {
       throw new HandlerLoadException(where(e.getMessage()) + e.getMessage(), e);
     } catch (RouteConflictException e) {

@@ -40,10 +40,12 @@ public final class CallCapabilities {
   private @Nullable StoreQuotaExceededException firstStoreFull;
   /** Application capabilities' grants narrowed for this call, made on first use. */
   private java.util.@Nullable Map<String, Object> narrowed;
+  /** The route's audit record, or null when the Isola is not audited. */
+  private final AuditRecorder.@Nullable Route audit;
 
   CallCapabilities(RouteCapabilities route, String keyPrefix, @Nullable OriginAllowList httpNarrowing,
       long deadlineNanos, long maxResponseBytes, String requestId, dev.isola.CallOptions options,
-      CapabilityObserver observer) {
+      CapabilityObserver observer, AuditRecorder.@Nullable Route audit) {
     this.route = route;
     this.keyPrefix = keyPrefix;
     this.httpNarrowing = httpNarrowing;
@@ -52,6 +54,7 @@ public final class CallCapabilities {
     this.requestId = requestId;
     this.options = options;
     this.observer = observer;
+    this.audit = audit;
   }
 
   /** The first denial of this call, if any: what a failed call reports. */
@@ -70,6 +73,9 @@ public final class CallCapabilities {
   }
 
   private CapabilityDeniedException deny(String capability, String asked, String grant, String javaGrant) {
+    if (audit != null) {
+      audit.denied(grant, asked, false);
+    }
     return remember(new CapabilityDeniedException("route \"" + route.route() + "\": " + asked
         + ", but " + capability + " is not granted to it; grant it with " + grant + " in isola.toml or "
         + javaGrant + " in Java"));
@@ -113,6 +119,9 @@ public final class CallCapabilities {
 
   private KeyValueStore store(String store) {
     KeyValueStore kv = route.stores().get(store);
+    if (kv == null && audit != null) {
+      kv = audit.ungrantedStore(store);
+    }
     if (kv == null) {
       String shown = escaped(store);
       throw deny("the key-value store \"" + shown + "\"", "the handler used key-value store \"" + shown + "\"",
@@ -140,7 +149,12 @@ public final class CallCapabilities {
   }
 
   public Optional<byte[]> kvGet(String store, String key) {
-    return store(store).get(key(key));
+    KeyValueStore kv = store(store);
+    String full = key(key);
+    if (audit != null) {
+      audit.key(store, key);
+    }
+    return kv.get(full);
   }
 
   public void kvPut(String store, String key, byte[] value) {
@@ -154,6 +168,9 @@ public final class CallCapabilities {
   public void kvPut(String store, String key, byte[] value, java.time.@Nullable Duration ttl) {
     KeyValueStore kv = store(store);
     String full = key(key);
+    if (audit != null) {
+      audit.key(store, key);
+    }
     if (value.length > RouteCapabilities.MAX_VALUE_BYTES) {
       throw new GuestError("key-value value for " + cut(key) + " is " + value.length + " bytes; at most "
           + RouteCapabilities.MAX_VALUE_BYTES + " bytes are stored per key");
@@ -185,11 +202,21 @@ public final class CallCapabilities {
   }
 
   public boolean kvDelete(String store, String key) {
-    return store(store).delete(key(key));
+    KeyValueStore kv = store(store);
+    String full = key(key);
+    if (audit != null) {
+      audit.key(store, key);
+    }
+    return kv.delete(full);
   }
 
   public boolean kvExists(String store, String key) {
-    return store(store).exists(key(key));
+    KeyValueStore kv = store(store);
+    String full = key(key);
+    if (audit != null) {
+      audit.key(store, key);
+    }
+    return kv.exists(full);
   }
 
   /** Keys under {@code prefix}, without the call's own prefix, sorted, at most {@code limit} (1..1000). */
@@ -197,6 +224,9 @@ public final class CallCapabilities {
     KeyValueStore kv = store(store);
     int n = Math.max(1, Math.min(limit, RouteCapabilities.MAX_LIST));
     String full = prefixed("prefix", prefix);
+    if (audit != null) {
+      audit.key(store, prefix);
+    }
     List<String> keys = new ArrayList<>();
     for (String k : kv.list(full, n)) {
       if (k.startsWith(full)) { // a custom store might answer more than asked: never past the call's prefix
@@ -210,10 +240,16 @@ public final class CallCapabilities {
 
   public String variable(String name) {
     String value = route.variables().get(name);
+    if (value == null && audit != null) {
+      value = audit.ungrantedVariable(name);
+    }
     if (value == null) {
       String shown = escaped(name);
       throw deny("the variable \"" + shown + "\"", "the handler read variable \"" + shown + "\"",
           "variables = [\"" + shown + "\"]", "Grants.variables(\"" + shown + "\")");
+    }
+    if (audit != null) {
+      audit.variable(name);
     }
     return value;
   }
@@ -224,6 +260,9 @@ public final class CallCapabilities {
       String shown = escaped(name);
       throw deny("reading the secret \"" + shown + "\"", "the handler read secret \"" + shown + "\" in plain text",
           "readable_secrets = [\"" + shown + "\"]", "Grants.readableSecrets(\"" + shown + "\")");
+    }
+    if (audit != null) {
+      audit.secretRead(name);
     }
     return route.secrets().get(name);
   }
@@ -252,6 +291,9 @@ public final class CallCapabilities {
           : guestPath);
       throw deny("reading files under " + cut(guestPath), "the handler read file " + cut(guestPath),
           "files = [\"DIRECTORY:" + suggested + "\"]", "Grants.files(Path.of(\"DIRECTORY\"), \"" + suggested + "\")");
+    }
+    if (audit != null) {
+      audit.file(mount);
     }
     String relative = guestPath.substring(mount.equals("/") ? 1 : Math.min(guestPath.length(), mount.length() + 1));
     for (String segment : relative.split("/", -1)) {
@@ -313,6 +355,9 @@ public final class CallCapabilities {
   public @Nullable Object invoke(String capability, String operation, List<?> arguments) {
     Extensions.Granted granted = route.extensions().get(capability);
     String shown = escaped(capability);
+    if (granted == null && audit != null) {
+      granted = audit.ungrantedCapability(capability, operation);
+    }
     if (granted == null) {
       if (route.registry().operation(capability, operation).isEmpty()) {
         throw new GuestError("there is no capability operation \"" + shown + "." + escaped(operation) + "\"");
@@ -323,9 +368,10 @@ public final class CallCapabilities {
           hint[1]);
     }
     dev.isola.capability.Capability c = granted.capability();
+    List<dev.isola.capability.Operation> ops = c.operations();
     dev.isola.capability.Operation op = route.registry().operation(capability, operation).orElseThrow(() ->
         new GuestError("capability " + shown + " has no operation \"" + escaped(operation) + "\" (it has "
-            + String.join(", ", granted.capability().operations().stream().map(o -> o.name()).toList()) + ")"));
+            + String.join(", ", ops.stream().map(o -> o.name()).toList()) + ")"));
     List<@Nullable Object> args;
     try {
       args = Extensions.arguments(capability, op, arguments);
@@ -348,6 +394,9 @@ public final class CallCapabilities {
       }
       narrowed.put(capability, java.util.Objects.requireNonNull(state, () -> capability + ".narrow answered null"));
     }
+    if (audit != null) {
+      audit.invoked(capability, operation);
+    }
     long start = System.nanoTime();
     String outcome = "failed";
     try {
@@ -358,6 +407,10 @@ public final class CallCapabilities {
       return result;
     } catch (CapabilityDeniedException e) {
       outcome = "denied";
+      if (audit != null) {
+        audit.denied(route.registry().grantHint(capability)[0], "the capability denied " + shown + "."
+            + escaped(operation), false);
+      }
       throw remember(e);
     } catch (dev.isola.capability.CapabilityException e) {
       throw new GuestError(e.getMessage() == null ? capability + "." + operation + " failed" : e.getMessage());
@@ -378,15 +431,20 @@ public final class CallCapabilities {
    */
   public HttpResult fetch(HttpCall call) {
     OriginAllowList allow = route.http();
+    OutboundHttp client = route.client();
     URI uri = call.uri();
-    if (allow == null || route.client() == null) {
+    if ((allow == null || client == null) && audit != null && audit.client() != null) {
+      allow = OriginAllowList.none(); // a permissive audit: every origin is asked about, hop by hop
+      client = audit.client();
+    }
+    if (allow == null || client == null) {
       String origin = originOf(uri);
       throw deny("outbound HTTP", "the handler sent a request to " + origin, "outbound_http = [\"" + origin + "\"]",
           "Grants.outboundHttp(\"" + origin + "\")");
     }
     try {
-      return route.client().send(route.route(), allow, httpNarrowing, call, route.secretHeaders(), deadlineNanos,
-          maxResponseBytes);
+      return client.send(route.route(), allow, httpNarrowing, call, route.secretHeaders(), deadlineNanos,
+          maxResponseBytes, audit);
     } catch (CapabilityDeniedException e) {
       throw remember(e);
     }

@@ -25,6 +25,8 @@ public final class GrantResolver {
   private final List<SecretProvider> providers;
   private final Extensions extensions;
   private @Nullable OutboundHttp outboundHttp;
+  /** Each route's grants as given, in declaration order: what an audit compares uses with. */
+  private final Map<String, List<Grant>> granted = new LinkedHashMap<>();
 
   /**
    * @param outboundHttp the client to use, made by the owner (a replaced transport), or null to make
@@ -46,8 +48,31 @@ public final class GrantResolver {
   }
 
   /** The HTTP client made or given, if any: closed by the owner. */
-  public @Nullable OutboundHttp outboundHttp() {
+  public synchronized @Nullable OutboundHttp outboundHttp() {
     return outboundHttp;
+  }
+
+  /** The HTTP client, made now if no route needed one yet (a permissive audit may): closed by the owner. */
+  synchronized OutboundHttp outboundHttpClient() {
+    if (outboundHttp == null) {
+      outboundHttp = new OutboundHttp();
+    }
+    return outboundHttp;
+  }
+
+  /** The stores the Isola declares, by name. */
+  Map<String, KeyValueStore> declaredStores() {
+    return stores_;
+  }
+
+  /** The variables the Isola declares, with their values. */
+  Map<String, String> declaredVariables() {
+    return variables_;
+  }
+
+  /** Each route resolved so far and its grants as given (defaults first), in declaration order. */
+  synchronized Map<String, List<Grant>> grantsByRoute() {
+    return new LinkedHashMap<>(granted);
   }
 
   /**
@@ -57,6 +82,9 @@ public final class GrantResolver {
    * @throws HandlerLoadException naming the route and the fix
    */
   public RouteCapabilities resolve(String spec, List<Grant> grants) {
+    synchronized (this) {
+      granted.put(spec, List.copyOf(grants));
+    }
     if (grants.isEmpty()) {
       return RouteCapabilities.none(spec, extensions);
     }
@@ -88,16 +116,14 @@ public final class GrantResolver {
     OriginAllowList allow = null;
     if (!origins.isEmpty()) {
       allow = OriginAllowList.of(origins);
-      if (outboundHttp == null) {
-        outboundHttp = new OutboundHttp();
-      }
+      outboundHttpClient();
     }
     List<SecretHeader> secretHeaders = new java.util.ArrayList<>();
     for (Grant.InjectedSecret sec : injected) {
       secretHeaders.add(secretHeader(spec, sec, secretValue(spec, sec.name()), allow));
     }
     checkDistinctHeaders(spec, secretHeaders);
-    return new RouteCapabilities(spec, stores, allow, allow == null ? null : outboundHttp, variables, secrets, readable,
+    return new RouteCapabilities(spec, stores, allow, allow == null ? null : outboundHttp(), variables, secrets, readable,
         secretHeaders, mounts, extensions.resolve(spec, others), extensions, new java.util.concurrent.atomic.AtomicLong());
   }
 

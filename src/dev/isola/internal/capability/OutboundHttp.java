@@ -104,6 +104,33 @@ public final class OutboundHttp implements AutoCloseable {
    */
   public HttpResult send(String route, OriginAllowList allow, @org.jspecify.annotations.Nullable OriginAllowList narrowing,
       HttpCall call, java.util.List<SecretHeader> secretHeaders, long deadlineNanos, long maxResponseBytes) {
+    return send(route, allow, narrowing, call, secretHeaders, deadlineNanos, maxResponseBytes, null);
+  }
+
+  /**
+   * Told of each hop of an audited route ({@link AuditRecorder}): asked about origins the route's
+   * grants do not allow, and told of every hop sent.
+   */
+  public interface HopRecorder {
+    /**
+     * A hop to {@code origin}, which the route's grants do not allow: records it, and answers the
+     * entry to let it through with (a permissive audit, for a DNS name only: never an entry that
+     * {@linkplain OriginAllowList.Entry#namesPrivateTarget() names a private target}), or null to
+     * deny it.
+     */
+    OriginAllowList.@org.jspecify.annotations.Nullable Entry ungranted(Origin origin);
+
+    /** A hop is being sent to {@code origin}, admitted by {@code grant}, carrying {@code secrets}' headers. */
+    void sending(Origin origin, OriginAllowList.Entry grant, java.util.List<SecretHeader> secrets);
+  }
+
+  /**
+   * Like {@link #send(String, OriginAllowList, OriginAllowList, HttpCall, java.util.List, long,
+   * long)}, telling {@code recorder} (if not null) of every hop.
+   */
+  public HttpResult send(String route, OriginAllowList allow, @org.jspecify.annotations.Nullable OriginAllowList narrowing,
+      HttpCall call, java.util.List<SecretHeader> secretHeaders, long deadlineNanos, long maxResponseBytes,
+      @org.jspecify.annotations.Nullable HopRecorder recorder) {
     String method = call.method().strip().toUpperCase(java.util.Locale.ROOT);
     if (method.equals("TRACE") || method.equals("TRACK")) {
       // Forbidden as fetch forbids them: they echo the request back, the secret headers the host adds included.
@@ -119,7 +146,7 @@ public final class OutboundHttp implements AutoCloseable {
     java.util.List<SecretHeader> injecting = java.util.List.copyOf(secretHeaders);
     String via = "";
     for (int redirects = 0; ; redirects++) {
-      Checked checked = admit(route, allow, hop.uri(), via);
+      Checked checked = admit(route, allow, hop.uri(), via, recorder);
       if (narrowing != null && narrowing.match(checked.origin()).isEmpty()) {
         throw new CapabilityDeniedException("route \"" + route + "\": " + CAPABILITY + " to " + checked.origin() + via
             + " is granted to the route but not to this call: the embedder narrowed it to " + narrowing
@@ -129,6 +156,9 @@ public final class OutboundHttp implements AutoCloseable {
       injecting = injecting.stream().filter(secret -> secret.origins().match(hopOrigin).isPresent()).toList();
       HttpCall sent = new HttpCall(hop.method(), checked.uri(), withSecrets(route, hop.headers(), injecting),
           hop.body());
+      if (recorder != null) {
+        recorder.sending(hopOrigin, checked.grant(), injecting);
+      }
       HttpTransport.Exchange response = transport.exchange(
           new HttpTransport.Hop(route, sent, checked.origin(), checked.grant(), via, deadlineNanos, bodyCap));
       Optional<HttpCall> next = Redirects.next(hop, checked.origin(), response.status(), response.headers());
@@ -182,7 +212,8 @@ public final class OutboundHttp implements AutoCloseable {
    *
    * @param via empty for the first hop, else where the redirect came from, for messages
    */
-  private Checked admit(String route, OriginAllowList allow, URI uri, String via) {
+  private Checked admit(String route, OriginAllowList allow, URI uri, String via,
+      @org.jspecify.annotations.Nullable HopRecorder recorder) {
     Origin origin;
     try {
       origin = Origin.of(uri);
@@ -195,11 +226,20 @@ public final class OutboundHttp implements AutoCloseable {
     if (!origin.isHttp()) {
       throw notHttp(route, uri, via);
     }
-    OriginAllowList.Entry grant = allow.match(origin).orElseThrow(() -> new CapabilityDeniedException(
+    OriginAllowList.Entry grant = allow.match(origin).orElse(null);
+    if (grant == null && recorder != null) {
+      grant = recorder.ungranted(origin);
+      if (grant != null && (grant.namesPrivateTarget() || !grant.matches(origin))) {
+        throw new IllegalStateException("an audit let " + origin + " through with " + grant); // never, see HopRecorder
+      }
+    }
+    if (grant != null) {
+      return new Checked(asciiUri(uri, origin), origin, grant);
+    }
+    throw new CapabilityDeniedException(
         "route \"" + route + "\": " + CAPABILITY + " to " + origin + via + " is not granted (granted: "
             + allow + "); to allow it, add outbound_http = [\"" + origin.grantText() + "\"] to the route in"
-            + " isola.toml or grant Grants.outboundHttp(\"" + origin.grantText() + "\")"));
-    return new Checked(asciiUri(uri, origin), origin, grant);
+            + " isola.toml or grant Grants.outboundHttp(\"" + origin.grantText() + "\")");
   }
 
   private static CapabilityDeniedException notHttp(String route, URI uri, String via) {

@@ -87,7 +87,17 @@ public record RouteCapabilities(String route, Map<String, KeyValueStore> stores,
    */
   public CallCapabilities forCall(String keyPrefix, @Nullable OriginAllowList httpNarrowing, long deadlineNanos,
       long maxResponseBytes, String requestId, dev.isola.CallOptions options, CapabilityObserver observer) {
+    return forCall(keyPrefix, httpNarrowing, deadlineNanos, maxResponseBytes, requestId, options, observer, null);
+  }
+
+  /**
+   * Like {@link #forCall(String, OriginAllowList, long, long, String, dev.isola.CallOptions,
+   * CapabilityObserver)}, recording the call's uses in {@code audit} when it is not null.
+   */
+  public CallCapabilities forCall(String keyPrefix, @Nullable OriginAllowList httpNarrowing, long deadlineNanos,
+      long maxResponseBytes, String requestId, dev.isola.CallOptions options, CapabilityObserver observer,
+      @Nullable AuditRecorder audit) {
     return new CallCapabilities(this, keyPrefix, httpNarrowing, deadlineNanos, maxResponseBytes, requestId, options,
-        observer);
+        observer, audit == null ? null : audit.call(route));
   }
 }
