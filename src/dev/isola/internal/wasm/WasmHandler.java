@@ -248,18 +248,21 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
    */
   @SuppressWarnings("unchecked")
   final <T> Outcome<T> run(Call call, CallContext context, Function<Instance, T> body) {
-    CallInterrupter interrupter = new CallInterrupter();
+    WasmCall<T> wasmCall = new WasmCall<>(call, context, body);
     try {
-      return (Outcome<T>) runner.runHere(watchdog, new WasmCall<>(call, context, body), call.deadlineNanos(), -1,
-          call.limits(), interrupter);
+      return (Outcome<T>) runner.runHere(watchdog, wasmCall, call.deadlineNanos(), -1, call.limits(), wasmCall);
     } finally {
-      interrupter.finish();
+      wasmCall.finish();
       context.close();
     }
   }
 
-  /** One call as the runner sees it; {@code memory} is its instance's, once it has one. */
-  private static final class WasmCall<T> {
+  /**
+   * One call as the runner sees it; {@code memory} is its instance's, once it has one. It is also
+   * the call's {@link CallInterrupter} (made on the calling thread), so that a call allocates no
+   * more objects than it did before the runner.
+   */
+  private static final class WasmCall<T> extends CallInterrupter {
     final Call call;
     final CallContext context;
     final Function<Instance, T> body;
