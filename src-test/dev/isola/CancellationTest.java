@@ -88,7 +88,7 @@ class CancellationTest {
       long hostile = (System.nanoTime() - start) / 1_000_000;
       // Its first stack overflow ends it, almost always; rarely (seen once in a hundred runs on a
       // loaded machine) the overflow is not seen in time, and the stop at its deadline ends it.
-      boolean overflowed = stopped instanceof GuestException && stopped.getMessage().contains("overflowed the stack");
+      boolean overflowed = stopped instanceof GuestException && stopped.getMessage().contains("overflowed the call stack");
       boolean timedOut = stopped instanceof LimitExceededException l && l.limit() == Limit.TIMEOUT;
       assertTrue(overflowed || timedOut, stopped.toString());
       assertTrue(hostile < HOSTILE.timeout().toMillis() + BOUND_MILLIS, "the hostile call took " + hostile + " ms");
@@ -110,7 +110,7 @@ class CancellationTest {
         .route("/hostile", Handler.javascript("hostile.js", topLevel + "\n" + OK))
         .build());
     long elapsed = (System.nanoTime() - start) / 1_000_000;
-    assertTrue(e.getMessage().contains("hostile.js") && e.getMessage().contains("overflowed the stack"), e.getMessage());
+    assertTrue(e.getMessage().contains("hostile.js") && e.getMessage().contains("overflowed the call stack"), e.getMessage());
     assertTrue(elapsed < BOUND_MILLIS, "build() took " + elapsed + " ms");
     try (Isola isola = Isola.newBuilder().route("/ok", Handler.javascript("ok.js", OK)).build()) {
       assertEquals("ok", Caller.VIRTUAL.handle(isola, Request.get("/ok")).bodyText());

@@ -1,8 +1,8 @@
 package dev.isola.internal.engine;
 
 /**
- * Why a call was stopped for its memory limit, with what was measured at that moment; the call's
- * handler turns it into the message of its {@code LimitExceededException}.
+ * Why a call was stopped for its memory limit, with what was measured at that moment; {@link
+ * SandboxRunner#memoryMessage} turns it into the message of its {@code LimitExceededException}.
  *
  * @param cause which rule stopped the call
  * @param heldBytes what the call was estimated to hold (the heap's growth after garbage collection

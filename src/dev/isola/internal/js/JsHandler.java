@@ -1,6 +1,5 @@
 package dev.isola.internal.js;
 
-import dev.isola.DataSize;
 import dev.isola.GuestException;
 import dev.isola.Headers;
 import dev.isola.IsolaException;
@@ -12,9 +11,12 @@ import dev.isola.Response;
 import dev.isola.internal.engine.Call;
 import dev.isola.internal.engine.GuestLog;
 import dev.isola.internal.engine.GuestThreads;
-import dev.isola.internal.engine.MemoryStop;
+import dev.isola.internal.engine.Failure;
+import dev.isola.internal.engine.FailureClassifier;
 import dev.isola.internal.engine.PreparedHandler;
+import dev.isola.internal.engine.SandboxFactory;
 import dev.isola.internal.engine.SandboxPreparer;
+import dev.isola.internal.engine.SandboxRunner;
 import dev.isola.internal.engine.Watchdog;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -58,9 +60,8 @@ final class JsHandler implements PreparedHandler {
   private final String fetchMode;
   /** The route's application capabilities, packed for the runtime's env. */
   private final String extensions;
-  private SandboxPreparer.Pool<Sandbox> ready;
-  /** Closes used contexts off the call's path, when there is a preparer thread. */
-  private SandboxPreparer preparer = SandboxPreparer.NONE;
+  /** Takes or builds a call's sandbox, discards it after the call, and maps its failures. */
+  private final SandboxRunner<Sandbox, Call, Response> runner;
 
   JsHandler(JsEngine engine, String route, String name, Source source, boolean fetchGranted, String extensions) {
     this.extensions = extensions;
@@ -70,6 +71,50 @@ final class JsHandler implements PreparedHandler {
     this.source = source;
     this.guestLogger = GuestLog.loggerFor(route);
     this.fetchMode = fetchGranted ? "granted" : "none";
+    Sandboxes sandboxes = new Sandboxes();
+    this.runner = new SandboxRunner<>(route, name, sandboxes, sandboxes);
+  }
+
+  /** What the runner needs of this engine: sandboxes (contexts) and what its failures are. */
+  private final class Sandboxes implements SandboxFactory<Sandbox, Call, Response>, FailureClassifier<Call> {
+    /** A new context, made on the caller's thread; the runtime and module load in {@link #run}. */
+    @Override
+    public Sandbox build(Call call) {
+      return new Sandbox();
+    }
+
+    @Override
+    public Response run(Sandbox sandbox, boolean fresh, Call call, Watchdog.Guard guard) {
+      return runCall(call, sandbox, !fresh, guard);
+    }
+
+    @Override
+    public void discard(Sandbox sandbox) {
+      closeQuietly(sandbox.context);
+    }
+
+    @Override
+    public Failure classify(Throwable failure, Call call) {
+      if (failure instanceof PolyglotException e) {
+        if (e.isResourceExhausted()) {
+          return Failure.resourceExhausted(String.valueOf(e.getMessage()));
+        }
+        if (e.isInterrupted()) {
+          return Failure.interrupted(e);
+        }
+        if (e.isCancelled()) {
+          return Failure.cancelled();
+        }
+        if (e.isInternalError()) {
+          return Failure.internal("the JavaScript engine failed: " + e.getMessage(), e);
+        }
+        return Failure.guestError("handler " + name + " threw " + e.getMessage(), guestStack(e), 500);
+      }
+      if (failure instanceof IllegalStateException e) {
+        return Failure.internal("its context failed: " + e.getMessage(), e);
+      }
+      return Failure.internal(String.valueOf(failure), failure);
+    }
   }
 
   /** A new context with the runtime and the module loaded, not yet bound to a call. */
@@ -93,8 +138,7 @@ final class JsHandler implements PreparedHandler {
     long deadline = System.nanoTime() + limits.timeout().toNanos();
     Sandbox sandbox = new Sandbox();
     sandbox.capabilities = args -> NOTHING_WHILE_LOADING;
-    Context context = sandbox.context;
-    engine.guests().call(route, "build", deadline, limits.memory().bytes(), new Run<Void>(context, limits) {
+    engine.guests().call(route, "build", deadline, limits.memory().bytes(), new Run<Void>(sandbox, limits) {
       @Override
       Void body(Watchdog.Guard guard) {
         Value main;
@@ -114,7 +158,7 @@ final class JsHandler implements PreparedHandler {
       @Override
       RuntimeException overflowed() {
         return new dev.isola.HandlerLoadException("handler " + name + " of route \"" + route + "\" overflowed the"
-            + " stack while its top level ran at build time (its recursion is too deep): a stack overflow ends the"
+            + " call stack while its top level ran at build time (its recursion is too deep): a stack overflow ends the"
             + " run, it cannot be caught; recurse less deeply");
       }
 
@@ -131,8 +175,7 @@ final class JsHandler implements PreparedHandler {
 
   /** Starts keeping sandboxes ready for calls, built under {@code limits}. */
   void prepareAhead(SandboxPreparer preparer, Limits limits) {
-    this.preparer = preparer;
-    ready = preparer.pool(route, () -> buildAhead(limits), sandbox -> closeQuietly(sandbox.context));
+    runner.prepareAhead(preparer, () -> buildAhead(limits));
   }
 
   /**
@@ -144,9 +187,8 @@ final class JsHandler implements PreparedHandler {
    */
   private Sandbox buildAhead(Limits limits) {
     Sandbox sandbox = new Sandbox();
-    Context context = sandbox.context;
     engine.guests().call(route, "ahead", System.nanoTime() + limits.timeout().toNanos(), limits.memory().bytes(),
-        new Run<Void>(context, limits) {
+        new Run<Void>(sandbox, limits) {
           @Override
           Void body(Watchdog.Guard guard) {
             sandbox.load(fetchMode, true);
@@ -168,12 +210,12 @@ final class JsHandler implements PreparedHandler {
   }
 
   /**
-   * A guest run of this handler on one context, on a guest thread: cancelled by stopping it in
-   * {@link GuestStop} and closing the context; the context is closed once the guest has left
+   * A guest run of this handler on one sandbox, on a guest thread: cancelled by stopping it in
+   * {@link GuestStop} and closing the context; the sandbox is discarded once the guest has left
    * (never before: closing a context another thread runs in waits for that thread).
    */
   private abstract class Run<T> implements GuestThreads.Guest<T> {
-    final Context context;
+    final Sandbox sandbox;
     final Limits limits;
     private final GuestStop.Run stop = new GuestStop.Run();
     /** Set by a run whose context outlives it (a sandbox built ahead). */
@@ -181,8 +223,8 @@ final class JsHandler implements PreparedHandler {
     /** The run's guard, once it runs: what stopped it, for the caller of a written-off run. */
     private volatile Watchdog.@org.jspecify.annotations.Nullable Guard guard;
 
-    Run(Context context, Limits limits) {
-      this.context = context;
+    Run(Sandbox sandbox, Limits limits) {
+      this.sandbox = sandbox;
       this.limits = limits;
     }
 
@@ -207,46 +249,47 @@ final class JsHandler implements PreparedHandler {
 
     /** What the run ends with when its stack overflowed. */
     RuntimeException overflowed() {
-      return new GuestException(route, "handler " + name + " overflowed the stack (its recursion is too deep):"
-          + " a stack overflow ends the call, it cannot be caught; recurse less deeply", "");
+      return runner.overflowed();
     }
 
     @Override
     public void cancel() {
       stop.stop();
-      context.close(true);
+      sandbox.context.close(true);
     }
 
     @Override
     public void left() {
       if (!keep) {
-        preparer.release(() -> closeQuietly(context));
+        runner.release(sandbox);
       }
     }
 
     @Override
     public void dropped() {
-      closeQuietly(context);
+      closeQuietly(sandbox.context);
     }
 
     @Override
     public RuntimeException stopped(Optional<Limit> limit) {
       Watchdog.Guard g = guard;
-      return JsHandler.this.stopped(limit, g == null ? Optional.empty() : g.memoryStop(), limits);
+      return runner.stopped(limit, g == null ? Optional.empty() : g.memoryStop(), limits);
     }
   }
 
-  /** Runs the call on a guest thread ({@link GuestThreads}); this thread only waits for its answer. */
+  /**
+   * Runs the call on a guest thread ({@link GuestThreads}); this thread only takes or builds its
+   * sandbox and waits for its answer.
+   */
   @Override
   public Response call(Call call) {
-    Sandbox taken = ready == null ? null : ready.take();
-    Sandbox sandbox = taken != null ? taken : new Sandbox();
-    Context context = sandbox.context;
+    Sandbox taken = runner.take();
+    Sandbox sandbox = taken != null ? taken : runner.build(call);
     return engine.guests().call(route, call.requestId(), call.deadlineNanos(), call.limits().memory().bytes(),
-        new Run<Response>(context, call.limits()) {
+        new Run<Response>(sandbox, call.limits()) {
           @Override
           Response body(Watchdog.Guard guard) {
-            return runCall(call, sandbox, taken != null, guard);
+            return runner.runGuarded(sandbox, taken == null, call, call.limits(), guard);
           }
         });
   }
@@ -294,99 +337,23 @@ final class JsHandler implements PreparedHandler {
       guard.close();
       outcome.throwIfStopped();
       if (guard.tripped().isPresent() || guard.closing()) {
-        throw stopped(guard, call.limits());
+        throw runner.stopped(guard, call.limits());
       }
       return outcome.response(call.limits());
-    } catch (PolyglotException e) {
+    } catch (PolyglotException | IllegalStateException e) {
+      // An IllegalStateException: the watchdog closed the context between two guest steps.
       guard.close();
       outcome.throwIfStopped();
-      throw failure(e, guard, call.limits());
-    } catch (IllegalStateException e) {
-      // The watchdog closed the context between two guest steps.
-      guard.close();
-      outcome.throwIfStopped();
-      if (guard.tripped().isPresent() || guard.closing()) {
-        throw stopped(guard, call.limits());
-      }
-      throw new IsolaException("route \"" + route + "\": the call's context failed: " + e.getMessage(), e);
+      throw runner.failure(e, guard, call.limits(), call);
     } finally {
       guard.close();
       guestLog.finish();
     }
   }
 
-  private IsolaException failure(PolyglotException e, Watchdog.Guard guard, Limits limits) {
-    if (guard.tripped().isPresent() || guard.closing()) {
-      return stopped(guard, limits);
-    }
-    if (e.isResourceExhausted()) {
-      return new LimitExceededException(route, Limit.MEMORY, "the JVM ran out of memory during the call ("
-          + e.getMessage() + "); lower the memory limits of concurrent calls or give the JVM more heap");
-    }
-    if (e.isInterrupted()) {
-      Thread.currentThread().interrupt();
-      return new IsolaException("route \"" + route + "\": the calling thread was interrupted; the call was stopped");
-    }
-    if (e.isCancelled()) {
-      return new IsolaException("route \"" + route + "\": the call was cancelled");
-    }
-    if (e.isInternalError()) {
-      return new IsolaException("route \"" + route + "\": the JavaScript engine failed inside the call: " + e.getMessage(), e);
-    }
-    return new GuestException(route, "handler " + name + " threw " + e.getMessage(), guestStack(e));
-  }
-
-  /** The watchdog stopped the call: for a limit, or because the Isola is closing. */
-  private IsolaException stopped(Watchdog.Guard guard, Limits limits) {
-    return stopped(guard.tripped(), guard.memoryStop(), limits);
-  }
-
-  /** A call stopped for {@code limit} (what its memory stop measured, if any), or for closing when empty. */
-  private IsolaException stopped(Optional<Limit> limit, Optional<MemoryStop> memory, Limits limits) {
-    return limit.<IsolaException>map(l -> limitExceeded(l, limits, memory))
-        .orElseGet(() -> new IsolaException("route \"" + route + "\": the call was stopped: the Isola is closing"));
-  }
-
   /** A guest value as text: strings as they are, anything else as {@code otherwise}. */
   private static String text(Value value, String otherwise) {
     return value.isString() ? value.asString() : otherwise;
-  }
-
-  private LimitExceededException limitExceeded(Limit limit, Limits limits, Optional<MemoryStop> memory) {
-    String message = switch (limit) {
-      case TIMEOUT -> "the call ran past its timeout of " + limits.timeout().toMillis()
-          + " ms and was stopped; raise timeout or make the handler finish sooner";
-      case MEMORY -> memory.map(stop -> memoryMessage(stop, limits.memory()))
-          .orElse("the call crossed its memory limit of " + limits.memory() + " and was stopped; raise memory or keep"
-              + " less in memory per call");
-      default -> "the call crossed " + limit.key();
-    };
-    return new LimitExceededException(route, limit, message);
-  }
-
-  /** What the watchdog measured, the limit, and what to change. */
-  static String memoryMessage(MemoryStop stop, DataSize limit) {
-    return switch (stop.cause()) {
-      case HELD -> "the call held about " + mib(stop.heldBytes()) + " of heap, more than its memory limit of " + limit
-          + ", and was stopped; raise memory or keep less in memory per call (what a call holds is how much the heap"
-          + " grew while it ran, up to what it allocated)";
-      case HEAP_DANGER -> "the JVM's heap was " + stop.heapAfterGcBytes() * 100 / stop.maxHeapBytes() + "% full after a"
-          + " garbage collection (" + mib(stop.heapAfterGcBytes()) + " of " + mib(stop.maxHeapBytes())
-          + ") and the call"
-          + " held about " + mib(stop.heldBytes()) + " of it, within its memory limit of " + limit + ", and was stopped"
-          + " to keep the JVM serving; give the JVM more heap (-Xmx) or lower memory for the calls that run at once";
-      case ALLOCATION_BACKSTOP -> "the call allocated " + mib(stop.allocatedBytes()) + ", more than "
-          + (stop.allocatedBytes() / Math.max(1, limit.bytes())) + " times its memory limit of " + limit
-          + " (the allocation cap behind that limit), and was stopped; raise memory or allocate less per call";
-      case ALLOCATION_BUDGET -> "the call allocated more than its memory limit of " + limit + " (this JVM reports no"
-          + " garbage collections, so the limit counts allocation) and was stopped; raise memory or allocate less"
-          + " per call";
-    };
-  }
-
-  /** Bytes in whole MiB, rounded up (a call just over 64MiB held 65MiB, not 64), e.g. {@code 97MiB}. */
-  private static String mib(long bytes) {
-    return ((bytes + (1 << 20) - 1) >> 20) + "MiB";
   }
 
   private static String guestStack(PolyglotException e) {

@@ -7,9 +7,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * flag at loop back-edges and calls; for functions left to the interpreter, Isola checks it at every
  * instruction), and makes sure the interrupt never
  * outlives the call: {@link #finish()} waits for an interrupt in flight and clears the flag it set,
- * so the thread goes back to its caller or pool as it came.
+ * so the thread goes back to its caller or pool as it came. Made on the call's thread; {@code
+ * WasmHandler} extends it with the call's own record.
  */
-final class CallInterrupter implements Runnable {
+class CallInterrupter implements Runnable {
   private static final int RUNNING = 0;
   private static final int INTERRUPTING = 1;
   private static final int INTERRUPTED = 2;
@@ -20,7 +21,7 @@ final class CallInterrupter implements Runnable {
 
   /** Called once by the watchdog's canceller thread when a limit trips. */
   @Override
-  public void run() {
+  public final void run() {
     if (state.compareAndSet(RUNNING, INTERRUPTING)) {
       thread.interrupt();
       state.set(INTERRUPTED);
@@ -28,7 +29,7 @@ final class CallInterrupter implements Runnable {
   }
 
   /** Called by the call's own thread when the guest returned or failed; idempotent. */
-  void finish() {
+  final void finish() {
     if (state.compareAndSet(RUNNING, FINISHED)) {
       return;
     }

@@ -13,14 +13,17 @@ import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.Table;
 import com.dylibso.chicory.wasm.types.TableLimits;
 import com.dylibso.chicory.wasm.WasmModule;
-import dev.isola.GuestException;
 import dev.isola.HandlerLoadException;
 import dev.isola.IsolaException;
 import dev.isola.LimitExceededException;
 import dev.isola.LimitExceededException.Limit;
 import dev.isola.internal.engine.Call;
+import dev.isola.internal.engine.Failure;
+import dev.isola.internal.engine.FailureClassifier;
 import dev.isola.internal.engine.PreparedHandler;
+import dev.isola.internal.engine.SandboxFactory;
 import dev.isola.internal.engine.SandboxPreparer;
+import dev.isola.internal.engine.SandboxRunner;
 import dev.isola.internal.engine.Watchdog;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -58,12 +61,19 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
   final java.time.Clock clock;
   /** The module's initial memory, recorded by its first instance and shared by the rest. */
   private final LinearMemory.Image image = new LinearMemory.Image();
+  /** Takes or builds a call's instance, runs it under the watchdog, and maps its failures. */
+  private final SandboxRunner<Ready, WasmCall<?>, Outcome<?>> runner;
+  /** Calls that found a ready instance (for tests). */
+  final LongAdder readyTaken;
 
   WasmHandler(GuestModule guest, Watchdog watchdog, SecureRandom random, java.time.Clock clock) {
     this.guest = guest;
     this.watchdog = watchdog;
     this.random = random;
     this.clock = clock;
+    Instances instances = new Instances();
+    this.runner = new SandboxRunner<>(guest.route(), guest.name(), instances, instances);
+    this.readyTaken = runner.readyTaken();
   }
 
   /**
@@ -231,35 +241,108 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
    * Runs {@code body} on an instance bound to the call's {@code context}: a ready one if the pool
    * has one (it serves this call only, and is dropped with it), else one built here. The watchdog
    * watches from before instantiation (data segments and a start function count against the call's
-   * time) until {@code body} returns. A {@code proc_exit} ends {@code body} with its status.
+   * time) until {@code body} returns; it stops the call by interrupting this thread ({@link
+   * CallInterrupter}). A {@code proc_exit} ends {@code body} with its status.
    *
    * @throws IsolaException for every way the call can fail
    */
+  @SuppressWarnings("unchecked")
   final <T> Outcome<T> run(Call call, CallContext context, Function<Instance, T> body) {
-    LinearMemory[] memory = new LinearMemory[1];
-    CallInterrupter interrupter = new CallInterrupter();
-    try (Watchdog.Guard guard = watchdog.watch(call.deadlineNanos(), -1, interrupter)) {
-      try {
-        Ready ready = pool == null ? null : pool.take();
-        Instance instance;
-        if (ready != null) {
-          readyTaken.increment();
-          memory[0] = ready.memory();
-          memory[0].bind(context);
-          instance = ready.instance();
-        } else {
-          instance = instantiate(context, memory, true);
-        }
-        T value = body.apply(instance);
-        return new Outcome<>(value, 0, memory[0] == null ? 0 : memory[0].refusedPages());
-      } catch (GuestExit e) {
-        return new Outcome<>(null, e.status(), memory[0] == null ? 0 : memory[0].refusedPages());
-      } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
-        throw failure(e, guard, memory[0], call);
-      } finally {
-        interrupter.finish();
-        context.close();
+    WasmCall<T> wasmCall = new WasmCall<>(call, context, body);
+    try {
+      return (Outcome<T>) runner.runHere(watchdog, wasmCall, call.deadlineNanos(), -1, call.limits(), wasmCall);
+    } finally {
+      wasmCall.finish();
+      context.close();
+    }
+  }
+
+  /**
+   * One call as the runner sees it; {@code memory} is its instance's, once it has one. It is also
+   * the call's {@link CallInterrupter} (made on the calling thread), so that a call allocates no
+   * more objects than it did before the runner.
+   */
+  private static final class WasmCall<T> extends CallInterrupter {
+    final Call call;
+    final CallContext context;
+    final Function<Instance, T> body;
+    @org.jspecify.annotations.Nullable LinearMemory memory;
+
+    WasmCall(Call call, CallContext context, Function<Instance, T> body) {
+      this.call = call;
+      this.context = context;
+      this.body = body;
+    }
+
+    int refusedPages() {
+      return memory == null ? 0 : memory.refusedPages();
+    }
+  }
+
+  /** What the runner needs of this engine: instances, and what Chicory's failures are. */
+  private final class Instances implements SandboxFactory<Ready, WasmCall<?>, Outcome<?>>,
+      FailureClassifier<WasmCall<?>> {
+    /** A new instance bound to the call: runs no guest code (the start function is not run). */
+    @Override
+    public Ready build(WasmCall<?> call) {
+      LinearMemory[] memory = new LinearMemory[1];
+      Instance instance = instantiate(call.context, memory, true);
+      return new Ready(instance, memory[0]);
+    }
+
+    @Override
+    public Outcome<?> run(Ready sandbox, boolean fresh, WasmCall<?> call, Watchdog.Guard guard) {
+      call.memory = sandbox.memory();
+      if (!fresh) {
+        sandbox.memory().bind(call.context);
       }
+      try {
+        return new Outcome<>(call.body.apply(sandbox.instance()), 0, call.refusedPages());
+      } catch (GuestExit e) {
+        return new Outcome<>(null, e.status(), call.refusedPages());
+      }
+    }
+
+    /** Nothing to release: the GC takes the instance. */
+    @Override
+    public void discard(Ready sandbox) {
+    }
+
+    @Override
+    public Failure classify(Throwable e, WasmCall<?> call) {
+      String name = guest.name();
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof IsolaException isola) {
+          return Failure.decided(isola); // a host function or stream ended the call (limit, denied capability, bad argument)
+        }
+      }
+      if (e instanceof OutOfMemoryError) {
+        return Failure.resourceExhausted("");
+      }
+      if (call.refusedPages() > 0) {
+        return Failure.decided(memoryRefused(call.refusedPages(), call.call));
+      }
+      if (e instanceof ChicoryInterruptedException || e.getCause() instanceof InterruptedException) {
+        return Failure.interrupted(e);
+      }
+      if (e instanceof StackOverflowError || String.valueOf(e.getMessage()).contains("call stack exhausted")) {
+        return Failure.stackOverflow();
+      }
+      if (e instanceof UnsupportedOperationException) {
+        return Failure.guestError(name + " called a WASI function that Isola's WASI does not support: "
+            + e.getMessage(), "", 500);
+      }
+      if (e instanceof ChicoryException) {
+        return Failure.guestError(name + " trapped: " + e.getMessage(), "", 500);
+      }
+      StackTraceElement wasi = wasiFrame(e);
+      if (wasi != null) {
+        // Chicory's WASI trusts some guest arguments (an iovec length) and fails on absurd ones: the
+        // guest's fault, reported as such (found by HostFunctionFuzzTest).
+        return Failure.guestError(name + " passed WASI " + wasi.getMethodName() + " arguments it cannot handle ("
+            + e.getClass().getSimpleName() + ")", "", 500);
+      }
+      return Failure.internal(String.valueOf(e), e);
     }
   }
 
@@ -268,10 +351,6 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
   /** An instance built ahead, initialised (memory, tables, data segments) but bound to no call yet. */
   record Ready(Instance instance, LinearMemory memory) {}
 
-  /** The route's ready instances; null if none are built ahead. */
-  private volatile SandboxPreparer.Pool<Ready> pool;
-  /** Calls that found a ready instance (for tests). */
-  final LongAdder readyTaken = new LongAdder();
 
   /**
    * Keeps instances of this module built ahead of its calls, if {@code preparer} builds any and the
@@ -287,7 +366,7 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
   /** As {@link #prepareAhead(SandboxPreparer)}, building with {@code build} (tests make it fail). */
   final void prepareAhead(SandboxPreparer preparer, Supplier<Ready> build) {
     if (preparer.perRoute() > 0 && guest.memory() != null && guest.module().startSection().isEmpty()) {
-      pool = preparer.pool(guest.route(), build, ready -> { }); // nothing to release: the GC takes it
+      runner.prepareAhead(preparer, build);
     }
   }
 
@@ -299,16 +378,12 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
 
   /** How many instances are ready now (for tests); 0 if none are built ahead. */
   final int readyCount() {
-    SandboxPreparer.Pool<Ready> p = pool;
-    return p == null ? 0 : p.readyCount();
+    return runner.readyCount();
   }
 
   /** Discards the ready instances and builds no more. */
   final void closePool() {
-    SandboxPreparer.Pool<Ready> p = pool;
-    if (p != null) {
-      p.close();
-    }
+    runner.closePool();
   }
 
   /** The frame of Chicory's WASI where {@code e} was thrown, if it was thrown there. */
@@ -322,51 +397,5 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
     return new LimitExceededException(guest.route(), Limit.MEMORY, guest.name() + " failed after its memory.grow to "
         + pages + " pages (" + WasmEngine.mib(pages) + ") was refused: the route's memory limit is "
         + call.limits().memory() + "; raise memory for this route or make the module use less");
-  }
-
-  private IsolaException failure(Throwable e, Watchdog.Guard guard, LinearMemory memory, Call call) {
-    String route = guest.route();
-    String name = guest.name();
-    if (guard.tripped().isPresent()) {
-      return new LimitExceededException(route, Limit.TIMEOUT, name + " ran longer than its timeout of "
-          + call.limits().timeout().toMillis() + " ms and was stopped; make it finish sooner or raise timeout");
-    }
-    if (guard.closing()) {
-      return new IsolaException("route \"" + route + "\": the call was stopped because its Isola is closing", e);
-    }
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof IsolaException isola) {
-        return isola; // a host function or stream ended the call (limit, denied capability, bad argument)
-      }
-    }
-    if (e instanceof OutOfMemoryError) {
-      return new LimitExceededException(route, Limit.MEMORY, "the JVM ran out of memory during the call of " + name
-          + "; lower the route's memory limit so calls fail before the JVM does");
-    }
-    if (memory != null && memory.refusedPages() > 0) {
-      return memoryRefused(memory.refusedPages(), call);
-    }
-    if (e instanceof ChicoryInterruptedException || e.getCause() instanceof InterruptedException) {
-      Thread.currentThread().interrupt();
-      return new IsolaException("route \"" + route + "\": the calling thread was interrupted during the call", e);
-    }
-    if (e instanceof StackOverflowError || String.valueOf(e.getMessage()).contains("call stack exhausted")) {
-      return new GuestException(route, name + " exhausted the call stack (unbounded recursion?)", "", 500);
-    }
-    if (e instanceof UnsupportedOperationException) {
-      return new GuestException(route, name + " called a WASI function that Isola's WASI does not support: "
-          + e.getMessage(), "", 500);
-    }
-    if (e instanceof ChicoryException) {
-      return new GuestException(route, name + " trapped: " + e.getMessage(), "", 500);
-    }
-    StackTraceElement wasi = wasiFrame(e);
-    if (wasi != null) {
-      // Chicory's WASI trusts some guest arguments (an iovec length) and fails on absurd ones: the
-      // guest's fault, reported as such (found by HostFunctionFuzzTest).
-      return new GuestException(route, name + " passed WASI " + wasi.getMethodName() + " arguments it cannot handle ("
-          + e.getClass().getSimpleName() + ")", "", 500);
-    }
-    return new IsolaException("route \"" + route + "\": running " + name + " failed inside Isola: " + e, e);
   }
 }
