@@ -19,6 +19,8 @@ import dev.isola.internal.engine.PreparedHandler;
 import dev.isola.internal.engine.SandboxPreparer;
 import dev.isola.internal.engine.Watchdog;
 import dev.isola.internal.js.JsEngine;
+import dev.isola.internal.pipeline.Access;
+import dev.isola.metrics.IsolaMetrics;
 import dev.isola.internal.route.HttpMethods;
 import dev.isola.internal.route.Lookup;
 import dev.isola.internal.route.RoutePattern;
@@ -29,7 +31,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -89,7 +90,7 @@ public final class Isola implements AutoCloseable {
   private final Router<Route> router;
   private final Watchdog watchdog;
   /** The engines the routes need, started on first use while building; closed with this Isola. */
-  private final Map<Handler.Language, GuestEngine> engines;
+  private final Map<Boolean, GuestEngine> engines;
   /** Resolves routes' grants while building; holds the outbound HTTP client, closed with this Isola. */
   private final GrantResolver grants;
   /** Told of each use of an application capability (metrics). */
@@ -136,7 +137,7 @@ public final class Isola implements AutoCloseable {
     this.watchdog = new Watchdog("isola-watchdog");
     this.preparer = b.readySandboxes == 0 ? SandboxPreparer.NONE : new SandboxPreparer(b.readySandboxes, "isola-prepare");
     this.guestThreads = new GuestThreads(watchdog, b.callThreads, "isola-js");
-    this.engines = new EnumMap<>(Handler.Language.class);
+    this.engines = new java.util.HashMap<>();
     try {
       Router.Builder<Route> routes = Router.builder();
       for (Map.Entry<String, Handler> e : b.routes.entrySet()) {
@@ -181,10 +182,9 @@ public final class Isola implements AutoCloseable {
       admission.put(spec, new java.util.concurrent.Semaphore(limits.maxInFlight()));
     }
     this.capabilities.put(spec, capabilities);
-    GuestEngine engine = engines.computeIfAbsent(handler.language(), language -> switch (language) {
-      case JAVASCRIPT -> new JsEngine(guestThreads, guestClock, preparer, grants.extensions());
-      case WASM -> new WasmEngine(watchdog, guestClock == null ? java.time.Clock.systemUTC() : guestClock, preparer);
-    });
+    GuestEngine engine = engines.computeIfAbsent(handler.isWasm(), wasm -> wasm
+        ? new WasmEngine(watchdog, guestClock == null ? java.time.Clock.systemUTC() : guestClock, preparer)
+        : new JsEngine(guestThreads, guestClock, preparer, grants.extensions()));
     byte[] code = handler.code().map(text -> text.getBytes(StandardCharsets.UTF_8))
         .or(handler::module)
         .orElseGet(() -> read(spec, handler));
@@ -513,6 +513,25 @@ public final class Isola implements AutoCloseable {
 
   /** Builds an {@link Isola}; not thread-safe. Each setting is checked where it is written. */
   public static final class Builder {
+    static {
+      Access.register(new Access.BuilderHooks() {
+        @Override
+        public void outboundTransport(Builder builder, HttpTransport transport) {
+          builder.outboundTransport = java.util.Optional.of(Objects.requireNonNull(transport, "transport"));
+        }
+
+        @Override
+        public void guestLogSink(Builder builder, GuestLog.Sink sink) {
+          builder.guestLogSink = Objects.requireNonNull(sink, "sink");
+        }
+
+        @Override
+        public void guestClock(Builder builder, java.time.Clock clock) {
+          builder.guestClock = Objects.requireNonNull(clock, "clock");
+        }
+      });
+    }
+
     private final Map<String, Handler> routes = new LinkedHashMap<>();
     private final java.util.Set<String> extensionMethods = new java.util.HashSet<>();
     private Limits defaultLimits = Limits.defaults();
@@ -539,39 +558,7 @@ public final class Isola implements AutoCloseable {
      * recorded as JFR events.
      */
     public Builder metrics(IsolaMetrics metrics) {
-      this.listeners = Objects.requireNonNull(metrics, "metrics").listeners();
-      return this;
-    }
-
-    /**
-     * Not for applications: how {@code dev.isola.testing.IsolaExtension} replaces the network
-     * exchange of outbound HTTP with stubs. Only the exchange is replaced; allow-lists, the call's
-     * narrowing, the secret headers the host adds and redirect checks stay. The {@code Isola} closes
-     * the transport. The type is in a package this module does not export, so code outside Isola
-     * cannot call this on the module path.
-     */
-    @SuppressWarnings("exports")
-    public Builder outboundTransport(HttpTransport transport) {
-      this.outboundTransport = java.util.Optional.of(Objects.requireNonNull(transport, "transport"));
-      return this;
-    }
-
-    /**
-     * Not for applications: how {@code dev.isola.testing.IsolaExtension} collects guest log lines
-     * (they still go to SLF4J as well). The type is in a package this module does not export.
-     */
-    /**
-     * Not for applications: how {@code dev.isola.testing.IsolaExtension} fixes the time guests see
-     * (JavaScript's {@code Date}, WASI's clock) for repeatable tests.
-     */
-    public Builder guestClock(java.time.Clock clock) {
-      this.guestClock = Objects.requireNonNull(clock, "clock");
-      return this;
-    }
-
-    @SuppressWarnings("exports")
-    public Builder guestLogSink(GuestLog.Sink sink) {
-      this.guestLogSink = Objects.requireNonNull(sink, "sink");
+      this.listeners = Access.metrics().listeners(Objects.requireNonNull(metrics, "metrics"));
       return this;
     }
 

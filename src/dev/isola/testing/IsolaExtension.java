@@ -4,6 +4,7 @@ import dev.isola.CallOptions;
 import dev.isola.Isola;
 import dev.isola.Request;
 import dev.isola.Response;
+import dev.isola.internal.pipeline.Access;
 import dev.isola.kv.KeyValueStore;
 import dev.isola.kv.KeyValueStores;
 import dev.isola.kv.StoreLimits;
@@ -144,11 +145,12 @@ public final class IsolaExtension implements BeforeEachCallback, AfterEachCallba
       builder.ownedStore(name, kvCassette == null ? store : kvCassette.wrap(name, store));
     }
     configure.ifPresent(c -> c.accept(builder));
+    Access.BuilderHooks hooks = Access.builder();
     if (clock != null) {
-      builder.guestClock(clock);
+      hooks.guestClock(builder, clock);
     }
-    builder.outboundTransport(new StubTransport(stubs, requests::add, cassette == null ? null : HttpCassette.open(cassette)))
-        .guestLogSink((route, level, text) -> logs.add(new LogLine(route, level, text)));
+    hooks.outboundTransport(builder, new StubTransport(stubs, requests::add, cassette == null ? null : HttpCassette.open(cassette)));
+    hooks.guestLogSink(builder, (route, level, text) -> logs.add(new LogLine(route, level, text)));
     run = new TestRun(builder.build(), Map.copyOf(stores), stubs, requests, logs, kvCassette);
   }
 
