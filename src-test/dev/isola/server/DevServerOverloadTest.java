@@ -70,7 +70,7 @@ class DevServerOverloadTest {
     // The calls are held far shorter than their timeout: only the latch ends them.
     Limits patient = Limits.newBuilder().timeout(Duration.ofSeconds(300)).build();
     Isola.Builder builder = Isola.newBuilder();
-    Access.builder().outboundTransport(builder, transport);
+    Access.hooks(builder).outboundTransport(transport);
     try (Isola isola = builder
             .route("GET /slow", Handler.javascript("slow.js", SLOW).limits(patient)
                 .grants(Grants.outboundHttp("https://slow.test")))

@@ -58,7 +58,7 @@ import java.util.Objects;
  */
 public final class IsolaMetrics {
   static {
-    Access.register(metrics -> metrics.listeners);
+    Access.registerMetrics(metrics -> metrics.listeners);
   }
 
   private final CallListener.Factory listeners;

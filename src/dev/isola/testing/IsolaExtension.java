@@ -145,12 +145,12 @@ public final class IsolaExtension implements BeforeEachCallback, AfterEachCallba
       builder.ownedStore(name, kvCassette == null ? store : kvCassette.wrap(name, store));
     }
     configure.ifPresent(c -> c.accept(builder));
-    Access.BuilderHooks hooks = Access.builder();
     if (clock != null) {
-      hooks.guestClock(builder, clock);
+      Access.hooks(builder).guestClock(clock);
     }
-    hooks.outboundTransport(builder, new StubTransport(stubs, requests::add, cassette == null ? null : HttpCassette.open(cassette)));
-    hooks.guestLogSink(builder, (route, level, text) -> logs.add(new LogLine(route, level, text)));
+    Access.hooks(builder)
+        .outboundTransport(new StubTransport(stubs, requests::add, cassette == null ? null : HttpCassette.open(cassette)))
+        .guestLogSink((route, level, text) -> logs.add(new LogLine(route, level, text)));
     run = new TestRun(builder.build(), Map.copyOf(stores), stubs, requests, logs, kvCassette);
   }
 

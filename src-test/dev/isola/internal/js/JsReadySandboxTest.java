@@ -61,8 +61,7 @@ class JsReadySandboxTest {
     HandClock clock = new HandClock();
     List<String> lines = new CopyOnWriteArrayList<>();
     Isola.Builder builder = Isola.newBuilder().readySandboxes(ready);
-    Access.builder().guestClock(builder, clock);
-    Access.builder().guestLogSink(builder, (route, level, text) -> lines.add(text));
+    Access.hooks(builder).guestClock(clock).guestLogSink((route, level, text) -> lines.add(text));
     try (Isola isola = builder.route("/t", Handler.javascript("times.js", TIMES)).build()) {
       boolean sawReady = false;
       int calls = 0;

@@ -1,16 +1,13 @@
 package dev.isola.internal.pipeline;
 
 import dev.isola.Isola;
-import dev.isola.internal.capability.HttpTransport;
 import dev.isola.internal.engine.CallListener;
-import dev.isola.internal.engine.GuestLog;
 import dev.isola.metrics.IsolaMetrics;
-import java.time.Clock;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The way in for this module's own code to what public classes keep out of their public API: the
- * test hooks of {@link Isola.Builder} (used by {@code dev.isola.testing.IsolaExtension}) and the
+ * {@link TestHooks} of an {@link Isola.Builder} (used by {@code dev.isola.testing.IsolaExtension}) and the
  * listener factory inside an {@link IsolaMetrics}. Each public class registers its implementation in
  * its static initializer; this package is not exported, so code outside the module cannot reach
  * either.
@@ -18,20 +15,9 @@ import org.jspecify.annotations.Nullable;
 public final class Access {
   private Access() {}
 
-  /** What {@code dev.isola.testing} sets on an {@link Isola.Builder} that applications cannot. */
+  /** Finds the {@link TestHooks} of an {@link Isola.Builder}. */
   public interface BuilderHooks {
-    /**
-     * Replaces the network exchange of outbound HTTP (with stubs). Only the exchange is replaced;
-     * allow-lists, the call's narrowing, the secret headers the host adds and redirect checks stay.
-     * The built {@code Isola} closes the transport.
-     */
-    void outboundTransport(Isola.Builder builder, HttpTransport transport);
-
-    /** Where guest log lines also go (they still go to SLF4J as well). */
-    void guestLogSink(Isola.Builder builder, GuestLog.Sink sink);
-
-    /** The time guests see (JavaScript's {@code Date}, WASI's clock), for repeatable tests. */
-    void guestClock(Isola.Builder builder, Clock clock);
+    TestHooks of(Isola.Builder builder);
   }
 
   /** Reads what an {@link IsolaMetrics} reports to. */
@@ -43,7 +29,7 @@ public final class Access {
   private static volatile @Nullable MetricsHooks metricsHooks;
 
   /** Called once, by {@link Isola.Builder}'s static initializer. */
-  public static void register(BuilderHooks hooks) {
+  public static void registerBuilder(BuilderHooks hooks) {
     if (builderHooks != null) {
       throw new IllegalStateException("Isola.Builder's hooks are registered already");
     }
@@ -51,21 +37,21 @@ public final class Access {
   }
 
   /** Called once, by {@link IsolaMetrics}' static initializer. */
-  public static void register(MetricsHooks hooks) {
+  public static void registerMetrics(MetricsHooks hooks) {
     if (metricsHooks != null) {
       throw new IllegalStateException("IsolaMetrics' hooks are registered already");
     }
     metricsHooks = hooks;
   }
 
-  /** The test hooks of {@link Isola.Builder}. */
-  public static BuilderHooks builder() {
+  /** The test hooks of {@code builder}. */
+  public static TestHooks hooks(Isola.Builder builder) {
     BuilderHooks hooks = builderHooks;
     if (hooks == null) {
       initialize(Isola.Builder.class);
       hooks = builderHooks;
     }
-    return java.util.Objects.requireNonNull(hooks, "Isola.Builder registered no hooks");
+    return java.util.Objects.requireNonNull(hooks, "Isola.Builder registered no hooks").of(builder);
   }
 
   /** The listener factory of an {@link IsolaMetrics}. */
