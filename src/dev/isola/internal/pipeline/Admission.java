@@ -37,7 +37,7 @@ final class Admission extends Stage {
             Duration.ofSeconds(1));
       }
       try {
-        return next(exchange);
+        return next.handle(exchange);
       } finally {
         if (routeSlots != null) {
           routeSlots.release();

@@ -20,7 +20,7 @@ final class Answer extends Stage {
   Response handle(Exchange exchange) {
     Response response;
     try {
-      response = next(exchange);
+      response = next.handle(exchange);
     } catch (GuestException e) {
       CallCapabilities capabilities = exchange.call.capabilities();
       if (capabilities.firstDenial().isPresent()) {

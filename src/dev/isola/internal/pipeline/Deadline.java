@@ -26,6 +26,6 @@ final class Deadline extends Stage {
       deadline = Math.min(deadline, System.nanoTime() + exchange.options.timeout().get().toNanos());
     }
     exchange.deadline = deadline;
-    return next(exchange);
+    return next.handle(exchange);
   }
 }

@@ -25,7 +25,7 @@ final class Diagnostics extends Stage {
     MDC.put(MDC_REQUEST_ID, exchange.requestId);
     long start = System.nanoTime();
     try {
-      Response response = next(exchange);
+      Response response = next.handle(exchange);
       log.debug("{} {} -> {} in {} us", request.method(), request.path(), response.status(),
           (System.nanoTime() - start) / 1000);
       return response;

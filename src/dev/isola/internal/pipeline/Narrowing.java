@@ -33,6 +33,6 @@ final class Narrowing extends Stage {
         requestId, limits, deadline,
         route.capabilities().forCall(options.keyPrefix(), options.outboundHttp().map(OriginAllowList::of).orElse(null),
             deadline, limits.maxResponseBody().bytes(), requestId, options, observer), guestLogSink);
-    return next(exchange);
+    return next.handle(exchange);
   }
 }

@@ -38,7 +38,7 @@ final class Observation extends Stage {
     long start = System.nanoTime();
     inflight.incrementAndGet();
     try {
-      Response response = next(exchange);
+      Response response = next.handle(exchange);
       completed(event, start, exchange.route.spec(), request, requestId, response.status(), Outcomes.OK);
       return response;
     } catch (RuntimeException | Error e) {

@@ -25,7 +25,7 @@ final class Routing extends Stage {
       case Lookup.Found<Route> found -> {
         exchange.found = found;
         exchange.route = found.target();
-        yield next(exchange);
+        yield next.handle(exchange);
       }
       case Lookup.MethodNotAllowed<Route> m -> Response.newBuilder()
           .status(405)

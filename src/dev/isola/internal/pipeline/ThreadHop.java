@@ -24,7 +24,7 @@ final class ThreadHop extends Stage {
   Response handle(Exchange exchange) {
     Route route = exchange.route;
     if (!Thread.currentThread().isVirtual() || route.handler().runsOnOwnThreads()) {
-      return next(exchange);
+      return next.handle(exchange);
     }
     Future<Response> future;
     try {
