@@ -3,8 +3,9 @@
  * {@code isola} command line are in {@code dev.isola.server}; key-value storage backends are in
  * {@code dev.isola.kv}; the Jakarta Servlet adapter is in {@code dev.isola.servlet}, Spring Boot
  * auto-configuration in {@code dev.isola.spring}; a JUnit 5 kit for testing handlers ({@code
- * IsolaExtension}) is in {@code dev.isola.testing}. Calls are JFR events ({@code dev.isola.Call})
- * and, with {@code IsolaMetrics}, Micrometer meters.
+ * IsolaExtension}) is in {@code dev.isola.testing}; the WebAssembly ABIs ({@code WasmAbi}) are in
+ * {@code dev.isola.wasm}. Calls are JFR events ({@code dev.isola.Call}) and, with {@code
+ * dev.isola.metrics.IsolaMetrics}, Micrometer meters.
  */
 module dev.isola {
   requires org.graalvm.polyglot;
@@ -39,6 +40,8 @@ module dev.isola {
 
   exports dev.isola;
   exports dev.isola.capability;
+  exports dev.isola.metrics;
+  exports dev.isola.wasm;
   exports dev.isola.kv;
   exports dev.isola.server;
   exports dev.isola.servlet;

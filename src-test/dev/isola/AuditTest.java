@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpServer;
 import dev.isola.capability.Audit;
 import dev.isola.capability.AuditReport;
+import dev.isola.internal.capability.BuiltInGrants;
 import dev.isola.capability.AuditReport.RouteAudit;
 import dev.isola.capability.HostInterface;
 import dev.isola.internal.capability.HttpTransport;
@@ -169,7 +170,7 @@ class AuditTest {
     assertEquals(List.of(
         "key_value = [\"sessions\"]",
         "outbound_http = [\"https://api.example.com\", \"https://img.cdn.example.com\"]",
-        new Grant.InjectedSecret("API_KEY", "Authorization", "Bearer {}", List.of("https://api.example.com")).toToml(),
+        new BuiltInGrants.InjectedSecret("API_KEY", "Authorization", "Bearer {}", List.of("https://api.example.com")).toToml(),
         "files = [\"" + dir.resolve("static") + ":/static\"]",
         "host_interfaces = [\"billing\"]"), js.neededToml());
     assertEquals("sessions: keys \"user:*\", \"cart:*\"", js.needed().get(0).note());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.isola.kv.KeyValueStore;
+import dev.isola.metrics.IsolaMetrics;
 import dev.isola.kv.KeyValueStores;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;

@@ -217,6 +217,7 @@ import jakarta.servlet.ServletContext;
     Path handlers = Files.createDirectories(dir.resolve("handlers"));
     Files.writeString(handlers.resolve("hello.js"), blocks("js").get(0));
     String output = compileAndRun(dir, """
+        import dev.isola.metrics.IsolaMetrics;
         import io.micrometer.core.instrument.MeterRegistry;
         import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
         """, metrics.get(0) + """

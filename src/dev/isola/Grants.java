@@ -1,9 +1,8 @@
 package dev.isola;
 
+import dev.isola.internal.capability.BuiltInGrants;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
-import java.util.Set;
 
 /**
  * Factories for {@link Grant}s:
@@ -21,24 +20,36 @@ public final class Grants {
 
   /** Read and write the key-value store registered as {@code store} ({@link Isola.Builder#store}). */
   public static Grant keyValue(String store) {
-    return new Grant.KeyValue(store);
+    return new BuiltInGrants.KeyValue(store);
   }
 
-  /** HTTP requests to {@code origins} (see {@link Grant.OutboundHttp}). */
+  /**
+   * HTTP requests to these origins ({@code https://api.example.com}, {@code https://*.example.com},
+   * {@code http://127.0.0.1:8080}), redirects included, each hop checked again. Loopback, private and
+   * link-local addresses only when an origin names them literally.
+   *
+   * @throws IllegalArgumentException if there is no origin or one is not valid, naming it
+   */
   public static Grant outboundHttp(String... origins) {
-    return new Grant.OutboundHttp(List.of(origins));
+    return new BuiltInGrants.OutboundHttp(List.of(origins));
   }
 
   /** Read the variables {@code names} ({@link Isola.Builder#variable}). */
   public static Grant variables(String... names) {
-    return new Grant.Variables(List.of(names));
+    return new BuiltInGrants.Variables(List.of(names));
   }
 
   /**
    * The first step of granting secret {@code name}, which the host then sends itself: {@code
-   * Grants.secret("PAYMENTS_KEY").injectAs("Authorization", "Bearer {}").into("https://api.payments.example")}
-   * (see {@link Grant.InjectedSecret}). The guest never reads the value; for that, see {@link
-   * #readableSecrets}.
+   * Grants.secret("PAYMENTS_KEY").injectAs("Authorization", "Bearer {}").into("https://api.payments.example")}.
+   * The guest never reads the value; for that, see {@link #readableSecrets}.
+   *
+   * <p>To every request (and redirect hop) whose origin is one of the grant's origins, the host adds
+   * the header with the template's {@code {}} replaced by the secret. The guest never sees the value
+   * and cannot choose where it goes: nothing it writes is substituted (a header value {@code
+   * {{secrets.NAME}}} is sent as the text it is). A header of the same name set by the guest is
+   * replaced by the host's for those origins; for other origins the secret is not sent, nor after a
+   * redirect has left them. Each origin must also be granted by {@link #outboundHttp}.
    */
   public static SecretName secret(String name) {
     return new SecretName(checkName(name, "secret", "API_KEY"));
@@ -91,9 +102,13 @@ public final class Grants {
     return new dev.isola.capability.NamedGrant(name);
   }
 
-  /** Read the plain values of the secrets {@code names} ({@link Grant.ReadableSecrets}): only when the guest must. */
+  /**
+   * Read the plain values of the secrets {@code names} ({@code env.secrets.NAME} in JavaScript): only
+   * when the guest must, for the guest may then send them anywhere it may reach. Prefer {@link
+   * #secret(String)}.
+   */
   public static Grant readableSecrets(String... names) {
-    return new Grant.ReadableSecrets(List.of(names));
+    return new BuiltInGrants.ReadableSecrets(List.of(names));
   }
 
   /** {@link #secret(String)}'s first step: the secret, waiting for the header it goes into. */
@@ -107,8 +122,9 @@ public final class Grants {
     /**
      * The header the host sets to {@code template}, its {@code {}} replaced by the secret.
      *
-     * @param header e.g. {@code "Authorization"} or {@code "X-Api-Key"}
-     * @param template e.g. {@code "Bearer {}"}, with exactly one {@code {}}
+     * @param header e.g. {@code "Authorization"} or {@code "X-Api-Key"}: a valid HTTP field name that
+     *     is not one the host controls ({@code Host}, {@code Content-Length}, ...)
+     * @param template e.g. {@code "Bearer {}"}, with exactly one {@code {}}; only visible ASCII and spaces
      */
     public SecretInjection injectAs(String header, String template) {
       return new SecretInjection(name, header, template);
@@ -139,34 +155,28 @@ public final class Grants {
      * @throws IllegalArgumentException for a bad header, template or origin, naming it
      */
     public Grant into(String... origins) {
-      return new Grant.InjectedSecret(name, header, template, List.of(origins));
+      return new BuiltInGrants.InjectedSecret(name, header, template, List.of(origins));
     }
   }
 
   /**
    * Read-only access to the files under {@code directory}, seen by the guest under {@code mount}
-   * (see {@link Grant.Files}). The directory must exist when the {@link Isola} is built.
+   * (e.g. {@code /static}): {@code env.files.read("/static/app.css")} in JavaScript, {@code
+   * isola:host/files.read} in Wasm, and for WAGI programs and WASI Extism plugins a preopened
+   * directory, so plain {@code fopen("/static/app.css", "r")}, {@code opendir} and {@code stat}
+   * work. Paths that leave the directory ({@code ..}, symbolic links out of it) are refused; every
+   * change (through WASI: write, create, truncate, delete, rename, link, mkdir, set times) fails
+   * ({@code EROFS}) and leaves the directory as it was. The directory must exist when the {@link
+   * Isola} is built.
+   *
+   * @throws IllegalArgumentException if {@code mount} is not an absolute guest path such as {@code "/static"}
    */
   public static Grant files(java.nio.file.Path directory, String mount) {
-    return new Grant.Files(directory, mount);
+    return new BuiltInGrants.Files(directory, mount);
   }
 
   /** Names of stores, variables and secrets: letters, digits, {@code _ - .}, 1 to 64 characters. */
   static String checkName(String name, String what, String example) {
-    Objects.requireNonNull(name, what);
-    if (name.isEmpty() || name.length() > 64 || !name.chars().allMatch(
-        c -> c < 128 && (Character.isLetterOrDigit(c) || c == '_' || c == '-' || c == '.'))) {
-      throw new IllegalArgumentException(what + " name \"" + name + "\" must be 1 to 64 letters, digits, '_', '-'"
-          + " or '.', e.g. \"" + example + "\"");
-    }
-    return name;
+    return BuiltInGrants.checkName(name, what, example);
   }
-
-  /** Headers the host sets or drops itself (framing, connection, proxies): never a secret's header. */
-  static boolean isHostHeader(String lowerCaseName) {
-    return HOST_HEADERS.contains(lowerCaseName) || lowerCaseName.startsWith("proxy-");
-  }
-
-  private static final Set<String> HOST_HEADERS = Set.of("host", "connection", "content-length",
-      "transfer-encoding", "upgrade", "expect", "te", "trailer", "keep-alive");
 }

@@ -1,5 +1,6 @@
 package dev.isola;
 
+import dev.isola.wasm.WasmAbi;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -32,11 +33,9 @@ import java.util.Optional;
  * }</pre>
  */
 public final class Handler {
-  /** The language a handler is written in. */
-  public enum Language {
-    /** An ES module run by GraalJS. */
+  /** The language a handler is written in: an ES module run by GraalJS, or a WebAssembly module run by Chicory. */
+  private enum Language {
     JAVASCRIPT,
-    /** A WebAssembly module run by Chicory, through a {@link WasmAbi}. */
     WASM
   }
 
@@ -181,8 +180,12 @@ public final class Handler {
     }
   }
 
-  public Language language() {
-    return language;
+  /**
+   * Whether this is a WebAssembly module (run by Chicory through a {@link WasmAbi}) rather than a
+   * JavaScript module (run by GraalJS).
+   */
+  public boolean isWasm() {
+    return language == Language.WASM;
   }
 
   /** The file path or the name given; used in stack traces and messages. */

@@ -1,54 +1,27 @@
 package dev.isola;
 
-import dev.isola.LimitExceededException.Limit;
-import dev.isola.internal.capability.HttpTransport;
-import dev.isola.internal.capability.OriginAllowList;
-import dev.isola.internal.capability.OutboundHttp;
-import dev.isola.internal.capability.RouteCapabilities;
 import dev.isola.internal.capability.CapabilityObserver;
 import dev.isola.internal.capability.Extensions;
 import dev.isola.internal.capability.GrantResolver;
-import dev.isola.internal.engine.Call;
-import dev.isola.internal.engine.CallEvent;
+import dev.isola.internal.capability.OutboundHttp;
 import dev.isola.internal.engine.CallListener;
-import dev.isola.internal.engine.GuestEngine;
-import dev.isola.internal.engine.GuestThreads;
-import dev.isola.internal.engine.Outcomes;
-import dev.isola.internal.engine.GuestLog;
-import dev.isola.internal.engine.PreparedHandler;
-import dev.isola.internal.engine.SandboxPreparer;
-import dev.isola.internal.engine.Watchdog;
-import dev.isola.internal.js.JsEngine;
+import dev.isola.internal.pipeline.Access;
+import dev.isola.internal.pipeline.IsolaRuntime;
+import dev.isola.internal.pipeline.Pipeline;
+import dev.isola.internal.pipeline.Route;
+import dev.isola.internal.pipeline.TestHooks;
 import dev.isola.internal.route.HttpMethods;
-import dev.isola.internal.route.Lookup;
 import dev.isola.internal.route.RoutePattern;
 import dev.isola.internal.route.Router;
-import dev.isola.internal.wasm.WasmEngine;
-import java.io.IOException;
+import dev.isola.metrics.IsolaMetrics;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * Routes requests to handlers and runs every call in a fresh sandbox. Built once with {@link
@@ -80,150 +53,53 @@ import org.slf4j.MDC;
  * {@link Builder#metrics(IsolaMetrics)} it is counted and timed in Micrometer.
  */
 public final class Isola implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(Isola.class);
-  private static final String MDC_ROUTE = "isola.route";
-  private static final String MDC_REQUEST_ID = "isola.requestId";
-  /** Calls from virtual threads that may wait for a call thread, per call thread. */
-  private static final int QUEUED_PER_THREAD = 16;
-
-  private final Router<Route> router;
-  private final Watchdog watchdog;
-  /** The engines the routes need, started on first use while building; closed with this Isola. */
-  private final Map<Handler.Language, GuestEngine> engines;
   /** Resolves routes' grants while building; holds the outbound HTTP client, closed with this Isola. */
   private final GrantResolver grants;
   /** Told of each use of an application capability (metrics). */
   private final CapabilityObserver observer =
       (route, capability, operation, outcome, nanos) -> listener().capabilityUsed(route, capability, operation, outcome, nanos);
-  private final ExecutorService callThreads;
-  /** The threads JavaScript guests run on, for every caller (see GuestThreads). */
-  private final GuestThreads guestThreads;
+  /** Threads, engines and sandbox preparer: what {@link #close()} stops. */
+  private final IsolaRuntime runtime;
+  /** The stages every call runs through, in order. */
+  private final Pipeline pipeline;
   private final List<String> routeSpecs;
-  /** Slots of the routes with a maxInFlight limit, by route. */
-  private final Map<String, java.util.concurrent.Semaphore> admission = new java.util.HashMap<>();
-  /** Slots of the whole Isola (Builder.maxInFlight), or null for no limit. */
-  private final java.util.concurrent.@org.jspecify.annotations.Nullable Semaphore globalSlots;
-  private final int maxInFlight;
-
-  /** Each route's capabilities, in declaration order. */
-  private final Map<String, RouteCapabilities> capabilities = new LinkedHashMap<>();
-  /** Stores registered with {@link Builder#ownedStore}, closed with this Isola. */
-  private final List<AutoCloseable> owned;
-  private final AtomicBoolean closed = new AtomicBoolean();
   /** Routed calls running or waiting for a call thread, for the metrics' gauge. */
   private final AtomicInteger inflight = new AtomicInteger();
-  /** Builds each route's next sandboxes ahead of its calls; {@link SandboxPreparer#NONE} if told to. */
-  private final SandboxPreparer preparer;
   /** Told of every routed call; {@link CallListener#NONE} without {@link Builder#metrics}. */
   private final CallListener listener;
-  /** Where guest log lines also go: {@link GuestLog.Sink#NONE} unless dev.isola.testing set one. */
-  private final GuestLog.Sink guestLogSink;
-  /** A test's fixed clock for guests, or null for the real time. */
-  private final java.time.@org.jspecify.annotations.Nullable Clock guestClock;
   /** Records what routes use ({@link Builder#audit}), or null: the gate's only cost is a null check. */
   private final dev.isola.internal.capability.@org.jspecify.annotations.Nullable AuditRecorder auditor;
 
-  private record Route(String spec, PreparedHandler handler, Limits limits, RouteCapabilities capabilities) {}
-
   private Isola(Builder b) {
-    this.owned = List.copyOf(b.owned);
-    this.maxInFlight = b.maxInFlight;
-    this.globalSlots = b.maxInFlight == Limits.UNLIMITED ? null : new java.util.concurrent.Semaphore(b.maxInFlight);
-    this.guestLogSink = b.guestLogSink;
-    this.guestClock = b.guestClock;
     // A replaced transport belongs to this Isola from here on, used by a route or not.
     Extensions extensions = Extensions.of(b.capabilities);
     this.grants = new GrantResolver(b.stores, b.variables, b.secrets, b.providers, extensions,
-        b.outboundTransport.map(OutboundHttp::new).orElse(null));
+        b.hooks.outboundTransport() == null ? null : new OutboundHttp(b.hooks.outboundTransport()));
     this.auditor = b.audit == null ? null : new dev.isola.internal.capability.AuditRecorder(b.audit, grants);
-    this.watchdog = new Watchdog("isola-watchdog");
-    this.preparer = b.readySandboxes == 0 ? SandboxPreparer.NONE : new SandboxPreparer(b.readySandboxes, "isola-prepare");
-    this.guestThreads = new GuestThreads(watchdog, b.callThreads, "isola-js");
-    this.engines = new EnumMap<>(Handler.Language.class);
+    this.runtime = new IsolaRuntime(b.callThreads, b.readySandboxes, b.hooks.guestClock(), b.owned, grants);
+    Router<Route> router;
     try {
       Router.Builder<Route> routes = Router.builder();
       for (Map.Entry<String, Handler> e : b.routes.entrySet()) {
         routes.add(e.getKey(), prepare(e.getKey(), e.getValue(), b));
       }
-      this.router = routes.build();
-      Map<String, AtomicLong> denials = new LinkedHashMap<>();
-      capabilities.forEach((spec, route) -> denials.put(spec, route.denials()));
-      this.listener = b.listeners.create(denials, inflight, guestThreads);
+      router = routes.build();
+      this.listener = b.listeners.create(runtime.denials(), inflight, runtime.guestThreads());
     } catch (RuntimeException e) {
-      try {
-        preparer.close();
-        closeEngines();
-      } catch (RuntimeException closing) {
-        e.addSuppressed(closing);
-      } finally {
-        if (grants.outboundHttp() != null) {
-          grants.outboundHttp().close();
-        }
-        closeOwned();
-        guestThreads.close();
-        watchdog.close();
-      }
+      runtime.abandon(e);
       throw e;
     }
     this.routeSpecs = List.copyOf(b.routes.keySet());
-    // Bounded threads and a bounded queue: past both, a call is refused at once (OverloadedException).
-    // A queued call's deadline already runs, so waiting counts against its timeout.
-    ThreadPoolExecutor pool = new ThreadPoolExecutor(b.callThreads, b.callThreads, 30, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(b.callThreads * QUEUED_PER_THREAD),
-        Thread.ofPlatform().daemon().name("isola-call-", 1).factory());
-    pool.allowCoreThreadTimeOut(true);
-    this.callThreads = pool;
+    this.pipeline = new Pipeline(router, listener, inflight, b.maxInFlight, observer, auditor, b.hooks.guestLogSink(),
+        runtime);
   }
 
   private Route prepare(String spec, Handler handler, Builder b) {
-    Limits limits = handler.limits().orElse(b.defaultLimits);
     List<Grant> granted = new java.util.ArrayList<>(b.defaultGrants);
     granted.addAll(handler.grants());
-    RouteCapabilities capabilities = grants.resolve(spec, granted);
-    if (limits.maxInFlight() != Limits.UNLIMITED) {
-      admission.put(spec, new java.util.concurrent.Semaphore(limits.maxInFlight()));
-    }
-    this.capabilities.put(spec, capabilities);
-    GuestEngine engine = engines.computeIfAbsent(handler.language(), language -> switch (language) {
-      case JAVASCRIPT -> new JsEngine(guestThreads, guestClock, preparer, grants.extensions());
-      case WASM -> new WasmEngine(watchdog, guestClock == null ? java.time.Clock.systemUTC() : guestClock, preparer,
-          grants.extensions());
-    });
-    byte[] code = handler.code().map(text -> text.getBytes(StandardCharsets.UTF_8))
-        .or(handler::module)
-        .orElseGet(() -> read(spec, handler));
-    return new Route(spec, engine.prepare(spec, handler, code, limits, capabilities), limits, capabilities);
-  }
-
-  private static byte[] read(String spec, Handler handler) {
-    var file = handler.file().orElseThrow();
-    try {
-      return Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
-      throw new HandlerLoadException("handler file " + file.toAbsolutePath() + " of route \"" + spec
-          + "\" does not exist: check the path (relative paths start at " + Path.of("").toAbsolutePath() + ")", e);
-    } catch (IOException e) {
-      throw new HandlerLoadException("handler file " + file.toAbsolutePath() + " of route \"" + spec
-          + "\" cannot be read: " + e, e);
-    }
-  }
-
-  private void closeEngines() {
-    RuntimeException failure = null;
-    for (GuestEngine engine : engines.values()) {
-      try {
-        engine.close();
-      } catch (RuntimeException e) {
-        if (failure == null) {
-          failure = e;
-        } else {
-          failure.addSuppressed(e);
-        }
-      }
-    }
-    if (failure != null) {
-      throw failure;
-    }
+    return runtime.prepare(spec, handler, handler.limits().orElse(b.defaultLimits), granted,
+        () -> handler.code().map(text -> text.getBytes(StandardCharsets.UTF_8)).or(handler::module)
+            .orElseGet(() -> IsolaRuntime.read(spec, handler)));
   }
 
   /** A builder with no routes and {@link Limits#defaults()}. */
@@ -237,13 +113,7 @@ public final class Isola implements AutoCloseable {
    * worth an alert. Each denial is also logged as a warning.
    */
   public Map<String, Long> capabilityDenials() {
-    Map<String, Long> counts = new LinkedHashMap<>();
-    capabilities.forEach((spec, route) -> {
-      if (route.denials().get() > 0) {
-        counts.put(spec, route.denials().get());
-      }
-    });
-    return counts;
+    return runtime.capabilityDenials();
   }
 
   /**
@@ -273,9 +143,7 @@ public final class Isola implements AutoCloseable {
    * calling {@link #handle(Request)}.
    */
   public java.util.Optional<Limits> limitsFor(String method, String path) {
-    return router.match(method, path) instanceof Lookup.Found<Route> found
-        ? java.util.Optional.of(found.target().limits())
-        : java.util.Optional.empty();
+    return pipeline.limitsFor(method, path);
   }
 
   /**
@@ -299,18 +167,7 @@ public final class Isola implements AutoCloseable {
     Objects.requireNonNull(request, "request");
     Objects.requireNonNull(options, "options");
     checkOpen();
-    Lookup<Route> lookup = router.match(request.method(), request.path());
-    return switch (lookup) {
-      case Lookup.Found<Route> found -> run(found, request, options);
-      case Lookup.MethodNotAllowed<Route> m -> Response.newBuilder()
-          .status(405)
-          .header("Allow", String.join(", ", m.allowed()))
-          .header("Content-Type", "text/plain; charset=utf-8")
-          .body("405 Method Not Allowed: " + request.method() + " " + request.path() + " allows " + String.join(", ", m.allowed()) + "\n")
-          .build();
-      case Lookup.NotFound<Route> n -> Response.of(404, "404 Not Found: no route matches " + request.path() + "\n");
-      case Lookup.BadPath<Route> bad -> Response.of(400, "400 Bad Request: " + bad.reason() + "\n");
-    };
+    return pipeline.handle(request, options);
   }
 
   /**
@@ -321,158 +178,10 @@ public final class Isola implements AutoCloseable {
     Objects.requireNonNull(request, "request");
     checkOpen();
     try {
-      return CompletableFuture.supplyAsync(() -> handle(request), callThreads);
+      return CompletableFuture.supplyAsync(() -> handle(request), runtime.callThreads());
     } catch (RejectedExecutionException e) {
-      return CompletableFuture.failedFuture(overloaded(e));
+      return CompletableFuture.failedFuture(runtime.overloaded(e));
     }
-  }
-
-  /** Runs the call and reports it, however it ends, to JFR and the listener. */
-  private Response run(Lookup.Found<Route> found, Request request, CallOptions options) {
-    Route route = found.target();
-    String requestId = requestId(request);
-    // No JFR event class is loaded until JFR runs in this JVM (see CallEvent.begun).
-    CallEvent event = jdk.jfr.FlightRecorder.isInitialized() ? CallEvent.begun() : null;
-    long start = System.nanoTime();
-    inflight.incrementAndGet();
-    try {
-      Response response = dispatch(found, request, options, requestId);
-      completed(event, start, route, request, requestId, response.status(), Outcomes.OK);
-      return response;
-    } catch (RuntimeException | Error e) {
-      completed(event, start, route, request, requestId, Outcomes.status(e), Outcomes.of(e));
-      throw e;
-    } finally {
-      inflight.decrementAndGet();
-    }
-  }
-
-  private void completed(@org.jspecify.annotations.Nullable CallEvent event, long start, Route route,
-      Request request, String requestId, int status, String outcome) {
-    long nanos = System.nanoTime() - start;
-    if (event != null) {
-      event.commitIfWanted(route.spec(), request.method(), request.path(), status, outcome, requestId);
-    }
-    try {
-      listener.completed(route.spec(), request.method(), status, outcome, nanos);
-    } catch (RuntimeException e) {
-      log.warn("the call listener failed on a call of route {}", route.spec(), e);
-    }
-  }
-
-  private Response dispatch(Lookup.Found<Route> found, Request request, CallOptions options, String requestId) {
-    Route route = found.target();
-    Limits limits = route.limits();
-    if (request.bodyLength() > limits.maxRequestBody().bytes()) {
-      throw new LimitExceededException(route.spec(), Limit.REQUEST_BODY,
-          "the request body of " + request.bodyLength() + " bytes is larger than max_request_body "
-              + limits.maxRequestBody() + "; send less or raise maxRequestBody");
-    }
-    long deadline = System.nanoTime() + limits.timeout().toNanos();
-    if (options.timeout().isPresent()) { // the embedder's deadline, if sooner, wins
-      deadline = Math.min(deadline, System.nanoTime() + options.timeout().get().toNanos());
-    }
-    java.util.concurrent.Semaphore routeSlots = admission.get(route.spec());
-    if (globalSlots != null && !globalSlots.tryAcquire()) {
-      throw new OverloadedException("this Isola already runs its limit of " + maxInFlight + " calls at once"
-          + " (Isola.Builder.maxInFlight); try again shortly, or raise the limit", java.time.Duration.ofSeconds(1));
-    }
-    try {
-      if (routeSlots != null && !routeSlots.tryAcquire()) {
-        throw new OverloadedException("route \"" + route.spec() + "\" already runs its limit of " + limits.maxInFlight()
-            + " calls at once (max_in_flight); try again shortly, or raise it", java.time.Duration.ofSeconds(1));
-      }
-      try {
-        return admitted(found, request, options, requestId, route, limits, deadline);
-      } finally {
-        if (routeSlots != null) {
-          routeSlots.release();
-        }
-      }
-    } finally {
-      if (globalSlots != null) {
-        globalSlots.release();
-      }
-    }
-  }
-
-  private Response admitted(Lookup.Found<Route> found, Request request, CallOptions options, String requestId,
-      Route route, Limits limits, long deadline) {
-    Call call = new Call(route.spec(), request, found.params(), found.tail(), requestId, limits, deadline,
-        route.capabilities().forCall(options.keyPrefix(), options.outboundHttp().map(OriginAllowList::of).orElse(null),
-            deadline, limits.maxResponseBody().bytes(), requestId, options, observer, auditor), guestLogSink);
-    // Allocation is measured per platform thread: guest code never runs on a virtual thread.
-    boolean here = !Thread.currentThread().isVirtual() || route.handler().runsOnOwnThreads();
-    Response response = here ? runHere(route, call) : onPlatformThread(route, call);
-    return "HEAD".equals(request.method()) ? response.toBuilder().body(Body.EMPTY).build() : response;
-  }
-
-  private Response runHere(Route route, Call call) {
-    MDC.put(MDC_ROUTE, route.spec());
-    MDC.put(MDC_REQUEST_ID, call.requestId());
-    long start = System.nanoTime();
-    try {
-      Response response = route.handler().call(call);
-      log.debug("{} {} -> {} in {} us", call.request().method(), call.request().path(), response.status(),
-          (System.nanoTime() - start) / 1000);
-      return response;
-    } catch (IsolaException e) {
-      log.debug("{} {} -> {}", call.request().method(), call.request().path(), e.getMessage());
-      // A guest that was denied a capability and then failed failed because of the denial (403).
-      if (e instanceof GuestException && call.capabilities().firstDenial().isPresent()) {
-        CapabilityDeniedException denied = call.capabilities().firstDenial().get();
-        denied.addSuppressed(e);
-        throw denied;
-      }
-      // Likewise a guest whose put was refused by a store's quota (507).
-      if (e instanceof GuestException && call.capabilities().firstStoreFull().isPresent()) {
-        dev.isola.kv.StoreQuotaExceededException full = call.capabilities().firstStoreFull().get();
-        full.addSuppressed(e);
-        throw full;
-      }
-      throw e;
-    } finally {
-      MDC.remove(MDC_ROUTE);
-      MDC.remove(MDC_REQUEST_ID);
-    }
-  }
-
-  private Response onPlatformThread(Route route, Call call) {
-    Future<Response> future;
-    try {
-      future = callThreads.submit(() -> runHere(route, call));
-    } catch (RejectedExecutionException e) {
-      throw overloaded(e);
-    }
-    try {
-      return future.get();
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      throw new IsolaException("route \"" + route.spec() + "\": the call failed: " + e.getCause(), e.getCause());
-    } catch (InterruptedException e) {
-      // Not future.cancel(true): interrupting a thread inside GraalJS is reported to the guest. The
-      // call runs on to its own limits; its caller is gone.
-      Thread.currentThread().interrupt();
-      throw new IsolaException("route \"" + route.spec() + "\": interrupted while waiting for the call", e);
-    }
-  }
-
-  private IsolaException overloaded(RejectedExecutionException e) {
-    if (closed.get()) {
-      return new IsolaException("this Isola is closed: build a new one with Isola.newBuilder()", e);
-    }
-    int threads = ((ThreadPoolExecutor) callThreads).getMaximumPoolSize();
-    return new OverloadedException("all " + threads + " call threads of this Isola are busy and "
-        + threads * QUEUED_PER_THREAD + " calls wait for them (calls from virtual threads and handleAsync);"
-        + " try again shortly, or raise Isola.Builder.callThreads", java.time.Duration.ofSeconds(1));
-  }
-
-  /** The caller's plain {@code X-Request-Id}, else a new random id. */
-  private static String requestId(Request request) {
-    return request.requestId()
-        .orElseGet(() -> Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE));
   }
 
   private CallListener listener() {
@@ -481,7 +190,7 @@ public final class Isola implements AutoCloseable {
   }
 
   private void checkOpen() {
-    if (closed.get()) {
+    if (runtime.isClosed()) {
       throw new IllegalStateException("this Isola is closed: build a new one with Isola.newBuilder()");
     }
   }
@@ -492,47 +201,15 @@ public final class Isola implements AutoCloseable {
    */
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
-    }
-    callThreads.shutdown();
-    guestThreads.shutdown();
-    watchdog.cancelAll();
-    preparer.close(); // after cancelAll: it waits for a build in progress, which is stopped now
-    try {
-      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      if (!callThreads.awaitTermination(5, TimeUnit.SECONDS)
-          || !guestThreads.awaitQuiet(java.time.Duration.ofNanos(Math.max(0, until - System.nanoTime())))) {
-        log.warn("calls were still running 5 s after close(); releasing the engine anyway");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    try {
-      closeEngines();
-    } finally {
-      if (grants.outboundHttp() != null) {
-        grants.outboundHttp().close();
-      }
-      closeOwned();
-      guestThreads.close();
-      watchdog.close();
-      listener.close();
-    }
-  }
-
-  private void closeOwned() {
-    for (AutoCloseable resource : owned) {
-      try {
-        resource.close();
-      } catch (Exception e) {
-        log.warn("closing {} failed", resource, e);
-      }
-    }
+    runtime.close(listener);
   }
 
   /** Builds an {@link Isola}; not thread-safe. Each setting is checked where it is written. */
   public static final class Builder {
+    static {
+      Access.registerBuilder(builder -> builder.hooks);
+    }
+
     private final Map<String, Handler> routes = new LinkedHashMap<>();
     private final java.util.Set<String> extensionMethods = new java.util.HashSet<>();
     private Limits defaultLimits = Limits.defaults();
@@ -545,11 +222,10 @@ public final class Isola implements AutoCloseable {
     private final List<AutoCloseable> owned = new java.util.ArrayList<>();
     private final List<SecretProvider> providers = new java.util.ArrayList<>();
     private CallListener.Factory listeners = CallListener.Factory.NONE;
-    private java.util.Optional<HttpTransport> outboundTransport = java.util.Optional.empty();
-    private GuestLog.Sink guestLogSink = GuestLog.Sink.NONE;
+    /** What dev.isola.testing sets through {@link Access#hooks}: stub transport, log sink, clock. */
+    private final TestHooks hooks = new TestHooks();
     private int maxInFlight = Limits.UNLIMITED;
     private int readySandboxes = 1;
-    private java.time.@org.jspecify.annotations.Nullable Clock guestClock;
     private dev.isola.capability.@org.jspecify.annotations.Nullable Audit audit;
 
     private Builder() {}
@@ -573,39 +249,7 @@ public final class Isola implements AutoCloseable {
      * recorded as JFR events.
      */
     public Builder metrics(IsolaMetrics metrics) {
-      this.listeners = Objects.requireNonNull(metrics, "metrics").listeners();
-      return this;
-    }
-
-    /**
-     * Not for applications: how {@code dev.isola.testing.IsolaExtension} replaces the network
-     * exchange of outbound HTTP with stubs. Only the exchange is replaced; allow-lists, the call's
-     * narrowing, the secret headers the host adds and redirect checks stay. The {@code Isola} closes
-     * the transport. The type is in a package this module does not export, so code outside Isola
-     * cannot call this on the module path.
-     */
-    @SuppressWarnings("exports")
-    public Builder outboundTransport(HttpTransport transport) {
-      this.outboundTransport = java.util.Optional.of(Objects.requireNonNull(transport, "transport"));
-      return this;
-    }
-
-    /**
-     * Not for applications: how {@code dev.isola.testing.IsolaExtension} collects guest log lines
-     * (they still go to SLF4J as well). The type is in a package this module does not export.
-     */
-    /**
-     * Not for applications: how {@code dev.isola.testing.IsolaExtension} fixes the time guests see
-     * (JavaScript's {@code Date}, WASI's clock) for repeatable tests.
-     */
-    public Builder guestClock(java.time.Clock clock) {
-      this.guestClock = Objects.requireNonNull(clock, "clock");
-      return this;
-    }
-
-    @SuppressWarnings("exports")
-    public Builder guestLogSink(GuestLog.Sink sink) {
-      this.guestLogSink = Objects.requireNonNull(sink, "sink");
+      this.listeners = Access.metrics().listeners(Objects.requireNonNull(metrics, "metrics"));
       return this;
     }
 

@@ -9,7 +9,7 @@ import dev.isola.Grants;
 import dev.isola.Handler;
 import dev.isola.HandlerLoadException;
 import dev.isola.Isola;
-import dev.isola.IsolaMetrics;
+import dev.isola.metrics.IsolaMetrics;
 import dev.isola.Request;
 import dev.isola.Response;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

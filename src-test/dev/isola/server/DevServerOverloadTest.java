@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.isola.Grants;
 import dev.isola.Handler;
 import dev.isola.Isola;
+import dev.isola.internal.pipeline.Access;
 import dev.isola.Limits;
 import dev.isola.internal.capability.HttpTransport;
 import dev.isola.server.RawHttp.Reply;
@@ -68,8 +69,9 @@ class DevServerOverloadTest {
     HeldTransport transport = new HeldTransport();
     // The calls are held far shorter than their timeout: only the latch ends them.
     Limits patient = Limits.newBuilder().timeout(Duration.ofSeconds(300)).build();
-    try (Isola isola = Isola.newBuilder()
-            .outboundTransport(transport)
+    Isola.Builder builder = Isola.newBuilder();
+    Access.hooks(builder).outboundTransport(transport);
+    try (Isola isola = builder
             .route("GET /slow", Handler.javascript("slow.js", SLOW).limits(patient)
                 .grants(Grants.outboundHttp("https://slow.test")))
             .route("GET /fast", Handler.javascript("fast.js", FAST))

@@ -12,7 +12,7 @@ import dev.isola.Isola;
 import dev.isola.Limits;
 import dev.isola.Request;
 import dev.isola.RouteConflictException;
-import dev.isola.WasmAbi;
+import dev.isola.wasm.WasmAbi;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -431,7 +431,7 @@ class ManifestTest {
         """));
 
     Handler greet = manifest.routes().get(0).handler();
-    assertEquals(Handler.Language.WASM, greet.language());
+    assertTrue(greet.isWasm());
     assertEquals(Optional.of(WasmAbi.EXTISM), greet.abi());
     assertEquals(Optional.of("greet"), greet.export());
     assertEquals(Map.of("greeting", "Hi", "who.default", "world"), greet.config());

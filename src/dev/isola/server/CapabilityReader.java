@@ -2,6 +2,7 @@ package dev.isola.server;
 
 import dev.isola.Grant;
 import dev.isola.Grants;
+import dev.isola.internal.capability.BuiltInGrants;
 import dev.isola.server.ManifestReader.Entry;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -160,9 +161,9 @@ final class CapabilityReader {
   private String checkName(Entry entry, String name, String what) {
     try {
       return switch (what) {
-        case "store" -> ((Grant.KeyValue) Grants.keyValue(name)).store();
-        case "variable" -> ((Grant.Variables) Grants.variables(name)).names().get(0);
-        default -> ((Grant.ReadableSecrets) Grants.readableSecrets(name)).names().get(0);
+        case "store" -> ((BuiltInGrants.KeyValue) Grants.keyValue(name)).store();
+        case "variable" -> ((BuiltInGrants.Variables) Grants.variables(name)).names().get(0);
+        default -> ((BuiltInGrants.ReadableSecrets) Grants.readableSecrets(name)).names().get(0);
       };
     } catch (IllegalArgumentException e) {
       throw reader.fail(entry, "has a name Isola cannot use: " + e.getMessage(), e);

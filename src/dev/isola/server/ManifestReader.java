@@ -3,7 +3,7 @@ package dev.isola.server;
 import dev.isola.DataSize;
 import dev.isola.Grant;
 import dev.isola.Handler;
-import dev.isola.WasmAbi;
+import dev.isola.wasm.WasmAbi;
 import dev.isola.Isola;
 import dev.isola.Limits;
 import java.io.IOException;

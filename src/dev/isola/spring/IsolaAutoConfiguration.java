@@ -177,7 +177,7 @@ public class IsolaAutoConfiguration {
     /** Binds the auto-configured {@code Isola} to the registry, if the application has one. */
     @Bean
     public IsolaBuilderCustomizer isolaMetrics(ObjectProvider<io.micrometer.core.instrument.MeterRegistry> registry) {
-      return builder -> registry.ifAvailable(r -> builder.metrics(dev.isola.IsolaMetrics.micrometer(r)));
+      return builder -> registry.ifAvailable(r -> builder.metrics(dev.isola.metrics.IsolaMetrics.micrometer(r)));
     }
   }
 }

@@ -4,6 +4,7 @@ import dev.isola.CallOptions;
 import dev.isola.Isola;
 import dev.isola.Request;
 import dev.isola.Response;
+import dev.isola.internal.pipeline.Access;
 import dev.isola.kv.KeyValueStore;
 import dev.isola.kv.KeyValueStores;
 import dev.isola.kv.StoreLimits;
@@ -195,9 +196,10 @@ public final class IsolaExtension implements BeforeEachCallback, AfterEachCallba
     fakes.forEach((name, fake) -> builder.capability(fake.recording(name)));
     configure.ifPresent(c -> c.accept(builder));
     if (clock != null) {
-      builder.guestClock(clock);
+      Access.hooks(builder).guestClock(clock);
     }
-    builder.outboundTransport(new StubTransport(stubs, requests::add, cassette == null ? null : HttpCassette.open(cassette)))
+    Access.hooks(builder)
+        .outboundTransport(new StubTransport(stubs, requests::add, cassette == null ? null : HttpCassette.open(cassette)))
         .guestLogSink((route, level, text) -> logs.add(new LogLine(route, level, text)));
     run = new TestRun(builder.build(), Map.copyOf(stores), stubs, requests, logs, kvCassette);
   }

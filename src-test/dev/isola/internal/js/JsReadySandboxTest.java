@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.isola.Handler;
 import dev.isola.Isola;
+import dev.isola.internal.pipeline.Access;
 import dev.isola.Request;
 import java.time.Clock;
 import java.time.Instant;
@@ -59,9 +60,9 @@ class JsReadySandboxTest {
   void everyCallGetsAFreshContext_onTheClockOfItsCall(int ready) throws InterruptedException {
     HandClock clock = new HandClock();
     List<String> lines = new CopyOnWriteArrayList<>();
-    try (Isola isola = Isola.newBuilder().readySandboxes(ready).guestClock(clock)
-        .guestLogSink((route, level, text) -> lines.add(text))
-        .route("/t", Handler.javascript("times.js", TIMES)).build()) {
+    Isola.Builder builder = Isola.newBuilder().readySandboxes(ready);
+    Access.hooks(builder).guestClock(clock).guestLogSink((route, level, text) -> lines.add(text));
+    try (Isola isola = builder.route("/t", Handler.javascript("times.js", TIMES)).build()) {
       boolean sawReady = false;
       int calls = 0;
       // With contexts built ahead: until a call found one (a busy machine may build them late), and

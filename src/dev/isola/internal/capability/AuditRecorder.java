@@ -321,16 +321,16 @@ public final class AuditRecorder {
       Map<String, String> originTexts = new LinkedHashMap<>();
       for (Grant grant : grants) {
         switch (grant) {
-          case Grant.KeyValue kv -> grantedStores.add(kv.store());
-          case Grant.Variables v -> grantedVariables.addAll(v.names());
-          case Grant.ReadableSecrets r -> grantedReadable.addAll(r.names());
-          case Grant.OutboundHttp http -> http.origins().forEach(o -> {
+          case BuiltInGrants.KeyValue kv -> grantedStores.add(kv.store());
+          case BuiltInGrants.Variables v -> grantedVariables.addAll(v.names());
+          case BuiltInGrants.ReadableSecrets r -> grantedReadable.addAll(r.names());
+          case BuiltInGrants.OutboundHttp http -> http.origins().forEach(o -> {
             OriginAllowList.Entry entry = OriginAllowList.of(o).entries().get(0);
             grantedOrigins.add(entry);
             originTexts.putIfAbsent(entry.toString(), o);
           });
           default -> {
-            if (!(grant instanceof Grant.InjectedSecret) && !(grant instanceof Grant.Files)) {
+            if (!(grant instanceof BuiltInGrants.InjectedSecret) && !(grant instanceof BuiltInGrants.Files)) {
               grantedCapabilities.add(grant.capability());
             }
           }
@@ -342,7 +342,7 @@ public final class AuditRecorder {
       for (String store : union(grantedStores, stores.keySet())) {
         List<Shape> shapes = stores.get(store);
         if (shapes == null) {
-          unused.add(new Line(new Grant.KeyValue(store).toToml(), "", 0));
+          unused.add(new Line(new BuiltInGrants.KeyValue(store).toToml(), "", 0));
           continue;
         }
         usedStores.add(store);
@@ -394,7 +394,7 @@ public final class AuditRecorder {
       Set<String> lines = new LinkedHashSet<>();
       for (Grant grant : grants) {
         switch (grant) {
-          case Grant.InjectedSecret secret -> {
+          case BuiltInGrants.InjectedSecret secret -> {
             Set<String> to = secretsSent.get(secret.name());
             if (to != null && lines.add(grant.toToml())) {
               needed.add(new Line(grant.toToml(), "sent to " + String.join(", ", to), 0));
@@ -402,7 +402,7 @@ public final class AuditRecorder {
               unused.add(new Line(grant.toToml(), "never sent", 0));
             }
           }
-          case Grant.Files files -> {
+          case BuiltInGrants.Files files -> {
             if (mounts.contains(files.mount()) && lines.add(grant.toToml())) {
               needed.add(new Line(grant.toToml(), "", 0));
             } else if (!mounts.contains(files.mount()) && unusedSeen.add(grant.toToml())) {

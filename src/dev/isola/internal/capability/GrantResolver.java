@@ -95,21 +95,21 @@ public final class GrantResolver {
     List<String> origins = new java.util.ArrayList<>();
     Map<String, Path> mounts = new LinkedHashMap<>();
     // The same grant twice (in the defaults and the handler's) is one.
-    java.util.Set<Grant.InjectedSecret> injected = new java.util.LinkedHashSet<>();
+    java.util.Set<BuiltInGrants.InjectedSecret> injected = new java.util.LinkedHashSet<>();
     List<Grant> others = new java.util.ArrayList<>();
     for (Grant grant : grants) {
       switch (grant) {
-        case Grant.KeyValue kv -> stores.put(kv.store(), declared(spec, stores_, kv.store(), "key-value store",
+        case BuiltInGrants.KeyValue kv -> stores.put(kv.store(), declared(spec, stores_, kv.store(), "key-value store",
             "Isola.Builder.store(\"" + kv.store() + "\", KeyValueStores.file(...)) or [store." + kv.store() + "] in isola.toml"));
-        case Grant.Variables vars -> vars.names().forEach(n -> variables.put(n, declared(spec, variables_, n,
+        case BuiltInGrants.Variables vars -> vars.names().forEach(n -> variables.put(n, declared(spec, variables_, n,
             "variable", "Isola.Builder.variable(\"" + n + "\", value) or [variables] " + n + " = \"...\" in isola.toml")));
-        case Grant.ReadableSecrets sec -> sec.names().forEach(n -> {
+        case BuiltInGrants.ReadableSecrets sec -> sec.names().forEach(n -> {
           secrets.put(n, secretValue(spec, n));
           readable.add(n);
         });
-        case Grant.InjectedSecret sec -> injected.add(sec);
-        case Grant.OutboundHttp http -> origins.addAll(http.origins());
-        case Grant.Files files -> mounts.put(files.mount(), realDirectory(spec, files));
+        case BuiltInGrants.InjectedSecret sec -> injected.add(sec);
+        case BuiltInGrants.OutboundHttp http -> origins.addAll(http.origins());
+        case BuiltInGrants.Files files -> mounts.put(files.mount(), realDirectory(spec, files));
         default -> others.add(grant);
       }
     }
@@ -119,7 +119,7 @@ public final class GrantResolver {
       outboundHttpClient();
     }
     List<SecretHeader> secretHeaders = new java.util.ArrayList<>();
-    for (Grant.InjectedSecret sec : injected) {
+    for (BuiltInGrants.InjectedSecret sec : injected) {
       secretHeaders.add(secretHeader(spec, sec, secretValue(spec, sec.name()), allow));
     }
     checkDistinctHeaders(spec, secretHeaders);
@@ -138,7 +138,7 @@ public final class GrantResolver {
    * reach, and the filled-in value must be a header value the HTTP client sends (never quoted in a
    * message: it holds the secret).
    */
-  private static SecretHeader secretHeader(String spec, Grant.InjectedSecret sec, String secret,
+  private static SecretHeader secretHeader(String spec, BuiltInGrants.InjectedSecret sec, String secret,
       @org.jspecify.annotations.Nullable OriginAllowList allow) {
     OriginAllowList to = OriginAllowList.of(sec.origins());
     for (OriginAllowList.Entry entry : to.entries()) {
@@ -200,7 +200,7 @@ public final class GrantResolver {
     }
   }
 
-  private static Path realDirectory(String spec, Grant.Files files) {
+  private static Path realDirectory(String spec, BuiltInGrants.Files files) {
     try {
       Path real = files.directory().toRealPath();
       if (Files.isDirectory(real)) {

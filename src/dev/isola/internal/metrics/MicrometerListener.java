@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Records one {@code Isola}'s calls in a Micrometer registry; the meters are listed in {@code
- * dev.isola.IsolaMetrics}.
+ * dev.isola.metrics.IsolaMetrics}.
  */
 public final class MicrometerListener implements CallListener {
   private final MeterRegistry registry;

@@ -1,5 +1,5 @@
 /**
- * Call metrics on Micrometer, reached only through {@code dev.isola.IsolaMetrics}, so Micrometer
+ * Call metrics on Micrometer, reached only through {@code dev.isola.metrics.IsolaMetrics}, so Micrometer
  * (an optional dependency) is loaded only by applications that ask for it. Not exported.
  */
 @NullMarked

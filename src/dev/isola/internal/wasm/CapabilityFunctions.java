@@ -6,7 +6,7 @@ import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
 import dev.isola.CapabilityDeniedException;
 import dev.isola.GuestException;
-import dev.isola.WasmAbi;
+import dev.isola.wasm.WasmAbi;
 import dev.isola.capability.Capability;
 import dev.isola.capability.Operation;
 import dev.isola.internal.capability.Extensions;

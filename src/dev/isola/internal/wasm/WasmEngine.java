@@ -13,7 +13,7 @@ import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.isola.Handler;
 import dev.isola.HandlerLoadException;
 import dev.isola.Limits;
-import dev.isola.WasmAbi;
+import dev.isola.wasm.WasmAbi;
 import dev.isola.internal.engine.GuestEngine;
 import dev.isola.internal.engine.PreparedHandler;
 import dev.isola.internal.engine.SandboxPreparer;

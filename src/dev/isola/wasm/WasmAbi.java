@@ -1,4 +1,6 @@
-package dev.isola;
+package dev.isola.wasm;
+
+import dev.isola.Handler;
 
 /**
  * How a WebAssembly handler talks to its host. Set with {@link Handler#abi(WasmAbi)}; when unset,

@@ -1,6 +1,9 @@
-package dev.isola;
+package dev.isola.metrics;
 
+import dev.isola.Isola;
+import dev.isola.IsolaException;
 import dev.isola.internal.engine.CallListener;
+import dev.isola.internal.pipeline.Access;
 import dev.isola.internal.metrics.MicrometerListener;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
@@ -54,6 +57,10 @@ import java.util.Objects;
  * gauges apart: {@code IsolaMetrics.micrometer(registry, Tags.of("isola", "api"))}.
  */
 public final class IsolaMetrics {
+  static {
+    Access.registerMetrics(metrics -> metrics.listeners);
+  }
+
   private final CallListener.Factory listeners;
 
   private IsolaMetrics(CallListener.Factory listeners) {
@@ -71,9 +78,5 @@ public final class IsolaMetrics {
     Tags common = Tags.of(Objects.requireNonNull(tags, "tags"));
     return new IsolaMetrics((denials, inflight, guests) ->
         new MicrometerListener(registry, common, denials, inflight, guests));
-  }
-
-  CallListener.Factory listeners() {
-    return listeners;
   }
 }

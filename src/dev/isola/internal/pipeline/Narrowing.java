@@ -1,0 +1,41 @@
+package dev.isola.internal.pipeline;
+
+import dev.isola.CallOptions;
+import dev.isola.Limits;
+import dev.isola.Response;
+import dev.isola.internal.capability.CapabilityObserver;
+import dev.isola.internal.capability.OriginAllowList;
+import dev.isola.internal.engine.Call;
+import dev.isola.internal.engine.GuestLog;
+
+/**
+ * Makes the {@link Call} the engine gets, with the call's own capabilities: the route's, narrowed by
+ * the caller's {@link CallOptions} (a key prefix, fewer origins) and bound to the call's deadline and
+ * response cap. A call never gets more than its route was granted.
+ */
+final class Narrowing extends Stage {
+  private final CapabilityObserver observer;
+  private final GuestLog.Sink guestLogSink;
+  private final dev.isola.internal.capability.@org.jspecify.annotations.Nullable AuditRecorder auditor;
+
+  Narrowing(CapabilityObserver observer, dev.isola.internal.capability.@org.jspecify.annotations.Nullable AuditRecorder auditor,
+      GuestLog.Sink guestLogSink) {
+    this.observer = observer;
+    this.auditor = auditor;
+    this.guestLogSink = guestLogSink;
+  }
+
+  @Override
+  Response handle(Exchange exchange) {
+    Route route = exchange.route;
+    Limits limits = route.limits();
+    CallOptions options = exchange.options;
+    String requestId = exchange.requestId;
+    long deadline = exchange.deadline;
+    exchange.call = new Call(route.spec(), exchange.request, exchange.found.params(), exchange.found.tail(),
+        requestId, limits, deadline,
+        route.capabilities().forCall(options.keyPrefix(), options.outboundHttp().map(OriginAllowList::of).orElse(null),
+            deadline, limits.maxResponseBody().bytes(), requestId, options, observer, auditor), guestLogSink);
+    return next.handle(exchange);
+  }
+}
