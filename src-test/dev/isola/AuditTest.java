@@ -11,7 +11,7 @@ import dev.isola.capability.AuditReport;
 import dev.isola.internal.capability.BuiltInGrants;
 import dev.isola.capability.AuditReport.RouteAudit;
 import dev.isola.capability.HostInterface;
-import dev.isola.internal.capability.HttpTransport;
+import dev.isola.internal.capability.http.HttpTransport;
 import dev.isola.kv.KeyValueStore;
 import dev.isola.kv.KeyValueStores;
 import java.net.InetSocketAddress;
@@ -118,9 +118,9 @@ class AuditTest {
   private Isola.Builder builder(Audit mode) throws Exception {
     Path statics = Files.createDirectories(dir.resolve("static"));
     Files.writeString(statics.resolve("a.txt"), "static text");
-    return Isola.newBuilder()
-        .audit(mode)
-        .outboundTransport(stub())
+    Isola.Builder builder = Isola.newBuilder().audit(mode);
+    dev.isola.internal.pipeline.Access.hooks(builder).outboundTransport(stub());
+    return builder
         .store("sessions", KeyValueStores.inMemory())
         .store("spare", KeyValueStores.inMemory())
         .store("admin", KeyValueStores.inMemory())

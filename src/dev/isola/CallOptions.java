@@ -1,6 +1,6 @@
 package dev.isola;
 
-import dev.isola.internal.capability.OriginAllowList;
+import dev.isola.internal.capability.http.OriginAllowList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;

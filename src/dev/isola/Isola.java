@@ -3,7 +3,7 @@ package dev.isola;
 import dev.isola.internal.capability.CapabilityObserver;
 import dev.isola.internal.capability.Extensions;
 import dev.isola.internal.capability.GrantResolver;
-import dev.isola.internal.capability.OutboundHttp;
+import dev.isola.internal.capability.http.OutboundHttp;
 import dev.isola.internal.engine.CallListener;
 import dev.isola.internal.pipeline.Access;
 import dev.isola.internal.pipeline.IsolaRuntime;
@@ -302,7 +302,7 @@ public final class Isola implements AutoCloseable {
      */
     public Builder secret(String name, String value) {
       Grants.checkName(name, "secret", "API_KEY");
-      secrets.put(name, GrantResolver.checkSecret(name, Objects.requireNonNull(value, () -> "secret " + name + " has no value (null):"
+      secrets.put(name, dev.isola.internal.capability.secrets.Secrets.checkSecret(name, Objects.requireNonNull(value, () -> "secret " + name + " has no value (null):"
           + " if it is read from the environment, set that variable before starting")));
       return this;
     }

@@ -8,7 +8,7 @@ import dev.isola.Handler;
 import dev.isola.Isola;
 import dev.isola.internal.pipeline.Access;
 import dev.isola.Limits;
-import dev.isola.internal.capability.HttpTransport;
+import dev.isola.internal.capability.http.HttpTransport;
 import dev.isola.server.RawHttp.Reply;
 import java.net.InetSocketAddress;
 import java.net.http.HttpHeaders;

@@ -1,7 +1,7 @@
 package dev.isola.testing;
 
-import dev.isola.internal.capability.HttpTransport;
-import dev.isola.internal.capability.OutboundHttpException;
+import dev.isola.internal.capability.http.HttpTransport;
+import dev.isola.internal.capability.http.OutboundHttpException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpHeaders;

@@ -1,8 +1,8 @@
 package dev.isola.testing;
 
 import dev.isola.Headers;
-import dev.isola.internal.capability.HttpTransport;
-import dev.isola.internal.capability.OutboundHttpException;
+import dev.isola.internal.capability.http.HttpTransport;
+import dev.isola.internal.capability.http.OutboundHttpException;
 import java.net.http.HttpHeaders;
 import java.util.List;
 import java.util.function.Consumer;

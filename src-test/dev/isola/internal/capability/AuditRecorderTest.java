@@ -1,5 +1,9 @@
 package dev.isola.internal.capability;
 
+import dev.isola.internal.capability.http.AddressPolicy;
+import dev.isola.internal.capability.http.LoopbackServer;
+import dev.isola.internal.capability.http.HttpCall;
+import dev.isola.internal.capability.http.OutboundHttp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

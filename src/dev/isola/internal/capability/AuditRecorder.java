@@ -1,5 +1,10 @@
 package dev.isola.internal.capability;
 
+import dev.isola.internal.capability.http.AddressPolicy;
+import dev.isola.internal.capability.http.Origin;
+import dev.isola.internal.capability.http.OriginAllowList;
+import dev.isola.internal.capability.http.OutboundHttp;
+import dev.isola.internal.capability.http.SecretHeader;
 import dev.isola.Grant;
 import dev.isola.capability.Audit;
 import dev.isola.capability.AuditReport;
@@ -113,7 +118,7 @@ public final class AuditRecorder {
   }
 
   /** What one route used and was denied; every method is quick and thread-safe. */
-  final class Route implements OutboundHttp.HopRecorder {
+  public final class Route implements OutboundHttp.HopRecorder {
     private final String spec;
     private final AtomicLong calls = new AtomicLong();
     /** Store name to its key shapes (granted or declared stores only). */
@@ -141,7 +146,7 @@ public final class AuditRecorder {
 
     // ---- uses ----
 
-    synchronized void key(String store, String key) {
+    public synchronized void key(String store, String key) {
       Shape shape = shape(key);
       List<Shape> shapes = stores.computeIfAbsent(store, s -> new ArrayList<>(4));
       for (Shape s : shapes) {
@@ -183,19 +188,19 @@ public final class AuditRecorder {
       return i;
     }
 
-    synchronized void variable(String name) {
+    public synchronized void variable(String name) {
       variables.add(name);
     }
 
-    synchronized void secretRead(String name) {
+    public synchronized void secretRead(String name) {
       secretsRead.add(name);
     }
 
-    synchronized void file(String mount) {
+    public synchronized void file(String mount) {
       mounts.add(mount);
     }
 
-    synchronized void invoked(String capability, String operation) {
+    public synchronized void invoked(String capability, String operation) {
       capabilities.computeIfAbsent(capability, c -> new LinkedHashSet<>()).add(operation);
     }
 
@@ -218,7 +223,7 @@ public final class AuditRecorder {
     }
 
     /** A denial, as the grant line that would have allowed it, and what was asked. */
-    synchronized void denied(String grant, String asked, boolean letThrough) {
+    public synchronized void denied(String grant, String asked, boolean letThrough) {
       String key = cut(grant);
       long[] counts = denials.get(key);
       if (counts == null) {
@@ -243,7 +248,7 @@ public final class AuditRecorder {
     // ---- permissive ----
 
     /** A declared store the route was not granted, in permissive mode; else null (the caller denies). */
-    @Nullable KeyValueStore ungrantedStore(String store) {
+    public @Nullable KeyValueStore ungrantedStore(String store) {
       KeyValueStore kv = mode == Audit.PERMISSIVE ? declared.declaredStores().get(store) : null;
       if (kv != null) {
         letThrough("key_value = [\"" + store + "\"]", "the handler used key-value store \"" + store + "\"");
@@ -252,7 +257,7 @@ public final class AuditRecorder {
     }
 
     /** A declared variable's value the route was not granted, in permissive mode; else null. */
-    @Nullable String ungrantedVariable(String name) {
+    public @Nullable String ungrantedVariable(String name) {
       String value = mode == Audit.PERMISSIVE ? declared.declaredVariables().get(name) : null;
       if (value != null) {
         letThrough("variables = [\"" + name + "\"]", "the handler read variable \"" + name + "\"");
@@ -262,7 +267,7 @@ public final class AuditRecorder {
     }
 
     /** A registered capability granted by name that the route was not granted, in permissive mode; else null. */
-    synchronized Extensions.@Nullable Granted ungrantedCapability(String capability, String operation) {
+    public synchronized Extensions.@Nullable Granted ungrantedCapability(String capability, String operation) {
       if (mode != Audit.PERMISSIVE) {
         return null;
       }
@@ -280,7 +285,7 @@ public final class AuditRecorder {
     }
 
     /** The client for a permissive audit of a route without outbound HTTP; else null. */
-    @Nullable OutboundHttp client() {
+    public @Nullable OutboundHttp client() {
       return client;
     }
 

@@ -1,5 +1,7 @@
 package dev.isola.internal.capability;
 
+import dev.isola.internal.capability.http.OriginAllowList;
+import dev.isola.internal.capability.http.OutboundHttp;
 import dev.isola.Grant;
 import dev.isola.internal.http.Tokens;
 import java.util.List;

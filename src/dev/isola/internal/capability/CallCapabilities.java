@@ -1,12 +1,16 @@
 package dev.isola.internal.capability;
 
+import dev.isola.internal.capability.http.HttpCall;
+import dev.isola.internal.capability.http.HttpResult;
+import dev.isola.internal.capability.http.OriginAllowList;
+import dev.isola.internal.capability.files.FileGate;
+import dev.isola.internal.capability.http.HttpGate;
+import dev.isola.internal.capability.http.OutboundHttpException;
+import dev.isola.internal.capability.kv.KeyValueGate;
+import dev.isola.internal.capability.secrets.SecretGate;
+import dev.isola.internal.capability.vars.VariableGate;
 import dev.isola.CapabilityDeniedException;
-import dev.isola.internal.files.RegularFiles;
-import dev.isola.kv.KeyValueStore;
 import dev.isola.kv.StoreQuotaExceededException;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -72,7 +76,42 @@ public final class CallCapabilities {
     return route;
   }
 
-  private CapabilityDeniedException deny(String capability, String asked, String grant, String javaGrant) {
+  /** The call's key prefix (for the key-value room). */
+  public String keyPrefix() {
+    return keyPrefix;
+  }
+
+  /** The route's audit record, or null when the Isola is not audited. */
+  public AuditRecorder.@Nullable Route audit() {
+    return audit;
+  }
+
+  /** The origins the embedder narrowed the call to, or null. */
+  public @Nullable OriginAllowList httpNarrowing() {
+    return httpNarrowing;
+  }
+
+  public long deadlineNanos() {
+    return deadlineNanos;
+  }
+
+  public long maxResponseBytes() {
+    return maxResponseBytes;
+  }
+
+  /** Keeps a put refused by a store's quota (if it is the first) and logs it. */
+  public void storeFull(StoreQuotaExceededException named) {
+    log.warn("{}", named.getMessage());
+    if (firstStoreFull == null) {
+      firstStoreFull = named;
+    }
+  }
+
+  /**
+   * A denial of {@code asked}: recorded for an audit, logged, counted and remembered; its message
+   * names the grant that would allow it, in {@code isola.toml} and in Java.
+   */
+  public CapabilityDeniedException deny(String capability, String asked, String grant, String javaGrant) {
     if (audit != null) {
       audit.denied(grant, asked, false);
     }
@@ -82,7 +121,7 @@ public final class CallCapabilities {
   }
 
   /** Logs, counts and keeps (if it is the first) a denial of this call. */
-  private CapabilityDeniedException remember(CapabilityDeniedException e) {
+  public CapabilityDeniedException remember(CapabilityDeniedException e) {
     route.denials().incrementAndGet();
     log.warn("{}", e.getMessage());
     if (firstDenial == null) {
@@ -115,227 +154,51 @@ public final class CallCapabilities {
     };
   }
 
-  // ---- key-value ----
-
-  private KeyValueStore store(String store) {
-    KeyValueStore kv = route.stores().get(store);
-    if (kv == null && audit != null) {
-      kv = audit.ungrantedStore(store);
-    }
-    if (kv == null) {
-      String shown = escaped(store);
-      throw deny("the key-value store \"" + shown + "\"", "the handler used key-value store \"" + shown + "\"",
-          "key_value = [\"" + shown + "\"]", "Grants.keyValue(\"" + shown + "\")");
-    }
-    return kv;
-  }
-
-  private String key(String key) {
-    if (key.isEmpty()) {
-      throw new GuestError("a key-value key must not be empty");
-    }
-    return prefixed("key", key);
-  }
-
-  /** The call's prefix and {@code part} (a key or a list prefix), checked against the store's key rules. */
-  private String prefixed(String what, String part) {
-    String full = keyPrefix + part;
-    int bytes = full.getBytes(StandardCharsets.UTF_8).length;
-    if (bytes > KeyValueStore.MAX_KEY_BYTES || full.indexOf('\0') >= 0) {
-      throw new GuestError("key-value " + what + " " + cut(part) + " is too long (" + bytes + " bytes with the call's"
-          + " prefix; at most " + KeyValueStore.MAX_KEY_BYTES + ") or contains NUL");
-    }
-    return full;
-  }
+  // ---- the rooms: each capability's checks live in its own package ----
 
   public Optional<byte[]> kvGet(String store, String key) {
-    KeyValueStore kv = store(store);
-    String full = key(key);
-    if (audit != null) {
-      audit.key(store, key);
-    }
-    return kv.get(full);
+    return KeyValueGate.get(this, store, key);
   }
 
   public void kvPut(String store, String key, byte[] value) {
-    kvPut(store, key, value, null);
+    KeyValueGate.put(this, store, key, value, null);
   }
 
-  /**
-   * Puts {@code value}, expiring after {@code ttl} if it is not null. A put over the store's quota
-   * throws {@link StoreFullError} for the guest and is kept for {@link #firstStoreFull}.
-   */
+  /** Puts {@code value}, expiring after {@code ttl} if it is not null (see {@link KeyValueGate#put}). */
   public void kvPut(String store, String key, byte[] value, java.time.@Nullable Duration ttl) {
-    KeyValueStore kv = store(store);
-    String full = key(key);
-    if (audit != null) {
-      audit.key(store, key);
-    }
-    if (value.length > RouteCapabilities.MAX_VALUE_BYTES) {
-      throw new GuestError("key-value value for " + cut(key) + " is " + value.length + " bytes; at most "
-          + RouteCapabilities.MAX_VALUE_BYTES + " bytes are stored per key");
-    }
-    try {
-      if (ttl == null) {
-        kv.put(full, value);
-      } else {
-        kv.put(full, value, ttl);
-      }
-    } catch (StoreQuotaExceededException e) {
-      StoreQuotaExceededException named = new StoreQuotaExceededException("route \"" + route.route() + "\"", store, e);
-      log.warn("{}", named.getMessage());
-      if (firstStoreFull == null) {
-        firstStoreFull = named;
-      }
-      String problem = switch (e.limit()) {
-        case MAX_VALUE_SIZE -> "the value for " + cut(key) + " is " + value.length + " bytes, more than its max_value_size of "
-            + e.allowed() + " bytes";
-        case MAX_KEYS -> "it holds its max_keys limit of " + e.allowed() + " keys, so " + cut(key) + " cannot be added";
-        case MAX_BYTES -> "storing " + cut(key) + " would take it over its max_bytes limit of " + e.allowed() + " bytes";
-      };
-      throw new StoreFullError("key-value store \"" + store + "\" is full: " + problem + "; delete keys, let them"
-          + " expire, or raise " + e.limit().key() + " in [store." + store + "] of isola.toml");
-    } catch (UnsupportedOperationException e) {
-      throw new GuestError("key-value store \"" + store + "\" cannot expire keys: put " + cut(key)
-          + " without expirationTtl or expiration, or back the store with one of KeyValueStores");
-    }
+    KeyValueGate.put(this, store, key, value, ttl);
   }
 
   public boolean kvDelete(String store, String key) {
-    KeyValueStore kv = store(store);
-    String full = key(key);
-    if (audit != null) {
-      audit.key(store, key);
-    }
-    return kv.delete(full);
+    return KeyValueGate.delete(this, store, key);
   }
 
   public boolean kvExists(String store, String key) {
-    KeyValueStore kv = store(store);
-    String full = key(key);
-    if (audit != null) {
-      audit.key(store, key);
-    }
-    return kv.exists(full);
+    return KeyValueGate.exists(this, store, key);
   }
 
   /** Keys under {@code prefix}, without the call's own prefix, sorted, at most {@code limit} (1..1000). */
   public List<String> kvList(String store, String prefix, int limit) {
-    KeyValueStore kv = store(store);
-    int n = Math.max(1, Math.min(limit, RouteCapabilities.MAX_LIST));
-    String full = prefixed("prefix", prefix);
-    if (audit != null) {
-      audit.key(store, prefix);
-    }
-    List<String> keys = new ArrayList<>();
-    for (String k : kv.list(full, n)) {
-      if (k.startsWith(full)) { // a custom store might answer more than asked: never past the call's prefix
-        keys.add(k.substring(keyPrefix.length()));
-      }
-    }
-    return keys;
+    return KeyValueGate.list(this, store, prefix, limit);
   }
 
-  // ---- variables and secrets ----
-
   public String variable(String name) {
-    String value = route.variables().get(name);
-    if (value == null && audit != null) {
-      value = audit.ungrantedVariable(name);
-    }
-    if (value == null) {
-      String shown = escaped(name);
-      throw deny("the variable \"" + shown + "\"", "the handler read variable \"" + shown + "\"",
-          "variables = [\"" + shown + "\"]", "Grants.variables(\"" + shown + "\")");
-    }
-    if (audit != null) {
-      audit.variable(name);
-    }
-    return value;
+    return VariableGate.read(this, name);
   }
 
   /** The plain value of a secret the route may read. */
   public String readSecret(String name) {
-    if (!route.readableSecrets().contains(name)) {
-      String shown = escaped(name);
-      throw deny("reading the secret \"" + shown + "\"", "the handler read secret \"" + shown + "\" in plain text",
-          "readable_secrets = [\"" + shown + "\"]", "Grants.readableSecrets(\"" + shown + "\")");
-    }
-    if (audit != null) {
-      audit.secretRead(name);
-    }
-    return route.secrets().get(name);
+    return SecretGate.read(this, name);
   }
 
-  // ---- files ----
-
-  /**
-   * The bytes of the file at {@code guestPath} under one of the route's read-only mounts, or empty
-   * if there is no such regular file (a FIFO, socket or device reads as none: opening a FIFO would wait
-   * for a writer past the deadline). A path outside every mount is a denial; one that would leave its mount
-   * ({@code ..}, a symbolic link pointing out) is refused as a misuse.
-   */
+  /** A file under one of the route's read-only mounts (see {@link FileGate#read}). */
   public Optional<byte[]> readFile(String guestPath) {
-    if (!guestPath.startsWith("/")) {
-      throw new GuestError("file path " + cut(guestPath) + " must be absolute, e.g. \"/static/app.css\"");
-    }
-    String mount = null;
-    for (String m : route.mounts().keySet()) {
-      if ((guestPath.equals(m) || guestPath.startsWith(m.equals("/") ? "/" : m + "/"))
-          && (mount == null || m.length() > mount.length())) {
-        mount = m;
-      }
-    }
-    if (mount == null) {
-      String suggested = escaped(guestPath.indexOf('/', 1) > 0 ? guestPath.substring(0, guestPath.indexOf('/', 1))
-          : guestPath);
-      throw deny("reading files under " + cut(guestPath), "the handler read file " + cut(guestPath),
-          "files = [\"DIRECTORY:" + suggested + "\"]", "Grants.files(Path.of(\"DIRECTORY\"), \"" + suggested + "\")");
-    }
-    if (audit != null) {
-      audit.file(mount);
-    }
-    String relative = guestPath.substring(mount.equals("/") ? 1 : Math.min(guestPath.length(), mount.length() + 1));
-    for (String segment : relative.split("/", -1)) {
-      if (segment.equals("..") || segment.equals(".") || segment.indexOf('\\') >= 0 || segment.indexOf('\0') >= 0
-          || segment.isEmpty() && !relative.isEmpty()) {
-        throw new GuestError("file path " + cut(guestPath) + " must not contain empty, '.' or '..' segments");
-      }
-    }
-    java.nio.file.Path root = route.mounts().get(mount);
-    java.nio.file.Path file;
-    try {
-      file = root.resolve(relative).normalize();
-    } catch (java.nio.file.InvalidPathException e) {
-      throw new GuestError("file path " + cut(guestPath) + " is not a valid path here");
-    }
-    try {
-      if (!file.startsWith(root)) {
-        return Optional.empty();
-      }
-      java.nio.file.Path real = file.toRealPath();
-      if (!real.startsWith(root)) {
-        throw new GuestError("file path " + cut(guestPath) + " leads out of its mount (a symbolic link)");
-      }
-      // Only regular files, checked on what is opened: a FIFO would wait for a writer past any deadline.
-      java.nio.channels.FileChannel channel = RegularFiles.openIfRegular(real);
-      if (channel == null) {
-        return Optional.empty();
-      }
-      byte[] bytes;
-      try (java.io.InputStream in = java.nio.channels.Channels.newInputStream(channel)) {
-        bytes = in.readNBytes(RouteCapabilities.MAX_FILE_BYTES + 1); // bounded even if the file grows meanwhile
-      }
-      if (bytes.length > RouteCapabilities.MAX_FILE_BYTES) {
-        throw new GuestError("file " + cut(guestPath) + " is larger than the " + RouteCapabilities.MAX_FILE_BYTES
-            + " bytes a handler may read at once");
-      }
-      return Optional.of(bytes);
-    } catch (java.nio.file.NoSuchFileException e) {
-      return Optional.empty();
-    } catch (java.io.IOException e) {
-      throw new GuestError("file " + cut(guestPath) + " cannot be read");
-    }
+    return FileGate.read(this, guestPath);
+  }
+
+  /** Sends {@code call} if the route (and the call's narrowing) allows its origin (see {@link HttpGate#fetch}). */
+  public HttpResult fetch(HttpCall call) {
+    return HttpGate.fetch(this, call);
   }
 
   // ---- application capabilities ----
@@ -422,41 +285,8 @@ public final class CallCapabilities {
     }
   }
 
-  // ---- outbound HTTP ----
-
-  /**
-   * Sends {@code call} if the route (and the call's narrowing) allows its origin. Its headers are
-   * sent as the guest wrote them (nothing in them is substituted), plus the route's secret headers
-   * for the origins they are granted for, which the host adds hop by hop.
-   */
-  public HttpResult fetch(HttpCall call) {
-    OriginAllowList allow = route.http();
-    OutboundHttp client = route.client();
-    URI uri = call.uri();
-    if ((allow == null || client == null) && audit != null && audit.client() != null) {
-      allow = OriginAllowList.none(); // a permissive audit: every origin is asked about, hop by hop
-      client = audit.client();
-    }
-    if (allow == null || client == null) {
-      String origin = originOf(uri);
-      throw deny("outbound HTTP", "the handler sent a request to " + origin, "outbound_http = [\"" + origin + "\"]",
-          "Grants.outboundHttp(\"" + origin + "\")");
-    }
-    try {
-      return client.send(route.route(), allow, httpNarrowing, call, route.secretHeaders(), deadlineNanos,
-          maxResponseBytes, audit);
-    } catch (CapabilityDeniedException e) {
-      throw remember(e);
-    }
-  }
-
-  private static String originOf(URI uri) {
-    String scheme = uri.getScheme() == null ? "?" : uri.getScheme();
-    String host = uri.getHost() == null ? String.valueOf(uri.getRawAuthority()) : uri.getHost();
-    return scheme + "://" + host + (uri.getPort() >= 0 ? ":" + uri.getPort() : "");
-  }
-
-  private static String cut(String key) {
+  /** A guest-chosen text for a message: quoted, escaped, cut at 60 characters. */
+  public static String cut(String key) {
     return "\"" + escaped(key.length() > 60 ? key.substring(0, 60) + "…" : key) + "\"";
   }
 
@@ -465,7 +295,7 @@ public final class CallCapabilities {
    * and {@code "} and {@code \\} escaped: these messages are logged, so a line break in them would
    * let a guest write log lines of its own.
    */
-  static String escaped(String text) {
+  public static String escaped(String text) {
     StringBuilder out = new StringBuilder(text.length());
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);

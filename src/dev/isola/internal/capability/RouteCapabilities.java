@@ -1,5 +1,8 @@
 package dev.isola.internal.capability;
 
+import dev.isola.internal.capability.http.OriginAllowList;
+import dev.isola.internal.capability.http.OutboundHttp;
+import dev.isola.internal.capability.http.SecretHeader;
 import dev.isola.kv.KeyValueStore;
 import java.nio.file.Path;
 import java.util.List;

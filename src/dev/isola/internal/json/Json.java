@@ -44,7 +44,7 @@ public final class Json {
    *
    * @throws IllegalArgumentException naming what is wrong, fit for the guest
    */
-  public static dev.isola.internal.capability.HttpCall httpCall(String json, byte[] body) {
+  public static dev.isola.internal.capability.http.HttpCall httpCall(String json, byte[] body) {
     Map<String, Object> request = parseObject(json);
     if (!(request.get("url") instanceof String url)) {
       throw new IllegalArgumentException("the request needs a \"url\" string");
@@ -65,7 +65,7 @@ public final class Json {
       throw new IllegalArgumentException("url \"" + (url.length() > 80 ? url.substring(0, 80) + "…" : url)
           + "\" is not a URL");
     }
-    return new dev.isola.internal.capability.HttpCall(method, uri, headers, body);
+    return new dev.isola.internal.capability.http.HttpCall(method, uri, headers, body);
   }
 
   /** Parses one JSON value of any kind. */

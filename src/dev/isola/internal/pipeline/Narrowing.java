@@ -4,7 +4,7 @@ import dev.isola.CallOptions;
 import dev.isola.Limits;
 import dev.isola.Response;
 import dev.isola.internal.capability.CapabilityObserver;
-import dev.isola.internal.capability.OriginAllowList;
+import dev.isola.internal.capability.http.OriginAllowList;
 import dev.isola.internal.engine.Call;
 import dev.isola.internal.engine.GuestLog;
 

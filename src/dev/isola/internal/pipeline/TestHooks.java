@@ -1,6 +1,6 @@
 package dev.isola.internal.pipeline;
 
-import dev.isola.internal.capability.HttpTransport;
+import dev.isola.internal.capability.http.HttpTransport;
 import dev.isola.internal.engine.GuestLog;
 import java.time.Clock;
 import java.util.Objects;
