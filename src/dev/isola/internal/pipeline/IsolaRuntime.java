@@ -117,7 +117,7 @@ public final class IsolaRuntime {
   private GuestEngine engine(Handler handler) {
     if (handler.isWasm()) {
       if (wasm == null) {
-        wasm = new WasmEngine(watchdog, guestClock == null ? Clock.systemUTC() : guestClock, preparer);
+        wasm = new WasmEngine(watchdog, guestClock == null ? Clock.systemUTC() : guestClock, preparer, grants.extensions());
       }
       return wasm;
     }
