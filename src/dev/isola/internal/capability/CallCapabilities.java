@@ -361,7 +361,7 @@ public final class CallCapabilities {
       throw remember(e);
     } catch (dev.isola.capability.CapabilityException e) {
       throw new GuestError(e.getMessage() == null ? capability + "." + operation + " failed" : e.getMessage());
-    } catch (Exception e) {
+    } catch (Throwable e) { // Errors too (a library's own, OutOfMemoryError): their messages are the host's
       log.warn("route \"{}\": {}.{} failed", route.route(), capability, operation, e);
       throw new GuestError(capability + "." + operation + " failed (the host logged why)");
     } finally {
