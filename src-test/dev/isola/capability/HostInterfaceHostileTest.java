@@ -9,11 +9,17 @@ import dev.isola.GuestException;
 import dev.isola.Grants;
 import dev.isola.Handler;
 import dev.isola.Isola;
+import dev.isola.LimitExceededException;
+import dev.isola.Limits;
 import dev.isola.Request;
 import dev.isola.capability.counter.CounterCapability;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +35,10 @@ class HostInterfaceHostileTest {
   /** What the guests call; named billing/invoice so that extism-user.wasm links against it. */
   public interface Billing {
     String invoice(String kind, long cents);
+
+    default double scale(double x) {
+      return x * 2;
+    }
   }
 
   /** An Error of the application's own, as a library might throw. */
@@ -102,5 +112,86 @@ class HostInterfaceHostileTest {
           + " (the host logged why)") && !e.getMessage().contains("hunter2"), e.getMessage());
     }
     assertEquals("\"inv-ok-2\"", isola.handle(Request.post("/x", "[\"ok\", 2]")).bodyText());
+  }
+
+  /** What scale was called with: nothing a double cannot hold should get there. */
+  private final List<Double> scaled = new CopyOnWriteArrayList<>();
+
+  /** The routes of extism-capability-hostile.wasm, one per export; args_loop has 2 s, the rest 60. */
+  private Isola hostileWasm() {
+    Billing billing = new Billing() {
+      @Override
+      public String invoice(String kind, long cents) {
+        return "inv-" + kind + "-" + cents;
+      }
+
+      @Override
+      public double scale(double x) {
+        scaled.add(x);
+        return 1;
+      }
+    };
+    Isola.Builder b = Isola.newBuilder().capability(HostInterface.of("billing", Billing.class, billing));
+    for (String export : List.of("args_oob", "args_huge", "args_neg_ptr", "out_oob", "out_small", "error_first",
+        "error_oob", "deep", "not_utf8", "infinity", "args_loop", "user_garbage", "user_freed", "user_reuse")) {
+      b.route("/" + export, Handler.wasm(WASM.resolve("extism-capability-hostile.wasm")).export(export)
+          .grants(Grants.hostInterface("billing"))
+          .limits(Limits.defaults().toBuilder().timeout(Duration.ofSeconds(export.equals("args_loop") ? 2 : 60))
+              .build()));
+    }
+    isola = b.build();
+    return isola;
+  }
+
+  /** The i64 the export's last host call answered. */
+  private long code(String export) {
+    byte[] body = isola.handle(Request.get("/" + export)).bodyBytes();
+    assertEquals(8, body.length, export);
+    return ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN).getLong();
+  }
+
+  private void traps(String export, String what) {
+    GuestException e = assertThrows(GuestException.class, () -> isola.handle(Request.get("/" + export)), export);
+    assertTrue(e.getMessage().contains(what), e.getMessage());
+  }
+
+  @Test
+  void wasmPointersAndLengthsOutsideMemoryTrap() {
+    hostileWasm();
+    traps("args_oob", "trapped: out of bounds memory access: isola host function read 100 bytes at 1114100");
+    traps("args_neg_ptr", "trapped: out of bounds memory access: isola host function read 1 bytes at 4294967295");
+    traps("out_oob", "trapped: out of bounds memory access: isola host function wrote 11 bytes at 1114106");
+    traps("error_oob", "trapped: out of bounds memory access: isola host function wrote");
+    assertEquals(11, code("out_small")); // "inv-c-1-5" does not fit in 2 bytes: its length, nothing written
+    assertEquals(0, code("error_first"));
+  }
+
+  @Test
+  void wasmArgumentsThatAreNotJsonAreInvalid() {
+    hostileWasm();
+    assertEquals(-3, code("deep"));
+    assertEquals(-3, code("not_utf8"));
+  }
+
+  @Test
+  void wasmExtismBlocksThatAreNoArgumentsFailTheCall() {
+    hostileWasm();
+    traps("user_garbage", "billing_invoice at offset 9223372036854775552 (0x7fffffffffffff00): expected the start"
+        + " of a block");
+    traps("user_freed", "which was freed");
+    traps("user_reuse", "host function billing_invoice failed: the arguments must be a JSON array");
+  }
+
+  @Test
+  void wasmArgumentsInALoopEndAtTheTimeout() {
+    hostileWasm();
+    LimitExceededException e = assertThrows(LimitExceededException.class, () -> isola.handle(Request.get("/args_loop")));
+    assertEquals(LimitExceededException.Limit.TIMEOUT, e.limit());
+  }
+
+  @Test
+  void wasmArgumentsLongerThanTheHostTakesAreInvalidNotAHostFailure() {
+    hostileWasm();
+    assertEquals(-3, code("args_huge"));
   }
 }

@@ -88,8 +88,14 @@ final class CapabilityFunctions {
       for (Operation op : c.operations()) {
         functions.add(new HostFunction(PREFIX + name, op.name(), ISOLA, (instance, a) -> {
           IsolaHost.Binding b = binding.apply(instance);
-          byte[] json = IsolaHost.bytes(instance, a[0], a[1], MAX_ARGS);
           try {
+            byte[] json;
+            try {
+              json = IsolaHost.bytes(instance, a[0], a[1], MAX_ARGS);
+            } catch (GuestError tooLong) { // a misuse like any other, not a failure of the host
+              throw new GuestError.Invalid(name + "." + op.name() + ": " + tooLong.getMessage()
+                  + "; pass the arguments' JSON array in at most " + MAX_ARGS + " bytes");
+            }
             Object result = b.caps().invoke(name, op.name(), arguments(json));
             if (result == null) {
               return new long[] {IsolaHost.ABSENT};
