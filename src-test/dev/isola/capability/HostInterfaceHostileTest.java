@@ -194,4 +194,15 @@ class HostInterfaceHostileTest {
     hostileWasm();
     assertEquals(-3, code("args_huge"));
   }
+
+  @Test
+  void numbersBeyondADoubleAreInvalid() {
+    hostileWasm();
+    assertEquals(-3, code("infinity"));
+    assertEquals(List.of(), scaled);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> dev.isola.internal.json.Json.parse("{\"a\": [1, -1e400]}"));
+    assertEquals("malformed JSON at character 10: the number -1e400 is beyond a double's range (about ±1.8e308)",
+        e.getMessage());
+  }
 }
