@@ -205,4 +205,41 @@ class HostInterfaceHostileTest {
     assertEquals("malformed JSON at character 10: the number -1e400 is beyond a double's range (about ±1.8e308)",
         e.getMessage());
   }
+
+  /** Numbers at the edges of what the operation's types hold. */
+  public interface Numbers {
+    long big(long n);
+
+    float narrow(float x);
+  }
+
+  private String numbers(String code) {
+    List<Float> seen = new CopyOnWriteArrayList<>();
+    Numbers numbers = new Numbers() {
+      @Override
+      public long big(long n) {
+        return n == 0 ? Long.MAX_VALUE : n == 1 ? -(1L << 53) : (1L << 53) - 1;
+      }
+
+      @Override
+      public float narrow(float x) {
+        seen.add(x);
+        return 0;
+      }
+    };
+    isola = Isola.newBuilder().capability(HostInterface.of("numbers", Numbers.class, numbers))
+        .route("/x", Handler.javascript("n.js", code).grants(Grants.hostInterface("numbers")))
+        .build();
+    String out = isola.handle(Request.get("/x")).bodyText();
+    return out + (seen.isEmpty() ? "" : " seen " + seen);
+  }
+
+  @Test
+  void aFloatParameterIsNotGivenInfinityForAFiniteDouble() {
+    assertEquals("Error: numbers.narrow: argument 1 (1.0E300) is out of the range of a float|0",
+        numbers("export default { async fetch(req, env) { const out = [];"
+        + " for (const x of [1e300, 3.4e38]) { try { out.push(String(await env.numbers.narrow(x))); }"
+        + "  catch (e) { out.push(e.name + ': ' + e.message); } }"
+        + " return new Response(out.join('|')); } }").replace(" seen [3.4E38]", ""));
+  }
 }

@@ -196,6 +196,10 @@ public final class HostInterface<T> implements Capability<NamedGrant, List<Named
       }
     }
     if (value instanceof Double d && (parameter == float.class || parameter == Float.class)) {
+      if (Math.abs(d) > Float.MAX_VALUE) { // as a float it would be Infinity
+        throw new CapabilityException(name + "." + operation + ": argument " + (index + 1) + " (" + d
+            + ") is out of the range of a float");
+      }
       return d.floatValue();
     }
     if (value == null && parameter.isPrimitive()) {
