@@ -235,6 +235,15 @@ class HostInterfaceHostileTest {
   }
 
   @Test
+  void anIntegerResultBeyondTheSafeRangeFailsRatherThanRounds() {
+    assertEquals("Error: numbers.big failed (the host logged why)|Error: numbers.big failed (the host logged why)"
+        + "|9007199254740991", numbers("export default { async fetch(req, env) { const out = [];"
+        + " for (const n of [0, 1, 2]) { try { out.push(String(await env.numbers.big(n))); }"
+        + "  catch (e) { out.push(e.name + ': ' + e.message); } }"
+        + " return new Response(out.join('|')); } }"));
+  }
+
+  @Test
   void aFloatParameterIsNotGivenInfinityForAFiniteDouble() {
     assertEquals("Error: numbers.narrow: argument 1 (1.0E300) is out of the range of a float|0",
         numbers("export default { async fetch(req, env) { const out = [];"
