@@ -66,6 +66,8 @@ class HostInterfaceHostileTest {
         case "oom" -> throw new OutOfMemoryError(SECRET);
         case "overflow" -> invoice(kind, cents + 1) + SECRET;
         case "throwable" -> throw sneaky(new Throwable(SECRET));
+        case "deny\r\nWARN forged\u2028line" -> throw new dev.isola.CapabilityDeniedException("customer " + kind
+            + " is not this route's");
         default -> "inv-" + kind + "-" + cents;
       };
     }
@@ -250,5 +252,16 @@ class HostInterfaceHostileTest {
         + " for (const x of [1e300, 3.4e38]) { try { out.push(String(await env.numbers.narrow(x))); }"
         + "  catch (e) { out.push(e.name + ': ' + e.message); } }"
         + " return new Response(out.join('|')); } }").replace(" seen [3.4E38]", ""));
+  }
+
+  @Test
+  void aDenialOfTheImplementationIsLoggedOnOneLine() {
+    // The denial is logged: the customer the guest chose, quoted in it, must not start log lines of its own.
+    isola(new Failing(), Handler.javascript("d.js", "export default { async fetch(req, env) {"
+        + " return new Response(await env.billing.invoice('deny\\r\\nWARN forged\\u2028line', 1)); } }"));
+    dev.isola.CapabilityDeniedException e = assertThrows(dev.isola.CapabilityDeniedException.class,
+        () -> isola.handle(Request.get("/x")));
+    assertEquals("customer deny\\u000d\\u000aWARN forged\\u2028line is not this route's", e.getMessage());
+    assertEquals(Map.of("/x", 1L), isola.capabilityDenials());
   }
 }

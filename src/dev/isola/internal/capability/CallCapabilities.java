@@ -358,7 +358,7 @@ public final class CallCapabilities {
       return result;
     } catch (CapabilityDeniedException e) {
       outcome = "denied";
-      throw remember(e);
+      throw remember(oneLine(e));
     } catch (dev.isola.capability.CapabilityException e) {
       throw new GuestError(e.getMessage() == null ? capability + "." + operation + " failed" : e.getMessage());
     } catch (Throwable e) { // Errors too (a library's own, OutOfMemoryError): their messages are the host's
@@ -367,6 +367,24 @@ public final class CallCapabilities {
     } finally {
       observer.invoked(route.route(), capability, operation, outcome, System.nanoTime() - start);
     }
+  }
+
+  /**
+   * A capability's own denial with control characters in its message (logged, and it may quote what
+   * the guest passed) as {@code \\uXXXX}, so that a guest cannot write log lines through it.
+   */
+  private static CapabilityDeniedException oneLine(CapabilityDeniedException e) {
+    String message = String.valueOf(e.getMessage());
+    StringBuilder out = new StringBuilder(message.length());
+    for (int i = 0; i < message.length(); i++) {
+      char c = message.charAt(i);
+      if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+        out.append(String.format("\\u%04x", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    return out.length() == message.length() ? e : new CapabilityDeniedException(out.toString());
   }
 
   // ---- outbound HTTP ----
