@@ -264,4 +264,40 @@ class HostInterfaceHostileTest {
     assertEquals("customer deny\\u000d\\u000aWARN forged\\u2028line is not this route's", e.getMessage());
     assertEquals(Map.of("/x", 1L), isola.capabilityDenials());
   }
+
+  /** Parameters whose Java type is narrower than the operation's type. */
+  public interface Typed {
+    long keys(Map<String, Object> object);
+
+    long small(int n);
+  }
+
+  @Test
+  void argumentsThatDoNotFitTheJavaParameterAreInvalidNotFailures() {
+    io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    Typed typed = new Typed() {
+      @Override
+      public long keys(Map<String, Object> object) {
+        return object.size();
+      }
+
+      @Override
+      public long small(int n) {
+        return n;
+      }
+    };
+    isola = Isola.newBuilder().metrics(dev.isola.IsolaMetrics.micrometer(registry))
+        .capability(HostInterface.of("typed", Typed.class, typed))
+        .route("/x", Handler.javascript("t.js", "export default { async fetch(req, env) { const out = [];"
+            + " for (const f of [() => env.typed.keys([1]), () => env.typed.small(2 ** 31), () => env.typed.keys({a: 1})]) {"
+            + "  try { out.push(String(await f())); } catch (e) { out.push(e.message); } }"
+            + " return new Response(out.join('|')); } }").grants(Grants.hostInterface("typed")))
+        .build();
+    assertEquals("typed.keys: argument 1 must be a JSON object|typed.small: argument 1 (2147483648) is out of the"
+        + " range of an int|1", isola.handle(Request.get("/x")).bodyText());
+    assertEquals(List.of("keys", "small"), registry.get("isola.capability.calls").tag("outcome", "invalid").timers()
+        .stream().map(t -> t.getId().getTag("operation")).sorted().toList());
+    assertEquals(0, registry.find("isola.capability.calls").tag("outcome", "failed").timers().size());
+  }
 }

@@ -359,6 +359,9 @@ public final class CallCapabilities {
     } catch (CapabilityDeniedException e) {
       outcome = "denied";
       throw remember(oneLine(e));
+    } catch (GuestError.Invalid e) { // from HostInterface: an argument its Java parameter cannot take
+      outcome = "invalid";
+      throw e;
     } catch (dev.isola.capability.CapabilityException e) {
       throw new GuestError(e.getMessage() == null ? capability + "." + operation + " failed" : e.getMessage());
     } catch (Throwable e) { // Errors too (a library's own, OutOfMemoryError): their messages are the host's
