@@ -300,4 +300,53 @@ class HostInterfaceHostileTest {
         .stream().map(t -> t.getId().getTag("operation")).sorted().toList());
     assertEquals(0, registry.find("isola.capability.calls").tag("outcome", "failed").timers().size());
   }
+
+  /** Denies every use on calls narrowed to "none", from narrow rather than invoke. */
+  static final class Gate implements Capability<NamedGrant, String> {
+    @Override
+    public String name() {
+      return "gate";
+    }
+
+    @Override
+    public Class<NamedGrant> grantType() {
+      return NamedGrant.class;
+    }
+
+    @Override
+    public List<Operation> operations() {
+      return List.of(Operation.of("open", Operation.Type.STRING));
+    }
+
+    @Override
+    public String resolve(String route, List<NamedGrant> grants) {
+      return "all";
+    }
+
+    @Override
+    public String narrow(String granted, @org.jspecify.annotations.Nullable Object narrowing) {
+      if ("none".equals(narrowing)) {
+        throw new dev.isola.CapabilityDeniedException("this call may not open the gate");
+      }
+      return granted;
+    }
+
+    @Override
+    public Object invoke(Invocation<String> invocation) {
+      return "open";
+    }
+  }
+
+  @Test
+  void aDenialFromNarrowIsCountedLikeEveryDenial() {
+    isola = Isola.newBuilder().capability(new Gate())
+        .route("/x", Handler.javascript("g.js", "export default { async fetch(req, env) {"
+            + " try { return new Response(await env.gate.open()); } catch (e) { return new Response(e.name); } } }")
+            .grants(Grants.hostInterface("gate")))
+        .build();
+    assertEquals("open", isola.handle(Request.get("/x")).bodyText());
+    assertEquals("CapabilityDeniedError", isola.handle(Request.get("/x"),
+        dev.isola.CallOptions.newBuilder().narrow("gate", "none").build()).bodyText());
+    assertEquals(Map.of("/x", 1L), isola.capabilityDenials());
+  }
 }

@@ -63,6 +63,8 @@ public interface Capability<G extends Grant, S> {
    *
    * @param narrowing the embedder's value for this call, or null when it passed none
    * @throws IllegalArgumentException if {@code narrowing} is not a value this capability understands
+   * @throws dev.isola.CapabilityDeniedException when the call may not use this capability at all
+   *     (logged, counted and remembered like every denial)
    */
   default S narrow(S granted, @Nullable Object narrowing) {
     return granted;

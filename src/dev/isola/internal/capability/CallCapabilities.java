@@ -343,6 +343,9 @@ public final class CallCapabilities {
     if (state == null) {
       try {
         state = c.narrow(granted.state(), options.narrowing(capability).orElse(null));
+      } catch (CapabilityDeniedException e) { // a capability may deny a whole call here: a denial like any
+        observer.invoked(route.route(), capability, operation, "denied", 0);
+        throw remember(oneLine(e));
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("CallOptions.narrow(\"" + capability + "\", ...): " + e.getMessage(), e);
       }
