@@ -349,4 +349,17 @@ class HostInterfaceHostileTest {
         dev.isola.CallOptions.newBuilder().narrow("gate", "none").build()).bodyText());
     assertEquals(Map.of("/x", 1L), isola.capabilityDenials());
   }
+
+  @Test
+  void extismArgumentsAreBoundedLikeIsolaHostArguments() {
+    // Parsed, 1 MiB of "{}," is some 30 MiB of maps on the host's heap: a block of the plugin's whole
+    // memory would be gigabytes. extism:host/user takes at most what isola:host/NAME.op takes.
+    isola(new Failing(), Handler.wasm(WASM.resolve("extism-user.wasm")).export("invoice"));
+    String big = "[\"" + "x".repeat(1 << 20) + "\", 1]";
+    GuestException e = assertThrows(GuestException.class, () -> isola.handle(Request.post("/x", big)));
+    assertTrue(e.getMessage().contains("host function billing_invoice failed: billing.invoice: " + big.length()
+        + " bytes of arguments is more than the 1048576 it takes"), e.getMessage());
+    String fits = "[\"" + "x".repeat((1 << 20) - 16) + "\", 1]";
+    assertEquals("\"inv-" + "x".repeat((1 << 20) - 16) + "-1\"", isola.handle(Request.post("/x", fits)).bodyText());
+  }
 }

@@ -127,6 +127,11 @@ final class CapabilityFunctions {
           CallContext call = context.apply(instance);
           ExtismKernel kernel = call.kernel();
           byte[] json = kernel.block(fn, a[0]);
+          if (json.length > MAX_ARGS) { // parsed, a plugin's whole memory of "{}," would take gigabytes of heap
+            throw new GuestException(call.host().caps().route().route(), "host function " + fn + " failed: " + name
+                + "." + op.name() + ": " + json.length + " bytes of arguments is more than the " + MAX_ARGS
+                + " it takes; pass less, or keep large data in the plugin", "");
+          }
           Object result;
           try {
             result = call.host().caps().invoke(name, op.name(), a[0] == 0 ? List.of() : arguments(json));
