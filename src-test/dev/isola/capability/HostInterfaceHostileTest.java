@@ -362,4 +362,49 @@ class HostInterfaceHostileTest {
     String fits = "[\"" + "x".repeat((1 << 20) - 16) + "\", 1]";
     assertEquals("\"inv-" + "x".repeat((1 << 20) - 16) + "-1\"", isola.handle(Request.post("/x", fits)).bodyText());
   }
+
+  @Test
+  void aJavaScriptHandlerThatRewritesBuiltInsReachesNothingMore() {
+    isola = Isola.newBuilder()
+        .capability(HostInterface.of("billing", Billing.class, new Failing()))
+        .capability(new CounterCapability())
+        .route("/x", Handler.javascript("t.js", """
+            export default { async fetch(req, env) {
+              let out = "";
+              const t = async (f) => {
+                try { const v = await f(); out += "|" + (typeof v === "string" ? v : typeof v); }
+                catch (e) { out += "|" + e.name + ": " + e.message; }
+              };
+              JSON.stringify = () => '["forged", 1]';
+              JSON.parse = () => "forged";
+              let seen = ""; // JSON text or a result the binding handled, if an index accessor saw one
+              const spy = (v) => { if (typeof v === "string" && (v.includes("inv-") || v.includes('"'))) seen += v; };
+              Object.defineProperty(Array.prototype, "0", { set: spy, configurable: true });
+              Object.defineProperty(Array.prototype, "1", { set: spy, configurable: true });
+              Array.prototype[Symbol.iterator] = function* () { yield "forged"; };
+              Object.prototype.toJSON = function () { return "forged"; };
+              await t(() => env.billing.invoice("a", 1));
+              await t(() => env.billing.invoice.call({ billing: 1 }, "b", -0));
+              await t(() => Object.getOwnPropertyDescriptor(Object.getPrototypeOf(env), "counter").get.call(env));
+              await t(() => env.billing.invoice({ toString() { return "c"; } }, 1));
+              await t(() => env.billing.invoice(new Proxy(["p"], {}), 1));
+              await t(() => env.billing.invoice("d", 2 ** 53));
+              await t(() => env.billing.invoice("d", 1n));
+              await t(async () => (await env.billing.invoice("\ud800", 1)) === "inv-\ud800-1" ? "lone surrogate kept" : "lost");
+              await t(() => env.billing.scale(1e308));
+              return new Response(out + "|seen: " + seen);
+            } }""").grants(Grants.hostInterface("billing")))
+        .build();
+    assertEquals("|inv-a-1|inv-b-0"
+        + "|CapabilityDeniedError: route \"/x\": the handler read env.counter, but the capability \"counter\" is not"
+        + " granted to it; grant it with a CounterGrant for it (it cannot be written in isola.toml) in isola.toml or a"
+        + " CounterGrant in Java"
+        + "|TypeError: billing.invoice: argument 1 must be a string, got an object ({  })" // the handler broke inspect
+        + "|TypeError: billing.invoice: argument 1 must be a string, got an array"
+        + "|TypeError: billing.invoice: argument 2 must be a safe integer, got a number (9007199254740992)"
+        + "|TypeError: billing.invoice: argument 2 must be a safe integer, got a bigint (1n)"
+        + "|lone surrogate kept|Error: billing.scale failed (the host logged why)|seen: ",
+        isola.handle(Request.get("/x")).bodyText());
+    assertEquals(Map.of("/x", 1L), isola.capabilityDenials());
+  }
 }
