@@ -407,4 +407,24 @@ class HostInterfaceHostileTest {
         isola.handle(Request.get("/x")).bodyText());
     assertEquals(Map.of("/x", 1L), isola.capabilityDenials());
   }
+
+  /** Bytes and a JSON value after them, whose toJSON runs between the check of the bytes and their use. */
+  public interface Blobs {
+    long size(byte[] data, Object meta);
+  }
+
+  @Test
+  void aDetachedArrayBufferIsEmptyBytesNotAHostFailure() {
+    isola = Isola.newBuilder().capability(HostInterface.of("blobs", Blobs.class, (data, meta) -> data.length))
+        .route("/x", Handler.javascript("b.js", """
+            export default { async fetch(req, env) {
+              const gone = new ArrayBuffer(8);
+              gone.transfer();
+              const later = new ArrayBuffer(8); // detached by the next argument's toJSON, after its check
+              return new Response(await env.blobs.size(gone, 1) + " "
+                + await env.blobs.size(later, { toJSON() { later.transfer(); return 1; } }));
+            } }""").grants(Grants.hostInterface("blobs")))
+        .build();
+    assertEquals("0 0", isola.handle(Request.get("/x")).bodyText());
+  }
 }
