@@ -15,12 +15,13 @@ import org.jspecify.annotations.Nullable;
  *       {@code Error} carrying a {@link CapabilityException}'s message, or with a {@code
  *       CapabilityDeniedError} when the route is not granted {@code NAME}.
  *   <li>WebAssembly (WAGI and Extism): the host function {@code isola:host/NAME.op(args, args_len,
- *       out, out_cap) -> i64} takes the arguments as a JSON array ({@link Operation.Type#BYTES} as
- *       base64 strings) and copies the result's JSON to {@code out} if it fits, answering its length
+ *       out, out_cap) -> i64} takes the arguments as a JSON array of at most 1 MiB ({@link
+ *       Operation.Type#BYTES} as base64 strings) and copies the result's JSON to {@code out} if it fits, answering its length
  *       either way; -1 for a null result, -2 denied, -3 bad arguments, -4 failed (the message: {@code
  *       isola:host/call.error(out, out_cap) -> i64}).
  *   <li>Extism plugins also as Extism host functions: {@code extism:host/user} function {@code
- *       NAME_op(i64 args) -> i64}, the arguments' JSON array in a kernel block (0 for none), the
+ *       NAME_op(i64 args) -> i64}, the arguments' JSON array in a kernel block (0 for none; at
+ *       most 1 MiB), the
  *       result's JSON in a new block (0 for null). A denial or failure fails the plugin's call, as a
  *       host function error does in Extism.
  * </ul>
@@ -63,6 +64,8 @@ public interface Capability<G extends Grant, S> {
    *
    * @param narrowing the embedder's value for this call, or null when it passed none
    * @throws IllegalArgumentException if {@code narrowing} is not a value this capability understands
+   * @throws dev.isola.CapabilityDeniedException when the call may not use this capability at all
+   *     (logged, counted and remembered like every denial)
    */
   default S narrow(S granted, @Nullable Object narrowing) {
     return granted;

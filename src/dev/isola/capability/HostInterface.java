@@ -1,5 +1,6 @@
 package dev.isola.capability;
 
+import dev.isola.internal.capability.GuestError;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Method;
@@ -177,32 +178,41 @@ public final class HostInterface<T> implements Capability<NamedGrant, List<Named
     }
   }
 
-  /** A checked argument as the Java parameter takes it. */
+  /**
+   * A checked argument as the Java parameter takes it.
+   *
+   * @throws GuestError.Invalid if it does not fit the parameter (an int, a Map, ...): the guest's
+   *     misuse, answered as arguments that do not fit the operation's types are
+   */
   private @Nullable Object convert(@Nullable Object value, Class<?> parameter, String operation, int index) {
     if (value instanceof Long n) {
       if (parameter == int.class || parameter == Integer.class) {
         if (n < Integer.MIN_VALUE || n > Integer.MAX_VALUE) {
-          throw new CapabilityException(name + "." + operation + ": argument " + (index + 1) + " (" + n
+          throw new GuestError.Invalid(name + "." + operation + ": argument " + (index + 1) + " (" + n
               + ") is out of the range of an int");
         }
         return n.intValue();
       }
       if (parameter == short.class || parameter == Short.class) {
         if (n < Short.MIN_VALUE || n > Short.MAX_VALUE) {
-          throw new CapabilityException(name + "." + operation + ": argument " + (index + 1) + " (" + n
+          throw new GuestError.Invalid(name + "." + operation + ": argument " + (index + 1) + " (" + n
               + ") is out of the range of a short");
         }
         return n.shortValue();
       }
     }
     if (value instanceof Double d && (parameter == float.class || parameter == Float.class)) {
+      if (Math.abs(d) > Float.MAX_VALUE) { // as a float it would be Infinity
+        throw new GuestError.Invalid(name + "." + operation + ": argument " + (index + 1) + " (" + d
+            + ") is out of the range of a float");
+      }
       return d.floatValue();
     }
     if (value == null && parameter.isPrimitive()) {
-      throw new CapabilityException(name + "." + operation + ": argument " + (index + 1) + " must not be null");
+      throw new GuestError.Invalid(name + "." + operation + ": argument " + (index + 1) + " must not be null");
     }
     if (value != null && parameter != Object.class && !parameter.isPrimitive() && !parameter.isInstance(value)) {
-      throw new CapabilityException(name + "." + operation + ": argument " + (index + 1) + " must be a "
+      throw new GuestError.Invalid(name + "." + operation + ": argument " + (index + 1) + " must be a "
           + (parameter == Map.class ? "JSON object" : parameter == List.class ? "JSON array" : parameter.getSimpleName()));
     }
     return value;

@@ -23,7 +23,10 @@ public record Operation(String name, List<Type> parameters, Type result) {
     STRING('S'),
     /** A {@code byte[]}; JavaScript ArrayBuffers (a TypedArray or DataView is copied); base64 in Wasm JSON. */
     BYTES('B'),
-    /** A {@link Long}; JavaScript numbers that are safe integers. */
+    /**
+     * A {@link Long}; JavaScript numbers that are safe integers (±(2^53 - 1)). A result beyond them
+     * fails the operation (logged) rather than reach JavaScript rounded.
+     */
     INTEGER('I'),
     /** A {@link Double}; finite JavaScript numbers. */
     NUMBER('N'),

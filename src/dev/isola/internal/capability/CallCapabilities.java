@@ -252,6 +252,9 @@ public final class CallCapabilities {
     if (state == null) {
       try {
         state = c.narrow(granted.state(), options.narrowing(capability).orElse(null));
+      } catch (CapabilityDeniedException e) { // a capability may deny a whole call here: a denial like any
+        observer.invoked(route.route(), capability, operation, "denied", 0);
+        throw remember(oneLine(e));
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("CallOptions.narrow(\"" + capability + "\", ...): " + e.getMessage(), e);
       }
@@ -274,15 +277,36 @@ public final class CallCapabilities {
         audit.denied(route.registry().grantHint(capability)[0], "the capability denied " + shown + "."
             + escaped(operation), false);
       }
-      throw remember(e);
+      throw remember(oneLine(e));
+    } catch (GuestError.Invalid e) { // from HostInterface: an argument its Java parameter cannot take
+      outcome = "invalid";
+      throw e;
     } catch (dev.isola.capability.CapabilityException e) {
       throw new GuestError(e.getMessage() == null ? capability + "." + operation + " failed" : e.getMessage());
-    } catch (Exception e) {
+    } catch (Throwable e) { // Errors too (a library's own, OutOfMemoryError): their messages are the host's
       log.warn("route \"{}\": {}.{} failed", route.route(), capability, operation, e);
       throw new GuestError(capability + "." + operation + " failed (the host logged why)");
     } finally {
       observer.invoked(route.route(), capability, operation, outcome, System.nanoTime() - start);
     }
+  }
+
+  /**
+   * A capability's own denial with control characters in its message (logged, and it may quote what
+   * the guest passed) as {@code \\uXXXX}, so that a guest cannot write log lines through it.
+   */
+  private static CapabilityDeniedException oneLine(CapabilityDeniedException e) {
+    String message = String.valueOf(e.getMessage());
+    StringBuilder out = new StringBuilder(message.length());
+    for (int i = 0; i < message.length(); i++) {
+      char c = message.charAt(i);
+      if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+        out.append(String.format("\\u%04x", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    return out.length() == message.length() ? e : new CapabilityDeniedException(out.toString());
   }
 
   /** A guest-chosen text for a message: quoted, escaped, cut at 60 characters. */

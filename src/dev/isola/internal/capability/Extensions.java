@@ -155,7 +155,7 @@ public final class Extensions {
         case STRING -> v instanceof String ? v : null;
         case BYTES -> v instanceof byte[] ? v : v instanceof String s ? base64(s) : null;
         case INTEGER -> v instanceof Long ? v
-            : v instanceof Double d && d == Math.rint(d) && Math.abs(d) <= 9007199254740991.0 ? (Object) d.longValue()
+            : v instanceof Double d && d == Math.rint(d) && Math.abs(d) <= MAX_SAFE ? (Object) d.longValue()
             : null;
         case NUMBER -> v instanceof Double ? v : v instanceof Long l ? (Object) l.doubleValue() : null;
         case BOOLEAN -> v instanceof Boolean ? v : null;
@@ -173,6 +173,8 @@ public final class Extensions {
   }
 
   private static final Object JSON_NULL = new Object();
+  /** 2^53 - 1: the largest integer every binding (JavaScript's numbers) holds exactly. */
+  private static final double MAX_SAFE = 9007199254740991.0;
 
   private static byte[] base64(String text) {
     try {
@@ -217,6 +219,10 @@ public final class Extensions {
     if (!fits) {
       throw new IllegalStateException(capability + "." + op.name() + " returned a " + result.getClass().getName()
           + " where its operation declares " + op.result());
+    }
+    if (result instanceof Long n && Math.abs((double) n) > MAX_SAFE) { // JavaScript would round it
+      throw new IllegalStateException(capability + "." + op.name() + " returned " + n + ", beyond the safe integers"
+          + " (±" + (long) MAX_SAFE + ") its INTEGER result allows: return a String or JSON for larger numbers");
     }
     return op.result() == Operation.Type.VOID ? null : result;
   }

@@ -376,13 +376,19 @@ final class JsCapabilities {
     return headers;
   }
 
-  /** The bytes of a guest ArrayBuffer; none for null. */
+  /**
+   * The bytes of a guest ArrayBuffer; none for null. A detached buffer (the guest's {@code
+   * transfer()}, maybe from a later argument's {@code toJSON}) has none either, as in JavaScript:
+   * reading it, even 0 bytes, would throw.
+   */
   private static byte[] bytes(Value buffer) {
     if (buffer.isNull()) {
       return new byte[0];
     }
     byte[] bytes = new byte[Math.toIntExact(buffer.getBufferSize())];
-    buffer.readBuffer(0, bytes, 0, bytes.length);
+    if (bytes.length > 0) {
+      buffer.readBuffer(0, bytes, 0, bytes.length);
+    }
     return bytes;
   }
 

@@ -231,7 +231,13 @@ public final class Json {
               // a double, below
             }
           }
-          return Double.valueOf(number);
+          Double d = Double.valueOf(number);
+          if (d.isInfinite()) { // JSON numbers are finite: 1e999 must not become Infinity
+            at = start;
+            throw error("the number " + (number.length() > 40 ? number.substring(0, 40) + "…" : number)
+                + " is beyond a double's range (about ±1.8e308)");
+          }
+          return d;
         } catch (NumberFormatException e) {
           at = start;
           throw error("expected a value");

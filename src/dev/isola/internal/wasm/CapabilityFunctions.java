@@ -88,8 +88,14 @@ final class CapabilityFunctions {
       for (Operation op : c.operations()) {
         functions.add(new HostFunction(PREFIX + name, op.name(), ISOLA, (instance, a) -> {
           IsolaHost.Binding b = binding.apply(instance);
-          byte[] json = IsolaHost.bytes(instance, a[0], a[1], MAX_ARGS);
           try {
+            byte[] json;
+            try {
+              json = IsolaHost.bytes(instance, a[0], a[1], MAX_ARGS);
+            } catch (GuestError tooLong) { // a misuse like any other, not a failure of the host
+              throw new GuestError.Invalid(name + "." + op.name() + ": " + tooLong.getMessage()
+                  + "; pass the arguments' JSON array in at most " + MAX_ARGS + " bytes");
+            }
             Object result = b.caps().invoke(name, op.name(), arguments(json));
             if (result == null) {
               return new long[] {IsolaHost.ABSENT};
@@ -121,6 +127,11 @@ final class CapabilityFunctions {
           CallContext call = context.apply(instance);
           ExtismKernel kernel = call.kernel();
           byte[] json = kernel.block(fn, a[0]);
+          if (json.length > MAX_ARGS) { // parsed, a plugin's whole memory of "{}," would take gigabytes of heap
+            throw new GuestException(call.host().caps().route().route(), "host function " + fn + " failed: " + name
+                + "." + op.name() + ": " + json.length + " bytes of arguments is more than the " + MAX_ARGS
+                + " it takes; pass less, or keep large data in the plugin", "");
+          }
           Object result;
           try {
             result = call.host().caps().invoke(name, op.name(), a[0] == 0 ? List.of() : arguments(json));
