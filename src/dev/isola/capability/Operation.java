@@ -65,6 +65,7 @@ public record Operation(String name, List<Type> parameters, Type result) {
       throw new IllegalArgumentException("operation name \"" + name + "\" must be letters and digits, starting with a"
           + " letter, at most 64 (no '_', which separates capability and operation in Extism host functions)");
     }
+    Capabilities.checkNotProtocol("operation name", name);
     if (parameters.contains(Type.VOID)) {
       throw new IllegalArgumentException("operation " + name + ": VOID is a result type, not a parameter type");
     }

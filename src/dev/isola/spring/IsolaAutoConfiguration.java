@@ -129,6 +129,11 @@ public class IsolaAutoConfiguration {
         }
         type = own.get(0);
       }
+      if (!type.isInstance(bean)) {
+        throw new IllegalArgumentException("bean " + name + " is annotated @IsolaHostInterface(value = \""
+            + annotation.value() + "\", type = " + type.getName() + ".class) but does not implement it: implement "
+            + type.getSimpleName() + ", or name an interface the bean implements");
+      }
       found.add(HostInterface.of(annotation.value(), (Class) type, bean));
     }
     return found;

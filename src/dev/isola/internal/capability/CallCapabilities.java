@@ -40,6 +40,9 @@ public final class CallCapabilities {
   private final String requestId;
   private final dev.isola.CallOptions options;
   private final CapabilityObserver observer;
+  /** The most warnings one call logs in full. */
+  static final int MAX_WARNINGS = 10;
+  private int warnings;
   private @Nullable CapabilityDeniedException firstDenial;
   private @Nullable StoreQuotaExceededException firstStoreFull;
   /** Application capabilities' grants narrowed for this call, made on first use. */
@@ -76,6 +79,25 @@ public final class CallCapabilities {
     return route;
   }
 
+  /**
+   * Logs one of this call's warnings (a denial, a refused put, a failed capability): the first {@value
+   * #MAX_WARNINGS} in full, then one line saying the rest are only counted, so a guest that loops
+   * over what it may not do cannot flood the log (every denial is still counted and metered).
+   */
+  private void warn(String message, @Nullable Throwable cause) {
+    warnings++;
+    if (warnings <= MAX_WARNINGS) {
+      if (cause == null) {
+        log.warn("{}", message);
+      } else {
+        log.warn("{}", message, cause);
+      }
+    } else if (warnings == MAX_WARNINGS + 1) {
+      log.warn("route \"{}\": call {} has had more than {} denials or capability failures; the rest are counted"
+          + " (Isola.capabilityDenials(), metrics), not logged", route.route(), requestId, MAX_WARNINGS);
+    }
+  }
+
   /** The call's key prefix (for the key-value room). */
   public String keyPrefix() {
     return keyPrefix;
@@ -101,7 +123,7 @@ public final class CallCapabilities {
 
   /** Keeps a put refused by a store's quota (if it is the first) and logs it. */
   public void storeFull(StoreQuotaExceededException named) {
-    log.warn("{}", named.getMessage());
+    warn(named.getMessage(), null);
     if (firstStoreFull == null) {
       firstStoreFull = named;
     }
@@ -123,7 +145,7 @@ public final class CallCapabilities {
   /** Logs, counts and keeps (if it is the first) a denial of this call. */
   public CapabilityDeniedException remember(CapabilityDeniedException e) {
     route.denials().incrementAndGet();
-    log.warn("{}", e.getMessage());
+    warn(e.getMessage(), null);
     if (firstDenial == null) {
       firstDenial = e;
     }
@@ -284,7 +306,7 @@ public final class CallCapabilities {
     } catch (dev.isola.capability.CapabilityException e) {
       throw new GuestError(e.getMessage() == null ? capability + "." + operation + " failed" : e.getMessage());
     } catch (Throwable e) { // Errors too (a library's own, OutOfMemoryError): their messages are the host's
-      log.warn("route \"{}\": {}.{} failed", route.route(), capability, operation, e);
+      warn("route \"" + route.route() + "\": " + capability + "." + operation + " failed", e);
       throw new GuestError(capability + "." + operation + " failed (the host logged why)");
     } finally {
       observer.invoked(route.route(), capability, operation, outcome, System.nanoTime() - start);
