@@ -179,13 +179,18 @@ public final class IsolaRuntime {
     } catch (RuntimeException closing) {
       failure.addSuppressed(closing);
     } finally {
-      if (grants.outboundHttp() != null) {
-        grants.outboundHttp().close();
-      }
-      closeOwned();
-      guestThreads.close();
-      watchdog.close();
+      releaseThreadsAndResources();
     }
+  }
+
+  /** Closes the outbound HTTP client, the owned stores, the guest threads and the watchdog. */
+  private void releaseThreadsAndResources() {
+    if (grants.outboundHttp() != null) {
+      grants.outboundHttp().close();
+    }
+    closeOwned();
+    guestThreads.close();
+    watchdog.close();
   }
 
   /**
@@ -212,12 +217,7 @@ public final class IsolaRuntime {
     try {
       closeEngines();
     } finally {
-      if (grants.outboundHttp() != null) {
-        grants.outboundHttp().close();
-      }
-      closeOwned();
-      guestThreads.close();
-      watchdog.close();
+      releaseThreadsAndResources();
       listener.close();
     }
   }

@@ -40,6 +40,15 @@ public final class KeyValueGate {
     return prefixed(call, "key", key);
   }
 
+  /** The full key of {@code key} (see {@link #key}), told to the audit if there is one. */
+  private static String checked(CallCapabilities call, String store, String key) {
+    String full = key(call, key);
+    if (call.audit() != null) {
+      call.audit().key(store, key);
+    }
+    return full;
+  }
+
   /** The call's prefix and {@code part} (a key or a list prefix), checked against the store's key rules. */
   private static String prefixed(CallCapabilities call, String what, String part) {
     String full = call.keyPrefix() + part;
@@ -53,10 +62,7 @@ public final class KeyValueGate {
 
   public static Optional<byte[]> get(CallCapabilities call, String store, String key) {
     KeyValueStore kv = store(call, store);
-    String full = key(call, key);
-    if (call.audit() != null) {
-      call.audit().key(store, key);
-    }
+    String full = checked(call, store, key);
     return kv.get(full);
   }
 
@@ -66,10 +72,7 @@ public final class KeyValueGate {
    */
   public static void put(CallCapabilities call, String store, String key, byte[] value, java.time.@Nullable Duration ttl) {
     KeyValueStore kv = store(call, store);
-    String full = key(call, key);
-    if (call.audit() != null) {
-      call.audit().key(store, key);
-    }
+    String full = checked(call, store, key);
     if (value.length > RouteCapabilities.MAX_VALUE_BYTES) {
       throw new GuestError("key-value value for " + CallCapabilities.cut(key) + " is " + value.length + " bytes; at most "
           + RouteCapabilities.MAX_VALUE_BYTES + " bytes are stored per key");
@@ -99,19 +102,13 @@ public final class KeyValueGate {
 
   public static boolean delete(CallCapabilities call, String store, String key) {
     KeyValueStore kv = store(call, store);
-    String full = key(call, key);
-    if (call.audit() != null) {
-      call.audit().key(store, key);
-    }
+    String full = checked(call, store, key);
     return kv.delete(full);
   }
 
   public static boolean exists(CallCapabilities call, String store, String key) {
     KeyValueStore kv = store(call, store);
-    String full = key(call, key);
-    if (call.audit() != null) {
-      call.audit().key(store, key);
-    }
+    String full = checked(call, store, key);
     return kv.exists(full);
   }
 
