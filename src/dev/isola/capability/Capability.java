@@ -16,14 +16,14 @@ import org.jspecify.annotations.Nullable;
  *       CapabilityDeniedError} when the route is not granted {@code NAME}.
  *   <li>WebAssembly (WAGI and Extism): the host function {@code isola:host/NAME.op(args, args_len,
  *       out, out_cap) -> i64} takes the arguments as a JSON array of at most 1 MiB ({@link
- *       Operation.Type#BYTES} as base64 strings) and copies the result's JSON to {@code out} if it fits, answering its length
- *       either way; -1 for a null result, -2 denied, -3 bad arguments, -4 failed (the message: {@code
+ *       Operation.Type#BYTES} as base64 strings) and copies the result's JSON to {@code out} if it
+ *       fits, answering its length either way; -1 for a null result or none ({@link
+ *       Operation.Type#VOID}), -2 denied, -3 bad arguments, -4 failed (the message: {@code
  *       isola:host/call.error(out, out_cap) -> i64}).
  *   <li>Extism plugins also as Extism host functions: {@code extism:host/user} function {@code
  *       NAME_op(i64 args) -> i64}, the arguments' JSON array in a kernel block (0 for none; at
- *       most 1 MiB), the
- *       result's JSON in a new block (0 for null). A denial or failure fails the plugin's call, as a
- *       host function error does in Extism.
+ *       most 1 MiB), the result's JSON in a new block (0 for null or none). A denial or failure
+ *       fails the plugin's call, as a host function error does in Extism.
  * </ul>
  *
  * <p>Methods run on the thread of the call that uses the capability, within the call's timeout:
@@ -38,8 +38,12 @@ import org.jspecify.annotations.Nullable;
 public interface Capability<G extends Grant, S> {
   /**
    * The binding's name: {@code env.NAME}, {@code isola:host/NAME}. Letters and digits, starting with
-   * a lower-case letter, at most 32; unique in an {@code Isola} and not one of Isola's own ({@code
-   * kv}, {@code vars}, {@code secrets}, {@code files}, {@code http}, {@code call}).
+   * a lower-case letter, at most 32; unique in an {@code Isola}, not one of Isola's own ({@code kv},
+   * {@code vars}, {@code secrets}, {@code files}, {@code http}, {@code call}, {@code fetch}, {@code
+   * log}) and not a name JavaScript calls by itself ({@code then}, {@code toJSON}, {@code toString},
+   * {@code valueOf}, {@code toLocaleString}, {@code constructor}, {@code hasOwnProperty}, {@code
+   * isPrototypeOf}, {@code propertyIsEnumerable}). {@link dev.isola.Isola.Builder#capability} refuses
+   * any other.
    */
   String name();
 

@@ -154,8 +154,14 @@ public final class IsolaExtension implements BeforeEachCallback, AfterEachCallba
   /**
    * Offers {@code fake} to the test's handlers as host interface {@code name} (routes still need
    * the grant: {@code Grants.hostInterface(name)}, or {@code host_interfaces = ["NAME"]} in a
-   * manifest), in place of the application's service; every call guests make is recorded ({@link
-   * #hostCalls(String)}). A lambda does for a one-method interface.
+   * manifest), in place of the application's service: the extension's {@code configure} must not
+   * register a capability of that name as well, since two capabilities of one name fail the build.
+   * Every call guests make is recorded ({@link #hostCalls(String)}). A lambda does for a one-method
+   * interface.
+   *
+   * @throws IllegalArgumentException if {@code name} is not a capability name or {@code type} is
+   *     not an interface a host interface can offer (see {@link
+   *     dev.isola.capability.HostInterface#of})
    */
   public <T> IsolaExtension hostInterface(String name, Class<T> type, T fake) {
     Objects.requireNonNull(name, "name");
