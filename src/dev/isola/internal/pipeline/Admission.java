@@ -30,22 +30,21 @@ final class Admission extends Stage {
       throw new OverloadedException("this Isola already runs its limit of " + maxInFlight + " calls at once"
           + " (Isola.Builder.maxInFlight); try again shortly, or raise the limit", Duration.ofSeconds(1));
     }
+    exchange.globalSlot = globalSlots;
+    if (routeSlots != null && !routeSlots.tryAcquire()) {
+      exchange.releaseSlots();
+      throw new OverloadedException("route \"" + route.spec() + "\" already runs its limit of "
+          + route.limits().maxInFlight() + " calls at once (max_in_flight); try again shortly, or raise it",
+          Duration.ofSeconds(1));
+    }
+    exchange.routeSlot = routeSlots;
     try {
-      if (routeSlots != null && !routeSlots.tryAcquire()) {
-        throw new OverloadedException("route \"" + route.spec() + "\" already runs its limit of "
-            + route.limits().maxInFlight() + " calls at once (max_in_flight); try again shortly, or raise it",
-            Duration.ofSeconds(1));
-      }
-      try {
-        return next.handle(exchange);
-      } finally {
-        if (routeSlots != null) {
-          routeSlots.release();
-        }
-      }
+      return next.handle(exchange);
     } finally {
-      if (globalSlots != null) {
-        globalSlots.release();
+      // A caller that stopped waiting for a call still running on a call thread (ThreadHop) leaves
+      // the permits to that call's end: the call still runs, so it still counts.
+      if (!exchange.handedOff()) {
+        exchange.releaseSlots();
       }
     }
   }

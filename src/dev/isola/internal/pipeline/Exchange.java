@@ -6,6 +6,9 @@ import dev.isola.Response;
 import dev.isola.internal.engine.Call;
 import dev.isola.internal.route.Lookup;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One call on its way through the {@link Pipeline}: what the caller gave, and what each stage has
@@ -27,6 +30,20 @@ final class Exchange implements Callable<Response> {
   Call call;
   /** Set by {@link ThreadHop}: where the call goes on from on a call thread. */
   private Stage resume;
+  /** Set by {@link Admission}: the permits this call holds, released once by {@link #releaseSlots}. */
+  @Nullable Semaphore globalSlot;
+  @Nullable Semaphore routeSlot;
+
+  private static final int WAITED = 0;
+  private static final int HANDED_OFF = 1;
+  private static final int FINISHED = 2;
+  private static final AtomicIntegerFieldUpdater<Exchange> HOP =
+      AtomicIntegerFieldUpdater.newUpdater(Exchange.class, "hop");
+  /**
+   * On a call thread: whether the caller still waits ({@code WAITED}), stopped waiting and left the
+   * permits to the call thread ({@code HANDED_OFF}), or the call is over ({@code FINISHED}).
+   */
+  private volatile int hop = WAITED;
 
   Exchange(Request request, CallOptions options) {
     this.request = request;
@@ -42,6 +59,39 @@ final class Exchange implements Callable<Response> {
   /** The rest of the pipeline, on a call thread (see {@link ThreadHop}). */
   @Override
   public Response call() {
-    return resume.handle(this);
+    try {
+      return resume.handle(this);
+    } finally {
+      if (HOP.getAndSet(this, FINISHED) == HANDED_OFF) {
+        releaseSlots(); // the caller stopped waiting and left the permits to this call's end
+      }
+    }
+  }
+
+  /**
+   * The caller stops waiting for a call that runs on a call thread: true if the call still runs, and
+   * then its thread releases the permits when it ends; false if it has ended already.
+   */
+  boolean handOff() {
+    return HOP.compareAndSet(this, WAITED, HANDED_OFF);
+  }
+
+  /** Whether the permits are the call thread's to release (see {@link #handOff}). */
+  boolean handedOff() {
+    return hop == HANDED_OFF;
+  }
+
+  /** Releases the permits this call holds, if any; each once. */
+  void releaseSlots() {
+    Semaphore route = routeSlot;
+    Semaphore global = globalSlot;
+    routeSlot = null;
+    globalSlot = null;
+    if (route != null) {
+      route.release();
+    }
+    if (global != null) {
+      global.release();
+    }
   }
 }

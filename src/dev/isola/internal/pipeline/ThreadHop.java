@@ -41,7 +41,8 @@ final class ThreadHop extends Stage {
       throw new IsolaException("route \"" + route.spec() + "\": the call failed: " + e.getCause(), e.getCause());
     } catch (InterruptedException e) {
       // Not future.cancel(true): interrupting a thread inside GraalJS is reported to the guest. The
-      // call runs on to its own limits; its caller is gone.
+      // call runs on to its own limits; its caller is gone, and its permits stay taken until it ends.
+      exchange.handOff();
       Thread.currentThread().interrupt();
       throw new IsolaException("route \"" + route.spec() + "\": interrupted while waiting for the call", e);
     }
