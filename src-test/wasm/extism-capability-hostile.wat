@@ -15,7 +15,7 @@
   ;; 17 pages: 1 MiB of arguments fit.
   (memory (export "memory") 17)
   (data (i32.const 16) "[\"c-1\",5]")
-  (data (i32.const 64) "\ff\fe")
+  (data (i32.const 64) "[\"\ff\",5]")
   (data (i32.const 128) "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]")
   (data (i32.const 256) "[1e999]")
   (data (i32.const 272) "[-1e400]")
@@ -60,9 +60,9 @@
   (func (export "deep") (result i32)
     (call $emit (call $invoice (i32.const 128) (i32.const 80) (i32.const 0) (i32.const 0))))
 
-  ;; arguments that are not UTF-8: -3.
+  ;; a JSON array whose string is not UTF-8 ("\ff"): -3, never a string with U+FFFD in it.
   (func (export "not_utf8") (result i32)
-    (call $emit (call $invoice (i32.const 64) (i32.const 2) (i32.const 0) (i32.const 0))))
+    (call $emit (call $invoice (i32.const 64) (i32.const 7) (i32.const 0) (i32.const 0))))
 
   ;; scale(1e999) and scale(-1e400), numbers beyond a double: -3 both; the second answered.
   (func (export "infinity") (result i32)

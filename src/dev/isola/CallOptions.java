@@ -34,6 +34,11 @@ public final class CallOptions {
     return Optional.ofNullable(narrowings.get(capability));
   }
 
+  /** The names of the capabilities narrowed with {@link Builder#narrow}, if any. */
+  public java.util.Set<String> narrowedCapabilities() {
+    return narrowings.keySet();
+  }
+
   /** The embedder's own time budget for the call, if set: the sooner of it and the route's timeout wins. */
   public Optional<java.time.Duration> timeout() {
     return Optional.ofNullable(timeout);
@@ -77,7 +82,9 @@ public final class CallOptions {
      * Narrows the call's use of the application capability {@code capability} (a {@link
      * dev.isola.capability.Capability} registered with {@link Isola.Builder#capability}): the
      * capability's {@code narrow} gets {@code narrowing} and answers what this call may do, never
-     * more than the route was granted.
+     * more than the route was granted. {@code handle} throws {@link IllegalArgumentException} for a
+     * name the {@code Isola} does not register; a value the capability refuses (a host interface
+     * takes none) fails the call when the guest first uses the capability.
      */
     public Builder narrow(String capability, Object narrowing) {
       narrowings.put(Objects.requireNonNull(capability, "capability"), Objects.requireNonNull(narrowing, "narrowing"));

@@ -75,23 +75,27 @@ public final class Isola implements AutoCloseable {
     Extensions extensions = Extensions.of(b.capabilities);
     this.grants = new GrantResolver(b.stores, b.variables, b.secrets, b.providers, extensions,
         b.hooks.outboundTransport() == null ? null : new OutboundHttp(b.hooks.outboundTransport()));
-    this.auditor = b.audit == null ? null : new dev.isola.internal.capability.AuditRecorder(b.audit, grants);
-    this.runtime = new IsolaRuntime(b.callThreads, b.readySandboxes, b.hooks.guestClock(), b.owned, grants);
-    Router<Route> router;
+    try {
+      this.auditor = b.audit == null ? null : new dev.isola.internal.capability.AuditRecorder(b.audit, grants);
+      this.runtime = new IsolaRuntime(b.callThreads, b.readySandboxes, b.hooks.guestClock(), b.owned, grants);
+    } catch (RuntimeException | Error e) {
+      IsolaRuntime.abandonUnstarted(grants, b.owned, e);
+      throw e;
+    }
     try {
       Router.Builder<Route> routes = Router.builder();
       for (Map.Entry<String, Handler> e : b.routes.entrySet()) {
         routes.add(e.getKey(), prepare(e.getKey(), e.getValue(), b));
       }
-      router = routes.build();
+      Router<Route> router = routes.build();
       this.listener = b.listeners.create(runtime.denials(), inflight, runtime.guestThreads());
+      this.pipeline = new Pipeline(router, listener, inflight, b.maxInFlight, observer, auditor,
+          b.hooks.guestLogSink(), runtime);
     } catch (RuntimeException e) {
       runtime.abandon(e);
       throw e;
     }
     this.routeSpecs = List.copyOf(b.routes.keySet());
-    this.pipeline = new Pipeline(router, listener, inflight, b.maxInFlight, observer, auditor, b.hooks.guestLogSink(),
-        runtime);
   }
 
   private Route prepare(String spec, Handler handler, Builder b) {

@@ -90,6 +90,30 @@ class CapabilitySpiTest {
   }
 
   @Test
+  void aNarrowingOfACapabilityTheIsolaDoesNotRegisterIsRefused() {
+    build(5);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> isola.handle(Request.get("/js"),
+        CallOptions.newBuilder().narrow("countr", 2L).build()));
+    assertTrue(e.getMessage().contains("CallOptions.narrow(\"countr\", ...) names a capability this Isola does not"
+        + " register (it registers billing, counter)"), e.getMessage());
+    assertEquals(0, counter.value());
+  }
+
+  @Test
+  void aHostInterfaceTakesNoNarrowing() {
+    isola = Isola.newBuilder()
+        .capability(HostInterface.of("billing", Billing.class, (customer, cents) -> customer + "/" + cents))
+        .route("/bill", Handler.javascript("bill.js", "export default { async fetch(req, env) {"
+            + " return new Response(await env.billing.invoice('c', 1)); } }")
+            .grants(dev.isola.Grants.hostInterface("billing")))
+        .build();
+    assertEquals("c/1", isola.handle(Request.get("/bill")).bodyText());
+    dev.isola.IsolaException e = assertThrows(dev.isola.IsolaException.class, () -> isola.handle(
+        Request.get("/bill"), CallOptions.newBuilder().narrow("billing", "anything").build()));
+    assertTrue(e.getMessage().contains("capability billing takes no narrowing"), e.getMessage());
+  }
+
+  @Test
   void theCapabilityDeniesWhatItsGrantDoesNotAllow() {
     build(5);
     assertThrows(CapabilityDeniedException.class, () -> isola.handle(Request.get("/js-big")));

@@ -63,15 +63,20 @@ public interface Capability<G extends Grant, S> {
 
   /**
    * Per call: narrows what the route was granted with what the embedder passed for this call
-   * ({@link dev.isola.CallOptions.Builder#narrow(String, Object)}), never widening it. By default the
-   * route's grant, unchanged.
+   * ({@link dev.isola.CallOptions.Builder#narrow(String, Object)}), never widening it; called on the
+   * call's first use of the capability. By default the route's grant, unchanged, and a narrowing
+   * value is refused: a capability that takes one says what it means by overriding this.
    *
    * @param narrowing the embedder's value for this call, or null when it passed none
    * @throws IllegalArgumentException if {@code narrowing} is not a value this capability understands
+   *     (the call then fails, naming it: an embedder's mistake, not the guest's)
    * @throws dev.isola.CapabilityDeniedException when the call may not use this capability at all
    *     (logged, counted and remembered like every denial)
    */
   default S narrow(S granted, @Nullable Object narrowing) {
+    if (narrowing != null) {
+      throw new IllegalArgumentException("capability " + name() + " takes no narrowing, got " + narrowing);
+    }
     return granted;
   }
 

@@ -80,7 +80,8 @@ public final class HostInterface<T> implements Capability<NamedGrant, List<Named
         handle = MethodHandles.publicLookup().unreflect(method).bindTo(implementation);
       } catch (IllegalAccessException e) {
         throw new IllegalArgumentException("host interface " + name + ": " + where + " cannot be called by Isola ("
-            + e.getMessage() + "): make the interface public and, on the module path, export its package to dev.isola",
+            + e.getMessage() + "): make the interface public and, on the module path, export its package (to all"
+            + " modules: Isola calls it through MethodHandles.publicLookup())",
             e);
       }
       byName.put(method.getName(), new Target(handle, method.getParameterTypes()));

@@ -49,8 +49,8 @@ public final class Invocation<S> {
     return arguments;
   }
 
-  /** Argument {@code index} as a {@code type}. */
-  public <T> T argument(int index, Class<T> type) {
+  /** Argument {@code index} as a {@code type}; null for a JSON {@code null}. */
+  public <T> @Nullable T argument(int index, Class<T> type) {
     return type.cast(arguments.get(index));
   }
 

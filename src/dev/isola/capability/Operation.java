@@ -35,7 +35,9 @@ public record Operation(String name, List<Type> parameters, Type result) {
     /**
      * A JSON-like value: {@link java.util.Map} with string keys, {@link List}, {@link String},
      * {@link Long}, {@link Double}, {@link Boolean} or null; in JavaScript whatever {@code
-     * JSON.stringify} takes.
+     * JSON.stringify} takes. Numbers inside it reach JavaScript as numbers: a long beyond ±(2^53−1)
+     * loses precision there (pass such values as strings, or as an {@link #INTEGER} result, which
+     * refuses them).
      */
     JSON('J'),
     /** No result (results only); JavaScript {@code undefined}. */

@@ -110,6 +110,10 @@ public class IsolaAutoConfiguration {
    * A {@link HostInterface} for each bean annotated {@link IsolaHostInterface}, offering the
    * annotation's interface (or the bean's only interface) under the annotation's name.
    */
+  /** Interfaces a framework adds to beans (proxies, AOP, languages): never the one a bean offers. */
+  private static final java.util.regex.Pattern FRAMEWORK_PACKAGES = java.util.regex.Pattern.compile(
+      "(java|javax|jakarta|kotlin|groovy|scala|org\\.springframework|org\\.aopalliance)\\.");
+
   @SuppressWarnings({"unchecked", "rawtypes"})
   static List<HostInterface<?>> hostInterfaces(ListableBeanFactory beans) {
     List<HostInterface<?>> found = new ArrayList<>();
@@ -119,7 +123,7 @@ public class IsolaAutoConfiguration {
       Class<?> type = annotation.type();
       if (type == void.class) {
         List<Class<?>> own = java.util.Arrays.stream(org.springframework.util.ClassUtils.getAllInterfaces(bean))
-            .filter(i -> !i.getName().startsWith("org.springframework.") && !i.getName().startsWith("java."))
+            .filter(i -> !FRAMEWORK_PACKAGES.matcher(i.getName()).lookingAt())
             .toList();
         if (own.size() != 1) {
           throw new IllegalArgumentException("bean " + name + " is annotated @IsolaHostInterface(\"" + annotation.value()

@@ -1,6 +1,7 @@
 package dev.isola.testing;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One call a guest made on a host interface faked with {@link IsolaExtension#hostInterface}.
@@ -9,7 +10,7 @@ import java.util.List;
  * @param operation the method called
  * @param arguments the arguments as the fake received them
  */
-public record HostCall(String hostInterface, String operation, List<Object> arguments) {
+public record HostCall(String hostInterface, String operation, List<@Nullable Object> arguments) {
   public HostCall {
     arguments = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(arguments));
   }

@@ -66,6 +66,19 @@ class AuditRecorderTest {
   }
 
   @Test
+  void aListingIsAPrefix_notAKey() {
+    GrantResolver resolver = resolver(Map.of("s", KeyValueStores.inMemory()), null);
+    resolver.resolve("/r", List.<Grant>of(Grants.keyValue("s")));
+    AuditRecorder recorder = new AuditRecorder(Audit.RECORD, resolver);
+    AuditRecorder.Route route = recorder.call("/r");
+    route.prefix("s", "user");
+    route.key("s", "user42");
+    assertEquals("s: keys \"user*\"", recorder.report().route("/r").orElseThrow().needed().get(0).note());
+    route.prefix("s", "");
+    assertEquals("s: keys any key", recorder.report().route("/r").orElseThrow().needed().get(0).note());
+  }
+
+  @Test
   void keyShapes_mergeIntoCommonPrefixes() {
     GrantResolver resolver = resolver(Map.of("s", KeyValueStores.inMemory()), null);
     resolver.resolve("/r", List.<Grant>of(Grants.keyValue("s")));

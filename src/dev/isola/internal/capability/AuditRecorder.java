@@ -147,13 +147,23 @@ public final class AuditRecorder {
     // ---- uses ----
 
     public synchronized void key(String store, String key) {
-      Shape shape = shape(key);
+      add(store, shape(key));
+    }
+
+    /** A listing of the keys under {@code prefix}: every key starting with it (up to its first separator). */
+    public synchronized void prefix(String store, String prefix) {
+      Shape shape = shape(prefix);
+      add(store, new Shape(shape.text(), true));
+    }
+
+    private void add(String store, Shape shape) {
       List<Shape> shapes = stores.computeIfAbsent(store, s -> new ArrayList<>(4));
       for (Shape s : shapes) {
         if (s.covers(shape)) {
           return;
         }
       }
+      shapes.removeIf(shape::covers); // a wider shape (a listing's prefix) takes the place of what it covers
       if (shapes.size() < AuditReport.MAX_KEY_SHAPES) {
         shapes.add(shape);
         return;

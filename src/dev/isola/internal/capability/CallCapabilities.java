@@ -62,6 +62,14 @@ public final class CallCapabilities {
     this.options = options;
     this.observer = observer;
     this.audit = audit;
+    for (String name : options.narrowedCapabilities()) { // a typo must not leave a call unnarrowed
+      if (route.registry().get(name).isEmpty()) {
+        throw new IllegalArgumentException("CallOptions.narrow(\"" + name + "\", ...) names a capability this Isola"
+            + " does not register" + (route.registry().names().isEmpty() ? "" : " (it registers "
+            + String.join(", ", new java.util.TreeSet<>(route.registry().names())) + ")")
+            + ": name one registered with Isola.Builder.capability");
+      }
+    }
   }
 
   /** The first denial of this call, if any: what a failed call reports. */
@@ -240,13 +248,13 @@ public final class CallCapabilities {
   public @Nullable Object invoke(String capability, String operation, List<?> arguments) {
     Extensions.Granted granted = route.extensions().get(capability);
     String shown = escaped(capability);
+    if (granted == null && route.registry().operation(capability, operation).isEmpty()) {
+      throw new GuestError("there is no capability operation \"" + shown + "." + escaped(operation) + "\"");
+    }
     if (granted == null && audit != null) {
       granted = audit.ungrantedCapability(capability, operation);
     }
     if (granted == null) {
-      if (route.registry().operation(capability, operation).isEmpty()) {
-        throw new GuestError("there is no capability operation \"" + shown + "." + escaped(operation) + "\"");
-      }
       String[] hint = route.registry().grantHint(capability);
       observer.invoked(route.route(), capability, operation, "denied", 0); // registered names only: bounded tags
       throw deny("the capability \"" + shown + "\"", "the handler called " + shown + "." + escaped(operation), hint[0],

@@ -87,6 +87,10 @@ public final class Extensions {
   public Map<String, Granted> resolve(String route, List<Grant> grants) {
     Map<String, List<Grant>> byCapability = new LinkedHashMap<>();
     for (Grant grant : grants) {
+      if (grant.capability() == null) {
+        throw new HandlerLoadException("route \"" + route + "\" is granted a " + grant.getClass().getName()
+            + " whose capability() is null: it must name the capability it grants");
+      }
       Capability<?, ?> c = byName.get(grant.capability());
       if (c == null) {
         throw new HandlerLoadException("route \"" + route + "\" is granted " + grant.toToml() + ", but this Isola has no"

@@ -175,11 +175,36 @@ public final class IsolaRuntime {
     callThreads.shutdown();
     try {
       preparer.close();
+    } catch (RuntimeException closing) {
+      failure.addSuppressed(closing);
+    }
+    try {
       closeEngines();
     } catch (RuntimeException closing) {
       failure.addSuppressed(closing);
     } finally {
       releaseThreadsAndResources();
+    }
+  }
+
+  /**
+   * For a build that failed before its {@code IsolaRuntime} existed: closes what was already the
+   * {@code Isola}'s, the outbound HTTP client (a replaced transport) and the owned stores.
+   */
+  public static void abandonUnstarted(GrantResolver grants, List<AutoCloseable> owned, Throwable failure) {
+    try {
+      if (grants.outboundHttp() != null) {
+        grants.outboundHttp().close();
+      }
+    } catch (RuntimeException closing) {
+      failure.addSuppressed(closing);
+    }
+    for (AutoCloseable resource : owned) {
+      try {
+        resource.close();
+      } catch (Exception e) {
+        failure.addSuppressed(e);
+      }
     }
   }
 

@@ -126,12 +126,13 @@ final class CapabilityFunctions {
         functions.add(new HostFunction(EXTISM_USER, fn, USER, (instance, a) -> {
           CallContext call = context.apply(instance);
           ExtismKernel kernel = call.kernel();
-          byte[] json = kernel.block(fn, a[0]);
-          if (json.length > MAX_ARGS) { // parsed, a plugin's whole memory of "{}," would take gigabytes of heap
+          long length = a[0] == 0 ? 0 : kernel.length(a[0]); // checked before anything is copied
+          if (length > MAX_ARGS) { // parsed, a plugin's whole memory of "{}," would take gigabytes of heap
             throw new GuestException(call.host().caps().route().route(), "host function " + fn + " failed: " + name
-                + "." + op.name() + ": " + json.length + " bytes of arguments is more than the " + MAX_ARGS
+                + "." + op.name() + ": " + length + " bytes of arguments is more than the " + MAX_ARGS
                 + " it takes; pass less, or keep large data in the plugin", "");
           }
+          byte[] json = kernel.block(fn, a[0]);
           Object result;
           try {
             result = call.host().caps().invoke(name, op.name(), a[0] == 0 ? List.of() : arguments(json));
@@ -151,7 +152,9 @@ final class CapabilityFunctions {
   private static List<?> arguments(byte[] json) {
     Object parsed;
     try {
-      parsed = Json.parse(new String(json, StandardCharsets.UTF_8));
+      parsed = Json.parse(StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(json)).toString());
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new GuestError.Invalid("the arguments are not UTF-8: write the JSON array as UTF-8 text");
     } catch (IllegalArgumentException e) {
       throw new GuestError.Invalid("the arguments are not JSON (" + e.getMessage() + ")");
     }

@@ -118,7 +118,7 @@ public final class KeyValueGate {
     int n = Math.max(1, Math.min(limit, RouteCapabilities.MAX_LIST));
     String full = prefixed(call, "prefix", prefix);
     if (call.audit() != null) {
-      call.audit().key(store, prefix);
+      call.audit().prefix(store, prefix);
     }
     List<String> keys = new ArrayList<>();
     for (String k : kv.list(full, n)) {
