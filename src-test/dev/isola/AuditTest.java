@@ -304,4 +304,19 @@ class AuditTest {
     assertEquals(1, report.route("GET /x").orElseThrow().calls());
     assertEquals(List.of(), report.route("GET /x").orElseThrow().neededToml());
   }
+
+  @Test
+  void javascriptVariablesAndSecrets_areRecordedAsTheHandlerReadsThem() {
+    isola = Isola.newBuilder().audit(Audit.RECORD)
+        .variable("GREETING", "hi").variable("UNUSED", "u").secret("TOKEN", "t-1").secret("IDLE", "i-1")
+        .route("GET /v", Handler.javascript("v.js", "export default { fetch(req, env) {"
+            + " return new Response(env.vars.GREETING + env.vars.GREETING + ' ' + env.secrets.TOKEN + ' '"
+            + " + Object.keys(env.vars).join(',')); } }")
+            .grants(Grants.variables("GREETING", "UNUSED"), Grants.readableSecrets("TOKEN", "IDLE")))
+        .build();
+    assertEquals("hihi t-1 GREETING,UNUSED", get("/v").bodyText());
+    RouteAudit route = isola.audit().route("GET /v").orElseThrow();
+    assertEquals(List.of("variables = [\"GREETING\"]", "readable_secrets = [\"TOKEN\"]"), route.neededToml());
+    assertEquals(List.of("variables = [\"UNUSED\"]", "readable_secrets = [\"IDLE\"]"), route.unusedToml());
+  }
 }

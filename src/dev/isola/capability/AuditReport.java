@@ -16,9 +16,9 @@ import java.util.Optional;
  * read, injected secrets sent and to which origins, file mounts read through {@code env.files} or
  * {@code isola:host/files}, application capabilities and their operations called. Not observed:
  * files read through WASI preopens ({@code fopen} in WAGI programs and WASI plugins), so a files
- * grant of a WebAssembly route may be listed as unused while it is read; JavaScript handlers receive
- * {@code env.vars} and {@code env.secrets} whole when their call starts, so a JavaScript route that
- * ran counts every variable and readable secret it was granted as used.
+ * grant of a WebAssembly route may be listed as unused while it is read. (In an audited call,
+ * JavaScript's {@code env.vars} and {@code env.secrets} ask the host for each value as the handler
+ * reads it, so only the ones it reads count as used.)
  *
  * @param mode the mode the {@code Isola} was built with
  * @param routes every route, in declaration order

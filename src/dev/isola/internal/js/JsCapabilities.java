@@ -68,12 +68,20 @@ final class JsCapabilities {
       return "";
     }
     List<String> pairs = new ArrayList<>();
+    boolean audited = capabilities.audit() != null;
     for (String name : capabilities.route().variables().keySet().stream().sorted().toList()) {
       pairs.add(name);
-      pairs.add(capabilities.variable(name));
+      pairs.add(audited ? "" : capabilities.variable(name));
     }
-    return pack(pairs);
+    return audited ? AUDITED + pack(pairs) : pack(pairs);
   }
+
+  /**
+   * Marks a packed list of names whose values the runtime reads one by one, as the guest reads
+   * them ({@code ("var", name)}, {@code ("secret", name)}): how an audited call sees which
+   * variables and secrets a handler actually reads.
+   */
+  static final String AUDITED = "\u0001";
 
   /** The secrets the guest may read in plain text as name, value pairs, packed, sorted by name. */
   String readableSecrets() {
@@ -81,11 +89,12 @@ final class JsCapabilities {
       return "";
     }
     List<String> pairs = new ArrayList<>();
+    boolean audited = capabilities.audit() != null;
     for (String name : capabilities.route().readableSecrets().stream().sorted().toList()) {
       pairs.add(name);
-      pairs.add(capabilities.readSecret(name));
+      pairs.add(audited ? "" : capabilities.readSecret(name));
     }
-    return pack(pairs);
+    return audited ? AUDITED + pack(pairs) : pack(pairs);
   }
 
   /** Whether the route may read files, so that env gets {@code files}. */
@@ -117,6 +126,8 @@ final class JsCapabilities {
         case "file" -> file(args[1].asString(), args[2], asText(args, 3));
         case "fetch" -> fetch(args);
         case "invoke" -> invoke(args);
+        case "var" -> "o" + capabilities.variable(args[1].asString());
+        case "secret" -> "o" + capabilities.readSecret(args[1].asString());
         case "env" -> throw capabilities.deniedBinding(args[1].asString());
         default -> throw new IllegalArgumentException("unknown operation \"" + op + "\"");
       };

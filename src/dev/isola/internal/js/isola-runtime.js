@@ -1568,6 +1568,23 @@ const namedValues = (pairs) => {
   for (let i = 0; i + 1 < pairs.length; i += 2) defineProperty(o, pairs[i], { value: pairs[i + 1], enumerable: true });
   return freeze(o);
 };
+// For an audited call (the host's list starts with "\u0001"): each value is asked of the host when
+// the handler first reads it (op "var" or "secret"), so the audit sees which ones it reads.
+const auditedValues = (names, op) => {
+  const o = {};
+  for (let i = 0; i + 1 < names.length; i += 2) {
+    const name = names[i];
+    let value = null;
+    defineProperty(o, name, { get() { value ??= answer(cap(op, name), Err); return value; }, enumerable: true });
+  }
+  return freeze(o);
+};
+const AUDITED = "\u0001";
+const valuesOf = (packed, op) => {
+  if (packed === "") return null;
+  if (apply(stringSlice, packed, [0, 1]) === AUDITED) return auditedValues(unpack(apply(stringSlice, packed, [1])), op);
+  return namedValues(unpack(packed));
+};
 // Read-only files under the route's mounts: read(path, type) answers the file's content as text (the
 // default), JSON or an ArrayBuffer, or null when there is no such file.
 const files = freeze({
@@ -1653,7 +1670,7 @@ const extDenials = (names) => {
 // A new env per call with only what the route was granted: KV (its first store) and kv.<name> for
 // every store, vars, secrets (the readable ones only), files, and each application capability.
 const makeEnv = (stores, vars, secrets, hasFiles, exts) => {
-  const env = objectCreate(envProto), names = unpack(stores), v = unpack(vars), s = unpack(secrets);
+  const env = objectCreate(envProto), names = unpack(stores), v = valuesOf(vars, "var"), s = valuesOf(secrets, "secret");
   if (exts !== "") {
     const e = unpack(exts);
     for (let i = 0; i + 1 < e.length; i += 2) defineProperty(env, e[i], { value: extBinding(e[i], e[i + 1]), enumerable: true });
@@ -1669,8 +1686,8 @@ const makeEnv = (stores, vars, secrets, hasFiles, exts) => {
     defineProperty(env, "KV", { value: first, enumerable: true });
     defineProperty(env, "kv", { value: freeze(kv), enumerable: true });
   }
-  if (v.length > 0) defineProperty(env, "vars", { value: namedValues(v), enumerable: true });
-  if (s.length > 0) defineProperty(env, "secrets", { value: namedValues(s), enumerable: true });
+  if (v !== null) defineProperty(env, "vars", { value: v, enumerable: true });
+  if (s !== null) defineProperty(env, "secrets", { value: s, enumerable: true });
   if (hasFiles) defineProperty(env, "files", { value: files, enumerable: true });
   return freeze(env);
 };
