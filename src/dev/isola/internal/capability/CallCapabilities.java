@@ -327,16 +327,8 @@ public final class CallCapabilities {
    */
   private static CapabilityDeniedException oneLine(CapabilityDeniedException e) {
     String message = String.valueOf(e.getMessage());
-    StringBuilder out = new StringBuilder(message.length());
-    for (int i = 0; i < message.length(); i++) {
-      char c = message.charAt(i);
-      if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
-        out.append(String.format("\\u%04x", (int) c));
-      } else {
-        out.append(c);
-      }
-    }
-    return out.length() == message.length() ? e : new CapabilityDeniedException(out.toString());
+    String escaped = escaped(message, false);
+    return escaped.length() == message.length() ? e : new CapabilityDeniedException(escaped);
   }
 
   /** A guest-chosen text for a message: quoted, escaped, cut at 60 characters. */
@@ -350,10 +342,15 @@ public final class CallCapabilities {
    * let a guest write log lines of its own.
    */
   public static String escaped(String text) {
+    return escaped(text, true);
+  }
+
+  /** {@code text} with control characters as {@code \\uXXXX}, and {@code "} and {@code \\} too if {@code quotes}. */
+  private static String escaped(String text, boolean quotes) {
     StringBuilder out = new StringBuilder(text.length());
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
-      if (c == '"' || c == '\\') {
+      if (quotes && (c == '"' || c == '\\')) {
         out.append('\\').append(c);
       } else if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
         out.append(String.format("\\u%04x", (int) c));

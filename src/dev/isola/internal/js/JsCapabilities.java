@@ -64,16 +64,7 @@ final class JsCapabilities {
 
   /** The granted variables as name, value pairs, packed, sorted by name. */
   String variables() {
-    if (capabilities.route().variables().isEmpty()) {
-      return "";
-    }
-    List<String> pairs = new ArrayList<>();
-    boolean audited = capabilities.audit() != null;
-    for (String name : capabilities.route().variables().keySet().stream().sorted().toList()) {
-      pairs.add(name);
-      pairs.add(audited ? "" : capabilities.variable(name));
-    }
-    return audited ? AUDITED + pack(pairs) : pack(pairs);
+    return values(capabilities.route().variables().keySet(), capabilities::variable);
   }
 
   /**
@@ -85,14 +76,23 @@ final class JsCapabilities {
 
   /** The secrets the guest may read in plain text as name, value pairs, packed, sorted by name. */
   String readableSecrets() {
-    if (capabilities.route().readableSecrets().isEmpty()) {
+    return values(capabilities.route().readableSecrets(), capabilities::readSecret);
+  }
+
+  /**
+   * {@code names} and their values from {@code read}, packed as pairs sorted by name; "" for none.
+   * In an audited call the values are left empty and the list marked {@link #AUDITED}: the runtime
+   * asks for each as the guest reads it.
+   */
+  private String values(java.util.Collection<String> names, java.util.function.UnaryOperator<String> read) {
+    if (names.isEmpty()) {
       return "";
     }
     List<String> pairs = new ArrayList<>();
     boolean audited = capabilities.audit() != null;
-    for (String name : capabilities.route().readableSecrets().stream().sorted().toList()) {
+    for (String name : names.stream().sorted().toList()) {
       pairs.add(name);
-      pairs.add(audited ? "" : capabilities.readSecret(name));
+      pairs.add(audited ? "" : read.apply(name));
     }
     return audited ? AUDITED + pack(pairs) : pack(pairs);
   }
