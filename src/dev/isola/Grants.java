@@ -94,6 +94,20 @@ public final class Grants {
   }
 
   /**
+   * Calls components {@code names}: in JavaScript {@code await env.NAME.fetch(request | url, init)},
+   * from any handler a request to {@code http://NAME.internal/path} (WAGI's and Extism's HTTP host
+   * functions, JavaScript's {@code fetch}). Each call runs the component in its own fresh sandbox
+   * with its own grants, here or on the node {@link Isola.Builder#remote} names. In {@code
+   * isola.toml}: {@code calls = ["inventory"]}.
+   *
+   * @throws IllegalArgumentException if a name is not a component name (lower-case letters and
+   *     digits, starting with a letter)
+   */
+  public static Grant calls(String... names) {
+    return new dev.isola.internal.capability.BuiltInGrants.Calls(java.util.List.of(names));
+  }
+
+  /**
    * Grants the application capability {@code name}: a {@link dev.isola.capability.HostInterface}
    * (or any capability whose grant type is {@link dev.isola.capability.NamedGrant}) registered with
    * {@link Isola.Builder#capability}. In {@code isola.toml}: {@code host_interfaces = ["NAME"]}.

@@ -63,6 +63,8 @@ public final class Isola implements AutoCloseable {
   /** The stages every call runs through, in order. */
   private final Pipeline pipeline;
   private final List<String> routeSpecs;
+  /** The components served here and reached elsewhere; closes its HTTP client with this Isola. */
+  private final dev.isola.internal.capability.component.Components components;
   /** Routed calls running or waiting for a call thread, for the metrics' gauge. */
   private final AtomicInteger inflight = new AtomicInteger();
   /** Told of every routed call; {@link CallListener#NONE} without {@link Builder#metrics}. */
@@ -73,8 +75,12 @@ public final class Isola implements AutoCloseable {
   private Isola(Builder b) {
     // A replaced transport belongs to this Isola from here on, used by a route or not.
     Extensions extensions = Extensions.of(b.capabilities);
+    java.util.Set<String> served = b.checkComponents(extensions.names());
+    this.components = new dev.isola.internal.capability.component.Components(served, b.remotes, b.nodeKey,
+        b.maxCallDepth, java.time.Clock.systemUTC());
     this.grants = new GrantResolver(b.stores, b.variables, b.secrets, b.providers, extensions,
         b.hooks.outboundTransport() == null ? null : new OutboundHttp(b.hooks.outboundTransport()));
+    grants.components(components);
     try {
       this.auditor = b.audit == null ? null : new dev.isola.internal.capability.AuditRecorder(b.audit, grants);
       this.runtime = new IsolaRuntime(b.callThreads, b.readySandboxes, b.hooks.guestClock(), b.owned, grants);
@@ -88,15 +94,22 @@ public final class Isola implements AutoCloseable {
         routes.add(e.getKey(), prepare(e.getKey(), e.getValue(), b));
       }
       Router<Route> router = routes.build();
+      Map<String, Route> componentRoutes = new LinkedHashMap<>();
+      for (String name : served) {
+        componentRoutes.put(name, prepare(COMPONENT_SPEC + name, b.components.get(name), b));
+      }
       this.listener = b.listeners.create(runtime.denials(), inflight, runtime.guestThreads());
       this.pipeline = new Pipeline(router, listener, inflight, b.maxInFlight, observer, auditor,
-          b.hooks.guestLogSink(), runtime);
+          b.hooks.guestLogSink(), runtime, componentRoutes, components);
     } catch (RuntimeException e) {
       runtime.abandon(e);
       throw e;
     }
     this.routeSpecs = List.copyOf(b.routes.keySet());
   }
+
+  /** How a component appears where a route's spec would: in messages, logs and metrics. */
+  static final String COMPONENT_SPEC = "component ";
 
   private Route prepare(String spec, Handler handler, Builder b) {
     List<Grant> granted = new java.util.ArrayList<>(b.defaultGrants);
@@ -206,7 +219,12 @@ public final class Isola implements AutoCloseable {
   @Override
   public void close() {
     runtime.close(listener);
+    components.close();
   }
+
+  /** Names a component may not have: Isola's own bindings in {@code env} and in {@code isola:host}. */
+  private static final java.util.Set<String> RESERVED_COMPONENT_NAMES =
+      java.util.Set.of("kv", "vars", "secrets", "files", "http", "call", "calls", "fetch", "log");
 
   /** Builds an {@link Isola}; not thread-safe. Each setting is checked where it is written. */
   public static final class Builder {
@@ -231,8 +249,144 @@ public final class Isola implements AutoCloseable {
     private int maxInFlight = Limits.UNLIMITED;
     private int readySandboxes = 1;
     private dev.isola.capability.@org.jspecify.annotations.Nullable Audit audit;
+    private final Map<String, Handler> components = new LinkedHashMap<>();
+    private final Map<String, java.net.URI> remotes = new LinkedHashMap<>();
+    private byte @org.jspecify.annotations.Nullable [] nodeKey;
+    private java.util.@org.jspecify.annotations.Nullable Set<String> served;
+    private int maxCallDepth = dev.isola.internal.capability.component.Components.DEFAULT_MAX_DEPTH;
 
     private Builder() {}
+
+    /**
+     * Declares component {@code name}: a handler that routes granted {@link Grants#calls} call by
+     * name ({@code await env.NAME.fetch(request)} in JavaScript, {@code http://NAME.internal/...}
+     * from any handler), each call in its own fresh sandbox with the component's own grants and
+     * limits. A component is not a public route: declare a {@link #route} with the same handler for
+     * that. Where it runs is configuration: here, unless {@link #serveComponents} leaves it out and
+     * {@link #remote} names the node that serves it.
+     *
+     * @throws IllegalArgumentException if {@code name} is not lower-case letters and digits starting
+     *     with a letter (at most 32), is one of Isola's own binding names, or is declared twice
+     */
+    public Builder component(String name, Handler handler) {
+      dev.isola.internal.capability.component.Components.checkName(name);
+      Objects.requireNonNull(handler, "handler");
+      if (RESERVED_COMPONENT_NAMES.contains(name)) {
+        throw new IllegalArgumentException("component name \"" + name + "\" is one of Isola's own bindings ("
+            + String.join(", ", new java.util.TreeSet<>(RESERVED_COMPONENT_NAMES)) + "): choose another, e.g."
+            + " \"inventory\"");
+      }
+      if (components.putIfAbsent(name, handler) != null) {
+        throw new IllegalArgumentException("component \"" + name + "\" is declared twice: keep one");
+      }
+      return this;
+    }
+
+    /**
+     * Calls to component {@code name} go to the Isola node at {@code url} (e.g. {@code
+     * http://inventory.internal:8080}, or with the path the node's adapter is mounted at) whenever
+     * this node does not serve it itself: over HTTP, signed with {@link #nodeKey}, carrying the time
+     * left, the request id, the trace and the call depth. The caller's and callee's code is the same
+     * either way.
+     *
+     * @throws IllegalArgumentException if {@code url} is not an absolute http or https URL without
+     *     query or fragment
+     */
+    public Builder remote(String name, String url) {
+      dev.isola.internal.capability.component.Components.checkName(name);
+      Objects.requireNonNull(url, "url");
+      java.net.URI uri;
+      try {
+        uri = new java.net.URI(url);
+      } catch (java.net.URISyntaxException e) {
+        throw new IllegalArgumentException("remote \"" + name + "\": \"" + url + "\" is not a URL: " + e.getReason()
+            + "; write e.g. \"http://10.0.0.7:8080\"");
+      }
+      if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null
+          || uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+        throw new IllegalArgumentException("remote \"" + name + "\": \"" + url + "\" must be an http or https URL with"
+            + " a host and no user, query or fragment, e.g. \"http://10.0.0.7:8080\"");
+      }
+      remotes.put(name, uri);
+      return this;
+    }
+
+    /**
+     * The key this node signs its remote component calls with, and checks its peers' calls against:
+     * the same on every node, at least 32 bytes in UTF-8 (e.g. {@code openssl rand -base64 48}), from
+     * a secret store, never from code. With it, this node serves the components it runs to peers
+     * presenting a valid token at {@code /.isola/components/NAME/...}; without it, it serves no peer.
+     *
+     * @throws IllegalArgumentException if the key is shorter than 32 bytes
+     */
+    public Builder nodeKey(String key) {
+      byte[] bytes = Objects.requireNonNull(key, "key").getBytes(StandardCharsets.UTF_8);
+      new dev.isola.internal.capability.component.NodeToken(bytes, java.time.Clock.systemUTC()); // checks the length
+      this.nodeKey = bytes;
+      return this;
+    }
+
+    /**
+     * Serves only components {@code names} on this node (all declared ones by default): the others
+     * are not built here, and calls to them go to their {@link #remote}; {@link #build()} fails if a
+     * route may call one that has none. Routes are served either way.
+     *
+     * @throws IllegalArgumentException if a name is not a component name
+     */
+    public Builder serveComponents(String... names) {
+      java.util.Set<String> set = new java.util.LinkedHashSet<>();
+      for (String name : names) {
+        set.add(dev.isola.internal.capability.component.Components.checkName(name));
+      }
+      this.served = set;
+      return this;
+    }
+
+    /**
+     * The longest chain of component calls (a calls b calls c: 2); a call that would be deeper is
+     * answered 508 Loop Detected without running, so a loop of components (a calls b calls a ...)
+     * ends quickly. 8 by default.
+     *
+     * @throws IllegalArgumentException if below 1 or above 64
+     */
+    public Builder maxCallDepth(int depth) {
+      if (depth < 1 || depth > 64) {
+        throw new IllegalArgumentException("maxCallDepth " + depth + " must be between 1 and 64");
+      }
+      this.maxCallDepth = depth;
+      return this;
+    }
+
+    /** The components this node serves, after checking names and what calls need. */
+    private java.util.Set<String> checkComponents(java.util.Set<String> capabilityNames) {
+      for (String name : components.keySet()) {
+        if (capabilityNames.contains(name)) {
+          throw new IllegalArgumentException("component \"" + name + "\" has the name of a capability this Isola"
+              + " registers (both would be env." + name + "): rename one");
+        }
+      }
+      java.util.Set<String> servedHere = new java.util.LinkedHashSet<>(components.keySet());
+      if (served != null) {
+        java.util.Set<String> unknown = new java.util.TreeSet<>(served);
+        unknown.removeAll(components.keySet());
+        if (!unknown.isEmpty()) {
+          throw new IllegalArgumentException("serveComponents names " + unknown + ", which are not declared"
+              + (components.isEmpty() ? "" : " (declared: " + String.join(", ", new java.util.TreeSet<>(components.keySet())) + ")")
+              + ": declare them with component(name, handler)");
+        }
+        servedHere.retainAll(served);
+      }
+      if (nodeKey != null) {
+        for (String spec : routes.keySet()) {
+          List<RoutePattern.Segment> segments = RoutePattern.parse(spec).segments();
+          if (!segments.isEmpty() && segments.get(0) instanceof RoutePattern.Literal l && l.value().equals(".isola")) {
+            throw new IllegalArgumentException("route \"" + spec + "\" is under /.isola/, where this node serves"
+                + " its peers' component calls: move it");
+          }
+        }
+      }
+      return servedHere;
+    }
 
     /**
      * Records, per route, what guests use and are denied, for {@link Isola#audit()}: the

@@ -59,6 +59,24 @@ public final class BuiltInGrants {
     }
   }
 
+  /** Call these components ({@code env.NAME.fetch(...)}, {@code http://NAME.internal/...}). */
+  public record Calls(List<String> components) implements Grant {
+    public Calls {
+      components = List.copyOf(components);
+      components.forEach(dev.isola.internal.capability.component.Components::checkName);
+    }
+
+    @Override
+    public String capability() {
+      return "calls";
+    }
+
+    @Override
+    public String toToml() {
+      return "calls = [" + String.join(", ", components.stream().map(n -> "\"" + n + "\"").toList()) + "]";
+    }
+  }
+
   /** Read these variables by name. */
   public record Variables(List<String> names) implements Grant {
     public Variables {

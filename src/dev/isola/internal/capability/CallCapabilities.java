@@ -49,6 +49,11 @@ public final class CallCapabilities {
   private java.util.@Nullable Map<String, Object> narrowed;
   /** The route's audit record, or null when the Isola is not audited. */
   private final AuditRecorder.@Nullable Route audit;
+  /** How deep in a chain of component calls this call is: 0 for a route's call. */
+  private int depth;
+  /** The request's {@code traceparent}, read on the first component call. */
+  private @Nullable String traceHeader;
+  private dev.isola.internal.capability.component.@Nullable Traceparent trace;
 
   CallCapabilities(RouteCapabilities route, String keyPrefix, @Nullable OriginAllowList httpNarrowing,
       long deadlineNanos, long maxResponseBytes, String requestId, dev.isola.CallOptions options,
@@ -70,6 +75,27 @@ public final class CallCapabilities {
             + ": name one registered with Isola.Builder.capability");
       }
     }
+  }
+
+  /**
+   * Where this call stands in a chain of component calls: {@code depth} (0 for a route's call) and
+   * its request's {@code traceparent} header, if any (a new trace starts on the first component
+   * call otherwise).
+   */
+  public void chain(int depth, @Nullable String traceparent) {
+    this.depth = depth;
+    this.traceHeader = traceparent;
+  }
+
+  /** What a component call of this call carries: see {@link dev.isola.internal.capability.component.Components}. */
+  public dev.isola.internal.capability.component.Components.Hop componentHop() {
+    dev.isola.internal.capability.component.Traceparent t = trace;
+    if (t == null) {
+      t = dev.isola.internal.capability.component.Traceparent.parse(traceHeader);
+      trace = t = t == null ? dev.isola.internal.capability.component.Traceparent.root() : t;
+    }
+    return new dev.isola.internal.capability.component.Components.Hop(route.route(), depth, requestId, t,
+        deadlineNanos, maxResponseBytes);
   }
 
   /** The first denial of this call, if any: what a failed call reports. */
@@ -175,6 +201,10 @@ public final class CallCapabilities {
       case "files" -> deny("a directory of files", asked, "files = [\"DIRECTORY:/mount\"]",
           "Grants.files(Path.of(\"DIRECTORY\"), \"/mount\")");
       default -> {
+        if (route.components().knows(binding) && route.registry().get(binding).isEmpty()) {
+          yield deny("calls to component " + binding, asked, "calls = [\"" + binding + "\"]",
+              "Grants.calls(\"" + binding + "\")");
+        }
         if (route.registry().get(binding).isEmpty()) {
           throw new IllegalArgumentException("no capability provides env." + binding);
         }
@@ -226,9 +256,18 @@ public final class CallCapabilities {
     return FileGate.read(this, guestPath);
   }
 
-  /** Sends {@code call} if the route (and the call's narrowing) allows its origin (see {@link HttpGate#fetch}). */
+  /** Sends {@code call} if the route (and the call's narrowing) allows its origin, or calls the component its URL names ({@code http://NAME.internal/...}). */
   public HttpResult fetch(HttpCall call) {
-    return HttpGate.fetch(this, call);
+    String component = dev.isola.internal.capability.component.ComponentGate.componentOf(this, call);
+    return component == null ? HttpGate.fetch(this, call) : callComponent(component, call);
+  }
+
+  /**
+   * Calls component {@code name} with {@code call} if the route was granted it (see {@link
+   * dev.isola.internal.capability.component.ComponentGate#call}).
+   */
+  public HttpResult callComponent(String name, HttpCall call) {
+    return dev.isola.internal.capability.component.ComponentGate.call(this, name, call);
   }
 
   // ---- application capabilities ----

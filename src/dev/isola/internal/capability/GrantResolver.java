@@ -30,6 +30,9 @@ public final class GrantResolver {
   private final List<SecretProvider> providers;
   private final Extensions extensions;
   private @Nullable OutboundHttp outboundHttp;
+  /** Where component calls go; set by the owner before routes resolve. */
+  private dev.isola.internal.capability.component.Components components =
+      dev.isola.internal.capability.component.Components.none();
   /** Each route's grants as given, in declaration order: what an audit compares uses with. */
   private final Map<String, List<Grant>> granted = new LinkedHashMap<>();
 
@@ -45,6 +48,16 @@ public final class GrantResolver {
     this.providers = List.copyOf(providers);
     this.extensions = extensions;
     this.outboundHttp = outboundHttp;
+  }
+
+  /** Sets where component calls go, before any route resolves. */
+  public void components(dev.isola.internal.capability.component.Components components) {
+    this.components = java.util.Objects.requireNonNull(components, "components");
+  }
+
+  /** Where component calls go. */
+  public dev.isola.internal.capability.component.Components components() {
+    return components;
   }
 
   /** The application capabilities registered. */
@@ -91,7 +104,7 @@ public final class GrantResolver {
       granted.put(spec, List.copyOf(grants));
     }
     if (grants.isEmpty()) {
-      return RouteCapabilities.none(spec, extensions);
+      return RouteCapabilities.none(spec, extensions, components);
     }
     Map<String, dev.isola.kv.KeyValueStore> stores = new LinkedHashMap<>();
     Map<String, String> variables = new LinkedHashMap<>();
@@ -102,6 +115,7 @@ public final class GrantResolver {
     // The same grant twice (in the defaults and the handler's) is one.
     java.util.Set<BuiltInGrants.InjectedSecret> injected = new java.util.LinkedHashSet<>();
     List<Grant> others = new java.util.ArrayList<>();
+    java.util.Set<String> calls = new java.util.LinkedHashSet<>();
     for (Grant grant : grants) {
       switch (grant) {
         case BuiltInGrants.KeyValue kv -> stores.put(kv.store(), declared(spec, stores_, kv.store(), "key-value store",
@@ -115,6 +129,7 @@ public final class GrantResolver {
         case BuiltInGrants.InjectedSecret sec -> injected.add(sec);
         case BuiltInGrants.OutboundHttp http -> origins.addAll(http.origins());
         case BuiltInGrants.Files files -> mounts.put(files.mount(), FileGate.directory(spec, files));
+        case BuiltInGrants.Calls c -> c.components().forEach(name -> calls.add(callable(spec, name)));
         default -> others.add(grant);
       }
     }
@@ -129,7 +144,21 @@ public final class GrantResolver {
     }
     Secrets.checkDistinctHeaders(spec, secretHeaders);
     return new RouteCapabilities(spec, stores, allow, allow == null ? null : outboundHttp(), variables, secrets, readable,
-        secretHeaders, mounts, extensions.resolve(spec, others), extensions, new java.util.concurrent.atomic.AtomicLong());
+        secretHeaders, mounts, extensions.resolve(spec, others), extensions, calls, components,
+        new java.util.concurrent.atomic.AtomicLong());
+  }
+
+  /** {@code name}, if a call to it has somewhere to go; else a build failure naming the fix. */
+  private String callable(String spec, String name) {
+    if (components.knows(name)) {
+      return name;
+    }
+    java.util.Set<String> known = components.known();
+    throw new HandlerLoadException("route \"" + spec + "\" may call component \"" + name + "\", which this Isola"
+        + " neither serves nor reaches remotely" + (known.isEmpty() ? "" : " (it knows " + String.join(", ", known) + ")")
+        + ": declare it with Isola.Builder.component(\"" + name + "\", handler) ([[route]] name = \"" + name
+        + "\" in isola.toml), or say where it runs with Isola.Builder.remote(\"" + name + "\", url) ([remote." + name
+        + "] url = \"...\")");
   }
 
   private String secretValue(String spec, String name) {

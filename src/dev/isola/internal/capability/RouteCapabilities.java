@@ -30,12 +30,15 @@ import org.jspecify.annotations.Nullable;
  *     of its directory
  * @param extensions the application capabilities granted to the route, by name, as they resolved
  * @param registry every application capability of the Isola (for denials of those not granted)
+ * @param calls the components the route may call
+ * @param components the Isola's components: where a call to one goes
  * @param denials counts every denial of this route, for metrics and tests
  */
 public record RouteCapabilities(String route, Map<String, KeyValueStore> stores, @Nullable OriginAllowList http,
     @Nullable OutboundHttp client, Map<String, String> variables, Map<String, String> secrets,
     Set<String> readableSecrets, List<SecretHeader> secretHeaders, Map<String, Path> mounts,
-    Map<String, Extensions.Granted> extensions, Extensions registry, AtomicLong denials) {
+    Map<String, Extensions.Granted> extensions, Extensions registry, Set<String> calls,
+    dev.isola.internal.capability.component.Components components, AtomicLong denials) {
 
   /** The largest value a guest may store in one key-value entry. */
   public static final int MAX_VALUE_BYTES = 1 << 20;
@@ -53,6 +56,8 @@ public record RouteCapabilities(String route, Map<String, KeyValueStore> stores,
     secretHeaders = List.copyOf(secretHeaders);
     mounts = Map.copyOf(mounts);
     extensions = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(extensions));
+    calls = Set.copyOf(calls);
+    Objects.requireNonNull(components, "components");
   }
 
   /** A route granted nothing. */
@@ -62,8 +67,14 @@ public record RouteCapabilities(String route, Map<String, KeyValueStore> stores,
 
   /** A route granted nothing, in an Isola with {@code registry}'s application capabilities. */
   public static RouteCapabilities none(String route, Extensions registry) {
+    return none(route, registry, dev.isola.internal.capability.component.Components.none());
+  }
+
+  /** A route granted nothing, in an Isola with {@code registry}'s capabilities and {@code components}. */
+  public static RouteCapabilities none(String route, Extensions registry,
+      dev.isola.internal.capability.component.Components components) {
     return new RouteCapabilities(route, Map.of(), null, null, Map.of(), Map.of(), Set.of(), List.of(), Map.of(),
-        Map.of(), registry, new AtomicLong());
+        Map.of(), registry, Set.of(), components, new AtomicLong());
   }
 
   /** The store names in grant order: the first is JavaScript's {@code env.KV}. */

@@ -176,6 +176,26 @@ public final class GuestThreads implements AutoCloseable {
     pool.shutdownNow();
   }
 
+  /**
+   * One more thread while a guest of this pool (or any caller) waits for a nested call that may
+   * itself need a thread here (a component call), so that waiting guests never hold every thread
+   * their callees need; {@link #shrink()} gives it back.
+   */
+  public void grow() {
+    synchronized (pool) {
+      pool.setMaximumPoolSize(pool.getMaximumPoolSize() + 1);
+      pool.setCorePoolSize(pool.getCorePoolSize() + 1);
+    }
+  }
+
+  /** Gives back a thread of {@link #grow()}. */
+  public void shrink() {
+    synchronized (pool) {
+      pool.setCorePoolSize(pool.getCorePoolSize() - 1);
+      pool.setMaximumPoolSize(pool.getMaximumPoolSize() - 1);
+    }
+  }
+
   private void writeOff(Run<?> run) {
     writtenOff.incrementAndGet();
     stuck.incrementAndGet();

@@ -125,6 +125,7 @@ final class JsCapabilities {
         case "list" -> list(args[1].asString(), args[2].asString(), args[3].asInt());
         case "file" -> file(args[1].asString(), args[2], asText(args, 3));
         case "fetch" -> fetch(args);
+        case "component" -> component(args);
         case "invoke" -> invoke(args);
         case "var" -> "o" + capabilities.variable(args[1].asString());
         case "secret" -> "o" + capabilities.readSecret(args[1].asString());
@@ -189,10 +190,14 @@ final class JsCapabilities {
    * {@code name\0parameter letters\0result letter\0...} (see {@code extBinding} in the runtime).
    */
   static String extensions(dev.isola.internal.capability.RouteCapabilities route) {
-    if (route.extensions().isEmpty()) {
+    if (route.extensions().isEmpty() && route.calls().isEmpty()) {
       return "";
     }
     List<String> items = new ArrayList<>();
+    for (String component : route.calls()) { // an empty description: env.NAME.fetch of a component
+      items.add(component);
+      items.add("");
+    }
     route.extensions().forEach((name, granted) -> {
       items.add(name);
       StringBuilder ops = new StringBuilder();
@@ -303,14 +308,27 @@ final class JsCapabilities {
 
   private String fetch(Value[] args) {
     URI uri = uri(args[2].asString());
-    HttpCall request;
+    return answer(uri, capabilities.fetch(httpCall(args[1].asString(), uri, args[3], args[4])), args[5]);
+  }
+
+  /** {@code ("component", name, method, url, flat headers, ArrayBuffer or null, sink)}: env.NAME.fetch. */
+  private String component(Value[] args) {
+    URI uri = uri(args[3].asString());
+    return answer(uri, capabilities.callComponent(args[1].asString(), httpCall(args[2].asString(), uri, args[4], args[5])),
+        args[6]);
+  }
+
+  private HttpCall httpCall(String method, URI uri, Value headers, Value body) {
     try {
-      request = new HttpCall(args[1].asString(), uri, headers(args[3].asString()), bytes(args[4]));
+      return new HttpCall(method, uri, headers(headers.asString()), bytes(body));
     } catch (IllegalArgumentException e) {
       throw new OutboundHttpException("invalid request: " + e.getMessage());
     }
-    HttpResult result = capabilities.fetch(request);
-    JsHandler.fill(args[5].execute(result.body().length), ByteBuffer.wrap(result.body()));
+  }
+
+  /** The packed answer to a fetch: status, redirected, final URL, then header names and values; the body into the sink. */
+  private static String answer(URI uri, HttpResult result, Value sink) {
+    JsHandler.fill(sink.execute(result.body().length), ByteBuffer.wrap(result.body()));
     List<String> out = new ArrayList<>();
     out.add(Integer.toString(result.status()));
     out.add(result.finalUri().equals(uri) ? "0" : "1");

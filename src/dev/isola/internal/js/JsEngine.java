@@ -73,7 +73,19 @@ public final class JsEngine implements GuestEngine {
    */
   public JsEngine(GuestThreads guests, java.time.@org.jspecify.annotations.Nullable Clock fixedClock,
       SandboxPreparer preparer, dev.isola.internal.capability.Extensions extensions) {
-    this.extensionNames = JsCapabilities.pack(java.util.List.copyOf(extensions.names()));
+    this(guests, fixedClock, preparer, extensions, java.util.Set.of());
+  }
+
+  /**
+   * Like {@link #JsEngine(GuestThreads, java.time.Clock, SandboxPreparer,
+   * dev.isola.internal.capability.Extensions)}, with the Isola's components: env denies each to
+   * routes not granted calls to it.
+   */
+  public JsEngine(GuestThreads guests, java.time.@org.jspecify.annotations.Nullable Clock fixedClock,
+      SandboxPreparer preparer, dev.isola.internal.capability.Extensions extensions, java.util.Set<String> components) {
+    java.util.List<String> names = new java.util.ArrayList<>(extensions.names());
+    names.addAll(components);
+    this.extensionNames = JsCapabilities.pack(names);
     this.preparer = preparer;
     this.fixedClock = fixedClock;
     this.guests = guests;

@@ -1673,7 +1673,9 @@ const makeEnv = (stores, vars, secrets, hasFiles, exts) => {
   const env = objectCreate(envProto), names = unpack(stores), v = valuesOf(vars, "var"), s = valuesOf(secrets, "secret");
   if (exts !== "") {
     const e = unpack(exts);
-    for (let i = 0; i + 1 < e.length; i += 2) defineProperty(env, e[i], { value: extBinding(e[i], e[i + 1]), enumerable: true });
+    for (let i = 0; i + 1 < e.length; i += 2) {
+      defineProperty(env, e[i], { value: e[i + 1] === "" ? componentBinding(e[i]) : extBinding(e[i], e[i + 1]), enumerable: true });
+    }
   }
   if (names.length > 0) {
     const kv = {};
@@ -1709,6 +1711,27 @@ const outboundFetch = async function fetch(input, init) {
   const b = buffer === null || apply(abLength, buffer, []) === 0 ? null : bytesBody(new U8(buffer));
   return new Response(TOKEN, { status: +r[0], statusText: "", headers: headersMake(l, IMMUTABLE), body: b,
     used: false, url: redirected ? r[2] : st.url, redirected });
+};
+// A component's binding: env.NAME.fetch(input, init), as the global fetch takes them (the URL's host
+// does not matter: "http://inventory/items" and "/items" on a Request both reach the component's
+// /items). The component runs in its own sandbox, here or on another node; its answer is a Response
+// whatever its status, and a TypeError only when it cannot be reached.
+const componentBinding = (name) => {
+  const fetch = async function fetch(input, init) {
+    if (typeof input === "string" && input.length > 0 && input[0] === "/") input = "http://" + name + ".internal" + input;
+    const st = requestState(new Request(input, init));
+    const flat = listFlat(headersList(st.headers));
+    if (flat === null) throw new TypeErr(`env.${name}.fetch: the request's headers were corrupted`);
+    const body = st.body === null ? null : exactBuffer(bodyBytes(st.body));
+    let buffer = null;
+    const r = unpack(answer(cap("component", name, st.method, st.url, flat, body, (n) => (buffer = new AB(n))), TypeErr));
+    const l = newList(); // [status, redirected, final URL, name, value, ...]
+    for (let i = 3; i + 1 < r.length; i += 2) push2(l, lower(r[i]), r[i + 1]);
+    const b = buffer === null || apply(abLength, buffer, []) === 0 ? null : bytesBody(new U8(buffer));
+    return new Response(TOKEN, { status: +r[0], statusText: "", headers: headersMake(l, IMMUTABLE), body: b,
+      used: false, url: st.url, redirected: false });
+  };
+  return freeze({ fetch });
 };
 const loadingFetch = async function fetch() {
   throw new TypeErr("fetch cannot be called while the module is checked at build time: call it inside fetch(request, env, ctx)");

@@ -25,6 +25,9 @@ final class Deadline extends Stage {
     if (exchange.options.timeout().isPresent()) { // the embedder's deadline, if sooner, wins
       deadline = Math.min(deadline, System.nanoTime() + exchange.options.timeout().get().toNanos());
     }
+    if (exchange.hasCallerDeadline) { // a component call never outlives its caller
+      deadline = Math.min(deadline, exchange.callerDeadline);
+    }
     exchange.deadline = deadline;
     return next.handle(exchange);
   }

@@ -26,6 +26,12 @@ final class Exchange implements Callable<Response> {
   String requestId;
   /** Set by {@link Deadline}: the {@link System#nanoTime()} the call must end by. */
   long deadline;
+  /** For a component call: its depth in the chain (0 for a route's call). */
+  int depth;
+  /** For a component call: whether {@link #callerDeadline} is set. */
+  boolean hasCallerDeadline;
+  /** For a component call: the caller's deadline ({@link System#nanoTime()}), which the callee's never passes. */
+  long callerDeadline;
   /** Set by {@link Narrowing}: what the engine's sandbox gets. */
   Call call;
   /** Set by {@link ThreadHop}: where the call goes on from on a call thread. */

@@ -99,6 +99,56 @@ public final class IsolaRuntime {
     return Route.of(spec, engine.prepare(spec, handler, code.get(), limits, capabilities), limits, capabilities);
   }
 
+  /**
+   * Runs {@code call}, a component call of a call already running, on a call thread and waits for
+   * it: the callee gets its own thread (its memory and interrupts are its own, not its caller's), and
+   * while it runs both pools have one thread more, so callers waiting for callees never hold every
+   * thread their callees need. The callee's deadline is never later than its caller's, so the wait
+   * is bounded; an interrupt of the waiting caller interrupts the callee's thread.
+   */
+  public dev.isola.Response nested(Supplier<dev.isola.Response> call) {
+    grow(callThreads, 1);
+    guestThreads.grow();
+    try {
+      java.util.concurrent.Future<dev.isola.Response> future;
+      try {
+        future = callThreads.submit(call::get);
+      } catch (RejectedExecutionException e) {
+        throw overloaded(e);
+      }
+      try {
+        return future.get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (e.getCause() instanceof RuntimeException r) {
+          throw r;
+        }
+        if (e.getCause() instanceof Error err) {
+          throw err;
+        }
+        throw new IsolaException("a component call failed: " + e.getCause(), e.getCause());
+      } catch (InterruptedException e) {
+        future.cancel(true);
+        Thread.currentThread().interrupt();
+        throw new IsolaException("interrupted while waiting for a component call, which was interrupted too", e);
+      }
+    } finally {
+      guestThreads.shrink();
+      grow(callThreads, -1);
+    }
+  }
+
+  private static void grow(ThreadPoolExecutor pool, int by) {
+    synchronized (pool) {
+      if (by > 0) {
+        pool.setMaximumPoolSize(pool.getMaximumPoolSize() + by);
+        pool.setCorePoolSize(pool.getCorePoolSize() + by);
+      } else {
+        pool.setCorePoolSize(pool.getCorePoolSize() + by);
+        pool.setMaximumPoolSize(pool.getMaximumPoolSize() + by);
+      }
+    }
+  }
+
   /** The code of a handler given as a file. */
   public static byte[] read(String spec, Handler handler) {
     Path file = handler.file().orElseThrow();
@@ -122,7 +172,7 @@ public final class IsolaRuntime {
       return wasm;
     }
     if (js == null) {
-      js = new JsEngine(guestThreads, guestClock, preparer, grants.extensions());
+      js = new JsEngine(guestThreads, guestClock, preparer, grants.extensions(), grants.components().known());
     }
     return js;
   }

@@ -1,5 +1,8 @@
 package dev.isola.internal.pipeline;
 
+import dev.isola.internal.capability.CallCapabilities;
+import dev.isola.internal.route.Lookup;
+import java.util.Map;
 import dev.isola.CallOptions;
 import dev.isola.Limits;
 import dev.isola.Response;
@@ -32,10 +35,15 @@ final class Narrowing extends Stage {
     CallOptions options = exchange.options;
     String requestId = exchange.requestId;
     long deadline = exchange.deadline;
-    exchange.call = new Call(route.spec(), exchange.request, exchange.found.params(), exchange.found.tail(),
-        requestId, limits, deadline,
-        route.capabilities().forCall(options.keyPrefix(), options.outboundHttp().map(OriginAllowList::of).orElse(null),
-            deadline, limits.maxResponseBody().bytes(), requestId, options, observer, auditor), guestLogSink);
+    CallCapabilities capabilities = route.capabilities().forCall(options.keyPrefix(),
+        options.outboundHttp().map(OriginAllowList::of).orElse(null), deadline, limits.maxResponseBody().bytes(),
+        requestId, options, observer, auditor);
+    if (!route.capabilities().calls().isEmpty()) {
+      capabilities.chain(exchange.depth, exchange.request.headers().first("traceparent").orElse(null));
+    }
+    Lookup.Found<Route> found = exchange.found; // null for a component call: no path parameters
+    exchange.call = new Call(route.spec(), exchange.request, found == null ? Map.of() : found.params(),
+        found == null ? "" : found.tail(), requestId, limits, deadline, capabilities, guestLogSink);
     return next.handle(exchange);
   }
 }

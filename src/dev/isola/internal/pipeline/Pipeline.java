@@ -20,6 +20,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Pipeline {
   private final Router<Route> router;
   private final Stage first;
+  private final ComponentEndpoint endpoint;
+  /** Where a component call starts: after routing, since its route is known. */
+  private final Stage componentFirst;
+  /** The components this node serves, by name. */
+  private final java.util.Map<String, Route> components;
 
   /**
    * @param router the routes
@@ -30,13 +35,17 @@ public final class Pipeline {
    * @param auditor records what routes use ({@code Isola.Builder.audit}), or null
    * @param guestLogSink where guest log lines also go
    * @param runtime the call threads
+   * @param components the components this node serves, by name
+   * @param directory where component calls go; connected to this pipeline for the local ones
    */
   public Pipeline(Router<Route> router, CallListener listener, AtomicInteger inflight, int maxInFlight,
       CapabilityObserver observer, dev.isola.internal.capability.@org.jspecify.annotations.Nullable AuditRecorder auditor,
-      GuestLog.Sink guestLogSink, IsolaRuntime runtime) {
+      GuestLog.Sink guestLogSink, IsolaRuntime runtime, java.util.Map<String, Route> components,
+      dev.isola.internal.capability.component.Components directory) {
     this.router = router;
+    this.components = java.util.Map.copyOf(components);
     this.first = chain(
-        new Routing(router),                        // 404, 405, 400 answered here
+        new Routing(router, endpoint = new ComponentEndpoint(directory, this.components, this)), // 404, 405, 400; peers' calls
         new Observation(listener, inflight),        // request id, JFR event, listener, in-flight gauge
         new Deadline(),                             // maxRequestBody (413); deadline = min(timeout, options)
         new Admission(maxInFlight),                 // Isola-wide and route permits, else 503
@@ -45,6 +54,8 @@ public final class Pipeline {
         new ThreadHop(runtime),                     // virtual thread -> platform call thread, else 503
         new Diagnostics(),                          // MDC keys, debug log, on the guest's thread
         new Sandbox());                             // PreparedHandler.call in a fresh sandbox
+    this.componentFirst = first.next;
+    directory.bind((name, request, deadline, depth) -> runtime.nested(() -> component(name, request, deadline, depth)));
   }
 
   private static Stage chain(Stage... stages) {
@@ -59,8 +70,26 @@ public final class Pipeline {
     return first.handle(new Exchange(request, options));
   }
 
+  /**
+   * Runs one call of component {@code name}, served here: from {@link Observation} on, as a routed
+   * call, with no path parameters, at call depth {@code depth} and never past {@code callerDeadline}.
+   */
+  Response component(String name, Request request, long callerDeadline, int depth) {
+    Route route = components.get(name);
+    Exchange exchange = new Exchange(request, CallOptions.none());
+    exchange.route = route;
+    exchange.depth = depth;
+    exchange.hasCallerDeadline = true;
+    exchange.callerDeadline = callerDeadline;
+    return componentFirst.handle(exchange);
+  }
+
   /** The limits of the route {@code method} and {@code path} would reach, if any. */
   public Optional<Limits> limitsFor(String method, String path) {
+    Optional<Limits> component = endpoint.limitsFor(path);
+    if (component.isPresent()) {
+      return component;
+    }
     return router.match(method, path) instanceof Lookup.Found<Route> found
         ? Optional.of(found.target().limits())
         : Optional.empty();

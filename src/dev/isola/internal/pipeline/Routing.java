@@ -12,14 +12,19 @@ import dev.isola.internal.route.Router;
  */
 final class Routing extends Stage {
   private final Router<Route> router;
+  private final ComponentEndpoint components;
 
-  Routing(Router<Route> router) {
+  Routing(Router<Route> router, ComponentEndpoint components) {
     this.router = router;
+    this.components = components;
   }
 
   @Override
   Response handle(Exchange exchange) {
     Request request = exchange.request;
+    if (components.addressed(request)) {
+      return components.handle(request);
+    }
     Lookup<Route> lookup = router.match(request.method(), request.path());
     return switch (lookup) {
       case Lookup.Found<Route> found -> {

@@ -15,7 +15,7 @@ import java.util.function.Supplier;
  * cross the cap cancels the subscription, which closes the stream or connection, and fails the body
  * with the exception {@code overflow} supplies. At most {@code cap} bytes are ever kept.
  */
-final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
+public final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
   private final long cap;
   private final Supplier<? extends RuntimeException> overflow;
   private final CompletableFuture<byte[]> result = new CompletableFuture<>();
@@ -32,7 +32,7 @@ final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
    * A body of at most {@code cap} bytes. A response that declares a longer {@code Content-Length} is
    * refused before any of its body is read.
    */
-  static BoundedBody capped(long cap, HttpResponse.ResponseInfo info, Supplier<? extends RuntimeException> overflow) {
+  public static BoundedBody capped(long cap, HttpResponse.ResponseInfo info, Supplier<? extends RuntimeException> overflow) {
     BoundedBody body = new BoundedBody(cap, overflow);
     if (info.headers().firstValueAsLong("content-length").orElse(-1) > cap) {
       body.result.completeExceptionally(overflow.get());

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * header the JDK client refuses (its restricted names, names or values that are not valid HTTP), so
  * that a guest's header never makes a request fail.
  */
-final class RequestHeaders {
+public final class RequestHeaders {
   private static final Logger log = LoggerFactory.getLogger(RequestHeaders.class);
 
   private static final Set<String> HOST_CONTROLLED = Set.of("host", "connection", "content-length",
@@ -34,7 +34,7 @@ final class RequestHeaders {
   private RequestHeaders() {}
 
   /** Adds the guest's headers that may be sent to {@code builder}. */
-  static void copy(Map<String, List<String>> headers, HttpRequest.Builder builder) {
+  public static void copy(Map<String, List<String>> headers, HttpRequest.Builder builder) {
     headers.forEach((name, values) -> {
       String lower = name.toLowerCase(Locale.ROOT);
       if (HOST_CONTROLLED.contains(lower) || lower.startsWith("proxy-")) {
