@@ -303,7 +303,7 @@ final class JsHandler implements PreparedHandler {
   private Response runCall(Call call, Sandbox sandbox, boolean loaded, Watchdog.Guard guard) {
     GuestLog guestLog = new GuestLog(guestLogger, call.limits().maxLogLines(), route, call.logSink());
     Context context = sandbox.context;
-    Outcome outcome = new Outcome(context);
+    Outcome outcome = new Outcome(context, call.limits());
     JsCapabilities capabilities = new JsCapabilities(route, call.capabilities(), outcome::stop);
     try {
       if (!loaded) {
@@ -335,7 +335,7 @@ final class JsHandler implements PreparedHandler {
           outcome.host(args -> outcome.fail(args[0], args[1])),
           engine.now());
       guard.close();
-      outcome.throwIfStopped();
+      outcome.throwIfStopped(guard);
       if (guard.tripped().isPresent() || guard.closing()) {
         throw runner.stopped(guard, call.limits());
       }
@@ -343,7 +343,7 @@ final class JsHandler implements PreparedHandler {
     } catch (PolyglotException | IllegalStateException e) {
       // An IllegalStateException: the watchdog closed the context between two guest steps.
       guard.close();
-      outcome.throwIfStopped();
+      outcome.throwIfStopped(guard);
       throw runner.failure(e, guard, call.limits(), call);
     } finally {
       guard.close();
@@ -421,8 +421,11 @@ final class JsHandler implements PreparedHandler {
     private IsolaException stopped;
     private long tooLarge = -1;
 
-    Outcome(Context context) {
+    private final dev.isola.Limits limits;
+
+    Outcome(Context context, dev.isola.Limits limits) {
       this.context = context;
+      this.limits = limits;
     }
 
     /**
@@ -436,8 +439,16 @@ final class JsHandler implements PreparedHandler {
       context.close(true);
     }
 
-    void throwIfStopped() {
+    /**
+     * Throws what stopped the call from the host, if anything did: the guard's limit instead when
+     * the host stopped only because the guard's cancel interrupted it in a blocking call (an outbound
+     * request, a component call), so the call ends with the limit that fired.
+     */
+    void throwIfStopped(Watchdog.Guard guard) {
       if (stopped != null) {
+        if (stopped.getCause() instanceof InterruptedException && (guard.tripped().isPresent() || guard.closing())) {
+          throw runner.stopped(guard, limits);
+        }
         throw stopped;
       }
     }
