@@ -14,10 +14,12 @@
  *                       (the host logs it; if the call then fails, the
  *                       response is 403)
  *   ISOLA_INVALID (-3)  a misuse: key too long (512 bytes), value too large
- *                       (1 MiB), empty key
- *   ISOLA_FULL    (-5)  kv put: the store's quota (max_value_size, max_keys or
- *                       max_bytes) refused it; nothing was stored (the host
- *                       logs it; if the call then fails, the response is 507)
+ *                       (1 MiB), empty key; kv increment: the value is not an
+ *                       integer, or the sum overflows
+ *   ISOLA_FULL    (-5)  kv put, increment, compare_and_set: the store's quota
+ *                       (max_value_size, max_keys or max_bytes) refused it;
+ *                       nothing was stored (the host logs it; if the call then
+ *                       fails, the response is 507)
  *
  * Keys put from Wasm do not expire: there is no put with a time to live here.
  */
@@ -51,6 +53,23 @@ int32_t isola_kv_exists(const char *store, uint32_t store_len, const char *key, 
 ISOLA_IMPORT("isola:host/kv", "list")
 int64_t isola_kv_list(const char *store, uint32_t store_len, const char *prefix, uint32_t prefix_len,
                       void *out, uint32_t out_cap);
+
+/* Adds delta to the integer stored under key as ASCII decimal ("-12"; absent is 0), atomically
+ * (several calls at once all count), keeping the key's time to live: 0 with the sum in *out,
+ * ISOLA_INVALID if the value is not such an integer or the sum overflows (nothing changes),
+ * ISOLA_FULL when the store's quota refused it. */
+ISOLA_IMPORT("isola:host/kv", "increment")
+int32_t isola_kv_increment(const char *store, uint32_t store_len, const char *key, uint32_t key_len,
+                           int64_t delta, int64_t *out);
+/* A length that stands for no value in isola_kv_compare_and_set. */
+#define ISOLA_NO_VALUE UINT32_MAX
+/* Stores value under key only if the value is expected, atomically: 1 if it was and is now value,
+ * 0 (nothing changed) if it was not. expected_len ISOLA_NO_VALUE expects the key absent; value_len
+ * ISOLA_NO_VALUE deletes the key. ISOLA_FULL when the store's quota refused the new value. */
+ISOLA_IMPORT("isola:host/kv", "compare_and_set")
+int32_t isola_kv_compare_and_set(const char *store, uint32_t store_len, const char *key, uint32_t key_len,
+                                 const void *expected, uint32_t expected_len, const void *value,
+                                 uint32_t value_len);
 
 /* Variables: answers the value's length. */
 ISOLA_IMPORT("isola:host/vars", "get")

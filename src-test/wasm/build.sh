@@ -30,7 +30,7 @@ PLUGIN_FLAGS=("${CFLAGS[@]}" -nostartfiles -Wl,--no-entry)
 # Extism plugin that also uses WASI: a reactor (exports _initialize).
 REACTOR_FLAGS=("${CFLAGS[@]}" -mexec-model=reactor)
 
-# wagi-kv.c and wagi-capabilities.c include samples/wasm/isola-host.h, the header users get.
+# wagi-kv.c, wagi-kv-atomic.c and wagi-capabilities.c include samples/wasm/isola-host.h, the header users get.
 for src in wagi-*.c; do
   clang "${CFLAGS[@]}" -I ../../samples/wasm -o "${src%.c}.wasm" "$src"
 done

@@ -300,6 +300,109 @@ class JsCapabilitiesTest {
     assertFalse(response.bodyText().contains("hidden-tenant"), response.bodyText());
   }
 
+  @Test
+  void kv_increment_countsFromAbsentAndAnswersNumbers() {
+    String got = text("/all", """
+        const a = await env.kv.kv.increment("js-count");
+        const b = await env.kv.kv.increment("js-count", 41);
+        const c = await env.kv.kv.increment("js-count", -50);
+        return JSON.stringify([a, b, c, typeof c, await env.kv.kv.get("js-count")]);
+        """);
+
+    assertEquals("[1,42,-8,\"number\",\"-8\"]", got);
+    assertArrayEquals("-8".getBytes(StandardCharsets.UTF_8), kv.get("js-count").orElseThrow());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"'1' | TypeError", "1.5 | RangeError", "2 ** 53 | RangeError", "NaN | RangeError",
+      "-Infinity | RangeError", "null | TypeError", "10n | TypeError"})
+  void kv_increment_deltaNotASafeInteger_isRejectedNamingIt_storeUntouched(String row) {
+    String[] parts = row.split(" \\| ");
+    kv.put("js-delta", "5".getBytes(StandardCharsets.UTF_8));
+    String got = text("/all", "try { await env.kv.kv.increment('js-delta', " + parts[0] + "); return 'counted'; }"
+        + " catch (e) { return e.name + ': ' + e.message; }");
+
+    assertTrue(got.startsWith(parts[1] + ": increment delta must be a safe integer"), got);
+    assertArrayEquals("5".getBytes(StandardCharsets.UTF_8), kv.get("js-delta").orElseThrow());
+  }
+
+  @Test
+  void kv_increment_resultBeyondSafeIntegers_isRangeErrorQuotingTheStoredValue() {
+    kv.put("js-big", Long.toString(9007199254740991L).getBytes(StandardCharsets.UTF_8));
+    String got = text("/all", "try { return String(await env.kv.kv.increment('js-big', 1)); }"
+        + " catch (e) { return e.name + ': ' + e.message; }");
+
+    assertTrue(got.startsWith("RangeError: increment stored 9007199254740992 under key 'js-big'"), got);
+    assertArrayEquals("9007199254740992".getBytes(StandardCharsets.UTF_8), kv.get("js-big").orElseThrow());
+  }
+
+  @Test
+  void kv_increment_notAnIntegerOrOverflow_isAnErrorWithoutTheCallPrefix_valueKept() {
+    kv.put("tenant/js-text", "abc".getBytes(StandardCharsets.UTF_8));
+    kv.put("tenant/js-max", Long.toString(Long.MAX_VALUE).getBytes(StandardCharsets.UTF_8));
+    String got = isola.handle(Request.post("/kv-only", """
+        const out = [];
+        for (const k of ["js-text", "js-max"]) {
+          try { await env.KV.increment(k, 1); out.push("counted"); } catch (e) { out.push(e.name + ": " + e.message); }
+        }
+        return out.join("\\n");
+        """), CallOptions.newBuilder().keyPrefix("tenant/").build()).bodyText();
+
+    String[] lines = got.split("\n");
+    assertTrue(lines[0].startsWith("Error: cannot increment key-value key \"js-text\": it holds \"abc\" (3 bytes), not a"
+        + " signed 64-bit decimal integer"), got);
+    assertTrue(lines[1].startsWith("Error: cannot increment key-value key \"js-max\": it holds " + Long.MAX_VALUE
+        + ", and adding 1 would overflow"), got);
+    assertFalse(got.contains("tenant/"), got);
+    assertArrayEquals("abc".getBytes(StandardCharsets.UTF_8), kv.get("tenant/js-text").orElseThrow());
+    assertArrayEquals(Long.toString(Long.MAX_VALUE).getBytes(StandardCharsets.UTF_8), kv.get("tenant/js-max").orElseThrow());
+  }
+
+  @Test
+  void kv_compareAndSet_setsOnlyOnMatch_takesStringsBuffersAndNull() {
+    kv.delete("js-cas");
+    String got = text("/all", """
+        const kv = env.kv.kv, out = [];
+        out.push(await kv.compareAndSet("js-cas", null, "one"));
+        out.push(await kv.compareAndSet("js-cas", null, "two"));
+        out.push(await kv.compareAndSet("js-cas", "two", "three"));
+        out.push(await kv.compareAndSet("js-cas", new TextEncoder().encode("one"), new Uint8Array([0, 255]).buffer));
+        out.push(await kv.compareAndSet("js-cas", new Uint8Array([9, 0, 255]).subarray(1), null));
+        out.push(await kv.get("js-cas"));
+        try { await kv.compareAndSet("js-cas", null); } catch (e) { out.push(e.name); }
+        try { await kv.compareAndSet("js-cas", null, { a: 1 }); } catch (e) { out.push(e.name); }
+        return JSON.stringify(out);
+        """);
+
+    assertEquals("[true,false,false,true,true,null,\"TypeError\",\"TypeError\"]", got);
+    assertFalse(kv.exists("js-cas"));
+  }
+
+  @Test
+  void kv_compareAndSet_loopOfConcurrentCalls_countsEveryOne() throws Exception {
+    kv.delete("js-loop");
+    String code = """
+        for (let i = 0; i < 20; i++) {
+          for (;;) {
+            const seen = await env.KV.get("js-loop");
+            if (await env.KV.compareAndSet("js-loop", seen, String((seen === null ? 0 : +seen) + 1))) break;
+          }
+        }
+        return "done";
+        """;
+    java.util.List<java.util.concurrent.Callable<String>> calls = new java.util.ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      calls.add(() -> text("/kv-only", code));
+    }
+    try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+      for (var done : pool.invokeAll(calls)) {
+        assertEquals("done", done.get());
+      }
+    }
+
+    assertArrayEquals("80".getBytes(StandardCharsets.UTF_8), kv.get("js-loop").orElseThrow());
+  }
+
   // ---- files ----
 
   @Test

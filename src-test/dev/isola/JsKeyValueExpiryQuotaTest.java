@@ -1,5 +1,6 @@
 package dev.isola;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -141,6 +142,38 @@ class JsKeyValueExpiryQuotaTest {
         + " added; delete keys, let them expire, or raise max_keys in [store.small] of isola.toml", got);
     String tooBig = text("try { await env.kv.small.put('q1', 'x'.repeat(17)); } catch (e) { return e.message; }");
     assertTrue(tooBig.contains("is 17 bytes, more than its max_value_size of 16 bytes"), tooBig);
+  }
+
+  @Test
+  void quota_incrementAndCompareAndSet_handlerCatchesStoreFull_valueKept() {
+    small.delete("q1");
+    small.delete("q2");
+    String got = text("""
+        await env.kv.small.put('q1', 'a');
+        await env.kv.small.increment('q2', 7);
+        const out = [];
+        try { await env.kv.small.increment('q3'); } catch (e) { out.push(e.message); }
+        try { await env.kv.small.compareAndSet('q3', null, 'c'); } catch (e) { out.push(e.message); }
+        try { await env.kv.small.compareAndSet('q1', 'a', 'x'.repeat(17)); } catch (e) { out.push(e.message); }
+        return out.join("\\n");
+        """);
+    String[] lines = got.split("\n");
+    assertEquals(3, lines.length, got);
+    assertTrue(lines[0].startsWith("key-value store \"small\" is full: it holds its max_keys limit of 2 keys, so \"q3\""), got);
+    assertTrue(lines[1].startsWith("key-value store \"small\" is full: it holds its max_keys limit of 2 keys"), got);
+    assertTrue(lines[2].contains("is 17 bytes, more than its max_value_size of 16 bytes"), got);
+    assertFalse(small.exists("q3"));
+    assertArrayEquals("a".getBytes(java.nio.charset.StandardCharsets.UTF_8), small.get("q1").orElseThrow());
+    small.delete("q1");
+    small.delete("q2");
+  }
+
+  @Test
+  void increment_keepsTheTimeToLiveOfAPut() {
+    text("await env.kv.kv.put('ttl-count', '1', { expirationTtl: 60 }); return String(await env.kv.kv.increment('ttl-count'));");
+    assertArrayEquals("2".getBytes(java.nio.charset.StandardCharsets.UTF_8), kv.get("ttl-count").orElseThrow());
+    clock.advance(java.time.Duration.ofSeconds(61));
+    assertFalse(kv.exists("ttl-count"));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.isola;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -136,6 +137,18 @@ class ReadmeSnippetsTest {
 
   private static String linesOf(String code) {
     return String.join("\n", code.lines().map(String::strip).filter(line -> !line.isEmpty()).toList());
+  }
+
+  @Test
+  void jsCounterExample_countsEveryVisitAndClaimsOnce() throws Exception {
+    try (dev.isola.kv.KeyValueStore counters = dev.isola.kv.KeyValueStores.inMemory();
+        Isola isola = Isola.newBuilder().store("counters", counters)
+            .route("GET /visit", Handler.javascript("counter.js", blocks("js counter").get(0))
+                .grants(Grants.keyValue("counters"))).build()) {
+      assertEquals("{\"visits\":1,\"claimed\":true}", isola.handle(Request.get("/visit")).bodyText());
+      assertEquals("{\"visits\":2,\"claimed\":false}", isola.handle(Request.get("/visit")).bodyText());
+      assertArrayEquals("node-a".getBytes(StandardCharsets.UTF_8), counters.get("job:42").orElseThrow());
+    }
   }
 
   @Test

@@ -23,6 +23,8 @@ class WasmCapabilitiesTest {
 
   private static KeyValueStore main;
   private static KeyValueStore other;
+  /** Holds at most one key. */
+  private static KeyValueStore tiny;
   private static HttpServer server;
   private static final AtomicReference<String> seenKey = new AtomicReference<>();
   private static final AtomicReference<String> seenAuthorization = new AtomicReference<>();
@@ -33,6 +35,7 @@ class WasmCapabilitiesTest {
   static void build() throws Exception {
     main = KeyValueStores.inMemory();
     other = KeyValueStores.inMemory();
+    tiny = KeyValueStores.inMemory(dev.isola.kv.StoreLimits.NONE.withMaxKeys(1));
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/", exchange -> {
       seenKey.set(exchange.getRequestHeaders().getFirst("X-Key"));
@@ -52,6 +55,7 @@ class WasmCapabilitiesTest {
     isola = Isola.newBuilder()
         .store("main", main)
         .store("other", other)
+        .store("tiny", tiny)
         .variable("GREETING", "hi")
         .variable("greeting", "Hey")
         .variable("HIDDEN", "nope")
@@ -64,6 +68,8 @@ class WasmCapabilitiesTest {
         .route("/kvb/:store/:key", Handler.wasm(WASM.resolve("wagi-kv.wasm"))
             .grants(Grants.outboundHttp(origin, "http://127.0.0.1:1"),
                 Grants.secret("TOKEN").injectAs("Authorization", "Bearer {}").into(origin)))
+        .route("/atomic/:store/:key", Handler.wasm(WASM.resolve("wagi-kv-atomic.wasm"))
+            .grants(Grants.keyValue("main"), Grants.keyValue("tiny")))
         .route("/ekv", Handler.wasm(WASM.resolve("extism-kv.wasm")).grants(Grants.keyValue("main")))
         .route("/ekv-ungranted", Handler.wasm(WASM.resolve("extism-kv.wasm")))
         .route("/fetch", Handler.wasm(WASM.resolve("extism-fetch.wasm"))
@@ -79,6 +85,7 @@ class WasmCapabilitiesTest {
     server.stop(0);
     main.close();
     other.close();
+    tiny.close();
   }
 
   private static String call(String method, String target, String body) {
@@ -95,6 +102,71 @@ class WasmCapabilitiesTest {
     assertEquals("list 0\ngreeting\ngreeting2\n", call("POST", "/kv/main/greet", ""));
     assertEquals("deleted 1\n", call("DELETE", "/kv/main/greeting2", ""));
     assertEquals("deleted 0\n", call("DELETE", "/kv/main/greeting2", ""));
+  }
+
+  @Test
+  void wagi_increment_addsAndAnswersTheSumThroughOut() {
+    assertEquals("inc 0 5\n", call("GET", "/atomic/main/wasm-count?inc=5", ""));
+    assertEquals("inc 0 -2\n", call("GET", "/atomic/main/wasm-count?inc=-7", ""));
+    assertArrayEquals("-2".getBytes(StandardCharsets.UTF_8), main.get("wasm-count").orElseThrow());
+    assertEquals("inc 0 " + Long.MIN_VALUE + "\n", call("GET", "/atomic/main/wasm-min?inc=" + Long.MIN_VALUE, ""));
+  }
+
+  @Test
+  void wagi_increment_hostileCases_clearCodes_storeUndamaged() {
+    main.put("wasm-text", "abc".getBytes(StandardCharsets.UTF_8));
+    main.put("wasm-max", Long.toString(Long.MAX_VALUE).getBytes(StandardCharsets.UTF_8));
+    assertEquals("inc -3 0\n", call("GET", "/atomic/main/wasm-text?inc=1", ""), "not an integer");
+    assertEquals("inc -3 0\n", call("GET", "/atomic/main/wasm-max?inc=1", ""), "overflow");
+    assertEquals("inc -3 0\n", call("GET", "/atomic/main/" + "k".repeat(600) + "?inc=1", ""), "key too long");
+    long denials = isola.capabilityDenials().getOrDefault("/atomic/:store/:key", 0L);
+    assertEquals("inc -2 0\n", call("GET", "/atomic/other/wasm-count?inc=1", ""), "store not granted");
+    assertEquals("cas -2\n", call("GET", "/atomic/other/wasm-count?cas=-&set=1", ""));
+    assertEquals(denials + 2, isola.capabilityDenials().get("/atomic/:store/:key"));
+    assertThrows(GuestException.class, () -> isola.handle(Request.get("/atomic/main/wasm-text?inc=1&out=bad")),
+        "an output pointer outside memory traps");
+    assertArrayEquals("abc".getBytes(StandardCharsets.UTF_8), main.get("wasm-text").orElseThrow());
+    assertArrayEquals(Long.toString(Long.MAX_VALUE).getBytes(StandardCharsets.UTF_8), main.get("wasm-max").orElseThrow());
+    assertTrue(other.list("", 10).isEmpty());
+    main.put("wasm-trap", "1".getBytes(StandardCharsets.UTF_8));
+    assertThrows(GuestException.class, () -> isola.handle(Request.get("/atomic/main/wasm-trap?inc=1&out=bad")));
+    assertArrayEquals("1".getBytes(StandardCharsets.UTF_8), main.get("wasm-trap").orElseThrow(),
+        "the pointer is checked before the store changes");
+  }
+
+  @Test
+  void wagi_compareAndSet_setsOnlyOnMatch_noValueLengthMeansAbsentOrDelete() {
+    assertEquals("cas 1\n", call("GET", "/atomic/main/wasm-cas?cas=-&set=one", ""));
+    assertEquals("cas 0\n", call("GET", "/atomic/main/wasm-cas?cas=-&set=two", ""));
+    assertEquals("cas 0\n", call("GET", "/atomic/main/wasm-cas?cas=two&set=three", ""));
+    assertArrayEquals("one".getBytes(StandardCharsets.UTF_8), main.get("wasm-cas").orElseThrow());
+    assertEquals("cas 1\n", call("GET", "/atomic/main/wasm-cas?cas=one&set=two", ""));
+    assertEquals("cas 1\n", call("GET", "/atomic/main/wasm-cas?cas=two&set=-", ""));
+    assertTrue(main.get("wasm-cas").isEmpty());
+  }
+
+  @Test
+  void wagi_compareAndSetLoop_concurrentCalls_countEveryOne() throws Exception {
+    main.delete("wasm-loop");
+    List<java.util.concurrent.Callable<String>> calls = new java.util.ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      calls.add(() -> call("GET", "/atomic/main/wasm-loop?loop=25", ""));
+    }
+    try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+      for (var done : pool.invokeAll(calls)) {
+        assertEquals("loop 1\n", done.get());
+      }
+    }
+    assertArrayEquals("100".getBytes(StandardCharsets.UTF_8), main.get("wasm-loop").orElseThrow());
+  }
+
+  @Test
+  void wagi_atomicWritesOverQuota_answerFull_nothingStored() {
+    tiny.put("only", "1".getBytes(StandardCharsets.UTF_8));
+    assertEquals("inc -5 0\n", call("GET", "/atomic/tiny/second?inc=1", ""));
+    assertEquals("cas -5\n", call("GET", "/atomic/tiny/second?cas=-&set=x", ""));
+    assertEquals("inc 0 2\n", call("GET", "/atomic/tiny/only?inc=1", ""));
+    assertEquals(List.of("only"), tiny.list("", 10));
   }
 
   @Test

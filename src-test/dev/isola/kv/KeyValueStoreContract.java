@@ -231,7 +231,8 @@ abstract class KeyValueStoreContract {
   void key_withNul_refusedOnEveryOperation() {
     String key = "a\0b";
     for (Executable call : List.<Executable>of(() -> store.put(key, bytes("v")), () -> store.get(key),
-        () -> store.exists(key), () -> store.delete(key), () -> store.list(key, 1))) {
+        () -> store.exists(key), () -> store.delete(key), () -> store.list(key, 1), () -> store.increment(key, 1),
+        () -> store.compareAndSet(key, null, bytes("v")))) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
       assertContains(e.getMessage(), "\"a\\u0000b\"", "NUL");
     }
@@ -268,7 +269,8 @@ abstract class KeyValueStoreContract {
     store.put("k", bytes("v"));
     store.close();
     for (Executable call : List.<Executable>of(() -> store.put("k", bytes("v")), () -> store.get("k"),
-        () -> store.exists("k"), () -> store.delete("k"), () -> store.list("", 1))) {
+        () -> store.exists("k"), () -> store.delete("k"), () -> store.list("", 1), () -> store.increment("n", 1),
+        () -> store.compareAndSet("k", bytes("v"), null))) {
       IllegalStateException e = assertThrows(IllegalStateException.class, call);
       assertContains(e.getMessage(), "closed");
     }
@@ -460,6 +462,270 @@ abstract class KeyValueStoreContract {
       kv.put(String.format("z%02d", i), new byte[17]); // 3 + 17 = 20 bytes each: exactly max_bytes
     }
     assertThrows(StoreQuotaExceededException.class, () -> kv.put("one-more", new byte[0]));
+  }
+
+  // ---- atomic operations ----
+
+  /** How many increments each of 8 threads makes in the concurrency tests. */
+  int incrementsPerThread() {
+    return 500;
+  }
+
+  @Test
+  void increment_absentKey_countsFromZeroAndStoresAsciiDecimal() {
+    assertEquals(5, store.increment("n", 5));
+    assertEquals("5", text(store.get("n")));
+    assertEquals(-2, store.increment("n", -7));
+    assertEquals("-2", text(store.get("n")));
+    assertEquals(-2, store.increment("n", 0));
+    assertEquals(Long.MIN_VALUE, store.increment("min", Long.MIN_VALUE));
+    assertEquals(Long.toString(Long.MIN_VALUE), text(store.get("min")));
+    assertEquals(List.of("min", "n"), store.list("", 10));
+  }
+
+  @Test
+  void increment_valuePutAsText_isIncremented() {
+    store.put("n", bytes("41"));
+    assertEquals(42, store.increment("n", 1));
+    store.put("big", bytes(Long.toString(Long.MAX_VALUE - 1)));
+    assertEquals(Long.MAX_VALUE, store.increment("big", 1));
+    store.put("zero", bytes("0"));
+    assertEquals(-1, store.increment("zero", -1));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"abc", "", " 5", "5 ", "+5", "007", "-0", "1.5", "1e3", "0x10", "--1", "-",
+      "9223372036854775808", "-9223372036854775809", "99999999999999999999"})
+  void increment_valueNotAnInteger_refusedQuotingKeyAndValue_nothingChanged(String stored) {
+    store.put("k", bytes(stored), Duration.ofHours(1));
+    NotAnIntegerException e = assertThrows(NotAnIntegerException.class, () -> store.increment("k", 1));
+    assertContains(e.getMessage(), "\"k\"", "\"" + stored + "\"", "not a signed 64-bit decimal integer");
+    assertFalse(e.reason().contains("\"k\""), e.reason());
+    assertEquals(stored, text(store.get("k")));
+  }
+
+  @Test
+  void increment_binaryValue_refusedShowingItsBytes() {
+    store.put("k", new byte[] {1, 2, (byte) 0xff});
+    NotAnIntegerException e = assertThrows(NotAnIntegerException.class, () -> store.increment("k", 1));
+    assertContains(e.getMessage(), "\"k\"", "0x0102ff", "3 bytes");
+    assertArrayEquals(new byte[] {1, 2, (byte) 0xff}, store.get("k").orElseThrow());
+  }
+
+  @Test
+  void increment_overflow_refusedNamingValueAndDelta_nothingChanged() {
+    store.put("max", bytes(Long.toString(Long.MAX_VALUE)));
+    NotAnIntegerException up = assertThrows(NotAnIntegerException.class, () -> store.increment("max", 1));
+    assertContains(up.getMessage(), "\"max\"", Long.toString(Long.MAX_VALUE), "adding 1", "overflow");
+    assertEquals(Long.toString(Long.MAX_VALUE), text(store.get("max")));
+    store.put("min", bytes("-2"));
+    NotAnIntegerException down = assertThrows(NotAnIntegerException.class, () -> store.increment("min", Long.MIN_VALUE));
+    assertContains(down.getMessage(), "\"min\"", "holds -2", "adding " + Long.MIN_VALUE, "overflow");
+    assertEquals("-2", text(store.get("min")));
+  }
+
+  @Test
+  void increment_keepsTimeToLive() throws Exception {
+    store.put("k", bytes("1"), shortTtl());
+    assertEquals(2, store.increment("k", 1));
+    expire(store, "k"); // fails if the increment made the key permanent
+    assertEquals("<absent>", text(store.get("k")));
+    assertEquals(1, store.increment("k", 1), "an expired key counts as 0");
+  }
+
+  @Test
+  void increment_absentKey_createdWithoutTimeToLive() throws Exception {
+    store.increment("k", 3);
+    store.put("probe", bytes("p"), shortTtl()); // put last, gone last
+    expire(store, "probe");
+    assertEquals("3", text(store.get("k")));
+  }
+
+  @Test
+  void increment_concurrentThreads_noneLost() throws Exception {
+    int threads = 8;
+    int each = incrementsPerThread();
+    List<Callable<Void>> workers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      workers.add(() -> {
+        for (int i = 0; i < each; i++) {
+          store.increment("hits", 1);
+          store.increment("down", -2);
+        }
+        return null;
+      });
+    }
+    runAll(workers);
+    assertEquals(Long.toString((long) threads * each), text(store.get("hits")));
+    assertEquals(Long.toString(-2L * threads * each), text(store.get("down")));
+  }
+
+  @Test
+  void compareAndSet_loopCounterOfConcurrentThreads_exact() throws Exception {
+    int threads = 8;
+    int each = Math.max(10, incrementsPerThread() / 10);
+    List<Callable<Void>> workers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      workers.add(() -> {
+        for (int i = 0; i < each; i++) {
+          while (true) {
+            byte[] seen = store.get("count").orElse(null);
+            long n = seen == null ? 0 : Long.parseLong(new String(seen, UTF_8));
+            if (store.compareAndSet("count", seen, bytes(Long.toString(n + 1)))) {
+              break;
+            }
+          }
+        }
+        return null;
+      });
+    }
+    runAll(workers);
+    assertEquals(Long.toString((long) threads * each), text(store.get("count")));
+  }
+
+  private static void runAll(List<Callable<Void>> workers) throws Exception {
+    try (ExecutorService pool = Executors.newFixedThreadPool(workers.size())) {
+      for (Future<Void> done : pool.invokeAll(workers)) {
+        done.get();
+      }
+    }
+  }
+
+  @Test
+  void compareAndSet_absentExpected_createsOnlyIfAbsent() {
+    assertTrue(store.compareAndSet("k", null, bytes("first")));
+    assertFalse(store.compareAndSet("k", null, bytes("second")));
+    assertEquals("first", text(store.get("k")));
+  }
+
+  @Test
+  void compareAndSet_matchingValue_replaced_otherValue_unchanged() {
+    store.put("k", bytes("one"));
+    assertFalse(store.compareAndSet("k", bytes("two"), bytes("three")));
+    assertFalse(store.compareAndSet("k", bytes("on"), bytes("three")));
+    assertFalse(store.compareAndSet("k", new byte[0], bytes("three")));
+    assertEquals("one", text(store.get("k")));
+    assertTrue(store.compareAndSet("k", bytes("one"), bytes("two")));
+    assertEquals("two", text(store.get("k")));
+    assertFalse(store.compareAndSet("absent", bytes("one"), bytes("two")));
+    assertFalse(store.exists("absent"));
+  }
+
+  @Test
+  void compareAndSet_emptyAndBinaryValues_comparedByBytes() {
+    store.put("k", new byte[0]);
+    assertFalse(store.compareAndSet("k", null, bytes("x")), "empty is not absent");
+    assertTrue(store.compareAndSet("k", new byte[0], new byte[] {0, (byte) 0xff}));
+    assertFalse(store.compareAndSet("k", new byte[] {0, (byte) 0xfe}, new byte[0]));
+    assertTrue(store.compareAndSet("k", new byte[] {0, (byte) 0xff}, new byte[0]));
+    assertArrayEquals(new byte[0], store.get("k").orElseThrow());
+  }
+
+  @Test
+  void compareAndSet_nullNewValue_deletesOnlyOnMatch() {
+    store.put("k", bytes("v"));
+    assertFalse(store.compareAndSet("k", bytes("w"), null));
+    assertTrue(store.exists("k"));
+    assertTrue(store.compareAndSet("k", bytes("v"), null));
+    assertFalse(store.exists("k"));
+    assertEquals(List.of(), store.list("", 10));
+    assertTrue(store.compareAndSet("k", null, null), "absent was expected, and absent it stays");
+    assertFalse(store.exists("k"));
+  }
+
+  @Test
+  void compareAndSet_removesTimeToLive_asPut() throws Exception {
+    store.put("k", bytes("old"), shortTtl());
+    assertTrue(store.compareAndSet("k", bytes("old"), bytes("new")));
+    store.put("probe", bytes("p"), shortTtl()); // put last, gone last
+    expire(store, "probe");
+    assertEquals("new", text(store.get("k")));
+  }
+
+  @Test
+  void compareAndSet_expiredKey_isAbsent() throws Exception {
+    store.put("k", bytes("v"), shortTtl());
+    expire(store, "k");
+    assertFalse(store.compareAndSet("k", bytes("v"), bytes("w")));
+    assertTrue(store.compareAndSet("k", null, bytes("w")));
+    assertEquals("w", text(store.get("k")));
+  }
+
+  @Test
+  void compareAndSet_valueOverLimit_refused() {
+    byte[] value = new byte[KeyValueStore.MAX_VALUE_BYTES + 1];
+    assertThrows(IllegalArgumentException.class, () -> store.compareAndSet("k", null, value));
+    assertThrows(IllegalArgumentException.class, () -> store.compareAndSet("k", value, null));
+    assertFalse(store.exists("k"));
+  }
+
+  @Test
+  void quota_increment_refusedOverEachLimit_valueKept() throws Exception {
+    KeyValueStore size = limited(StoreLimits.NONE.withMaxValueSize(DataSize.ofBytes(1)));
+    assertEquals(9, size.increment("n", 9));
+    StoreQuotaExceededException tooLong = assertThrows(StoreQuotaExceededException.class, () -> size.increment("n", 1));
+    assertEquals(StoreQuotaExceededException.Limit.MAX_VALUE_SIZE, tooLong.limit());
+    assertContains(tooLong.getMessage(), "\"n\"", "2 bytes", "max_value_size of 1");
+    assertEquals("9", text(size.get("n")));
+
+    KeyValueStore keys = limited(StoreLimits.NONE.withMaxKeys(1));
+    keys.increment("a", 1);
+    StoreQuotaExceededException full = assertThrows(StoreQuotaExceededException.class, () -> keys.increment("b", 1));
+    assertEquals(StoreQuotaExceededException.Limit.MAX_KEYS, full.limit());
+    assertContains(full.getMessage(), "\"b\"", "holds 1 keys", "max_keys limit is 1");
+    assertFalse(keys.exists("b"));
+    assertEquals(2, keys.increment("a", 1), "an existing key still counts up");
+
+    KeyValueStore bytes = limited(StoreLimits.NONE.withMaxBytes(DataSize.ofBytes(3)));
+    assertEquals(10, bytes.increment("k", 10)); // "k" + "10": 3 bytes
+    StoreQuotaExceededException over = assertThrows(StoreQuotaExceededException.class, () -> bytes.increment("k", 90));
+    assertEquals(StoreQuotaExceededException.Limit.MAX_BYTES, over.limit());
+    assertContains(over.getMessage(), "\"k\"", "holds 3 bytes", "max_bytes limit of 3");
+    assertEquals("10", text(bytes.get("k")));
+    assertEquals(-9, bytes.increment("k", -19), "a value that does not grow passes");
+  }
+
+  @Test
+  void quota_increment_overLimitWithTimeToLive_keepsValueAndTimeToLive() throws Exception {
+    KeyValueStore kv = limited(StoreLimits.NONE.withMaxBytes(DataSize.ofBytes(2)));
+    kv.put("k", bytes("9"), shortTtl());
+    assertThrows(StoreQuotaExceededException.class, () -> kv.increment("k", 1));
+    assertEquals("9", text(kv.get("k")));
+    expire(kv, "k");
+    assertFalse(kv.exists("k"));
+  }
+
+  @Test
+  void quota_compareAndSet_refusedLikePut() throws Exception {
+    KeyValueStore kv = limited(StoreLimits.NONE.withMaxKeys(1).withMaxValueSize(DataSize.ofBytes(4)));
+    assertTrue(kv.compareAndSet("a", null, bytes("1")));
+    StoreQuotaExceededException full = assertThrows(StoreQuotaExceededException.class,
+        () -> kv.compareAndSet("b", null, bytes("1")));
+    assertEquals(StoreQuotaExceededException.Limit.MAX_KEYS, full.limit());
+    assertFalse(kv.exists("b"));
+    StoreQuotaExceededException big = assertThrows(StoreQuotaExceededException.class,
+        () -> kv.compareAndSet("a", bytes("1"), bytes("12345")));
+    assertEquals(StoreQuotaExceededException.Limit.MAX_VALUE_SIZE, big.limit());
+    assertEquals("1", text(kv.get("a")));
+    assertTrue(kv.compareAndSet("a", bytes("1"), null), "a delete frees the key");
+    assertTrue(kv.compareAndSet("b", null, bytes("1")));
+  }
+
+  @Test
+  void quota_countsStayExactThroughIncrementsAndCompareAndSet() throws Exception {
+    KeyValueStore kv = limited(StoreLimits.NONE.withMaxKeys(2).withMaxBytes(DataSize.ofBytes(10)));
+    kv.increment("a", 5); // "a5": 2 bytes
+    kv.increment("a", 5); // "a10": 3
+    assertTrue(kv.compareAndSet("b", null, bytes("xyz"))); // "bxyz": 4, 7 in all
+    assertTrue(kv.compareAndSet("b", bytes("xyz"), null)); // 3
+    kv.put("c", new byte[6]); // 7: 3 + 7 = 10, exactly max_bytes
+    assertThrows(StoreQuotaExceededException.class, () -> kv.put("d", new byte[0]));
+    assertThrows(StoreQuotaExceededException.class, () -> kv.increment("a", 90)); // "a100" would be 11
+    assertThrows(StoreQuotaExceededException.class, () -> kv.increment("a", -100)); // "a-90" would be 11 too
+    assertEquals(0, kv.increment("a", -10)); // "a0": 2 bytes, 9 in all
+    kv.put("c", new byte[7]); // 10 again
+    StoreQuotaExceededException keys = assertThrows(StoreQuotaExceededException.class, () -> kv.increment("d", 1));
+    assertEquals(StoreQuotaExceededException.Limit.MAX_KEYS, keys.limit());
   }
 
   static void assertContains(String message, String... fragments) {

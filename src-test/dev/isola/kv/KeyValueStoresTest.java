@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.net.URI;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -36,5 +39,50 @@ class KeyValueStoresTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> KeyValueStores.redis("redis://127.0.0.1:1/0", keyPrefix));
     assertContains(e.getMessage(), "Redis key prefix for redis://127.0.0.1:1/0");
+  }
+
+  /** A store written before the atomic operations: only the abstract methods. */
+  private static final class OldStore implements KeyValueStore {
+    @Override
+    public Optional<byte[]> get(String key) {
+      return Optional.empty();
+    }
+
+    @Override
+    public void put(String key, byte[] value) {}
+
+    @Override
+    public boolean delete(String key) {
+      return false;
+    }
+
+    @Override
+    public boolean exists(String key) {
+      return false;
+    }
+
+    @Override
+    public List<String> list(String prefix, int limit) {
+      return List.of();
+    }
+
+    @Override
+    public void close() {}
+
+    @Override
+    public String toString() {
+      return "OldStore";
+    }
+  }
+
+  @Test
+  void atomicOperations_storeWithoutThem_refuseNamingKeyAndFix() {
+    KeyValueStore old = new OldStore();
+    UnsupportedOperationException inc = assertThrows(UnsupportedOperationException.class, () -> old.increment("n", 1));
+    assertContains(inc.getMessage(), "OldStore", "\"n\"", "implement KeyValueStore.increment", "KeyValueStores");
+    UnsupportedOperationException cas = assertThrows(UnsupportedOperationException.class,
+        () -> old.compareAndSet("k", null, new byte[0]));
+    assertContains(cas.getMessage(), "OldStore", "\"k\"", "implement KeyValueStore.compareAndSet");
+    assertThrows(IllegalArgumentException.class, () -> old.increment("", 1), "the key is checked first");
   }
 }

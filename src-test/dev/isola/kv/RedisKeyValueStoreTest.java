@@ -128,6 +128,29 @@ class RedisKeyValueStoreTest extends KeyValueStoreContract {
   }
 
   @Test
+  void increment_isRedisIncrbyOnTheServer_keepingPttlAndExactAccounting() {
+    String prefix = "incr:" + UUID.randomUUID() + ":";
+    try (RedisClient raw = RedisClient.create(server.uri());
+        KeyValueStore kv = KeyValueStores.redis(server.uri(), prefix)) {
+      kv.put("n", bytes("9"), Duration.ofSeconds(100));
+      assertEquals(10, kv.increment("n", 1));
+      long pttl = raw.pttl(prefix + "n");
+      assertTrue(pttl > 0 && pttl <= 100_000, "PTTL " + pttl);
+      raw.incrBy(prefix + "n", 5); // another Redis client counts on the same key
+      assertEquals(16, kv.increment("n", 1));
+      assertTrue(kv.compareAndSet("s", null, bytes("abcd")));
+      assertEquals("3", raw.hget(prefix + "\0sizes", "n")); // key 1 + "16" 2
+      assertEquals("5", raw.hget(prefix + "\0sizes", "s"));
+      assertEquals("2", raw.hget(prefix + "\0usage", "keys"));
+      assertEquals("8", raw.hget(prefix + "\0usage", "bytes"));
+      assertTrue(kv.compareAndSet("s", bytes("abcd"), null));
+      assertEquals(null, raw.hget(prefix + "\0sizes", "s"));
+      assertEquals("1", raw.hget(prefix + "\0usage", "keys"));
+      assertEquals("3", raw.hget(prefix + "\0usage", "bytes"));
+    }
+  }
+
+  @Test
   void connect_nothingListening_failsNamingUri() throws Exception {
     int port = server.port();
     server.close();

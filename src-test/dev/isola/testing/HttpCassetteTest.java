@@ -117,6 +117,36 @@ class HttpCassetteTest {
         e.getMessage());
   }
 
+  private static IsolaExtension atomicCounter(Path cassette) {
+    return IsolaExtension.of(b -> b.route("POST /count", Handler.javascript("count.js", """
+            export default { async fetch(request, env) {
+              const a = await env.KV.increment("hits");
+              const b = await env.KV.increment("hits", 10);
+              const set = await env.KV.compareAndSet("last", null, String(b));
+              return new Response(a + " " + b + " " + set);
+            } };
+            """).grants(Grants.keyValue("kv"))))
+        .store("kv").httpCassette(cassette);
+  }
+
+  @Test
+  void atomicOperations_recordedAsTheirReadsAndWrites_replayedFromTheReadsBeforeTheWrites(@TempDir Path dir)
+      throws Exception {
+    Path cassette = dir.resolve("atomic.http");
+    IsolaExtension recording = atomicCounter(cassette);
+    recording.beforeEach(null);
+    assertEquals("1 11 true", recording.post("/count", "").bodyText());
+    recording.afterEach(null);
+    String text = Files.readString(dir.resolve("atomic.http.kv"));
+    assertTrue(text.contains("get kv hits absent\nput kv hits = MQ==\nget kv hits = MQ==\nput kv hits = MTE=\n"
+        + "get kv last absent\nput kv last = MTE=\n"), text);
+
+    IsolaExtension replaying = atomicCounter(cassette);
+    replaying.beforeEach(null);
+    assertEquals("1 11 true", replaying.post("/count", "").bodyText(), "not seeded from a read after a write");
+    replaying.afterEach(null);
+  }
+
   @Test
   void malformedCassette_namesTheLine(@TempDir Path dir) throws Exception {
     Path cassette = Files.writeString(dir.resolve("bad.txt"), "=== GET http://x/\nstatus: two hundred\n");

@@ -15,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -23,6 +24,7 @@ import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiConsumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,6 +68,10 @@ import org.slf4j.LoggerFactory;
  * and their bytes at open and keeps the count exact under concurrent writes: writes of one key run
  * one at a time (a lock per key hash), and a write reserves its growth against the {@link
  * StoreLimits} before it touches the disk, giving it back if it fails.
+ *
+ * <p><b>Atomic operations</b>: {@link #increment} and {@link #compareAndSet} read the value and
+ * write the new one under the key's lock, which every write of that key takes, so they are atomic
+ * within the process; the lock file keeps other processes out. Their writes are durable as a put's.
  */
 final class FileKeyValueStore implements KeyValueStore {
   private static final Logger log = LoggerFactory.getLogger(FileKeyValueStore.class);
@@ -195,25 +201,119 @@ final class FileKeyValueStore implements KeyValueStore {
       ReentrantLock keyLock = stripe(key);
       keyLock.lock();
       try {
-        long oldFootprint = footprintOf(key, file);
-        long addedKeys = oldFootprint < 0 ? 1 : 0;
-        long addedBytes = StoreLimits.footprint(key, value.length) - Math.max(0, oldFootprint);
-        reserve(key, addedKeys, addedBytes);
-        boolean written = false;
-        try {
-          writeFile(file, encoded);
-          written = true;
-        } finally {
-          if (!written) {
-            release(addedKeys, addedBytes);
-          }
-        }
-        expiries.set(key, expiresAt);
+        replace(key, file, value.length, encoded, expiresAt);
       } finally {
         keyLock.unlock();
       }
     } catch (IOException e) {
       throw failure("write", key, e);
+    } finally {
+      open.unlock();
+    }
+  }
+
+  /**
+   * Writes the file of {@code key} ({@code encoded}, a value of {@code length} bytes): reserves its
+   * growth against the limits, writes crash-safely, gives the growth back if the write fails. Under
+   * the key's stripe.
+   */
+  private void replace(String key, Path file, int length, ByteBuffer encoded, long expiresAt) throws IOException {
+    long oldFootprint = footprintOf(key, file);
+    long addedKeys = oldFootprint < 0 ? 1 : 0;
+    long addedBytes = StoreLimits.footprint(key, length) - Math.max(0, oldFootprint);
+    reserve(key, addedKeys, addedBytes);
+    boolean written = false;
+    try {
+      writeFile(file, encoded);
+      written = true;
+    } finally {
+      if (!written) {
+        release(addedKeys, addedBytes);
+      }
+    }
+    expiries.set(key, expiresAt);
+  }
+
+  /**
+   * The live content of {@code key}'s file, or null if it has none or it has expired; a damaged
+   * file is a {@link CorruptValueException}. Under the key's stripe, for the atomic operations.
+   */
+  private ValueFile.@Nullable Content current(String key, Path file) throws IOException {
+    ValueFile.Content content;
+    try {
+      content = ValueFile.read(file);
+    } catch (NoSuchFileException absent) {
+      return null;
+    }
+    if (content.damaged()) {
+      throw new CorruptValueException(this, key, file, content.damage());
+    }
+    return content.expiresAt() != 0 && content.expiresAt() <= clock.millis() ? null : content;
+  }
+
+  /**
+   * Under the key's stripe, which every write of the key takes: no write runs between the read and
+   * the write. Durable as put: the sum is written crash-safely before this returns.
+   */
+  @Override
+  public long increment(String key, long delta) {
+    Path file = fileOf(key);
+    Lock open = enter();
+    try {
+      removeExpired();
+      ReentrantLock keyLock = stripe(key);
+      keyLock.lock();
+      try {
+        ValueFile.Content old = current(key, file);
+        byte[] sum = Counters.increment(key, Optional.ofNullable(old).map(ValueFile.Content::value), delta);
+        limits.checkValueSize(this, key, sum.length);
+        long expiresAt = old == null ? 0 : old.expiresAt();
+        replace(key, file, sum.length, ValueFile.encode(sum, expiresAt), expiresAt);
+        return Long.parseLong(new String(sum, java.nio.charset.StandardCharsets.US_ASCII));
+      } finally {
+        keyLock.unlock();
+      }
+    } catch (IOException e) {
+      throw failure("increment", key, e);
+    } finally {
+      open.unlock();
+    }
+  }
+
+  /** Under the key's stripe, as {@link #increment}; durable as put and delete. */
+  @Override
+  public boolean compareAndSet(String key, byte @Nullable [] expected, byte @Nullable [] newValue) {
+    Path file = fileOf(key);
+    if (expected != null) {
+      Keys.checkValue(key, expected);
+    }
+    ByteBuffer encoded = null;
+    if (newValue != null) {
+      Keys.checkValue(key, newValue);
+      limits.checkValueSize(this, key, newValue.length);
+      encoded = ValueFile.encode(newValue, 0);
+    }
+    Lock open = enter();
+    try {
+      removeExpired();
+      ReentrantLock keyLock = stripe(key);
+      keyLock.lock();
+      try {
+        ValueFile.Content old = current(key, file);
+        if (old == null ? expected != null : expected == null || !Arrays.equals(old.value(), expected)) {
+          return false;
+        }
+        if (encoded != null) {
+          replace(key, file, newValue.length, encoded, 0);
+        } else if (old != null) {
+          deleteFile(key, file);
+        }
+        return true;
+      } finally {
+        keyLock.unlock();
+      }
+    } catch (IOException e) {
+      throw failure("compare and set", key, e);
     } finally {
       open.unlock();
     }

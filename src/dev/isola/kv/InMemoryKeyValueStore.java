@@ -3,18 +3,21 @@ package dev.isola.kv;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@link KeyValueStore} in a {@link ConcurrentSkipListMap}, ordered by UTF-8 bytes. Not durable:
  * for tests, development and caches. Every value is copied on the way in and out.
  *
- * <p>Quotas: writes (put, delete, and the removal of expired keys) run one at a time under a lock,
- * which keeps the key and byte counts exact; reads take no lock. An expired key reads as absent at
+ * <p>Quotas: writes (put, delete, increment, compare-and-set, and the removal of expired keys) run
+ * one at a time under a lock, which makes increment and compare-and-set atomic and keeps the key
+ * and byte counts exact; reads take no lock. An expired key reads as absent at
  * once and is removed (and stops counting) at the next write.
  */
 final class InMemoryKeyValueStore implements KeyValueStore {
@@ -70,14 +73,68 @@ final class InMemoryKeyValueStore implements KeyValueStore {
     try {
       checkOpen();
       removeExpired();
+      store(key, copy, expiresAt);
+    } finally {
+      writes.unlock();
+    }
+  }
+
+  /** Stores {@code value} (already copied) with its accounting, or refuses over the limits. Under {@link #writes}. */
+  private void store(String key, byte[] value, long expiresAt) {
+    Entry old = entries.get(key);
+    long addedKeys = old == null ? 1 : 0;
+    long addedBytes = StoreLimits.footprint(key, value.length) - (old == null ? 0 : StoreLimits.footprint(key, old.value.length));
+    limits.checkGrowth(this, key, keys, addedKeys, bytes, addedBytes);
+    entries.put(key, new Entry(value, expiresAt));
+    expiries.set(key, expiresAt);
+    keys += addedKeys;
+    bytes += addedBytes;
+  }
+
+  /** Under {@link #writes}, so no other write of the key runs between the read and the write. */
+  @Override
+  public long increment(String key, long delta) {
+    Keys.checkKey(key);
+    writes.lock();
+    try {
+      checkOpen();
+      removeExpired(); // an expired key is gone now: it counts as 0 and the sum has no time to live
       Entry old = entries.get(key);
-      long addedKeys = old == null ? 1 : 0;
-      long addedBytes = StoreLimits.footprint(key, copy.length) - (old == null ? 0 : StoreLimits.footprint(key, old.value.length));
-      limits.checkGrowth(this, key, keys, addedKeys, bytes, addedBytes);
-      entries.put(key, new Entry(copy, expiresAt));
-      expiries.set(key, expiresAt);
-      keys += addedKeys;
-      bytes += addedBytes;
+      byte[] sum = Counters.increment(key, Optional.ofNullable(old).map(Entry::value), delta);
+      limits.checkValueSize(this, key, sum.length);
+      store(key, sum, old == null ? 0 : old.expiresAt);
+      return Long.parseLong(new String(sum, java.nio.charset.StandardCharsets.US_ASCII));
+    } finally {
+      writes.unlock();
+    }
+  }
+
+  @Override
+  public boolean compareAndSet(String key, byte @Nullable [] expected, byte @Nullable [] newValue) {
+    Keys.checkKey(key);
+    if (expected != null) {
+      Keys.checkValue(key, expected);
+    }
+    byte[] copy = null;
+    if (newValue != null) {
+      Keys.checkValue(key, newValue);
+      limits.checkValueSize(this, key, newValue.length);
+      copy = newValue.clone();
+    }
+    writes.lock();
+    try {
+      checkOpen();
+      removeExpired();
+      Entry old = entries.get(key);
+      if (old == null ? expected != null : expected == null || !Arrays.equals(old.value, expected)) {
+        return false;
+      }
+      if (copy == null) {
+        remove(key);
+      } else {
+        store(key, copy, 0);
+      }
+      return true;
     } finally {
       writes.unlock();
     }

@@ -3,6 +3,7 @@ package dev.isola.kv;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A map from string keys to byte values: the storage behind the key-value capability, and the one
@@ -33,6 +34,11 @@ import java.util.Optional;
  * an {@link java.io.UncheckedIOException} naming the store and the key; a value that failed its
  * integrity check is a {@link CorruptValueException}, never returned damaged. A {@code put} over the
  * store's {@link StoreLimits} is a {@link StoreQuotaExceededException}.
+ *
+ * <p><b>Atomic operations</b> for several threads, processes or nodes sharing one store: {@link
+ * #increment} (a counter) and {@link #compareAndSet} (a write that happens only if the value is
+ * still the one read). On the memory and file stores they are atomic within the process (the file
+ * store admits one process at a time); on Redis they run on the server, atomic for every client.
  */
 public interface KeyValueStore extends AutoCloseable {
   /** The longest key, in UTF-8 bytes: {@value}. */
@@ -77,6 +83,54 @@ public interface KeyValueStore extends AutoCloseable {
     Keys.checkTtl(key, ttl);
     throw new UnsupportedOperationException(this + " cannot expire keys, so it refuses a time to live for key "
         + Keys.quote(key) + ": store the value without one, or use a built-in store (KeyValueStores)");
+  }
+
+  /**
+   * Adds {@code delta} to the integer stored under {@code key} and answers the sum, atomically: two
+   * increments running at once both count. The value is read as a signed 64-bit decimal integer in
+   * ASCII ({@code "-12"}: an optional minus sign, then digits without a leading zero; what Redis's
+   * {@code INCRBY} takes); an absent key counts as 0. The sum is stored the same way, so {@link #get}
+   * reads it as text. A key put with a time to live keeps it (as {@code INCRBY} does); an absent key
+   * is created without one. Durable as {@link #put(String, byte[])}, and counted against the store's
+   * {@link StoreLimits} the same way.
+   *
+   * <p>The built-in stores implement it; this default refuses, for stores that cannot.
+   *
+   * @param delta any value, negative to count down
+   * @return the value stored now
+   * @throws NotAnIntegerException (an {@link IllegalArgumentException}) if the stored value is not
+   *     such an integer or the sum overflows a {@code long}; nothing is changed
+   * @throws IllegalArgumentException if {@code key} breaks the key rules
+   * @throws StoreQuotaExceededException if the new value would cross the store's limits; nothing is changed
+   * @throws UnsupportedOperationException if this store has no atomic increment
+   */
+  default long increment(String key, long delta) {
+    Keys.checkKey(key);
+    throw new UnsupportedOperationException(this + " has no atomic increment, so it refuses to increment key "
+        + Keys.quote(key) + ": implement KeyValueStore.increment in this store, or use a built-in store (KeyValueStores)");
+  }
+
+  /**
+   * Stores {@code newValue} under {@code key} if, and only if, the value stored now equals {@code
+   * expected}, atomically: of several writers that read the same value and race to replace it, one
+   * wins. {@code expected == null} means "only if the key is absent"; {@code newValue == null}
+   * deletes the key. A value stored by this method has no time to live, as with {@link
+   * #put(String, byte[])}; durable and counted against the store's {@link StoreLimits} like a put.
+   *
+   * <p>The built-in stores implement it; this default refuses, for stores that cannot.
+   *
+   * @return true if the value was {@code expected} and is now {@code newValue}; false, with nothing
+   *     changed, if it was something else
+   * @throws IllegalArgumentException if {@code key}, {@code expected} or {@code newValue} breaks the rules
+   * @throws StoreQuotaExceededException if storing {@code newValue} would cross the store's limits
+   *     (a value over max_value_size is refused even when the value does not match); nothing is changed
+   * @throws UnsupportedOperationException if this store has no atomic compare-and-set
+   */
+  default boolean compareAndSet(String key, byte @Nullable [] expected, byte @Nullable [] newValue) {
+    Keys.checkKey(key);
+    throw new UnsupportedOperationException(this + " has no atomic compare-and-set, so it refuses one on key "
+        + Keys.quote(key) + ": implement KeyValueStore.compareAndSet in this store, or use a built-in store"
+        + " (KeyValueStores)");
   }
 
   /**

@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.ScanParams;
@@ -43,6 +44,12 @@ import redis.clients.jedis.resps.ScanResult;
  * whose prefixes nest count the keys they share twice. Redis's own memory per key (tens of bytes)
  * is not counted. The scripts name keys they do not declare, so a Redis Cluster is not supported.
  *
+ * <p><b>Atomic operations</b> run on the server, atomic for every client of the database: {@link
+ * #increment} is Redis's {@code INCRBY} (same rules for the stored integer; it keeps the key's time
+ * to live) and {@link #compareAndSet} a {@code GET} and {@code SET} or {@code DEL}, each in a Lua
+ * script that also keeps the accounting above. An increment over the quota puts the old value back
+ * with {@code SET ... KEEPTTL} inside its script: Redis 6.0 or later.
+ *
  * <p>Only this class uses Jedis, an optional dependency; {@link KeyValueStores#redis} says what to add
  * when it is missing.
  */
@@ -50,10 +57,14 @@ final class RedisKeyValueStore implements KeyValueStore {
   private static final int SCAN_BATCH = 1000;
 
   /**
-   * KEYS: value, sizes, expiry, usage. ARGV: value, ttl millis (0: none), max keys, max bytes, key
-   * prefix, store key, footprint. Answers {"ok"}, or {limit name, current count} when refused.
+   * What every script starts with. KEYS: value, sizes, expiry, usage. {@code forget(k)} drops store
+   * key {@code k} from the accounting; {@code sweep(prefix)} forgets up to 1000 expired keys;
+   * {@code counted(k)} is the size counted for {@code k} (whose value is KEYS[1]), nil if none or if
+   * the key has expired; {@code refuse(old, size, maxKeys, maxBytes)} is nil if storing {@code size}
+   * bytes where {@code old} were counted fits, else {limit name, current count, growth}; {@code
+   * count(k, old, size)} records that write.
    */
-  private static final byte[] PUT = ("""
+  private static final String PRELUDE = """
       local t = redis.call('TIME')
       local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
       local function forget(k)
@@ -65,25 +76,51 @@ final class RedisKeyValueStore implements KeyValueStore {
         end
         redis.call('ZREM', KEYS[3], k)
       end
-      for _, k in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1000)) do
-        if redis.call('EXISTS', ARGV[5] .. k) == 0 then forget(k) end
+      local function sweep(prefix)
+        for _, k in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1000)) do
+          if redis.call('EXISTS', prefix .. k) == 0 then forget(k) end
+        end
       end
-      local old = redis.call('HGET', KEYS[2], ARGV[6])
-      if old and redis.call('EXISTS', KEYS[1]) == 0 then
-        forget(ARGV[6])
-        old = nil
+      local function counted(k)
+        local old = redis.call('HGET', KEYS[2], k)
+        if old and redis.call('EXISTS', KEYS[1]) == 0 then
+          forget(k)
+          return nil
+        end
+        return old
       end
-      local keys = tonumber(redis.call('HGET', KEYS[4], 'keys') or '0')
-      local bytes = tonumber(redis.call('HGET', KEYS[4], 'bytes') or '0')
+      local function growth(old, size)
+        if old then return 0, size - tonumber(old) end
+        return 1, size
+      end
+      local function refuse(old, size, maxKeys, maxBytes)
+        local addKeys, addBytes = growth(old, size)
+        local keys = tonumber(redis.call('HGET', KEYS[4], 'keys') or '0')
+        local bytes = tonumber(redis.call('HGET', KEYS[4], 'bytes') or '0')
+        if addKeys > 0 and keys + addKeys > tonumber(maxKeys) then return {'max_keys', tostring(keys), tostring(addBytes)} end
+        if addBytes > 0 and bytes + addBytes > tonumber(maxBytes) then
+          return {'max_bytes', tostring(bytes), tostring(addBytes)}
+        end
+        return nil
+      end
+      local function count(k, old, size)
+        local addKeys, addBytes = growth(old, size)
+        redis.call('HSET', KEYS[2], k, size)
+        redis.call('HINCRBY', KEYS[4], 'keys', addKeys)
+        redis.call('HINCRBY', KEYS[4], 'bytes', addBytes)
+      end
+      """;
+
+  /**
+   * ARGV: value, ttl millis (0: none), max keys, max bytes, key prefix, store key, footprint.
+   * Answers {"ok"}, or what {@code refuse} answers.
+   */
+  private static final byte[] PUT = (PRELUDE + """
+      sweep(ARGV[5])
+      local old = counted(ARGV[6])
       local size = tonumber(ARGV[7])
-      local addKeys = 1
-      local addBytes = size
-      if old then
-        addKeys = 0
-        addBytes = size - tonumber(old)
-      end
-      if addKeys > 0 and keys + addKeys > tonumber(ARGV[3]) then return {'max_keys', tostring(keys)} end
-      if addBytes > 0 and bytes + addBytes > tonumber(ARGV[4]) then return {'max_bytes', tostring(bytes)} end
+      local refused = refuse(old, size, ARGV[3], ARGV[4])
+      if refused then return refused end
       local ttl = tonumber(ARGV[2])
       if ttl > 0 then
         redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
@@ -92,9 +129,68 @@ final class RedisKeyValueStore implements KeyValueStore {
         redis.call('SET', KEYS[1], ARGV[1])
         redis.call('ZREM', KEYS[3], ARGV[6])
       end
-      redis.call('HSET', KEYS[2], ARGV[6], size)
-      redis.call('HINCRBY', KEYS[4], 'keys', addKeys)
-      redis.call('HINCRBY', KEYS[4], 'bytes', addBytes)
+      count(ARGV[6], old, size)
+      return {'ok'}
+      """).getBytes(StandardCharsets.UTF_8);
+
+  /**
+   * Redis's own {@code INCRBY} (which keeps the key's time to live, so the expiry set stays right),
+   * then the quota check on the new length; over quota, the old value is put back ({@code SET ...
+   * KEEPTTL}) or the new key deleted before the script ends, so no client sees it. ARGV: delta, max
+   * value size, max keys, max bytes, key prefix, store key, key length. Answers {"ok", new value},
+   * {"refused", INCRBY's error[, old value]}, {"max_value_size", new length} or what {@code refuse}
+   * answers.
+   */
+  private static final byte[] INCREMENT = (PRELUDE + """
+      sweep(ARGV[5])
+      local old = counted(ARGV[6])
+      local before = redis.call('GET', KEYS[1])
+      local done = redis.pcall('INCRBY', KEYS[1], ARGV[1])
+      if type(done) == 'table' and done.err then
+        if before then return {'refused', done.err, before} end
+        return {'refused', done.err}
+      end
+      local after = redis.call('GET', KEYS[1])
+      local size = tonumber(ARGV[7]) + string.len(after)
+      local refused = nil
+      if string.len(after) > tonumber(ARGV[2]) then
+        refused = {'max_value_size', tostring(string.len(after))}
+      else
+        refused = refuse(old, size, ARGV[3], ARGV[4])
+      end
+      if refused then
+        if before then redis.call('SET', KEYS[1], before, 'KEEPTTL') else redis.call('DEL', KEYS[1]) end
+        return refused
+      end
+      count(ARGV[6], old, size)
+      return {'ok', after}
+      """).getBytes(StandardCharsets.UTF_8);
+
+  /**
+   * ARGV: "1" if a value is expected, the expected value, "1" if a new value is given, the new
+   * value, max keys, max bytes, key prefix, store key, footprint of the new value. Answers {"ok"}
+   * when the value matched, {"no"} when it did not, or what {@code refuse} answers.
+   */
+  private static final byte[] COMPARE_AND_SET = (PRELUDE + """
+      sweep(ARGV[7])
+      local old = counted(ARGV[8])
+      local current = redis.call('GET', KEYS[1])
+      if ARGV[1] == '1' then
+        if current ~= ARGV[2] then return {'no'} end
+      elseif current then
+        return {'no'}
+      end
+      if ARGV[3] == '1' then
+        local size = tonumber(ARGV[9])
+        local refused = refuse(old, size, ARGV[5], ARGV[6])
+        if refused then return refused end
+        redis.call('SET', KEYS[1], ARGV[4])
+        redis.call('ZREM', KEYS[3], ARGV[8])
+        count(ARGV[8], old, size)
+      elseif current then
+        redis.call('DEL', KEYS[1])
+        forget(ARGV[8])
+      end
       return {'ok'}
       """).getBytes(StandardCharsets.UTF_8);
 
@@ -176,22 +272,96 @@ final class RedisKeyValueStore implements KeyValueStore {
   private void write(String key, byte[] redisKey, byte[] value, long ttlMillis) {
     limits.checkValueSize(this, key, value.length);
     List<byte[]> args = List.of(value, ascii(ttlMillis), ascii(limits.maxKeys()), ascii(limits.maxBytes()), keyPrefix,
-        Arrays.copyOfRange(redisKey, keyPrefix.length, redisKey.length), ascii(StoreLimits.footprint(key, value.length)));
-    Object answer = call("write key", key, () -> client.eval(PUT, keys(redisKey), args));
-    List<?> parts = answer instanceof List<?> list ? list : List.of();
-    String status = parts.isEmpty() ? "" : text(parts.get(0));
-    switch (status) {
-      case "ok" -> { }
-      case "max_keys", "max_bytes" -> {
-        long current = Long.parseLong(text(parts.get(1)));
-        boolean keysLimit = status.equals("max_keys");
-        // Refused on the server; checkGrowth words the refusal as the other stores do.
-        limits.checkGrowth(this, key, current, keysLimit ? 1 : 0, current, keysLimit ? 0 : StoreLimits.footprint(key, value.length));
-        throw new IllegalStateException(this + " refused key " + Keys.quote(key) + " over " + status);
-      }
-      default -> throw new UncheckedIOException(this + " could not write key " + Keys.quote(key)
-          + ": unexpected answer from the server's script: " + answer, new IOException(String.valueOf(answer)));
+        storeKey(redisKey), ascii(StoreLimits.footprint(key, value.length)));
+    List<?> parts = parts(call("write key", key, () -> client.eval(PUT, keys(redisKey), args)));
+    if (!status(parts).equals("ok")) {
+      throw unexpected("write", key, parts);
     }
+  }
+
+  /** Redis's {@code INCRBY} in a script that keeps the accounting: see {@link #INCREMENT}. */
+  @Override
+  public long increment(String key, long delta) {
+    byte[] redisKey = redisKey(key);
+    List<byte[]> args = List.of(ascii(delta), ascii(limits.maxValueSize()), ascii(limits.maxKeys()),
+        ascii(limits.maxBytes()), keyPrefix, storeKey(redisKey), ascii(StoreLimits.footprint(key, 0)));
+    List<?> parts = parts(call("increment key", key, () -> client.eval(INCREMENT, keys(redisKey), args)));
+    switch (status(parts)) {
+      case "ok" -> {
+        return Long.parseLong(text(parts.get(1)));
+      }
+      case "refused" -> {
+        // INCRBY refused it; the rules are the same as Counters', which words the refusal as the other stores do.
+        if (parts.size() > 2 && parts.get(2) instanceof byte[] before) {
+          long current = Counters.parse(key, before);
+          if ((delta > 0 && current > Long.MAX_VALUE - delta) || (delta < 0 && current < Long.MIN_VALUE - delta)) {
+            throw Counters.overflow(key, current, delta);
+          }
+        }
+        throw new UncheckedIOException(this + " could not increment key " + Keys.quote(key) + ": " + text(parts.get(1)),
+            new IOException(text(parts.get(1))));
+      }
+      case "max_value_size" -> {
+        limits.checkValueSize(this, key, Integer.parseInt(text(parts.get(1))));
+        throw unexpected("increment", key, parts);
+      }
+      default -> throw unexpected("increment", key, parts);
+    }
+  }
+
+  /** Compared and set in a script that keeps the accounting: see {@link #COMPARE_AND_SET}. */
+  @Override
+  public boolean compareAndSet(String key, byte @Nullable [] expected, byte @Nullable [] newValue) {
+    byte[] redisKey = redisKey(key);
+    if (expected != null) {
+      Keys.checkValue(key, expected);
+    }
+    if (newValue != null) {
+      Keys.checkValue(key, newValue);
+      limits.checkValueSize(this, key, newValue.length);
+    }
+    byte[] none = new byte[0];
+    List<byte[]> args = List.of(ascii(expected == null ? 0 : 1), expected == null ? none : expected,
+        ascii(newValue == null ? 0 : 1), newValue == null ? none : newValue, ascii(limits.maxKeys()),
+        ascii(limits.maxBytes()), keyPrefix, storeKey(redisKey),
+        ascii(StoreLimits.footprint(key, newValue == null ? 0 : newValue.length)));
+    List<?> parts = parts(call("compare and set key", key, () -> client.eval(COMPARE_AND_SET, keys(redisKey), args)));
+    return switch (status(parts)) {
+      case "ok" -> true;
+      case "no" -> false;
+      default -> throw unexpected("compare and set", key, parts);
+    };
+  }
+
+  private static List<?> parts(Object answer) {
+    return answer instanceof List<?> list ? list : List.of(String.valueOf(answer));
+  }
+
+  private static String status(List<?> parts) {
+    return parts.isEmpty() ? "" : text(parts.get(0));
+  }
+
+  /**
+   * The error for a script's answer other than what the caller expected: a quota refusal worded as
+   * the other stores word it, or else an {@link UncheckedIOException} quoting the answer.
+   */
+  private RuntimeException unexpected(String action, String key, List<?> parts) {
+    String status = status(parts);
+    if ((status.equals("max_keys") || status.equals("max_bytes")) && parts.size() > 2) {
+      long current = Long.parseLong(text(parts.get(1)));
+      long growth = Long.parseLong(text(parts.get(2)));
+      boolean keysLimit = status.equals("max_keys");
+      // Refused on the server; checkGrowth words the refusal as the other stores do.
+      limits.checkGrowth(this, key, current, keysLimit ? 1 : 0, current, keysLimit ? 0 : growth);
+      return new IllegalStateException(this + " refused key " + Keys.quote(key) + " over " + status);
+    }
+    List<String> shown = parts.stream().map(RedisKeyValueStore::text).toList();
+    return new UncheckedIOException(this + " could not " + action + " key " + Keys.quote(key)
+        + ": unexpected answer from the server's script: " + shown, new IOException(String.valueOf(shown)));
+  }
+
+  private byte[] storeKey(byte[] redisKey) {
+    return Arrays.copyOfRange(redisKey, keyPrefix.length, redisKey.length);
   }
 
   @Override

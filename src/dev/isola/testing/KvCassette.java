@@ -22,7 +22,11 @@ import java.util.Optional;
  * order) must be the recorded ones, or the test fails showing both.
  *
  * <p>One line per call, text, to read and edit: {@code get STORE KEY = BASE64} (or {@code absent}),
- * {@code put STORE KEY = BASE64}, {@code delete STORE KEY}; keys are URL-encoded.
+ * {@code put STORE KEY = BASE64}, {@code delete STORE KEY}; keys are URL-encoded. The atomic
+ * operations are written as the read and the write they made: an increment as a {@code get} of the
+ * value before (absent for 0) and a {@code put} of the sum; a compare-and-set that matched as a
+ * {@code get} of the expected value and a {@code put} or {@code delete}, and one that did not as a
+ * {@code get} of the value found.
  */
 final class KvCassette {
   /** One recorded call; {@code value} is null for an absent read and for a delete. */
@@ -56,9 +60,14 @@ final class KvCassette {
   /** {@code store} with every guest call written down, named {@code name} in the cassette. */
   KeyValueStore wrap(String name, KeyValueStore store) {
     if (!recording) {
-      for (Call call : recorded) { // the stores start as the recorded reads saw them
-        if (call.store().equals(name) && call.op().equals("get") && call.value() != null && store.get(call.key()).isEmpty()
-            && calls.stream().noneMatch(c -> c.key().equals(call.key()))) {
+      java.util.Set<String> written = new java.util.HashSet<>();
+      for (Call call : recorded) { // the stores start as the recorded reads saw them, before the handler wrote
+        if (!call.store().equals(name)) {
+          continue;
+        }
+        if (!call.op().equals("get")) {
+          written.add(call.key());
+        } else if (call.value() != null && !written.contains(call.key()) && store.get(call.key()).isEmpty()) {
           store.put(call.key(), call.value());
         }
       }
@@ -154,6 +163,32 @@ final class KvCassette {
     public void put(String key, byte[] value, java.time.Duration ttl) {
       delegate.put(key, value, ttl);
       calls.add(new Call("put", name, key, value.clone()));
+    }
+
+    @Override
+    public long increment(String key, long delta) {
+      long sum = delegate.increment(key, delta);
+      long before = sum - delta; // no overflow: the store refused those
+      calls.add(new Call("get", name, key, before == 0 ? null : ascii(before)));
+      calls.add(new Call("put", name, key, ascii(sum)));
+      return sum;
+    }
+
+    @Override
+    public boolean compareAndSet(String key, byte @org.jspecify.annotations.Nullable [] expected,
+        byte @org.jspecify.annotations.Nullable [] newValue) {
+      boolean set = delegate.compareAndSet(key, expected, newValue);
+      if (set) {
+        calls.add(new Call("get", name, key, expected == null ? null : expected.clone()));
+        calls.add(newValue == null ? new Call("delete", name, key, null) : new Call("put", name, key, newValue.clone()));
+      } else {
+        calls.add(new Call("get", name, key, delegate.get(key).orElse(null)));
+      }
+      return set;
+    }
+
+    private static byte[] ascii(long n) {
+      return Long.toString(n).getBytes(StandardCharsets.US_ASCII);
     }
 
     @Override

@@ -229,6 +229,16 @@ public final class CallCapabilities {
     KeyValueGate.put(this, store, key, value, ttl);
   }
 
+  /** Adds {@code delta} to the integer under {@code key} (see {@link KeyValueGate#increment}). */
+  public long kvIncrement(String store, String key, long delta) {
+    return KeyValueGate.increment(this, store, key, delta);
+  }
+
+  /** Stores {@code newValue} only if the value is {@code expected} (see {@link KeyValueGate#compareAndSet}). */
+  public boolean kvCompareAndSet(String store, String key, byte @Nullable [] expected, byte @Nullable [] newValue) {
+    return KeyValueGate.compareAndSet(this, store, key, expected, newValue);
+  }
+
   public boolean kvDelete(String store, String key) {
     return KeyValueGate.delete(this, store, key);
   }

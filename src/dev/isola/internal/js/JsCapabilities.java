@@ -105,6 +105,8 @@ final class JsCapabilities {
   /**
    * One operation of the runtime: {@code ("get", store, key, sink, asText)}, {@code ("put", store,
    * key, ArrayBuffer[, "ttl" or "at", seconds])}, {@code ("delete", store, key)}, {@code ("list", store, prefix, limit)},
+   * {@code ("increment", store, key, delta as decimal text)}, {@code ("compareAndSet", store, key,
+   * ArrayBuffer or null, ArrayBuffer or null)},
    * {@code ("file", path, sink, asText)} or {@code ("fetch", method, url, flat headers, ArrayBuffer
    * or null, sink)}, or {@code ("env", binding)} for an ungranted {@code env.KV}, {@code env.kv},
    * {@code env.vars}, {@code env.secrets} or {@code env.files}, which is always denied. A sink is a
@@ -122,6 +124,9 @@ final class JsCapabilities {
         case "put" -> put(args[1].asString(), args[2].asString(), bytes(args[3]),
             args.length > 5 ? ttl(args[2].asString(), args[4].asString(), args[5].asDouble()) : null);
         case "delete" -> delete(args[1].asString(), args[2].asString());
+        case "increment" -> increment(args[1].asString(), args[2].asString(), args[3].asString());
+        case "compareAndSet" -> compareAndSet(args[1].asString(), args[2].asString(),
+            args[3].isNull() ? null : bytes(args[3]), args[4].isNull() ? null : bytes(args[4]));
         case "list" -> list(args[1].asString(), args[2].asString(), args[3].asInt());
         case "file" -> file(args[1].asString(), args[2], asText(args, 3));
         case "fetch" -> fetch(args);
@@ -289,6 +294,23 @@ final class JsCapabilities {
   private String delete(String store, String key) {
     keyValue(key, () -> capabilities.kvDelete(store, key));
     return "o";
+  }
+
+  /** Answers the sum as decimal text: the runtime checks that it is a safe integer. */
+  private String increment(String store, String key, String delta) {
+    long d;
+    try {
+      d = Long.parseLong(delta);
+    } catch (NumberFormatException e) {
+      throw new GuestError("increment delta " + quote(delta) + " is not an integer");
+    }
+    return "o" + keyValue(key, () -> capabilities.kvIncrement(store, key, d));
+  }
+
+  /** Answers "o1" if the value was set, "o0" if it was not the one expected. */
+  private String compareAndSet(String store, String key, byte @org.jspecify.annotations.Nullable [] expected,
+      byte @org.jspecify.annotations.Nullable [] value) {
+    return keyValue(key, () -> capabilities.kvCompareAndSet(store, key, expected, value)) ? "o1" : "o0";
   }
 
   private String list(String store, String prefix, int limit) {

@@ -1470,6 +1470,10 @@ const answer = (r, Failure) => { // a host answer: its payload, null for "n", or
 // only at least 1 second and at most 100 years; values carry no metadata (put's metadata is
 // ignored, getWithMetadata answers metadata: null); and list has no cursor: it answers at most 1000
 // keys, list_complete is false when more may follow, and prefix narrows it.
+// Isola adds two atomic operations, for handlers on several nodes sharing a store: increment(key,
+// delta = 1) adds to the integer stored as decimal text (absent = 0) and answers the sum;
+// compareAndSet(key, expected, value) stores value (null deletes) only if the value is expected
+// (null: absent), answering whether it did. Both count as writes against the store's quota.
 const KV_MAX_LIST = 1000;
 const KV_MAX_TTL = 36500 * 86400;
 const kvSeconds = (name, v, min, max, what) => {
@@ -1541,6 +1545,29 @@ const kvNamespace = (store) => {
       answer(expiry.length === 0 ? cap("put", store, k, bytes) : cap("put", store, k, bytes, expiry[0], expiry[1]), Err);
     },
     async delete(key) { answer(cap("delete", store, toStr(key)), Err); },
+    async increment(key, delta) {
+      const k = toStr(key);
+      if (delta !== undefined && (typeof delta !== "number" || delta % 1 !== 0 || !(delta <= MAX_SAFE && delta >= -MAX_SAFE))) {
+        throw new (typeof delta === "number" ? RangeErr : TypeErr)(
+          `increment delta must be a safe integer (at most ${MAX_SAFE} either way), got ${describe(delta)}`);
+      }
+      const text = answer(cap("increment", store, k, delta === undefined ? "1" : "" + delta), Err);
+      const n = +text;
+      if (!(n <= MAX_SAFE && n >= -MAX_SAFE)) {
+        throw new RangeErr(`increment stored ${text} under key ${inspect(k)}, beyond the safe integers of JavaScript`
+          + ` (at most ${MAX_SAFE} either way): read it with get() as text, or keep counters smaller`);
+      }
+      return n;
+    },
+    async compareAndSet(key, expected, value) {
+      const k = toStr(key);
+      if (expected === undefined || value === undefined) {
+        throw new TypeErr(`compareAndSet(key, expected, value) needs all three: pass null as expected for "only if absent"`
+          + " and null as value to delete");
+      }
+      const e = expected === null ? null : kvValue(expected), v = value === null ? null : kvValue(value);
+      return answer(cap("compareAndSet", store, k, e, v), Err) === "1";
+    },
     async list(options) {
       let prefix = "", limit = KV_MAX_LIST;
       if (options !== undefined && options !== null) {

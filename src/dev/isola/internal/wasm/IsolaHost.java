@@ -32,7 +32,7 @@ import java.util.function.Supplier;
  *
  * <table>
  *   <caption>Functions; results below 0 are errors</caption>
- *   <tr><th>module.name</th><th>params (all i32)</th><th>result</th></tr>
+ *   <tr><th>module.name</th><th>params (i32 unless marked)</th><th>result</th></tr>
  *   <tr><td>isola:host/kv.get</td><td>store, store_len, key, key_len, out, out_cap</td>
  *       <td>i64: the value's length (copied to out only if it fits: call again with a larger buffer
  *       otherwise), {@link #ABSENT} if there is none</td></tr>
@@ -58,7 +58,8 @@ import java.util.function.Supplier;
  *
  * <p>Errors: {@link #DENIED} when the route was not granted the store or variable (the host logs it;
  * if the call then fails, it fails with {@code CapabilityDeniedException}, 403), {@link #INVALID} for
- * a misuse such as a key too long or a value too large, {@link #FULL} when a put would cross the
+ * a misuse such as a key too long, a value too large or an increment of a value that is not an
+ * integer, {@link #FULL} when a write (put, increment, compare_and_set) would cross the
  * store's quota (the host logs it; if the call then fails, it fails with {@code
  * StoreQuotaExceededException}, 507). Pointers outside the guest's memory trap. There is no put with
  * a time to live here: keys written from Wasm do not expire.
@@ -76,7 +77,7 @@ final class IsolaHost {
 
   private static final ValType I32 = ValType.I32;
   private static final Map<String, Set<String>> FUNCTIONS = Map.of(
-      KV, Set.of("get", "put", "delete", "exists", "list"),
+      KV, Set.of("get", "put", "delete", "exists", "list", "increment", "compare_and_set"),
       VARS, Set.of("get"),
       FILES, Set.of("read"),
       HTTP, Set.of("request", "status", "body"));
@@ -116,6 +117,11 @@ final class IsolaHost {
   private static final FunctionType FOUR_I64 = type(4, ValType.I64);
   private static final FunctionType SIX_I32 = type(6, I32);
   private static final FunctionType SIX_I64 = type(6, ValType.I64);
+  /** {@code kv.increment}: store, store_len, key, key_len (i32), delta (i64), out (i32) -> i32. */
+  private static final FunctionType INCREMENT = FunctionType.of(List.of(I32, I32, I32, I32, ValType.I64, I32), List.of(I32));
+  private static final FunctionType EIGHT_I32 = type(8, I32);
+  /** A length that stands for "no value" in {@code kv.compare_and_set}: -1 as an i32. */
+  static final long NO_VALUE = 0xffff_ffffL;
 
   /** The host functions for one call, bound to its capabilities. */
   static List<HostFunction> functions(CallCapabilities caps) {
@@ -164,6 +170,23 @@ final class IsolaHost {
         })),
         new HostFunction(KV, "delete", FOUR_I32, (instance, a) -> i32(() ->
             binding.apply(instance).caps.kvDelete(text(instance, a[0], a[1]), text(instance, a[2], a[3])) ? 1 : 0)),
+        new HostFunction(KV, "increment", INCREMENT, (instance, a) -> i32(() -> {
+          CallCapabilities caps = binding.apply(instance).caps;
+          long out = a[5];
+          checkWritable(instance, out, Long.BYTES); // before the store changes: a bad pointer traps with nothing counted
+          long sum = caps.kvIncrement(text(instance, a[0], a[1]), text(instance, a[2], a[3]), a[4]);
+          byte[] le = java.nio.ByteBuffer.allocate(Long.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(sum).array();
+          copyOut(instance, le, out, Long.BYTES);
+          return 0;
+        })),
+        new HostFunction(KV, "compare_and_set", EIGHT_I32, (instance, a) -> i32(() -> {
+          CallCapabilities caps = binding.apply(instance).caps;
+          String store = text(instance, a[0], a[1]);
+          String key = text(instance, a[2], a[3]);
+          byte[] expected = optionalBytes(instance, a[4], a[5]);
+          byte[] value = optionalBytes(instance, a[6], a[7]);
+          return caps.kvCompareAndSet(store, key, expected, value) ? 1 : 0;
+        })),
         new HostFunction(KV, "exists", FOUR_I32, (instance, a) -> i32(() ->
             binding.apply(instance).caps.kvExists(text(instance, a[0], a[1]), text(instance, a[2], a[3])) ? 1 : 0)),
         new HostFunction(KV, "list", SIX_I64, (instance, a) -> i64(() -> {
@@ -227,6 +250,20 @@ final class IsolaHost {
           + Integer.toUnsignedString((int) len) + " bytes at " + Integer.toUnsignedString((int) ptr));
     }
     return memory.readBytes((int) ptr, (int) len);
+  }
+
+  /** The bytes at (ptr, len), or null if {@code len} is {@link #NO_VALUE} (-1). */
+  private static byte @org.jspecify.annotations.Nullable [] optionalBytes(Instance instance, long ptr, long len) {
+    return Integer.toUnsignedLong((int) len) == NO_VALUE ? null
+        : bytes(instance, ptr, len, dev.isola.internal.capability.RouteCapabilities.MAX_VALUE_BYTES);
+  }
+
+  /** Traps unless {@code len} bytes at {@code out} are inside the guest's memory. */
+  private static void checkWritable(Instance instance, long out, int len) {
+    if (Integer.toUnsignedLong((int) out) + len > (long) memory(instance).pages() * Memory.PAGE_SIZE) {
+      throw new com.dylibso.chicory.wasm.ChicoryException("out of bounds memory access: isola host function would write "
+          + len + " bytes at " + Integer.toUnsignedString((int) out));
+    }
   }
 
   private static String text(Instance instance, long ptr, long len) {

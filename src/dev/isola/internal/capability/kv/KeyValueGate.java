@@ -4,6 +4,7 @@ import dev.isola.internal.capability.CallCapabilities;
 import dev.isola.internal.capability.GuestError;
 import dev.isola.internal.capability.RouteCapabilities;
 import dev.isola.kv.KeyValueStore;
+import dev.isola.kv.NotAnIntegerException;
 import dev.isola.kv.StoreQuotaExceededException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -84,19 +85,73 @@ public final class KeyValueGate {
         kv.put(full, value, ttl);
       }
     } catch (StoreQuotaExceededException e) {
-      StoreQuotaExceededException named = new StoreQuotaExceededException("route \"" + call.route().route() + "\"", store, e);
-      call.storeFull(named);
-      String problem = switch (e.limit()) {
-        case MAX_VALUE_SIZE -> "the value for " + CallCapabilities.cut(key) + " is " + value.length + " bytes, more than its max_value_size of "
-            + e.allowed() + " bytes";
-        case MAX_KEYS -> "it holds its max_keys limit of " + e.allowed() + " keys, so " + CallCapabilities.cut(key) + " cannot be added";
-        case MAX_BYTES -> "storing " + CallCapabilities.cut(key) + " would take it over its max_bytes limit of " + e.allowed() + " bytes";
-      };
-      throw new StoreFullError("key-value store \"" + store + "\" is full: " + problem + "; delete keys, let them"
-          + " expire, or raise " + e.limit().key() + " in [store." + store + "] of isola.toml");
+      throw full(call, store, key, value.length, e);
     } catch (UnsupportedOperationException e) {
       throw new GuestError("key-value store \"" + store + "\" cannot expire keys: put " + CallCapabilities.cut(key)
           + " without expirationTtl or expiration, or back the store with one of KeyValueStores");
+    }
+  }
+
+  /**
+   * The guest's error for a write over the store's quota ({@code length}: the value's bytes), after
+   * keeping the store's own exception for {@link CallCapabilities#firstStoreFull}.
+   */
+  private static StoreFullError full(CallCapabilities call, String store, String key, int length,
+      StoreQuotaExceededException e) {
+    StoreQuotaExceededException named = new StoreQuotaExceededException("route \"" + call.route().route() + "\"", store, e);
+    call.storeFull(named);
+    String problem = switch (e.limit()) {
+      case MAX_VALUE_SIZE -> "the value for " + CallCapabilities.cut(key) + (length < 0 ? " would be more than"
+          : " is " + length + " bytes, more than") + " its max_value_size of " + e.allowed() + " bytes";
+      case MAX_KEYS -> "it holds its max_keys limit of " + e.allowed() + " keys, so " + CallCapabilities.cut(key) + " cannot be added";
+      case MAX_BYTES -> "storing " + CallCapabilities.cut(key) + " would take it over its max_bytes limit of " + e.allowed() + " bytes";
+    };
+    return new StoreFullError("key-value store \"" + store + "\" is full: " + problem + "; delete keys, let them"
+        + " expire, or raise " + e.limit().key() + " in [store." + store + "] of isola.toml");
+  }
+
+  /**
+   * Adds {@code delta} to the integer under {@code key} (see {@link KeyValueStore#increment}): a
+   * write, counted against the quota like a put. A value that is not an integer, or an overflow, is
+   * a {@link GuestError} naming the guest's key (never the call's prefix); nothing is changed.
+   */
+  public static long increment(CallCapabilities call, String store, String key, long delta) {
+    KeyValueStore kv = store(call, store);
+    String full = checked(call, store, key);
+    try {
+      return kv.increment(full, delta);
+    } catch (NotAnIntegerException e) {
+      throw new GuestError("cannot increment key-value key " + CallCapabilities.cut(key) + ": it " + e.reason());
+    } catch (StoreQuotaExceededException e) {
+      throw full(call, store, key, -1, e);
+    } catch (UnsupportedOperationException e) {
+      throw new GuestError("key-value store \"" + store + "\" cannot increment atomically: back it with one of"
+          + " KeyValueStores, or read and put " + CallCapabilities.cut(key) + " instead");
+    }
+  }
+
+  /**
+   * Stores {@code newValue} (null: deletes) only if the value is {@code expected} (null: absent),
+   * atomically (see {@link KeyValueStore#compareAndSet}): a write, counted against the quota like a put.
+   */
+  public static boolean compareAndSet(CallCapabilities call, String store, String key, byte @Nullable [] expected,
+      byte @Nullable [] newValue) {
+    KeyValueStore kv = store(call, store);
+    String full = checked(call, store, key);
+    for (byte[] value : new byte[][] {expected, newValue}) {
+      if (value != null && value.length > RouteCapabilities.MAX_VALUE_BYTES) {
+        throw new GuestError("key-value " + (value == expected ? "expected" : "new") + " value for "
+            + CallCapabilities.cut(key) + " is " + value.length + " bytes; at most " + RouteCapabilities.MAX_VALUE_BYTES
+            + " bytes are stored per key");
+      }
+    }
+    try {
+      return kv.compareAndSet(full, expected, newValue);
+    } catch (StoreQuotaExceededException e) {
+      throw full(call, store, key, newValue == null ? 0 : newValue.length, e);
+    } catch (UnsupportedOperationException e) {
+      throw new GuestError("key-value store \"" + store + "\" cannot compare and set atomically: back it with one"
+          + " of KeyValueStores");
     }
   }
 
