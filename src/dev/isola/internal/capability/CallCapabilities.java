@@ -51,6 +51,8 @@ public final class CallCapabilities {
   private final AuditRecorder.@Nullable Route audit;
   /** How deep in a chain of component calls this call is: 0 for a route's call. */
   private int depth;
+  /** For a local component call: what its caller cancels it with, or null. */
+  private dev.isola.internal.capability.component.@Nullable CalleeLink link;
   /** The request's {@code traceparent}, read on the first component call. */
   private @Nullable String traceHeader;
   private dev.isola.internal.capability.component.@Nullable Traceparent trace;
@@ -85,6 +87,22 @@ public final class CallCapabilities {
   public void chain(int depth, @Nullable String traceparent) {
     this.depth = depth;
     this.traceHeader = traceparent;
+  }
+
+  /** For a local component call: what its caller cancels it with (null otherwise). */
+  public void link(dev.isola.internal.capability.component.@Nullable CalleeLink link) {
+    this.link = link;
+  }
+
+  /**
+   * The engine's guard watches this call: {@code stop} ends it early, which a local component call's
+   * caller does when it stops waiting (see {@link dev.isola.internal.capability.component.CalleeLink}).
+   */
+  public void guarded(Runnable stop) {
+    dev.isola.internal.capability.component.CalleeLink l = link;
+    if (l != null) {
+      l.attach(stop);
+    }
   }
 
   /** What a component call of this call carries: see {@link dev.isola.internal.capability.component.Components}. */

@@ -229,7 +229,8 @@ public final class Watchdog implements AutoCloseable {
   /** One call being watched. Closing it ends the watch; it is safe to close more than once. */
   public final class Guard implements AutoCloseable {
     private final long threadId;
-    private final long deadlineNanos;
+    /** Moved sooner only by {@link #expire()}. */
+    private volatile long deadlineNanos;
     /** Bytes of heap the call may hold, or -1 for no limit. */
     private final long memoryLimit;
     /** Bytes the call may allocate in all: the backstop of the memory limit. */
@@ -284,6 +285,14 @@ public final class Watchdog implements AutoCloseable {
           stopForMemory(new MemoryStop(cause, -1, allocated, -1, Runtime.getRuntime().maxMemory()));
         }
       }
+    }
+
+    /**
+     * Moves the deadline to now: the watchdog stops the call for its timeout on its next round, as
+     * it would have at the deadline. For a call whose caller stopped waiting for it.
+     */
+    public void expire() {
+      deadlineNanos = System.nanoTime();
     }
 
     /** What stopped the call if its memory limit did. */

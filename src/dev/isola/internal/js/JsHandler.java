@@ -304,6 +304,7 @@ final class JsHandler implements PreparedHandler {
     GuestLog guestLog = new GuestLog(guestLogger, call.limits().maxLogLines(), route, call.logSink());
     Context context = sandbox.context;
     Outcome outcome = new Outcome(context, call.limits());
+    call.capabilities().guarded(guard::expire); // a local component call stops with its caller
     JsCapabilities capabilities = new JsCapabilities(route, call.capabilities(), outcome::stop);
     try {
       if (!loaded) {

@@ -89,7 +89,8 @@ final class ComponentEndpoint {
         .target(target)
         .headers(Components.withoutToken(request.headers()))
         .build();
-    return pipeline.component(name, callee, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis), depth);
+    return pipeline.component(name, callee, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis), depth,
+        null);
   }
 
   private static int indexOfAny(String s, String chars) {

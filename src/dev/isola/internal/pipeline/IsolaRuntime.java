@@ -104,9 +104,10 @@ public final class IsolaRuntime {
    * it: the callee gets its own thread (its memory and interrupts are its own, not its caller's), and
    * while it runs both pools have one thread more, so callers waiting for callees never hold every
    * thread their callees need. The callee's deadline is never later than its caller's, so the wait
-   * is bounded; an interrupt of the waiting caller interrupts the callee's thread.
+   * is bounded; an interrupt of the waiting caller (its guard stopping it) runs {@code cancel}, which
+   * stops the callee.
    */
-  public dev.isola.Response nested(Supplier<dev.isola.Response> call) {
+  public dev.isola.Response nested(Supplier<dev.isola.Response> call, Runnable cancel) {
     grow(callThreads, 1);
     guestThreads.grow();
     try {
@@ -127,9 +128,10 @@ public final class IsolaRuntime {
         }
         throw new IsolaException("a component call failed: " + e.getCause(), e.getCause());
       } catch (InterruptedException e) {
+        cancel.run();
         future.cancel(true);
         Thread.currentThread().interrupt();
-        throw new IsolaException("interrupted while waiting for a component call, which was interrupted too", e);
+        throw new IsolaException("interrupted while waiting for a component call, which was stopped too", e);
       }
     } finally {
       guestThreads.shrink();

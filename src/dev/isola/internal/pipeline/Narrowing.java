@@ -38,6 +38,7 @@ final class Narrowing extends Stage {
     CallCapabilities capabilities = route.capabilities().forCall(options.keyPrefix(),
         options.outboundHttp().map(OriginAllowList::of).orElse(null), deadline, limits.maxResponseBody().bytes(),
         requestId, options, observer, auditor);
+    capabilities.link(exchange.link);
     if (!route.capabilities().calls().isEmpty()) {
       capabilities.chain(exchange.depth, exchange.request.headers().first("traceparent").orElse(null));
     }

@@ -55,7 +55,8 @@ public final class Pipeline {
         new Diagnostics(),                          // MDC keys, debug log, on the guest's thread
         new Sandbox());                             // PreparedHandler.call in a fresh sandbox
     this.componentFirst = first.next;
-    directory.bind((name, request, deadline, depth) -> runtime.nested(() -> component(name, request, deadline, depth)));
+    directory.bind((name, request, deadline, depth, link) ->
+        runtime.nested(() -> component(name, request, deadline, depth, link), link::cancel));
   }
 
   private static Stage chain(Stage... stages) {
@@ -74,13 +75,15 @@ public final class Pipeline {
    * Runs one call of component {@code name}, served here: from {@link Observation} on, as a routed
    * call, with no path parameters, at call depth {@code depth} and never past {@code callerDeadline}.
    */
-  Response component(String name, Request request, long callerDeadline, int depth) {
+  Response component(String name, Request request, long callerDeadline, int depth,
+      dev.isola.internal.capability.component.@org.jspecify.annotations.Nullable CalleeLink link) {
     Route route = components.get(name);
     Exchange exchange = new Exchange(request, CallOptions.none());
     exchange.route = route;
     exchange.depth = depth;
     exchange.hasCallerDeadline = true;
     exchange.callerDeadline = callerDeadline;
+    exchange.link = link;
     return componentFirst.handle(exchange);
   }
 

@@ -292,6 +292,7 @@ abstract sealed class WasmHandler implements PreparedHandler permits WagiHandler
 
     @Override
     public Outcome<?> run(Ready sandbox, boolean fresh, WasmCall<?> call, Watchdog.Guard guard) {
+      call.call.capabilities().guarded(guard::expire); // a local component call stops with its caller
       call.memory = sandbox.memory();
       if (!fresh) {
         sandbox.memory().bind(call.context);

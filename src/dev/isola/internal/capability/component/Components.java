@@ -75,8 +75,9 @@ public final class Components {
      *
      * @param deadlineNanos the caller's deadline: the callee's is never later
      * @param depth the callee's depth (1 for a call made by a route's handler)
+     * @param link what stops the callee when its caller stops waiting
      */
-    Response call(String component, Request request, long deadlineNanos, int depth);
+    Response call(String component, Request request, long deadlineNanos, int depth, CalleeLink link);
   }
 
   /** What a component call carries from its caller. */
@@ -206,7 +207,7 @@ public final class Components {
     }
     Response response;
     try {
-      response = calls.call(name, request.build(), hop.deadlineNanos(), depth);
+      response = calls.call(name, request.build(), hop.deadlineNanos(), depth, new CalleeLink());
     } catch (IsolaException e) {
       // As a node serving the call over HTTP would answer it (see FailureAnswer): the same status and text.
       FailureAnswer answer = FailureAnswer.of(e, hop.requestId());
