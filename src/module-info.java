@@ -34,6 +34,7 @@ module dev.isola {
   requires static spring.core;
   requires static spring.boot;
   requires static spring.boot.autoconfigure;
+  requires static spring.tx;
 
   provides com.oracle.truffle.api.instrumentation.provider.TruffleInstrumentProvider
       with dev.isola.internal.js.GuestStopProvider;

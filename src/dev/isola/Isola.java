@@ -63,6 +63,8 @@ public final class Isola implements AutoCloseable {
   /** The stages every call runs through, in order. */
   private final Pipeline pipeline;
   private final List<String> routeSpecs;
+  /** Binds calls' key-value writes to the caller's transaction, or null. */
+  private final dev.isola.kv.@org.jspecify.annotations.Nullable KeyValueTransactions transactions;
   /** The components served here and reached elsewhere; closes its HTTP client with this Isola. */
   private final dev.isola.internal.capability.component.Components components;
   /** Routed calls running or waiting for a call thread, for the metrics' gauge. */
@@ -76,6 +78,7 @@ public final class Isola implements AutoCloseable {
     // A replaced transport belongs to this Isola from here on, used by a route or not.
     Extensions extensions = Extensions.of(b.capabilities);
     java.util.Set<String> served = b.checkComponents(extensions.names());
+    this.transactions = b.transactions;
     this.components = new dev.isola.internal.capability.component.Components(served, b.remotes, b.nodeKey,
         b.maxCallDepth, java.time.Clock.systemUTC());
     this.grants = new GrantResolver(b.stores, b.variables, b.secrets, b.providers, extensions,
@@ -184,6 +187,12 @@ public final class Isola implements AutoCloseable {
     Objects.requireNonNull(request, "request");
     Objects.requireNonNull(options, "options");
     checkOpen();
+    if (transactions != null) {
+      dev.isola.kv.PendingWrites writes = transactions.current();
+      if (writes != null) {
+        return pipeline.handle(request, options, writes);
+      }
+    }
     return pipeline.handle(request, options);
   }
 
@@ -254,8 +263,22 @@ public final class Isola implements AutoCloseable {
     private byte @org.jspecify.annotations.Nullable [] nodeKey;
     private java.util.@org.jspecify.annotations.Nullable Set<String> served;
     private int maxCallDepth = dev.isola.internal.capability.component.Components.DEFAULT_MAX_DEPTH;
+    private dev.isola.kv.@org.jspecify.annotations.Nullable KeyValueTransactions transactions;
 
     private Builder() {}
+
+    /**
+     * Makes the key-value writes of a call wait for the transaction of the thread that calls {@link
+     * Isola#handle(Request)}, when it runs in one: they are applied if it commits and dropped if it
+     * rolls back (see {@link dev.isola.kv.PendingWrites} for what else changes). The calls made in
+     * one transaction, and the local components they call, read its writes meanwhile. The Spring Boot
+     * auto-configuration sets one for Spring's transactions. {@link Isola#handleAsync} calls join
+     * no transaction.
+     */
+    public Builder keyValueTransactions(dev.isola.kv.KeyValueTransactions transactions) {
+      this.transactions = Objects.requireNonNull(transactions, "transactions");
+      return this;
+    }
 
     /**
      * Declares component {@code name}: a handler that routes granted {@link Grants#calls} call by

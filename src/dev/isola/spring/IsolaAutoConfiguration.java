@@ -173,6 +173,28 @@ public class IsolaAutoConfiguration {
   }
 
   /**
+   * Key-value writes that wait for Spring's transaction: a call made with {@code isola.handle(...)}
+   * inside a {@code @Transactional} method (or any transaction Spring synchronizes, JTA's through
+   * {@code JtaTransactionManager} included) has its writes, and those of the local components it
+   * calls, applied only if that transaction commits. Only when spring-tx is on the class path; off
+   * with {@code isola.transactional-key-value=false}.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "org.springframework.transaction.support.TransactionSynchronizationManager")
+  @org.springframework.boot.autoconfigure.condition.ConditionalOnProperty(name = "isola.transactional-key-value",
+      havingValue = "true", matchIfMissing = true)
+  public static class TransactionConfiguration {
+    /** Instantiated by Spring. */
+    public TransactionConfiguration() {}
+
+    /** Joins each call's key-value writes to the caller's Spring transaction, if it runs in one. */
+    @Bean
+    public IsolaBuilderCustomizer isolaKeyValueTransactions() {
+      return builder -> builder.keyValueTransactions(new SpringKeyValueTransactions());
+    }
+  }
+
+  /**
    * Isola's call metrics in the application's Micrometer registry (Actuator's, when it is there):
    * {@code isola.calls}, {@code isola.errors}, {@code isola.limits.exceeded}, {@code isola.denials},
    * {@code isola.calls.inflight}. Only when Micrometer is on the class path and a registry exists.

@@ -51,6 +51,8 @@ public final class CallCapabilities {
   private final AuditRecorder.@Nullable Route audit;
   /** How deep in a chain of component calls this call is: 0 for a route's call. */
   private int depth;
+  /** The writes waiting for the caller's transaction, or null: then writes apply at once. */
+  private dev.isola.kv.@Nullable PendingWrites pendingWrites;
   /** For a local component call: what its caller cancels it with, or null. */
   private dev.isola.internal.capability.component.@Nullable CalleeLink link;
   /** The request's {@code traceparent}, read on the first component call. */
@@ -89,6 +91,16 @@ public final class CallCapabilities {
     this.traceHeader = traceparent;
   }
 
+  /** Key-value writes of this call wait in {@code writes} for a transaction (null: they apply at once). */
+  public void pendingWrites(dev.isola.kv.@Nullable PendingWrites writes) {
+    this.pendingWrites = writes;
+  }
+
+  /** The writes waiting for the caller's transaction, or null. */
+  public dev.isola.kv.@Nullable PendingWrites pendingWrites() {
+    return pendingWrites;
+  }
+
   /** For a local component call: what its caller cancels it with (null otherwise). */
   public void link(dev.isola.internal.capability.component.@Nullable CalleeLink link) {
     this.link = link;
@@ -113,7 +125,7 @@ public final class CallCapabilities {
       trace = t = t == null ? dev.isola.internal.capability.component.Traceparent.root() : t;
     }
     return new dev.isola.internal.capability.component.Components.Hop(route.route(), depth, requestId, t,
-        deadlineNanos, maxResponseBytes);
+        deadlineNanos, maxResponseBytes, pendingWrites);
   }
 
   /** The first denial of this call, if any: what a failed call reports. */

@@ -32,6 +32,8 @@ final class Exchange implements Callable<Response> {
   boolean hasCallerDeadline;
   /** For a component call: the caller's deadline ({@link System#nanoTime()}), which the callee's never passes. */
   long callerDeadline;
+  /** The key-value writes waiting for the caller's transaction, or null. */
+  dev.isola.kv.@Nullable PendingWrites pendingWrites;
   /** For a local component call: what stops it when its caller stops waiting. */
   dev.isola.internal.capability.component.@Nullable CalleeLink link;
   /** Set by {@link Narrowing}: what the engine's sandbox gets. */

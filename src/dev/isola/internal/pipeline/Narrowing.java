@@ -39,6 +39,7 @@ final class Narrowing extends Stage {
         options.outboundHttp().map(OriginAllowList::of).orElse(null), deadline, limits.maxResponseBody().bytes(),
         requestId, options, observer, auditor);
     capabilities.link(exchange.link);
+    capabilities.pendingWrites(exchange.pendingWrites);
     if (!route.capabilities().calls().isEmpty()) {
       capabilities.chain(exchange.depth, exchange.request.headers().first("traceparent").orElse(null));
     }

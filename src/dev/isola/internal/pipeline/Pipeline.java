@@ -55,8 +55,8 @@ public final class Pipeline {
         new Diagnostics(),                          // MDC keys, debug log, on the guest's thread
         new Sandbox());                             // PreparedHandler.call in a fresh sandbox
     this.componentFirst = first.next;
-    directory.bind((name, request, deadline, depth, link) ->
-        runtime.nested(() -> component(name, request, deadline, depth, link), link::cancel));
+    directory.bind((name, request, deadline, depth, link, writes) ->
+        runtime.nested(() -> component(name, request, deadline, depth, link, writes), link::cancel));
   }
 
   private static Stage chain(Stage... stages) {
@@ -71,12 +71,20 @@ public final class Pipeline {
     return first.handle(new Exchange(request, options));
   }
 
+  /** Runs one call whose key-value writes wait in {@code writes} for the caller's transaction. */
+  public Response handle(Request request, CallOptions options, dev.isola.kv.PendingWrites writes) {
+    Exchange exchange = new Exchange(request, options);
+    exchange.pendingWrites = writes;
+    return first.handle(exchange);
+  }
+
   /**
    * Runs one call of component {@code name}, served here: from {@link Observation} on, as a routed
    * call, with no path parameters, at call depth {@code depth} and never past {@code callerDeadline}.
    */
   Response component(String name, Request request, long callerDeadline, int depth,
-      dev.isola.internal.capability.component.@org.jspecify.annotations.Nullable CalleeLink link) {
+      dev.isola.internal.capability.component.@org.jspecify.annotations.Nullable CalleeLink link,
+      dev.isola.kv.@org.jspecify.annotations.Nullable PendingWrites writes) {
     Route route = components.get(name);
     Exchange exchange = new Exchange(request, CallOptions.none());
     exchange.route = route;
@@ -84,6 +92,7 @@ public final class Pipeline {
     exchange.hasCallerDeadline = true;
     exchange.callerDeadline = callerDeadline;
     exchange.link = link;
+    exchange.pendingWrites = writes;
     return componentFirst.handle(exchange);
   }
 

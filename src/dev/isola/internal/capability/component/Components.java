@@ -76,13 +76,15 @@ public final class Components {
      * @param deadlineNanos the caller's deadline: the callee's is never later
      * @param depth the callee's depth (1 for a call made by a route's handler)
      * @param link what stops the callee when its caller stops waiting
+     * @param pendingWrites the caller's writes waiting for a transaction, which the callee's join; or null
      */
-    Response call(String component, Request request, long deadlineNanos, int depth, CalleeLink link);
+    Response call(String component, Request request, long deadlineNanos, int depth, CalleeLink link,
+        dev.isola.kv.@Nullable PendingWrites pendingWrites);
   }
 
   /** What a component call carries from its caller. */
   public record Hop(String caller, int depth, String requestId, Traceparent trace, long deadlineNanos,
-      long maxResponseBytes) {}
+      long maxResponseBytes, dev.isola.kv.@Nullable PendingWrites pendingWrites) {}
 
   private final Set<String> local;
   private final Map<String, URI> remotes;
@@ -207,7 +209,7 @@ public final class Components {
     }
     Response response;
     try {
-      response = calls.call(name, request.build(), hop.deadlineNanos(), depth, new CalleeLink());
+      response = calls.call(name, request.build(), hop.deadlineNanos(), depth, new CalleeLink(), hop.pendingWrites());
     } catch (IsolaException e) {
       // As a node serving the call over HTTP would answer it (see FailureAnswer): the same status and text.
       FailureAnswer answer = FailureAnswer.of(e, hop.requestId());

@@ -31,7 +31,13 @@ public final class KeyValueGate {
       throw call.deny("the key-value store \"" + shown + "\"", "the handler used key-value store \"" + shown + "\"",
           "key_value = [\"" + shown + "\"]", "Grants.keyValue(\"" + shown + "\")");
     }
-    return kv;
+    dev.isola.kv.PendingWrites pending = call.pendingWrites();
+    return pending == null ? kv : pending.view(kv);
+  }
+
+  /** A write refused because the call's transaction keeps no more, for the guest; else {@code e} as it is. */
+  private static RuntimeException refused(CallCapabilities call, IllegalStateException e) {
+    return call.pendingWrites() == null ? e : new GuestError(e.getMessage());
   }
 
   private static String key(CallCapabilities call, String key) {
@@ -86,6 +92,8 @@ public final class KeyValueGate {
       }
     } catch (StoreQuotaExceededException e) {
       throw full(call, store, key, value.length, e);
+    } catch (IllegalStateException e) {
+      throw refused(call, e);
     } catch (UnsupportedOperationException e) {
       throw new GuestError("key-value store \"" + store + "\" cannot expire keys: put " + CallCapabilities.cut(key)
           + " without expirationTtl or expiration, or back the store with one of KeyValueStores");
@@ -124,6 +132,8 @@ public final class KeyValueGate {
       throw new GuestError("cannot increment key-value key " + CallCapabilities.cut(key) + ": it " + e.reason());
     } catch (StoreQuotaExceededException e) {
       throw full(call, store, key, -1, e);
+    } catch (IllegalStateException e) {
+      throw refused(call, e);
     } catch (UnsupportedOperationException e) {
       throw new GuestError("key-value store \"" + store + "\" cannot increment atomically: back it with one of"
           + " KeyValueStores, or read and put " + CallCapabilities.cut(key) + " instead");
@@ -149,6 +159,8 @@ public final class KeyValueGate {
       return kv.compareAndSet(full, expected, newValue);
     } catch (StoreQuotaExceededException e) {
       throw full(call, store, key, newValue == null ? 0 : newValue.length, e);
+    } catch (IllegalStateException e) {
+      throw refused(call, e);
     } catch (UnsupportedOperationException e) {
       throw new GuestError("key-value store \"" + store + "\" cannot compare and set atomically: back it with one"
           + " of KeyValueStores");
@@ -158,7 +170,11 @@ public final class KeyValueGate {
   public static boolean delete(CallCapabilities call, String store, String key) {
     KeyValueStore kv = store(call, store);
     String full = checked(call, store, key);
-    return kv.delete(full);
+    try {
+      return kv.delete(full);
+    } catch (IllegalStateException e) {
+      throw refused(call, e);
+    }
   }
 
   public static boolean exists(CallCapabilities call, String store, String key) {
