@@ -25,7 +25,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
-import java.util.stream.LongStream;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -70,7 +69,6 @@ class ScaleOutTest {
 
   private static @Nullable RedisServer redis;
   private static final List<IsolaNode> nodes = new ArrayList<>();
-  private static @Nullable HttpClient client;
 
   @BeforeAll
   static void startNodes() throws Exception {
@@ -110,16 +108,14 @@ class ScaleOutTest {
         handler = "count.js"
         key_value = ["shared"]
         """.formatted(redis.uri()));
-    client = HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(10))
-        .build();
     // All three start at once; each is then waited for in turn, within the same generous bound.
     for (int i = 0; i < NODES; i++) {
       nodes.add(IsolaNode.start("node" + i, manifest));
     }
-    for (IsolaNode node : nodes) {
-      node.awaitReady(client, "/count", STARTUP);
+    try (HttpClient probe = newClient()) {
+      for (IsolaNode node : nodes) {
+        node.awaitReady(probe, "/count", STARTUP);
+      }
     }
   }
 
@@ -130,9 +126,6 @@ class ScaleOutTest {
         node.close();
       }
       nodes.clear();
-      if (client != null) {
-        client.close();
-      }
     } finally {
       if (redis != null) {
         redis.close();
@@ -164,9 +157,13 @@ class ScaleOutTest {
     List<Attempt> steady = load(STEADY_REQUESTS, -1);
     List<Attempt> unanswered = steady.stream().filter(a -> !a.acknowledged()).toList();
     assertEquals(List.of(), unanswered, "with every node up, every request must be answered 200\n" + outputs());
-    Set<Long> steadyCounts = steady.stream().map(Attempt::count).collect(Collectors.toSet());
-    assertEquals(LongStream.rangeClosed(1, STEADY_REQUESTS).boxed().collect(Collectors.toSet()), steadyCounts,
-        "the acknowledged counts of " + STEADY_REQUESTS + " increments on three nodes");
+    Set<Long> steadyCounts = new HashSet<>();
+    List<Long> repeated = steady.stream().map(Attempt::count).filter(c -> !steadyCounts.add(c)).sorted().toList();
+    assertEquals(List.of(), repeated.stream().limit(20).toList(), repeated.size() + " acknowledged counts were"
+        + " answered more than once (lost increments); the first of them");
+    // STEADY_REQUESTS distinct counts, all from 1 to STEADY_REQUESTS: each of those once.
+    assertEquals(List.of(), steadyCounts.stream().filter(c -> c < 1 || c > STEADY_REQUESTS).sorted().limit(20).toList(),
+        "acknowledged counts outside 1.." + STEADY_REQUESTS);
     for (IsolaNode node : nodes) {
       assertEquals(STEADY_REQUESTS, count(node), "GET /count on " + node.name() + " after phase one");
     }
@@ -247,6 +244,9 @@ class ScaleOutTest {
     AtomicBoolean killed = new AtomicBoolean();
     ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
     List<Future<List<Attempt>>> clients = new ArrayList<>();
+    // A client of its own: no pooled connection left idle since startup or the last phase, which a
+    // node may close (after 30 s idle) just as a request takes it.
+    HttpClient http = newClient();
     try {
       for (int c = 0; c < CLIENTS; c++) {
         clients.add(pool.submit(() -> {
@@ -258,7 +258,7 @@ class ScaleOutTest {
             }
             int node = i % NODES;
             boolean afterKill = killed.get();
-            mine.add(hit(i, node, afterKill));
+            mine.add(hit(http, i, node, afterKill));
           }
           return mine;
         }));
@@ -280,16 +280,24 @@ class ScaleOutTest {
       return all;
     } finally {
       pool.shutdownNow();
+      http.close();
     }
   }
 
-  private static Attempt hit(int index, int node, boolean afterKill) throws InterruptedException {
+  private static HttpClient newClient() {
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(10))
+        .build();
+  }
+
+  private static Attempt hit(HttpClient http, int index, int node, boolean afterKill) throws InterruptedException {
     HttpRequest request = HttpRequest.newBuilder(nodes.get(node).uri("/hit"))
         .timeout(REQUEST_TIMEOUT)
         .POST(HttpRequest.BodyPublishers.noBody())
         .build();
     try {
-      HttpResponse<String> answer = client.send(request, HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> answer = http.send(request, HttpResponse.BodyHandlers.ofString());
       return new Attempt(index, node, afterKill, answer.statusCode(), answer.body(), null);
     } catch (IOException e) {
       return new Attempt(index, node, afterKill, 0, "", e);
@@ -297,8 +305,11 @@ class ScaleOutTest {
   }
 
   private static long count(IsolaNode node) throws IOException, InterruptedException {
-    HttpResponse<String> answer = client.send(HttpRequest.newBuilder(node.uri("/count")).timeout(REQUEST_TIMEOUT).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> answer;
+    try (HttpClient http = newClient()) { // a fresh connection, as in load()
+      answer = http.send(HttpRequest.newBuilder(node.uri("/count")).timeout(REQUEST_TIMEOUT).GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+    }
     assertEquals(200, answer.statusCode(), "GET /count on " + node.name() + ": " + answer.body());
     return Long.parseLong(answer.body().strip());
   }
