@@ -24,10 +24,11 @@ import org.junit.jupiter.api.Assumptions;
 /**
  * A real {@code redis-server} for tests, started on a free loopback port with persistence off and
  * stopped by {@link #close()}. Without {@code redis-server} on the PATH, a test using it is skipped,
- * or fails when env {@code CI} is {@code true} (CI must run it: see {@code .ci/run}).
+ * or fails when env {@code CI} is {@code true} (CI must run it: see {@code .ci/run}). Public for
+ * tests in other packages that need a shared store, such as {@code dev.isola.server.ScaleOutTest}.
  */
-final class RedisServer implements AutoCloseable {
-  static final String INSTALL = "apt-get install -y redis-server";
+public final class RedisServer implements AutoCloseable {
+  public static final String INSTALL = "apt-get install -y redis-server";
   private static final Duration STARTUP = Duration.ofSeconds(15);
 
   private final Process process;
@@ -40,18 +41,18 @@ final class RedisServer implements AutoCloseable {
     this.port = port;
   }
 
-  static final String MISSING = "redis-server is not on the PATH; the Redis key-value tests need a real one: " + INSTALL;
+  public static final String MISSING = "redis-server is not on the PATH; the Redis key-value tests need a real one: " + INSTALL;
 
   /**
    * Whether a test needing Redis should be skipped: {@code redis-server} is missing and this is not
    * CI, where it must be there (see {@code .ci/run}).
    */
-  static boolean skipWithoutServer() {
+  public static boolean skipWithoutServer() {
     return findExecutable().isEmpty() && !"true".equals(System.getenv("CI"));
   }
 
   /** Starts a server, or skips (fails on CI) the calling test if {@code redis-server} is missing. */
-  static RedisServer start() throws IOException, InterruptedException {
+  public static RedisServer start() throws IOException, InterruptedException {
     Path executable = findExecutable().orElse(null);
     if (executable == null) {
       Assumptions.assumeFalse(skipWithoutServer(), MISSING);
@@ -81,11 +82,11 @@ final class RedisServer implements AutoCloseable {
   }
 
   /** The URI of database 0 of this server. */
-  String uri() {
+  public String uri() {
     return "redis://127.0.0.1:" + port + "/0";
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
