@@ -131,6 +131,8 @@ public final class AuditRecorder {
     /** Injected secret to the origins it was sent to. */
     private final Map<String, Set<String>> secretsSent = new LinkedHashMap<>();
     private final Set<String> mounts = new LinkedHashSet<>();
+    /** Components called (granted ones only: an ungranted call is a denial). */
+    private final Set<String> components = new LinkedHashSet<>();
     /** Application capability to the operations called. */
     private final Map<String, Set<String>> capabilities = new LinkedHashMap<>();
     /** A denied use, as the grant that would allow it, to [times asked, times let through]. */
@@ -208,6 +210,10 @@ public final class AuditRecorder {
 
     public synchronized void file(String mount) {
       mounts.add(mount);
+    }
+
+    public synchronized void called(String component) {
+      components.add(component);
     }
 
     public synchronized void invoked(String capability, String operation) {
@@ -332,6 +338,7 @@ public final class AuditRecorder {
       Set<String> grantedVariables = new LinkedHashSet<>();
       Set<String> grantedReadable = new LinkedHashSet<>();
       Set<String> grantedCapabilities = new LinkedHashSet<>();
+      Set<String> grantedComponents = new LinkedHashSet<>();
       List<OriginAllowList.Entry> grantedOrigins = new ArrayList<>();
       Map<String, String> originTexts = new LinkedHashMap<>();
       for (Grant grant : grants) {
@@ -339,6 +346,7 @@ public final class AuditRecorder {
           case BuiltInGrants.KeyValue kv -> grantedStores.add(kv.store());
           case BuiltInGrants.Variables v -> grantedVariables.addAll(v.names());
           case BuiltInGrants.ReadableSecrets r -> grantedReadable.addAll(r.names());
+          case BuiltInGrants.Calls c -> grantedComponents.addAll(c.components());
           case BuiltInGrants.OutboundHttp http -> http.origins().forEach(o -> {
             OriginAllowList.Entry entry = OriginAllowList.of(o).entries().get(0);
             grantedOrigins.add(entry);
@@ -404,6 +412,14 @@ public final class AuditRecorder {
       List<String> unusedReadable = grantedReadable.stream().filter(v -> !secretsRead.contains(v)).toList();
       if (!unusedReadable.isEmpty()) {
         unused.add(new Line("readable_secrets = " + list(unusedReadable), "", 0));
+      }
+      // components called
+      if (!components.isEmpty()) {
+        needed.add(new Line(new BuiltInGrants.Calls(List.copyOf(components)).toToml(), "", 0));
+      }
+      List<String> uncalled = grantedComponents.stream().filter(c -> !components.contains(c)).toList();
+      if (!uncalled.isEmpty()) {
+        unused.add(new Line(new BuiltInGrants.Calls(uncalled).toToml(), "", 0));
       }
       // injected secrets, files and application capabilities, each grant as written
       Set<String> lines = new LinkedHashSet<>();

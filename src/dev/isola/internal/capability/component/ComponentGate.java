@@ -38,6 +38,9 @@ public final class ComponentGate {
       throw gate.deny(what, "the handler called component " + name, "calls = [\"" + name + "\"]",
           "Grants.calls(\"" + name + "\")");
     }
+    if (gate.audit() != null) {
+      gate.audit().called(name);
+    }
     return gate.route().components().call(name, call, gate.componentHop());
   }
 }
