@@ -195,18 +195,35 @@ final class FileKeyValueStore implements KeyValueStore {
     Path file = fileOf(key);
     limits.checkValueSize(this, key, value.length);
     ByteBuffer encoded = ValueFile.encode(value, expiresAt);
+    underKeyLock("write", key, () -> {
+      replace(key, file, value.length, encoded, expiresAt);
+      return null;
+    });
+  }
+
+  /** What runs under a key's stripe, and may fail with an {@link IOException}. */
+  @FunctionalInterface
+  private interface KeyWork<T> {
+    T run() throws IOException;
+  }
+
+  /**
+   * Runs {@code work} with the store open, expired keys removed and {@code key}'s stripe held, which
+   * every write of the key takes; an {@link IOException} is a failure of {@code operation} on the key.
+   */
+  private <T> T underKeyLock(String operation, String key, KeyWork<T> work) {
     Lock open = enter();
     try {
       removeExpired();
       ReentrantLock keyLock = stripe(key);
       keyLock.lock();
       try {
-        replace(key, file, value.length, encoded, expiresAt);
+        return work.run();
       } finally {
         keyLock.unlock();
       }
     } catch (IOException e) {
-      throw failure("write", key, e);
+      throw failure(operation, key, e);
     } finally {
       open.unlock();
     }
@@ -258,26 +275,14 @@ final class FileKeyValueStore implements KeyValueStore {
   @Override
   public long increment(String key, long delta) {
     Path file = fileOf(key);
-    Lock open = enter();
-    try {
-      removeExpired();
-      ReentrantLock keyLock = stripe(key);
-      keyLock.lock();
-      try {
-        ValueFile.Content old = current(key, file);
-        byte[] sum = Counters.increment(key, Optional.ofNullable(old).map(ValueFile.Content::value), delta);
-        limits.checkValueSize(this, key, sum.length);
-        long expiresAt = old == null ? 0 : old.expiresAt();
-        replace(key, file, sum.length, ValueFile.encode(sum, expiresAt), expiresAt);
-        return Long.parseLong(new String(sum, java.nio.charset.StandardCharsets.US_ASCII));
-      } finally {
-        keyLock.unlock();
-      }
-    } catch (IOException e) {
-      throw failure("increment", key, e);
-    } finally {
-      open.unlock();
-    }
+    return underKeyLock("increment", key, () -> {
+      ValueFile.Content old = current(key, file);
+      byte[] sum = Counters.increment(key, Optional.ofNullable(old).map(ValueFile.Content::value), delta);
+      limits.checkValueSize(this, key, sum.length);
+      long expiresAt = old == null ? 0 : old.expiresAt();
+      replace(key, file, sum.length, ValueFile.encode(sum, expiresAt), expiresAt);
+      return Long.parseLong(new String(sum, java.nio.charset.StandardCharsets.US_ASCII));
+    });
   }
 
   /** Under the key's stripe, as {@link #increment}; durable as put and delete. */
@@ -293,30 +298,19 @@ final class FileKeyValueStore implements KeyValueStore {
       limits.checkValueSize(this, key, newValue.length);
       encoded = ValueFile.encode(newValue, 0);
     }
-    Lock open = enter();
-    try {
-      removeExpired();
-      ReentrantLock keyLock = stripe(key);
-      keyLock.lock();
-      try {
-        ValueFile.Content old = current(key, file);
-        if (old == null ? expected != null : expected == null || !Arrays.equals(old.value(), expected)) {
-          return false;
-        }
-        if (encoded != null) {
-          replace(key, file, newValue.length, encoded, 0);
-        } else if (old != null) {
-          deleteFile(key, file);
-        }
-        return true;
-      } finally {
-        keyLock.unlock();
+    ByteBuffer toWrite = encoded;
+    return underKeyLock("compare and set", key, () -> {
+      ValueFile.Content old = current(key, file);
+      if (old == null ? expected != null : expected == null || !Arrays.equals(old.value(), expected)) {
+        return false;
       }
-    } catch (IOException e) {
-      throw failure("compare and set", key, e);
-    } finally {
-      open.unlock();
-    }
+      if (toWrite != null) {
+        replace(key, file, newValue.length, toWrite, 0);
+      } else if (old != null) {
+        deleteFile(key, file);
+      }
+      return true;
+    });
   }
 
   /** Writes {@code content} to {@code file} crash-safely: a new file, forced, renamed over it, its directory forced. */
@@ -342,21 +336,7 @@ final class FileKeyValueStore implements KeyValueStore {
   @Override
   public boolean delete(String key) {
     Path file = fileOf(key);
-    Lock open = enter();
-    try {
-      removeExpired();
-      ReentrantLock keyLock = stripe(key);
-      keyLock.lock();
-      try {
-        return deleteFile(key, file);
-      } finally {
-        keyLock.unlock();
-      }
-    } catch (IOException e) {
-      throw failure("delete", key, e);
-    } finally {
-      open.unlock();
-    }
+    return underKeyLock("delete", key, () -> deleteFile(key, file));
   }
 
   /** Deletes the file of {@code key} and its accounting. Under the key's stripe. */
