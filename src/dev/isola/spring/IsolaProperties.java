@@ -52,8 +52,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     the manifest's {@code [remote.NAME]})
  * @param nodeKey the node key that signs remote component calls and checks peers' calls (see
  *     {@link dev.isola.Isola.Builder#nodeKey}); set it from the environment ({@code
- *     isola.node-key=${ISOLA_NODE_KEY}} or the variable {@code ISOLA_NODE_KEY} itself), never in a
- *     committed file
+ *     isola.node-key=${ISOLA_NODE_KEY}}, or the variable {@code ISOLA_NODEKEY}, which Spring binds to
+ *     it), never in a committed file
  * @param components the components served here (those of the manifest and of {@code isola.routes});
  *     unset, all of them; routes whose {@code name} is left out are not served at all
  * @param maxCallDepth the longest chain of component calls (see {@link
