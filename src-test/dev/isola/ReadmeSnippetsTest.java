@@ -271,6 +271,42 @@ import jakarta.servlet.ServletContext;
    * Compiles {@code snippet} as the body of a method, with relative paths resolved against {@code
    * dir} (a snippet cannot change the working directory), runs it and returns what it printed.
    */
+  @Test
+  void componentsExample_routeCallsItsComponent(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("shop.js"), blocks("js front").get(0));
+    Files.writeString(dir.resolve("inventory.js"), blocks("js inventory").get(0));
+
+    String output = compileAndRun(dir, blocks("java components").get(0));
+
+    assertEquals("inventory says 200: apple: 2 left (call depth 1)", output.strip());
+  }
+
+  /** The manifest example loads and answers; uncommented, its split over two nodes loads too. */
+  @Test
+  void componentsManifest_servesTheExample_andItsSplitLoads(@TempDir Path dir) throws Exception {
+    Files.createDirectories(dir.resolve("js"));
+    Files.writeString(dir.resolve("js/shop.js"), blocks("js front").get(0));
+    Files.writeString(dir.resolve("js/inventory.js"), blocks("js inventory").get(0));
+    String toml = blocks("toml components").get(0);
+    Path file = Files.writeString(dir.resolve("isola.toml"), toml);
+    dev.isola.server.Manifest manifest = dev.isola.server.Manifest.load(file);
+    try (Isola isola = manifest.build()) {
+      assertEquals("inventory says 200: apple: 2 left (call depth 1)",
+          isola.handle(Request.get("/shop/apple")).bodyText());
+    }
+
+    String split = toml.lines().map(line -> line.matches("# (\\[.*|[A-Za-z_]+ = .*)") ? line.substring(2) : line)
+        .collect(java.util.stream.Collectors.joining("\n"))
+        .replace("{ env = \"ISOLA_NODE_KEY\" }", "\"a-node-key-of-at-least-32-bytes-for-tests-only\"");
+    dev.isola.server.Manifest node = dev.isola.server.Manifest.load(Files.writeString(file, split));
+    assertEquals(List.of("inventory"), node.servedComponents().orElseThrow());
+    assertEquals(URI.create("http://10.0.0.7:8080"), node.remotes().get("inventory"));
+    assertEquals(java.util.Optional.of("NODE_KEY"), node.nodeKeySecret());
+    try (Isola front = node.serving(List.of()).build()) {
+      assertEquals(List.of("GET /shop/:item"), front.routes());
+    }
+  }
+
   private static String compileAndRun(Path dir, String snippet) throws Exception {
     return compileAndRun(dir, "", snippet);
   }

@@ -400,4 +400,86 @@ class IsolaCliTest {
       child.destroyForcibly();
     }
   }
+
+  /** The same manifest on two nodes: the front serves no component and calls inventory on the other. */
+  private static final String SHOP = """
+      [secrets]
+      NODE_KEY = "a-node-key-of-at-least-32-bytes-for-tests-only"
+
+      [node]
+      key_secret = "NODE_KEY"
+      %s
+      [[route]]
+      path = "GET /shop/:item"
+      handler = "front.js"
+      calls = ["inventory"]
+
+      [[route]]
+      name = "inventory"
+      handler = "inventory.js"
+
+      [[route]]
+      path = "GET /bill"
+      name = "billing"
+      handler = "inventory.js"
+      """;
+
+  private Path shop(String remote) throws IOException {
+    Files.writeString(dir.resolve("front.js"), """
+        export default { async fetch(request, env, ctx) {
+          const r = await env.inventory.fetch("http://inventory/stock/" + ctx.params.item);
+          return new Response("front got " + r.status + ": " + await r.text());
+        } };
+        """);
+    Files.writeString(dir.resolve("inventory.js"), """
+        export default { async fetch(request) {
+          return new Response("stock of " + new URL(request.url).pathname + " at depth " + request.headers.get("isola-call-depth"));
+        } };
+        """);
+    return Files.writeString(dir.resolve("isola.toml"), SHOP.formatted(remote));
+  }
+
+  @Test
+  void serve_components_servesOnlyThoseAndCallsTheOthersOnTheirRemote() throws Exception {
+    Path file = shop("");
+    try (IsolaCli.Serving back = serve("serve", "--port=0", "--components", "inventory", file.toString())) {
+      URI backUri = back.server().uri();
+      assertTrue(out().contains("component inventory") && !out().contains("billing"), out());
+      assertEquals(404, TestHttp.get(backUri.resolve("/bill")).status(), "billing is not served here, nor its path");
+      Reply local = TestHttp.get(backUri.resolve("/shop/apple"));
+      assertEquals(200, local.status(), local.body());
+      assertEquals("front got 200: stock of /stock/apple at depth 1", local.body());
+
+      shop("components = [\"billing\"]\n[remote.inventory]\nurl = \"" + backUri + "\"\n");
+      try (IsolaCli.Serving front = serve("serve", "--port=0", "--components=", file.toString())) {
+        URI frontUri = front.server().uri();
+        Reply remote = TestHttp.get(frontUri.resolve("/shop/pear"));
+        assertEquals(200, remote.status(), remote.body());
+        assertEquals("front got 200: stock of /stock/pear at depth 1", remote.body());
+        assertEquals(404, TestHttp.get(frontUri.resolve("/bill")).status(), "--components overrides [node] components");
+      }
+    }
+  }
+
+  @Test
+  void serve_componentsLeavingOutACalledOneWithoutRemote_exits1NamingIt() throws IOException {
+    Path file = shop("");
+
+    int code = run("serve", "--port=0", "--components", "billing", file.toString());
+
+    assertEquals(1, code, out());
+    assertTrue(err().startsWith("isola: " + file + ":7: "), err()); // the calling route's [[route]]
+    assertTrue(err().contains("component \"inventory\"") && err().contains("[remote.inventory]"), err());
+    assertEquals(1, err().lines().count(), err());
+  }
+
+  @Test
+  void serve_componentsNamingAnUndeclaredOne_exits1_andCheckRefusesTheFlag() throws IOException {
+    Path file = shop("");
+
+    assertEquals(1, run("serve", "--port=0", "--components", "inventory,shipping", file.toString()));
+    assertTrue(err().contains("\"shipping\"") && err().contains("inventory, billing"), err());
+    assertEquals(2, run("check", "--components", "inventory", file.toString()));
+    assertTrue(err().contains("--components is for serve only"), err());
+  }
 }

@@ -19,7 +19,10 @@ class ManifestFuzzTest {
       "secrets = { K = [\"https://a.example\"] }\n", "secrets = [\"K\"]\n",
       "secrets = { K = { origins = [\"https://a.example\"], header = \"A\", template = \"{}\" } }\n",
       "K = { env = \"UNSET_ISOLA_FUZZ\" }\n", "abi = \"nope\"\n",
-      "= \n", "\"\n", "[[\n", "a.b.c = 1\n", "config = { x = 1 }\n"};
+      "= \n", "\"\n", "[[\n", "a.b.c = 1\n", "config = { x = 1 }\n",
+      "name = \"inv\"\n", "name = \"kv\"\n", "calls = [\"inv\"]\n", "calls = [\"Nope\"]\n", "[remote.inv]\n",
+      "url = \"http://127.0.0.1:1\"\n", "url = 3\n", "[node]\n", "key_secret = \"K\"\n", "max_call_depth = 99\n",
+      "components = [\"inv\"]\n", "components = \"inv\"\n", "K = \"a-node-key-of-at-least-32-bytes-for-fuzzing\"\n"};
 
   @Test
   void randomManifests_loadOrFailWithAManifestException(@TempDir Path dir) throws Exception {

@@ -825,4 +825,322 @@ class ManifestTest {
     HandlerLoadException e = assertThrows(HandlerLoadException.class, () -> Manifest.load(file).build());
     assertContains(e.getMessage(), file + ":1:", "key-value store \"nope\"", "[store.nope]");
   }
+
+  // ---- components ------------------------------------------------------------------------------
+
+  private static final String KEY = "a-node-key-of-at-least-32-bytes-for-tests-only";
+
+  /** Calls component inventory by name and answers with what came back. */
+  private static final String FRONT = """
+      export default {
+        async fetch(request, env, ctx) {
+          const r = await env.inventory.fetch("http://inventory/stock/" + ctx.params.item, { method: "POST" });
+          return new Response("front got " + r.status + ": " + await r.text());
+        }
+      };
+      """;
+
+  /** Counts calls per item in its own store, which the front route is not granted. */
+  private static final String INVENTORY = """
+      export default {
+        async fetch(request, env) {
+          const item = new URL(request.url).pathname.split("/").pop();
+          const n = Number((await env.kv.stock.get(item)) ?? "0") + 1;
+          await env.kv.stock.put(item, String(n));
+          return new Response(item + " #" + n + " at depth " + request.headers.get("isola-call-depth"));
+        }
+      };
+      """;
+
+  private void componentHandlers() throws IOException {
+    Files.writeString(dir.resolve("js/front.js"), FRONT);
+    Files.writeString(dir.resolve("js/inventory.js"), INVENTORY);
+  }
+
+  @Test
+  void load_componentKeys_parseIntoRoutesRemotesAndNode() throws IOException {
+    componentHandlers();
+    Manifest manifest = Manifest.load(manifest("""
+        [secrets]
+        NODE_KEY = "%s"
+
+        [remote.billing]
+        url = "http://127.0.0.1:9001"
+
+        [node]
+        key_secret = "NODE_KEY"
+        max_call_depth = 3
+        components = ["inventory"]
+
+        [[route]]
+        path = "GET /shop/:item"
+        handler = "js/front.js"
+        calls = ["inventory", "billing"]
+
+        [[route]]
+        path = "GET /stock/:item"
+        name = "inventory"
+        handler = "js/inventory.js"
+
+        [[route]]
+        name = "audit"
+        handler = "js/a.js"
+        """.formatted(KEY)));
+
+    assertEquals(List.of("inventory", "audit"), manifest.components());
+    assertEquals(Optional.of(List.of("inventory")), manifest.servedComponents());
+    assertEquals(Map.of("billing", java.net.URI.create("http://127.0.0.1:9001")), manifest.remotes());
+    assertEquals(Optional.of("NODE_KEY"), manifest.nodeKeySecret());
+    assertEquals(3, manifest.maxCallDepth());
+    assertEquals(List.of(Grants.calls("inventory", "billing")), manifest.routes().get(0).handler().grants());
+    assertEquals(List.of("GET /shop/:item", "GET /stock/:item + component inventory"),
+        manifest.routes().stream().map(Manifest.Route::label).toList(), "audit is not served here");
+    assertEquals(new Manifest.Route(null, "audit", Handler.javascript(dir.resolve("js/a.js").toAbsolutePath())
+        .limits(Limits.defaults()), 22), manifest.serving(List.of("audit")).routes().get(1));
+    assertTrue(!manifest.toString().contains(KEY), manifest::toString);
+    try (Isola isola = manifest.build()) {
+      assertEquals(List.of("GET /shop/:item", "GET /stock/:item"), isola.routes());
+    }
+    Manifest defaults = Manifest.load(manifest("""
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+        """));
+    assertEquals(Manifest.DEFAULT_MAX_CALL_DEPTH, defaults.maxCallDepth());
+    assertEquals(Optional.empty(), defaults.servedComponents());
+    assertEquals(Optional.empty(), defaults.nodeKeySecret());
+    assertEquals(Map.of(), defaults.remotes());
+  }
+
+  @Test
+  void build_frontRouteCallsItsComponent_throughHandle() throws IOException {
+    componentHandlers();
+    Manifest manifest = Manifest.load(manifest("""
+        [store.stock]
+        type = "memory"
+
+        [[route]]
+        path = "GET /shop/:item"
+        handler = "js/front.js"
+        calls = ["inventory"]
+
+        [[route]]
+        name = "inventory"
+        handler = "js/inventory.js"
+        key_value = ["stock"]
+        """));
+
+    try (Isola isola = manifest.build()) {
+      assertEquals(List.of("GET /shop/:item"), isola.routes(), "a component without a path is no public route");
+      var first = isola.handle(Request.get("/shop/apple"));
+      assertEquals(200, first.status(), first.bodyText());
+      assertEquals("front got 200: apple #1 at depth 1", first.bodyText());
+      assertEquals("front got 200: apple #2 at depth 1", isola.handle(Request.get("/shop/apple")).bodyText());
+      assertEquals(404, isola.handle(Request.get("/stock/apple")).status());
+    }
+  }
+
+  @Test
+  void build_servedSubsetWithoutTheCalledComponentOrARemote_failsNamingIt() throws IOException {
+    componentHandlers();
+    Path file = manifest("""
+        [node]
+        components = []
+
+        [[route]]
+        path = "GET /shop/:item"
+        handler = "js/front.js"
+        calls = ["inventory"]
+
+        [[route]]
+        name = "inventory"
+        handler = "js/inventory.js"
+        """);
+    Manifest manifest = Manifest.load(file);
+    assertEquals(List.of("GET /shop/:item"), manifest.routes().stream().map(Manifest.Route::label).toList());
+
+    HandlerLoadException e = assertThrows(HandlerLoadException.class, manifest::build);
+
+    assertContains(e.getMessage(), file + ":4: ", "\"inventory\"", "remote");
+    try (Isola all = manifest.serving(List.of("inventory")).build()) {
+      assertEquals(200, all.handle(Request.get("/shop/pear")).status());
+    }
+    ManifestException unknown = assertThrows(ManifestException.class, () -> manifest.serving(List.of("billing")));
+    assertContains(unknown.getMessage(), file + ":", "\"billing\"", "no [[route]] declares", "inventory");
+  }
+
+  @Test
+  void load_routeWithNeitherPathNorName_pointsAtRouteHeader() throws IOException {
+    String message = fails("""
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+
+        [[route]]
+        handler = "js/a.js"
+        calls = ["a"]
+        """, 5, "path");
+
+    assertContains(message, "#2", "has no path and no name", "path = \"GET /hello/:name\"", "name = \"inventory\"");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"Inventory", "in-ventory", "kv", "1st"})
+  void load_badComponentName_isRefusedWithTheFix(String name) throws IOException {
+    String message = fails("""
+        [[route]]
+        name = "%s"
+        handler = "js/a.js"
+        """.formatted(name), 2, "name");
+
+    assertContains(message, "name = \"" + name + "\" in [[route]] #1 is not a valid component name",
+        "e.g. \"inventory\"");
+  }
+
+  @Test
+  void load_sameComponentTwice_namesEarlierLine() throws IOException {
+    String message = fails("""
+        [[route]]
+        name = "inventory"
+        handler = "js/a.js"
+
+        [[route]]
+        name = "inventory"
+        handler = "js/b.mjs"
+        """, 6, "name");
+
+    assertContains(message, "same component as the [[route]] at line 1");
+  }
+
+  @Test
+  void load_callsAComponentDeclaredNowhere_namesTheFix() throws IOException {
+    String message = fails("""
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+        calls = ["inventory"]
+        """, 4, "calls");
+
+    assertContains(message, "\"inventory\"", "name = \"inventory\"", "[remote.inventory]");
+  }
+
+  @Test
+  void load_keySecretNotDeclared_namesTheSecretAndTheFix() throws IOException {
+    String message = fails("""
+        [node]
+        key_secret = "NODE_KEY"
+
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+        """, 2, "key_secret");
+
+    assertContains(message, "names no secret declared in [secrets]", "NODE_KEY = { env = \"NODE_KEY\" }");
+  }
+
+  @Test
+  void load_shortNodeKey_isRefusedWithoutShowingIt() throws IOException {
+    String message = fails("""
+        [secrets]
+        NODE_KEY = "short-key-123"
+
+        [node]
+        key_secret = "NODE_KEY"
+
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+        """, 5, "key_secret");
+
+    assertContains(message, "13 bytes", "at least 32 bytes", "openssl rand");
+    assertTrue(!message.contains("short-key-123"), message);
+  }
+
+  @Test
+  void load_remoteWithoutNodeKey_asksForOne() throws IOException {
+    String message = fails("""
+        [remote.inventory]
+        url = "http://127.0.0.1:9001"
+
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+        calls = ["inventory"]
+        """, 1, "key_secret");
+
+    assertContains(message, "[remote.inventory] needs a node key", "[node] with key_secret = \"NODE_KEY\"");
+  }
+
+  @Test
+  void load_unknownRemoteAndNodeKeys_suggestTheRightOnes() throws IOException {
+    String remote = fails("""
+        [remote.inventory]
+        uri = "http://127.0.0.1:9001"
+
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+        """, 2, "uri");
+    assertContains(remote, "unknown key \"uri\" in [remote.inventory]", "did you mean \"url\"?");
+
+    String node = fails("""
+        [node]
+        maxCallDepth = 4
+
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+        """, 2, "maxCallDepth");
+    assertContains(node, "unknown key \"maxCallDepth\" in [node]", "did you mean \"max_call_depth\"?");
+
+    String misplaced = fails("""
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+        key_secret = "NODE_KEY"
+        """, 4, "key_secret");
+    assertContains(misplaced, "\"key_secret\" belongs in [node]");
+  }
+
+  @Test
+  void load_badRemoteUrlDepthAndServedComponents_areRefusedWithTheFix() throws IOException {
+    String url = fails("""
+        [secrets]
+        NODE_KEY = "%s"
+        [node]
+        key_secret = "NODE_KEY"
+        [remote.inventory]
+        url = "ftp://127.0.0.1:9001"
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+        """.formatted(KEY), 6, "url");
+    assertContains(url, "in [remote.inventory] is not a remote's URL", "http or https");
+
+    String noUrl = fails("""
+        [remote.inventory]
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+        """, 1, "url");
+    assertContains(noUrl, "[remote.inventory] has no url");
+
+    String depth = fails("""
+        [node]
+        max_call_depth = 0
+        [[route]]
+        path = "/a"
+        handler = "js/a.js"
+        """, 2, "max_call_depth");
+    assertContains(depth, "is out of range", "1 (components call no further) to 64");
+
+    String served = fails("""
+        [node]
+        components = ["billing"]
+        [[route]]
+        name = "inventory"
+        handler = "js/a.js"
+        """, 2, "components");
+    assertContains(served, "names \"billing\", which no [[route]] declares", "serve some of inventory");
+  }
 }

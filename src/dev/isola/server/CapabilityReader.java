@@ -23,13 +23,14 @@ import org.tomlj.TomlTable;
  * and {@code [secrets]} declarations, and each route's grant keys ({@code key_value}, {@code
  * outbound_http}, {@code variables}, {@code secrets} (a table: where the host sends each secret),
  * {@code readable_secrets}, {@code host_interfaces} (application capabilities the embedding
- * application registers), {@code files} as
+ * application registers), {@code calls} (components the route calls), {@code files} as
  * {@code "DIRECTORY:/mount"} with the directory relative to the manifest). Errors point at the
  * line and key, like the rest of the manifest.
  */
 final class CapabilityReader {
   static final List<String> GRANT_KEYS =
-      List.of("key_value", "outbound_http", "variables", "secrets", "readable_secrets", "files", "host_interfaces");
+      List.of("key_value", "outbound_http", "variables", "secrets", "readable_secrets", "files", "host_interfaces",
+          "calls");
   static final List<String> STORE_QUOTA_KEYS = List.of("max_value_size", "max_keys", "max_bytes");
   private static final List<String> STORE_KEYS =
       List.of("type", "path", "uri", "prefix", "max_value_size", "max_keys", "max_bytes");
@@ -249,6 +250,7 @@ final class CapabilityReader {
             }
           }
           case "outbound_http" -> grants.add(Grants.outboundHttp(names));
+          case "calls" -> grants.add(Grants.calls(names));
           case "variables" -> grants.add(Grants.variables(names));
           case "files" -> {
             for (String mount : names) {

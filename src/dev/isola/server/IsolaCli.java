@@ -22,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  * The {@code isola} command: serve or check an {@code isola.toml}.
  *
  * <pre>
- * isola serve [--host H] [--port N] [--audit[=permissive]] [--verbose] path/to/isola.toml
+ * isola serve [--host H] [--port N] [--components A,B] [--audit[=permissive]] [--verbose] path/to/isola.toml
  * isola check [--verbose] path/to/isola.toml
  * isola --help | --version
  * </pre>
@@ -32,7 +32,10 @@ import org.jspecify.annotations.Nullable;
  * stopped (Ctrl-C), then closes both. With {@code --audit} it records what each route uses and
  * prints the {@link dev.isola.capability.AuditReport} as TOML to stdout when it stops ({@code
  * --audit=permissive}, for development only, also lets declared but ungranted uses through, with a
- * warning). {@code check} loads and builds the manifest, compiling every
+ * warning). With {@code --components inventory,billing} it serves only those components (and every
+ * route without a {@code name}), whatever {@code [node] components} says: the same manifest split
+ * over nodes, each calling the components it does not serve at their {@code [remote.NAME]}
+ * ({@code --components ""} serves none). {@code check} loads and builds the manifest, compiling every
  * handler, prints the routes and exits.
  *
  * <p>Exit codes: 0 success, 1 a manifest, handler or server error (printed as one line {@code isola:
@@ -40,7 +43,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class IsolaCli {
   static final String USAGE = """
-      usage: isola serve [--host H] [--port N] [--audit[=permissive]] [--verbose] path/to/isola.toml
+      usage: isola serve [--host H] [--port N] [--components A,B] [--audit[=permissive]] [--verbose]
+                         path/to/isola.toml
              isola check [--verbose] path/to/isola.toml
              isola --help | --version
 
@@ -48,6 +52,8 @@ public final class IsolaCli {
         check    load isola.toml, compile every handler, print the routes, exit
         --host   address to listen on (default: [server] host, else 127.0.0.1)
         --port   port to listen on, 0 for any free port (default: [server] port, else 8080)
+        --components  serve only these components, comma-separated ("" for none); calls to
+                 the others go to their [remote.NAME] (default: [node] components, else all)
         --audit  record what each route uses; print its least-privilege grants at exit
                  (--audit=permissive, development only: also let ungranted uses of declared
                  stores and variables and of public origins through, logged)
@@ -104,7 +110,7 @@ public final class IsolaCli {
 
   /** The parsed command line. */
   private record Command(String name, boolean verbose, @Nullable String host, @Nullable Integer port,
-      @Nullable Audit audit, Path manifest) {}
+      @Nullable Audit audit, @Nullable List<String> components, Path manifest) {}
 
   /** Usage errors: the message goes to stderr with the usage text, exit code 2. */
   private static final class UsageException extends Exception {
@@ -228,6 +234,7 @@ public final class IsolaCli {
     @Nullable String host = null;
     @Nullable Integer port = null;
     @Nullable Audit audit = null;
+    @Nullable List<String> components = null;
     List<String> files = new ArrayList<>();
     for (int i = 1; i < args.length; i++) {
       String arg = args[i];
@@ -247,6 +254,17 @@ public final class IsolaCli {
             throw new UsageException("--audit=" + inline + " is not a mode: use --audit (record only) or"
                 + " --audit=permissive (development only: lets declared but ungranted uses through)");
           }
+        }
+        case "--components" -> {
+          if (name.equals("check")) {
+            throw new UsageException("--components is for serve only: isola check builds every component");
+          }
+          String value = inline != null ? inline : ++i < args.length ? args[i] : null;
+          if (value == null) {
+            throw new UsageException("--components needs a value, e.g. --components inventory,billing"
+                + " (or --components \"\" to serve none)");
+          }
+          components = java.util.Arrays.stream(value.split(",")).map(String::strip).filter(c -> !c.isEmpty()).toList();
         }
         case "--host", "--port" -> {
           if (name.equals("check")) {
@@ -275,7 +293,7 @@ public final class IsolaCli {
           ? name + " needs the path of an isola.toml, e.g. isola " + name + " samples/isola.toml"
           : name + " takes one manifest, got " + files.size() + ": " + String.join(" ", files));
     }
-    return new Command(name, verbose, host, port, audit, Path.of(files.get(0)));
+    return new Command(name, verbose, host, port, audit, components, Path.of(files.get(0)));
   }
 
   private static int port(String value) throws UsageException {
@@ -300,7 +318,8 @@ public final class IsolaCli {
   }
 
   private static Serving serve(Command command, PrintStream out, PrintStream err) {
-    Manifest manifest = Manifest.load(command.manifest());
+    Manifest loaded = Manifest.load(command.manifest());
+    Manifest manifest = command.components() == null ? loaded : loaded.serving(command.components());
     String host = command.host() != null ? command.host() : manifest.host();
     int port = command.port() != null ? command.port() : manifest.port();
     if (command.audit() == Audit.PERMISSIVE) {
@@ -329,11 +348,11 @@ public final class IsolaCli {
   }
 
   private static void printRoutes(Manifest manifest, PrintStream out, boolean withLimits) {
-    int width = manifest.routes().stream().mapToInt(r -> r.spec().length()).max().orElse(0);
+    int width = manifest.routes().stream().mapToInt(r -> r.label().length()).max().orElse(0);
     Path folder = manifest.file().toAbsolutePath().getParent();
     for (Manifest.Route route : manifest.routes()) {
       Path handler = folder != null && route.file().startsWith(folder) ? folder.relativize(route.file()) : route.file();
-      out.println("  " + pad(route.spec(), width) + "  -> " + handler
+      out.println("  " + pad(route.label(), width) + "  -> " + handler
           + (withLimits ? "  (" + describe(route.limits()) + ")" : ""));
     }
   }

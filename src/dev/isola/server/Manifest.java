@@ -9,10 +9,12 @@ import dev.isola.kv.KeyValueStore;
 import dev.isola.kv.KeyValueStores;
 import dev.isola.kv.StoreLimits;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -39,6 +41,19 @@ import org.jspecify.annotations.Nullable;
  * path = "GET /hello/:name"     # a route spec, see Isola.Builder#route
  * handler = "js/hello.js"       # relative to this file's folder; .js or .mjs
  * timeout = "2s"                # any [limits] key overrides the default for this route
+ * calls = ["inventory"]         # components this route may call, see Grants#calls
+ *
+ * [[route]]                     # a component: a handler routes call by name (see Isola.Builder#component);
+ * name = "inventory"            # with a path as well, it is also a public route
+ * handler = "js/inventory.js"
+ *
+ * [remote.inventory]            # where calls to inventory go when this node does not serve it
+ * url = "http://10.0.0.7:8080"
+ *
+ * [node]
+ * key_secret = "NODE_KEY"       # a [secrets] entry: the node key, the same on every node (Isola.Builder#nodeKey)
+ * max_call_depth = 8            # the longest chain of component calls, 1 to 64; deeper is 508
+ * components = ["inventory"]    # serve only these components here (default all); isola serve --components
  * }</pre>
  *
  * <pre>{@code
@@ -72,6 +87,7 @@ public final class Manifest {
   private final Declarations declarations;
   private final List<Route> routes;
   private final List<String> extensionMethods;
+  private final Nodes nodes;
 
   /**
    * A {@code [store.NAME]} table: {@code type} {@code "file"} (the default; {@code path}, default
@@ -122,21 +138,31 @@ public final class Manifest {
   }
 
   /**
-   * One {@code [[route]]} entry.
+   * One {@code [[route]]} entry: a public route ({@code path}), a component ({@code name}), or both,
+   * with the same handler.
    *
-   * @param spec the route spec, e.g. {@code "GET /hello/:name"}
+   * @param spec the route spec, e.g. {@code "GET /hello/:name"}; null for an entry that is only a
+   *     component
+   * @param name the component name, e.g. {@code "inventory"}; null for an entry that is only a route
    * @param handler the handler, its file resolved against the manifest's folder and its limits set to
    *     the route's effective limits: {@code [limits]} with the route's own keys on top
    * @param line the line of the entry's {@code [[route]]} header in the manifest
    */
-  public record Route(String spec, Handler handler, int line) {
-    /** Checks that no part is null and that the handler has its file and limits. */
+  public record Route(@Nullable String spec, @Nullable String name, Handler handler, int line) {
+    /** Checks that the entry has a spec or a name and that the handler has its file and limits. */
     public Route {
-      Objects.requireNonNull(spec, "spec");
       Objects.requireNonNull(handler, "handler");
+      if (spec == null && name == null) {
+        throw new IllegalArgumentException("a manifest route has a spec, a component name or both: " + handler);
+      }
       if (handler.file().isEmpty() || handler.limits().isEmpty()) {
         throw new IllegalArgumentException("a manifest route's handler has a file and limits: " + handler);
       }
+    }
+
+    /** A public route that is no component. */
+    public Route(String spec, Handler handler, int line) {
+      this(Objects.requireNonNull(spec, "spec"), null, handler, line);
     }
 
     /** The handler's file. */
@@ -148,10 +174,45 @@ public final class Manifest {
     public Limits limits() {
       return handler.limits().orElseThrow();
     }
+
+    /** How the entry is shown: {@code GET /a}, {@code component inventory} or {@code GET /a + component inventory}. */
+    public String label() {
+      return spec == null ? "component " + name : name == null ? spec : spec + " + component " + name;
+    }
   }
+
+  /**
+   * {@code [remote.NAME]} tables and the {@code [node]} table: where the components a node does not
+   * serve run, and how nodes trust each other.
+   *
+   * @param remotes each {@code [remote.NAME] url}, by component name
+   * @param keySecret {@code [node] key_secret}: the {@code [secrets]} entry holding the node key, or
+   *     null for none
+   * @param maxCallDepth {@code [node] max_call_depth}, 8 by default
+   * @param served {@code [node] components} (or {@code isola serve --components}): the components
+   *     served here, or null for every declared one
+   */
+  record Nodes(Map<String, URI> remotes, @Nullable String keySecret, int maxCallDepth, @Nullable List<String> served) {
+    Nodes {
+      remotes = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(remotes));
+      served = served == null ? null : List.copyOf(served);
+    }
+
+    static final Nodes NONE = new Nodes(Map.of(), null, DEFAULT_MAX_CALL_DEPTH, null);
+  }
+
+  /** The longest chain of component calls when {@code [node] max_call_depth} is not set. */
+  public static final int DEFAULT_MAX_CALL_DEPTH = 8;
 
   Manifest(Path file, String host, int port, int readySandboxes, int threads, int queue, Limits defaultLimits,
       Declarations declarations, List<String> extensionMethods, List<Route> routes) {
+    this(file, host, port, readySandboxes, threads, queue, defaultLimits, declarations, extensionMethods, routes,
+        Nodes.NONE);
+  }
+
+  Manifest(Path file, String host, int port, int readySandboxes, int threads, int queue, Limits defaultLimits,
+      Declarations declarations, List<String> extensionMethods, List<Route> routes, Nodes nodes) {
+    this.nodes = nodes;
     this.extensionMethods = List.copyOf(extensionMethods);
     this.file = file;
     this.host = host;
@@ -207,9 +268,62 @@ public final class Manifest {
     return extensionMethods;
   }
 
-  /** The routes in the order they are declared; never empty. */
+  /**
+   * The {@code [[route]]} entries this node serves, in the order they are declared: every entry
+   * without a {@code name}, and those whose component is {@linkplain #servedComponents() served}.
+   */
   public List<Route> routes() {
-    return routes;
+    return routes.stream().filter(r -> r.name() == null || nodes.served() == null
+        || nodes.served().contains(r.name())).toList();
+  }
+
+  /** The component names the {@code [[route]]} entries declare, served here or not, in order. */
+  public List<String> components() {
+    return routes.stream().map(Route::name).filter(Objects::nonNull).toList();
+  }
+
+  /**
+   * {@code [node] components} or the names given to {@link #serving}: the components this node
+   * serves; empty when it serves every one it declares.
+   */
+  public Optional<List<String>> servedComponents() {
+    return Optional.ofNullable(nodes.served());
+  }
+
+  /** The {@code [remote.NAME] url} of each remote component, by name. */
+  public Map<String, URI> remotes() {
+    return nodes.remotes();
+  }
+
+  /** {@code [node] key_secret}: the name of the {@code [secrets]} entry holding the node key. */
+  public Optional<String> nodeKeySecret() {
+    return Optional.ofNullable(nodes.keySecret());
+  }
+
+  /** {@code [node] max_call_depth}, or {@value #DEFAULT_MAX_CALL_DEPTH}. */
+  public int maxCallDepth() {
+    return nodes.maxCallDepth();
+  }
+
+  /**
+   * This manifest serving only components {@code names} (none if empty), whatever its {@code [node]
+   * components} says: what {@code isola serve --components} does. Entries whose component is left
+   * out are not served, neither their path nor the component; calls to them go to their {@code
+   * [remote.NAME]}.
+   *
+   * @throws ManifestException if a name is not declared by any {@code [[route]]} entry
+   */
+  public Manifest serving(java.util.Collection<String> names) {
+    List<String> served = List.copyOf(new java.util.LinkedHashSet<>(names));
+    List<String> unknown = served.stream().filter(n -> !components().contains(n)).toList();
+    if (!unknown.isEmpty()) {
+      throw new ManifestException(file, 0, 0, "components", "the components to serve include "
+          + String.join(", ", unknown.stream().map(n -> "\"" + n + "\"").toList()) + ", which no [[route]] declares"
+          + " with name = ...: " + (components().isEmpty() ? "this manifest declares no components"
+              : "name some of " + String.join(", ", components())), null);
+    }
+    return new Manifest(file, host, port, readySandboxes, threads, queue, defaultLimits, declarations,
+        extensionMethods, routes, new Nodes(nodes.remotes(), nodes.keySecret(), nodes.maxCallDepth(), served));
   }
 
   /** {@code [server] ready_sandboxes}: sandboxes built ahead per route (see Isola.Builder#readySandboxes). */
@@ -239,20 +353,33 @@ public final class Manifest {
   }
 
   /**
-   * A new {@link Isola.Builder} holding every route, each handler carrying its route's effective
-   * limits, and {@link #defaultLimits()} as the default for routes added to it later. Use it to add
+   * A new {@link Isola.Builder} holding every route and component this node serves ({@link
+   * #routes()}), each handler carrying its route's effective limits, the remotes, node key and call
+   * depth, and {@link #defaultLimits()} as the default for routes added to it later. Use it to add
    * routes in code; otherwise call {@link #build()}.
    */
   public Isola.Builder toBuilder() {
     Isola.Builder builder = Isola.newBuilder().defaultLimits(defaultLimits).readySandboxes(readySandboxes)
-        .extensionMethods(extensionMethods.toArray(String[]::new));
+        .extensionMethods(extensionMethods.toArray(String[]::new)).maxCallDepth(nodes.maxCallDepth());
     declarations.variables().forEach(builder::variable);
     declarations.secrets().forEach(builder::secret);
     for (StoreSpec store : declarations.stores().values()) {
       builder.ownedStore(store.name(), store.open());
     }
-    for (Route route : routes) {
-      builder.route(route.spec(), route.handler());
+    for (Route route : routes()) {
+      if (route.spec() != null) {
+        builder.route(route.spec(), route.handler());
+      }
+      if (route.name() != null) {
+        builder.component(route.name(), route.handler());
+      }
+    }
+    nodes.remotes().forEach((name, url) -> builder.remote(name, url.toString()));
+    if (nodes.keySecret() != null) {
+      builder.nodeKey(Objects.requireNonNull(declarations.secrets().get(nodes.keySecret()), nodes.keySecret()));
+    }
+    if (nodes.served() != null) {
+      builder.serveComponents(nodes.served().toArray(String[]::new));
     }
     return builder;
   }
@@ -263,6 +390,8 @@ public final class Manifest {
    *
    * @throws HandlerLoadException if a handler does not load (e.g. a JavaScript syntax error)
    * @throws RouteConflictException if two routes match the same requests with equal rank
+   * @throws HandlerLoadException also if a route may call a component this node neither serves nor
+   *     reaches through a {@code [remote.NAME]}
    */
   public Isola build() {
     return build(null);
@@ -287,10 +416,20 @@ public final class Manifest {
     @Nullable Route first = null;
     int firstAt = Integer.MAX_VALUE;
     for (Route route : routes) {
-      int at = message.indexOf('"' + route.spec() + '"');
-      if (at >= 0 && at < firstAt) {
-        first = route;
-        firstAt = at;
+      List<String> quoted = new java.util.ArrayList<>();
+      if (route.spec() != null) {
+        quoted.add('"' + route.spec() + '"');
+      }
+      if (route.name() != null) {
+        quoted.add("\"component " + route.name() + '"');
+        quoted.add("component \"" + route.name() + '"');
+      }
+      for (String q : quoted) {
+        int at = message.indexOf(q);
+        if (at >= 0 && at < firstAt) {
+          first = route;
+          firstAt = at;
+        }
       }
     }
     return first == null ? file + ": " : file + ":" + first.line() + ": ";
@@ -298,6 +437,6 @@ public final class Manifest {
 
   @Override
   public String toString() {
-    return "Manifest{" + file + ", " + routes.size() + " routes, " + host + ":" + port + "}";
+    return "Manifest{" + file + ", " + routes.size() + " routes, " + host + ":" + port + "}"; // never the node key
   }
 }

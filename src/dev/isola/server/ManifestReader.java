@@ -34,13 +34,13 @@ import org.tomlj.TomlTable;
  */
 final class ManifestReader {
   private static final List<String> TOP_KEYS = List.of("server", "limits", "store", "variables", "secrets",
-      "extension_methods", "route");
+      "extension_methods", "route", "remote", "node");
   private static final List<String> SERVER_KEYS = List.of("host", "port", "ready_sandboxes", "threads", "queue");
   private static final List<String> LIMIT_KEYS =
       List.of("timeout", "memory", "max_request_body", "max_response_body", "max_log_lines", "max_in_flight");
   private static final List<String> WASM_KEYS = List.of("abi", "export", "config");
   private static final List<String> ROUTE_KEYS =
-      Stream.of(List.of("path", "handler"), WASM_KEYS, CapabilityReader.GRANT_KEYS, LIMIT_KEYS)
+      Stream.of(List.of("path", "name", "handler"), WASM_KEYS, CapabilityReader.GRANT_KEYS, LIMIT_KEYS)
           .flatMap(List::stream).toList();
 
   private static final Pattern DURATION = Pattern.compile("(\\d{1,18})(ms|s|m|h)");
@@ -87,8 +87,12 @@ final class ManifestReader {
     CapabilityReader capabilities = new CapabilityReader(this);
     Manifest.Declarations declarations = capabilities.declarations(toml);
     List<String> extensionMethods = extensionMethods(toml);
+    NodeReader nodeReader = new NodeReader(this);
+    java.util.Map<String, java.net.URI> remotes = nodeReader.remotes(toml);
+    List<Manifest.Route> routes = routes(toml, defaults, capabilities, extensionMethods);
+    Manifest.Nodes nodes = nodeReader.node(toml, declarations, routes, remotes);
     return new Manifest(file, host, port, ready, threads, queue, defaults, declarations, extensionMethods,
-        routes(toml, defaults, capabilities, extensionMethods));
+        routes, nodes);
   }
 
   private TomlParseResult parse() {
@@ -296,6 +300,7 @@ final class ManifestReader {
     }
     Isola.Builder validator = Isola.newBuilder().extensionMethods(extensionMethods.toArray(String[]::new));
     Map<String, Integer> declared = new HashMap<>();
+    Map<String, Integer> components = new HashMap<>();
     List<Manifest.Route> routes = new ArrayList<>();
     for (int i = 0; i < array.size(); i++) {
       TomlPosition at = array.inputPositionOf(i);
@@ -305,22 +310,47 @@ final class ManifestReader {
             + typeOf(array.get(i)) + ", but routes must be tables: write [[route]] entries", null);
       }
       checkKeys(table, ROUTE_KEYS, section);
-      String spec = requiredString(table, "path", section, at, "path = \"GET /hello/:name\"");
+      if (!table.contains(List.of("path")) && !table.contains(List.of("name"))) {
+        throw new ManifestException(file, at.line(), at.column(), "path", "the [[route]] here (#" + (i + 1)
+            + ") has no path and no name: add path = \"GET /hello/:name\" (a public route), name = \"inventory\""
+            + " (a component other routes call with calls = [\"inventory\"]), or both", null);
+      }
+      @Nullable String spec = table.contains(List.of("path"))
+          ? requiredString(table, "path", section, at, "path = \"GET /hello/:name\"") : null;
+      @Nullable String name = table.contains(List.of("name"))
+          ? requiredString(table, "name", section, at, "name = \"inventory\"") : null;
       Entry pathEntry = new Entry(table, "path", spec, section);
       Path file = handlerFile(new Entry(table, "handler",
           requiredString(table, "handler", section, at, "handler = \"js/hello.js\""), section));
-      Integer earlier = declared.putIfAbsent(spec, at.line());
-      if (earlier != null) {
-        throw fail(pathEntry, "declares the same route as the [[route]] at line " + earlier + ": keep one");
+      if (spec != null) {
+        Integer earlier = declared.putIfAbsent(spec, at.line());
+        if (earlier != null) {
+          throw fail(pathEntry, "declares the same route as the [[route]] at line " + earlier + ": keep one");
+        }
       }
       Handler handler = handler(table, section, file).limits(limits(table, defaults, section))
           .grants(capabilities.grants(table, section).toArray(Grant[]::new));
-      try {
-        validator.route(spec, handler);
-      } catch (IllegalArgumentException e) {
-        throw fail(pathEntry, "is not a valid route: " + e.getMessage(), e);
+      if (spec != null) {
+        try {
+          validator.route(spec, handler);
+        } catch (IllegalArgumentException e) {
+          throw fail(pathEntry, "is not a valid route: " + e.getMessage(), e);
+        }
       }
-      routes.add(new Manifest.Route(spec, handler, at.line()));
+      if (name != null) {
+        Entry nameEntry = new Entry(table, "name", name, section);
+        Integer earlier = components.putIfAbsent(name, at.line());
+        if (earlier != null) {
+          throw fail(nameEntry, "declares the same component as the [[route]] at line " + earlier
+              + ": give each component its own name");
+        }
+        try {
+          validator.component(name, handler);
+        } catch (IllegalArgumentException e) {
+          throw fail(nameEntry, "is not a valid component name: " + e.getMessage(), e);
+        }
+      }
+      routes.add(new Manifest.Route(spec, name, handler, at.line()));
     }
     return routes;
   }
@@ -489,6 +519,12 @@ final class ManifestReader {
     }
     if (ROUTE_KEYS.contains(key)) {
       return Optional.of("in a [[route]] entry: write [[route]] on the line above it");
+    }
+    if (NodeReader.NODE_KEYS.contains(key)) {
+      return Optional.of("in [node]");
+    }
+    if (NodeReader.REMOTE_KEYS.contains(key)) {
+      return Optional.of("in a [remote.NAME] table: where component NAME runs when this node does not serve it");
     }
     if (CapabilityReader.STORE_QUOTA_KEYS.contains(key)) {
       return Optional.of("in a [store.NAME] table: quotas are per key-value store");

@@ -45,6 +45,12 @@ import org.springframework.context.annotation.Configuration;
  * {@link IsolaHostInterface} (or any {@link Capability} bean) is offered to routes granted it, e.g.
  * {@code isola.routes[0].host-interfaces=billing}.
  *
+ * <p>Handlers call other handlers by name as components: {@code isola.routes[1].name=inventory}
+ * declares one, {@code isola.routes[0].calls=inventory} lets a route call it ({@code
+ * env.inventory.fetch(...)}). {@code isola.components} serves a subset here, {@code
+ * isola.remotes.NAME.url} says where the others run, and {@code isola.node-key} (from the
+ * environment) signs and checks the calls between nodes; {@code isola.max-call-depth} bounds a chain.
+ *
  * <p>An application that defines its own {@code Isola} bean keeps it: none is built here, and the
  * servlet serves the application's. One that registers a bean named {@value #SERVLET_BEAN} gets no
  * servlet from here. Everything {@link Isola.Builder#build()} would refuse (a missing handler file,
@@ -67,7 +73,10 @@ public class IsolaAutoConfiguration {
   @ConditionalOnMissingBean
   public Isola isola(IsolaProperties properties, ObjectProvider<IsolaBuilderCustomizer> customizers,
       ObjectProvider<Capability<?, ?>> capabilities, ListableBeanFactory beans) {
-    Optional<Manifest> manifest = properties.manifestFile().map(Manifest::load);
+    Optional<List<String>> served = properties.servedComponents();
+    Optional<Manifest> manifest = properties.manifestFile().map(Manifest::load)
+        .map(m -> served.map(names -> m.serving(names.stream().filter(m.components()::contains).toList())).orElse(m));
+    checkServed(properties, manifest);
     Isola.Builder builder = manifest.map(Manifest::toBuilder).orElseGet(Isola::newBuilder);
     Limits defaults = manifest.map(Manifest::defaultLimits).orElseGet(Limits::defaults);
     properties.variables().forEach(builder::variable);
@@ -81,8 +90,18 @@ public class IsolaAutoConfiguration {
     capabilities.orderedStream().forEach(builder::capability);
     hostInterfaces(beans).forEach(builder::capability);
     for (IsolaProperties.Route route : properties.routes()) {
-      builder.route(route.path(), handler(route, defaults));
+      if (route.name() != null && served.isPresent() && !served.get().contains(route.name())) {
+        continue; // not served here: neither its path nor the component
+      }
+      Handler handler = handler(route, defaults);
+      if (route.path() != null) {
+        builder.route(route.path(), handler);
+      }
+      if (route.name() != null) {
+        builder.component(route.name(), handler);
+      }
     }
+    nodes(properties, builder);
     customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
     return manifest.isPresent() ? buildLocated(builder, manifest.get()) : builder.build();
   }
@@ -100,10 +119,63 @@ public class IsolaAutoConfiguration {
     for (String name : route.hostInterfaces()) {
       grants.add(Grants.hostInterface(name));
     }
+    if (!route.calls().isEmpty()) {
+      grants.add(Grants.calls(route.calls().toArray(String[]::new)));
+    }
     if (!grants.isEmpty()) {
       handler = handler.grants(grants.toArray(Grant[]::new));
     }
     return route.limits(defaults).map(handler::limits).orElse(handler);
+  }
+
+  /** {@code isola.components} names only components the manifest or {@code isola.routes} declare. */
+  private static void checkServed(IsolaProperties properties, Optional<Manifest> manifest) {
+    if (properties.servedComponents().isEmpty()) {
+      return;
+    }
+    java.util.Set<String> declared = new java.util.LinkedHashSet<>();
+    manifest.ifPresent(m -> declared.addAll(m.components()));
+    properties.routes().stream().map(IsolaProperties.Route::name).filter(java.util.Objects::nonNull)
+        .forEach(declared::add);
+    for (String name : properties.servedComponents().get()) {
+      if (!declared.contains(name)) {
+        throw new IllegalArgumentException("isola.components names \"" + name + "\", which neither isola.routes[n].name"
+            + (manifest.isPresent() ? " nor a [[route]] name of " + manifest.get().file() : "") + " declares: "
+            + (declared.isEmpty() ? "declare it, or remove it" : "serve some of " + String.join(", ", declared)));
+      }
+    }
+  }
+
+  /** {@code isola.remotes}, {@code isola.node-key}, {@code isola.components}, {@code isola.max-call-depth}. */
+  private static void nodes(IsolaProperties properties, Isola.Builder builder) {
+    properties.remotes().forEach((name, remote) -> {
+      if (remote.url() == null || remote.url().isBlank()) {
+        throw new IllegalArgumentException("isola.remotes." + name + " has no url: set isola.remotes." + name
+            + ".url=http://10.0.0.7:8080/fn, the node (and path) that serves component " + name);
+      }
+      try {
+        builder.remote(name, remote.url());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("isola.remotes." + name + ".url: " + e.getMessage(), e);
+      }
+    });
+    properties.nodeKeyValue().ifPresent(key -> {
+      try {
+        builder.nodeKey(key);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("isola.node-key is " + key.getBytes(java.nio.charset.StandardCharsets.UTF_8)
+            .length + " bytes, but a node key must be at least 32: set it from the environment to the same long key on"
+            + " every node, e.g. the output of openssl rand -base64 48", e);
+      }
+    });
+    properties.servedComponents().ifPresent(names -> builder.serveComponents(names.toArray(String[]::new)));
+    if (properties.maxCallDepth() != null) {
+      try {
+        builder.maxCallDepth(properties.maxCallDepth());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("isola.max-call-depth: " + e.getMessage(), e);
+      }
+    }
   }
 
   /**

@@ -31,6 +31,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * isola.stores.sessions.type=memory              # optional: key-value stores (file, memory, redis)
  * isola.stores.sessions.max-keys=10000           # optional quotas, as in [store.NAME] of isola.toml
  * isola.routes[0].key-value=sessions             # optional: the stores the route may use
+ * isola.routes[0].calls=inventory                # optional: the components the route may call
+ * isola.routes[1].name=inventory                 # a component (with a path as well, also a route)
+ * isola.routes[1].handler=handlers/inventory.js
+ * isola.remotes.billing.url=http://10.0.0.7:8080/fn   # where a component not served here runs
+ * isola.node-key=${ISOLA_NODE_KEY}               # from the environment, never in a file; >= 32 bytes
+ * isola.components=inventory                     # optional: serve only these components here
+ * isola.max-call-depth=8                         # optional: the longest chain of component calls
  * }</pre>
  *
  * @param manifest an {@code isola.toml} (or a folder holding one) whose routes, limits, stores,
@@ -41,6 +48,16 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param routes routes added after the manifest's
  * @param variables variables added after the manifest's, readable by routes granted them
  * @param stores key-value stores added after the manifest's, by name, usable by routes granted them
+ * @param remotes where components this application does not serve run, by component name (over
+ *     the manifest's {@code [remote.NAME]})
+ * @param nodeKey the node key that signs remote component calls and checks peers' calls (see
+ *     {@link dev.isola.Isola.Builder#nodeKey}); set it from the environment ({@code
+ *     isola.node-key=${ISOLA_NODE_KEY}}, or the variable {@code ISOLA_NODEKEY}, which Spring binds to
+ *     it), never in a committed file
+ * @param components the components served here (those of the manifest and of {@code isola.routes});
+ *     unset, all of them; routes whose {@code name} is left out are not served at all
+ * @param maxCallDepth the longest chain of component calls (see {@link
+ *     dev.isola.Isola.Builder#maxCallDepth}); unset, the manifest's or 8
  */
 @ConfigurationProperties("isola")
 public record IsolaProperties(
@@ -48,7 +65,17 @@ public record IsolaProperties(
     @DefaultValue(DEFAULT_BASE_PATH) String basePath,
     @Nullable List<Route> routes,
     @Nullable Map<String, String> variables,
-    @Nullable Map<String, Store> stores) {
+    @Nullable Map<String, Store> stores,
+    @Nullable Map<String, Remote> remotes,
+    @Nullable String nodeKey,
+    @Nullable List<String> components,
+    @Nullable Integer maxCallDepth) {
+
+  /** As before components could be set here: none. */
+  public IsolaProperties(@Nullable Path manifest, String basePath, @Nullable List<Route> routes,
+      @Nullable Map<String, String> variables, @Nullable Map<String, Store> stores) {
+    this(manifest, basePath, routes, variables, stores, null, null, null, null);
+  }
 
   /** As before key-value stores could be set here: none. */
   public IsolaProperties(@Nullable Path manifest, String basePath, @Nullable List<Route> routes,
@@ -74,7 +101,41 @@ public record IsolaProperties(
     routes = routes == null ? List.of() : List.copyOf(routes);
     variables = variables == null ? Map.of() : Map.copyOf(variables);
     stores = stores == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(stores));
+    remotes = remotes == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(remotes));
+    components = components == null ? null : List.copyOf(components);
   }
+
+  /** Never null once bound; the accessor is here to say so. */
+  @Override
+  public Map<String, Remote> remotes() {
+    return Objects.requireNonNull(remotes);
+  }
+
+  /** {@code isola.node-key}, if set. */
+  public Optional<String> nodeKeyValue() {
+    return Optional.ofNullable(nodeKey);
+  }
+
+  /** {@code isola.components}, if set (empty: serve no component). */
+  public Optional<List<String>> servedComponents() {
+    return Optional.ofNullable(components);
+  }
+
+  /** Everything but the node key's value. */
+  @Override
+  public String toString() {
+    return "IsolaProperties[manifest=" + manifest + ", basePath=" + basePath + ", routes=" + routes + ", variables="
+        + variables + ", stores=" + stores + ", remotes=" + remotes + ", nodeKey=" + (nodeKey == null ? "unset" : "(set)")
+        + ", components=" + components + ", maxCallDepth=" + maxCallDepth + "]";
+  }
+
+  /**
+   * One {@code isola.remotes.NAME} entry: where component NAME runs when this application does not
+   * serve it.
+   *
+   * @param url the node's URL, with the path its Isola is served at, e.g. {@code http://10.0.0.7:8080/fn}
+   */
+  public record Remote(@Nullable String url) {}
 
   /** Never null once bound; the accessor is here to say so. */
   @Override
@@ -170,9 +231,11 @@ public record IsolaProperties(
   }
 
   /**
-   * One {@code isola.routes[n]} entry.
+   * One {@code isola.routes[n]} entry: a public route ({@code path}), a component ({@code name}), or
+   * both, with the same handler.
    *
-   * @param path the route spec, e.g. {@code "GET /hello/:name"} (see {@link dev.isola.Isola.Builder#route})
+   * @param path the route spec, e.g. {@code "GET /hello/:name"} (see {@link dev.isola.Isola.Builder#route});
+   *     unset for a component that is no public route
    * @param handler the handler file: a JavaScript module ({@code .js}, {@code .mjs}) or a
    *     WebAssembly module ({@code .wasm}), relative to the working directory
    * @param timeout the route's timeout ({@code 2s}, {@code 500ms}); the default limits' if unset
@@ -181,15 +244,25 @@ public record IsolaProperties(
    * @param keyValue names of {@code isola.stores} (or manifest stores) the route may use
    * @param hostInterfaces names of host interfaces (beans annotated {@link IsolaHostInterface}, or
    *     {@code Capability} beans) the route may call
+   * @param name the component name other routes call it by (see {@link dev.isola.Isola.Builder#component})
+   * @param calls names of components the route may call ({@link dev.isola.Grants#calls})
    */
   public record Route(
-      String path,
+      @Nullable String path,
       Path handler,
       @Nullable Duration timeout,
       @Nullable String memory,
       @Nullable List<String> variables,
       @Nullable List<String> keyValue,
-      @Nullable List<String> hostInterfaces) {
+      @Nullable List<String> hostInterfaces,
+      @Nullable String name,
+      @Nullable List<String> calls) {
+
+    /** A public route that is no component and calls none. */
+    public Route(String path, Path handler, @Nullable Duration timeout, @Nullable String memory,
+        @Nullable List<String> variables, @Nullable List<String> keyValue, @Nullable List<String> hostInterfaces) {
+      this(path, handler, timeout, memory, variables, keyValue, hostInterfaces, null, null);
+    }
 
     /** A route granted no key-value store. */
     public Route(String path, Path handler, @Nullable Duration timeout, @Nullable String memory,
@@ -204,25 +277,40 @@ public record IsolaProperties(
     }
 
     /**
-     * Checks that path and handler are set and that memory is a size.
+     * Checks that a path or a name and the handler are set and that memory is a size.
      *
      * @throws IllegalArgumentException naming the missing or malformed key
      */
     @ConstructorBinding
     public Route {
-      if (path == null || path.isBlank()) {
-        throw new IllegalArgumentException("an isola.routes entry has no path: set e.g. isola.routes[0].path=GET /hello/:name");
+      if (path != null && path.isBlank()) {
+        path = null;
+      }
+      if (name != null && name.isBlank()) {
+        name = null;
+      }
+      if (path == null && name == null) {
+        throw new IllegalArgumentException("an isola.routes entry has no path and no name: set e.g."
+            + " isola.routes[0].path=GET /hello/:name (a public route), isola.routes[0].name=inventory (a component"
+            + " other routes call with isola.routes[n].calls=inventory), or both");
       }
       if (handler == null) {
-        throw new IllegalArgumentException("isola.routes entry \"" + path + "\" has no handler:"
+        throw new IllegalArgumentException("isola.routes entry \"" + (path != null ? path : name) + "\" has no handler:"
             + " set its handler to a .js or .wasm file, e.g. isola.routes[0].handler=handlers/hello.js");
       }
       if (memory != null) {
-        parseMemory(path, memory);
+        parseMemory(path != null ? path : name, memory);
       }
       variables = variables == null ? List.of() : List.copyOf(variables);
       keyValue = keyValue == null ? List.of() : List.copyOf(keyValue);
       hostInterfaces = hostInterfaces == null ? List.of() : List.copyOf(hostInterfaces);
+      calls = calls == null ? List.of() : List.copyOf(calls);
+    }
+
+    /** Never null once bound; the accessor is here to say so. */
+    @Override
+    public List<String> calls() {
+      return Objects.requireNonNull(calls);
     }
 
     /** Never null once bound; the accessor is here to say so. */
@@ -253,7 +341,7 @@ public record IsolaProperties(
         limits.timeout(timeout);
       }
       if (memory != null) {
-        limits.memory(parseMemory(path, memory));
+        limits.memory(parseMemory(path != null ? path : Objects.requireNonNull(name), memory));
       }
       return Optional.of(limits.build());
     }

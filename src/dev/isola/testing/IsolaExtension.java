@@ -210,14 +210,26 @@ public final class IsolaExtension implements BeforeEachCallback, AfterEachCallba
     run = new TestRun(builder.build(), Map.copyOf(stores), stubs, requests, logs, kvCassette);
   }
 
-  /** A builder with the manifest's limits, variables, secrets and routes, and its stores in memory. */
+  /**
+   * A builder with the manifest's limits, variables, secrets, routes and components (all of them
+   * local), and its stores in memory.
+   */
   private static Isola.Builder fromManifest(Path file, Map<String, StoreLimits> storeNames) {
     Manifest manifest = Manifest.load(file);
     Isola.Builder builder = Isola.newBuilder().defaultLimits(manifest.defaultLimits());
     manifest.declarations().variables().forEach(builder::variable);
     manifest.declarations().secrets().forEach(builder::secret);
     manifest.declarations().stores().forEach((name, spec) -> storeNames.put(name, spec.limits()));
-    manifest.routes().forEach(route -> builder.route(route.spec(), route.handler()));
+    builder.maxCallDepth(manifest.maxCallDepth());
+    // Every component in-process, whatever [node] components says: no remotes, no node key.
+    for (Manifest.Route route : manifest.serving(manifest.components()).routes()) {
+      if (route.spec() != null) {
+        builder.route(route.spec(), route.handler());
+      }
+      if (route.name() != null) {
+        builder.component(route.name(), route.handler());
+      }
+    }
     return builder;
   }
 
