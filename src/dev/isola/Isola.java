@@ -403,7 +403,7 @@ public final class Isola implements AutoCloseable {
         for (String spec : routes.keySet()) {
           List<RoutePattern.Segment> segments = RoutePattern.parse(spec).segments();
           if (!segments.isEmpty() && segments.get(0) instanceof RoutePattern.Literal l && l.value().equals(".isola")) {
-            throw new IllegalArgumentException("route \"" + spec + "\" is under /.isola/, where this node serves"
+            throw new RouteConflictException("route \"" + spec + "\" is under /.isola/, where this node serves"
                 + " its peers' component calls: move it");
           }
         }
@@ -614,7 +614,8 @@ public final class Isola implements AutoCloseable {
      * Reads and checks every handler, checks the route table, and starts the engines.
      *
      * @throws HandlerLoadException if a handler file is missing or its code does not load
-     * @throws RouteConflictException if two routes match the same requests with equal rank
+     * @throws RouteConflictException if two routes match the same requests with equal rank, or a route is
+     *     under {@code /.isola/} while {@link #nodeKey} serves peers there
      */
     public Isola build() {
       return new Isola(this);

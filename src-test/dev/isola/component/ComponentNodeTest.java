@@ -125,7 +125,7 @@ class ComponentNodeTest {
 
   @Test
   void aPublicRouteUnderTheEndpoint_isRefusedWhenPeersAreServed() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Isola.newBuilder()
+    dev.isola.RouteConflictException e = assertThrows(dev.isola.RouteConflictException.class, () -> Isola.newBuilder()
         .nodeKey(ComponentNodes.KEY).route("/.isola/components/x", Handler.javascript("x.js", ECHO)).build());
     assertTrue(e.getMessage().contains("under /.isola/"), e.getMessage());
   }

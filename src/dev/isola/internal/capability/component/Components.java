@@ -107,7 +107,7 @@ public final class Components {
     this.maxDepth = maxDepth;
     if (token == null && !remotes.isEmpty()) {
       throw new IllegalArgumentException("remote components " + new TreeSet<>(remotes.keySet()) + " need a node key"
-          + " to sign their calls: set Isola.Builder.nodeKey (node.key_secret in isola.toml), the same on every node");
+          + " to sign their calls: set Isola.Builder.nodeKey ([node] key_secret in isola.toml), the same on every node");
     }
   }
 
