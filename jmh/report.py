@@ -392,6 +392,37 @@ else:
         "every bomb stopped (MEMORY), computing runs to its end", "n/a", "MemoryOvershoot did not run")
 
 
+# P9: component calls. A call's own cost is (caller calling it − the same caller not calling), so the
+# caller's sandbox cancels out; the goal compares it with calling the callee directly (local) or with
+# a plain java.net.http GET on loopback (remote). The ratio is Isola ÷ peer here.
+def minus(a, b):
+    return None if a is None or b is None else a - b
+
+
+alone = score("ComponentCallBenchmark.wasmCallerAlone")
+direct_js = score("ComponentCallBenchmark.directJsCallee")
+for callee, label in (("Wasm", "Wasm callee (`bench-page`)"), ("Js", "JS callee (trivial)")):
+    total, direct = score(f"ComponentCallBenchmark.wasmCallerTo{callee}"), score(f"ComponentCallBenchmark.direct{callee}Callee")
+    call = minus(total, alone)
+    ratio = div(call, direct)
+    row("P9", f"local component call, Wasm caller (`bench-call`) → {label}: caller→component − caller alone", us(call),
+        f"the callee as a route, direct `Isola.handle`: {us(direct)}", "n/a" if ratio is None else f"{times(ratio)} the peer",
+        "≤1.2×", met(at_most(ratio, 1.2)), f"caller→component {us(total)}; caller alone {us(alone)}")
+js_js = score("ComponentCallBenchmark.jsCallerToJs")
+ratio = div(js_js, direct_js)
+row("P9", "JS caller → JS component (`await env.callee.fetch(\"/x\")`, trivial callee): two fresh contexts", us(js_js),
+    f"the callee as a route, direct `Isola.handle`: {us(direct_js)}", "n/a" if ratio is None else f"{times(ratio)} the peer",
+    "(no goal)", "—", f"the call itself, taking the trivial route as the caller alone: {us(minus(js_js, direct_js))}")
+remote, plain = score("ComponentCallBenchmark.wasmCallerToRemote"), score("ComponentCallBenchmark.plainHttpClient")
+call = minus(remote, alone)
+ratio = div(call, plain)
+row("P9", "remote component call over loopback, Wasm caller → `bench-page` on a second Isola behind a `DevServer`:"
+    " caller→remote − caller alone", us(call),
+    f"`java.net.http` GET to a JDK `HttpServer` answering the same body: {us(plain)}",
+    "n/a" if ratio is None else f"{times(ratio)} the peer", "≤2×", met(at_most(ratio, 2)),
+    f"caller→remote {us(remote)}; caller alone {us(alone)}; both HTTP/1.1 on 127.0.0.1, the call signed with the node key")
+
+
 # ---- the document -------------------------------------------------------------------------------
 
 quick = MACHINE.get("mode") == "quick"

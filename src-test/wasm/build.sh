@@ -42,6 +42,7 @@ for src in extism-wasi.c extism-files.c; do
   clang "${REACTOR_FLAGS[@]}" -o "${src%.c}.wasm" "$src"
 done
 
+# Every WAT fixture, the benchmark ones (bench-page, bench-kv, bench-call) included.
 for src in *.wat; do
   case "$src" in
     invalid-type.wat) wat2wasm --no-check -o "${src%.wat}.wasm" "$src" ;;
