@@ -85,6 +85,39 @@ class ComponentQueueTest {
     }
   }
 
+  @Test
+  void aCallerCallingInATightLoop_leavesNoThreadBehind() throws Exception {
+    try (Isola isola = Isola.newBuilder()
+        .callThreads(2)
+        .route("GET /loop", Handler.javascript("loop.js", """
+            export default { async fetch(r, env) {
+              let n = 0;
+              for (let i = 0; i < 200; i++) {
+                const answer = await env.quick.fetch("/");
+                if (await answer.text() === "quick") n++;
+              }
+              return new Response(String(n));
+            } };
+            """).grants(Grants.calls("quick"))
+            .limits(Limits.newBuilder().timeout(Duration.ofSeconds(120)).build()))
+        .component("quick", Handler.javascript("quick.js",
+            "export default { async fetch() { return new Response(\"quick\"); } };"))
+        .build()) {
+      assertEquals("200", isola.handle(Request.get("/loop")).bodyText());
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (componentThreads() > 0) {
+        assertTrue(System.nanoTime() < until, componentThreads() + " component threads still live");
+        Thread.sleep(20);
+      }
+    }
+  }
+
+  private static long componentThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith("isola-component-") || t.getName().startsWith("isola-js-nested-"))
+        .count();
+  }
+
   private static boolean waitsForAGuestThread(Thread t) {
     return t.getState() != Thread.State.RUNNABLE && Arrays.stream(t.getStackTrace())
         .anyMatch(f -> f.getClassName().startsWith("dev.isola.internal.engine.GuestThreads"));
