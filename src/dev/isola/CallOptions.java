@@ -8,7 +8,9 @@ import java.util.Optional;
 /**
  * How the embedder narrows one call's grants, e.g. to one tenant: {@code isola.handle(request,
  * CallOptions.newBuilder().keyPrefix("tenant-42/").build())}. Options only ever take away: a call
- * can never reach more than its route was granted.
+ * can never reach more than its route was granted. The components a narrowed call calls on this
+ * node are narrowed the same way (their keys live under the same prefix); a call to a component on
+ * another node, which could not be narrowed there, fails instead.
  */
 public final class CallOptions {
   private static final CallOptions NONE = new CallOptions("", null, null, java.util.Map.of());

@@ -178,4 +178,32 @@ class PendingWritesTest {
       assertEquals(List.of(), store.list("", 10));
     }
   }
+
+  @Test
+  void rollingBackToAMark_dropsTheLaterWrites_andTheRoomTheyTook() {
+    KeyValueStore store = KeyValueStores.inMemory();
+    store.put("n", b("10"));
+    PendingWrites writes = new PendingWrites();
+    KeyValueStore view = writes.view(store);
+    view.put("a", b("1"));
+    assertEquals(11, view.increment("n", 1));
+    int mark = writes.mark();
+    view.put("a", b("2"));
+    assertTrue(view.delete("n"));
+    view.put("b", new byte[1 << 20]);
+    writes.rollBackTo(mark);
+    assertEquals(2, writes.size());
+    assertEquals("1", text(view.get("a")));
+    assertEquals("11", text(view.get("n")));
+    assertEquals("absent", text(view.get("b")));
+    assertEquals(List.of("a", "n"), view.list("", 10));
+    // The 1 MiB dropped is room again: 15 more of them fit under the 16 MiB a transaction keeps.
+    for (int i = 0; i < 15; i++) {
+      view.put("big" + i, new byte[1 << 20]);
+    }
+    writes.apply();
+    assertEquals("1", text(store.get("a")));
+    assertEquals("11", text(store.get("n")));
+    assertEquals("absent", text(store.get("b")));
+  }
 }

@@ -12,6 +12,9 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * A handler called inside a Spring transaction: its key-value writes are applied with the
@@ -72,5 +75,43 @@ class TransactionalKeyValueTest {
     Isola isola = app.getBean(Isola.class);
     assertEquals("stored plum", isola.handle(Request.post("/note/plum", "")).bodyText());
     assertEquals("x", stored("plum"));
+  }
+
+  @Test
+  void aRollbackToASavepoint_dropsTheWritesMadeSinceIt_andKeepsTheOthers() {
+    Isola isola = app.getBean(Isola.class);
+    JdbcTemplate jdbc = app.getBean(JdbcTemplate.class);
+    PlatformTransactionManager manager = app.getBean(PlatformTransactionManager.class);
+    TransactionTemplate nested = new TransactionTemplate(manager);
+    nested.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
+    new TransactionTemplate(manager).executeWithoutResult(outer -> {
+      jdbc.update("insert into entries (name) values (?)", "fig");
+      assertEquals("stored fig", isola.handle(Request.post("/note/fig", "")).bodyText());
+      assertThrows(IllegalStateException.class, () -> nested.executeWithoutResult(inner -> {
+        jdbc.update("insert into entries (name) values (?)", "kiwi");
+        assertEquals("stored kiwi", isola.handle(Request.post("/note/kiwi", "")).bodyText());
+        throw new IllegalStateException("undo kiwi");
+      }));
+      assertEquals("null", isola.handle(Request.get("/read/kiwi")).bodyText(), "rolled back, still seen");
+      assertEquals("x", isola.handle(Request.get("/read/fig")).bodyText());
+    });
+    assertEquals(1, rows("fig"));
+    assertEquals(0, rows("kiwi"));
+    assertEquals("x", stored("fig"));
+    assertEquals("null", stored("kiwi"), "a write rolled back to its savepoint was applied at the commit");
+  }
+
+  @Test
+  void aRollbackToASavepoint_madeBeforeTheFirstWrite_dropsEveryWrite() {
+    Isola isola = app.getBean(Isola.class);
+    PlatformTransactionManager manager = app.getBean(PlatformTransactionManager.class);
+    TransactionTemplate nested = new TransactionTemplate(manager);
+    nested.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
+    new TransactionTemplate(manager).executeWithoutResult(outer ->
+        assertThrows(IllegalStateException.class, () -> nested.executeWithoutResult(inner -> {
+          assertEquals("stored lime", isola.handle(Request.post("/note/lime", "")).bodyText());
+          throw new IllegalStateException("undo lime");
+        })));
+    assertEquals("null", stored("lime"));
   }
 }

@@ -61,7 +61,10 @@ public final class PendingWrites {
   private record CompareAndSet(KeyValueStore store, String key, byte @Nullable [] expected,
       byte @Nullable [] value) implements Write {}
 
-  private final List<Write> writes = new ArrayList<>();
+  /** A write, its size as counted against {@link #MAX_BYTES}, and what its key holds after it (null: absent). */
+  private record Pending(Write write, long size, byte @Nullable [] after) {}
+
+  private final List<Pending> writes = new ArrayList<>();
   /** Per store, what its keys hold after the writes so far: a value, or null for absent. */
   private final Map<KeyValueStore, TreeMap<String, byte @Nullable []>> overlay = new IdentityHashMap<>();
   private long bytes;
@@ -86,7 +89,7 @@ public final class PendingWrites {
         return;
       }
       ended = true;
-      todo = List.copyOf(writes);
+      todo = writes.stream().map(Pending::write).toList();
       writes.clear();
       overlay.clear();
     }
@@ -124,6 +127,40 @@ public final class PendingWrites {
     }
   }
 
+  /**
+   * A point the transaction may roll back to (a savepoint): the writes kept so far. {@link
+   * #rollBackTo} drops the writes made after it.
+   */
+  public synchronized int mark() {
+    return writes.size();
+  }
+
+  /**
+   * Drops the writes made after {@code mark} (from {@link #mark()}; 0 drops them all): the
+   * transaction rolled back to a savepoint taken then, and its calls no longer see those writes.
+   *
+   * @throws IllegalArgumentException if {@code mark} is negative
+   */
+  public synchronized void rollBackTo(int mark) {
+    if (mark < 0) {
+      throw new IllegalArgumentException("mark " + mark + " is negative: pass what mark() answered");
+    }
+    if (ended || mark >= writes.size()) {
+      return;
+    }
+    writes.subList(mark, writes.size()).clear();
+    overlay.clear();
+    bytes = 0;
+    for (Pending p : writes) {
+      bytes += p.size();
+      keep(p);
+    }
+  }
+
+  private void keep(Pending p) {
+    overlay.computeIfAbsent(p.write().store(), s -> new TreeMap<>(Keys.UTF8_ORDER)).put(p.write().key(), p.after());
+  }
+
   /** {@code store} as the transaction's calls see it: their writes over its content; writes wait here. */
   public KeyValueStore view(KeyValueStore store) {
     return new View(store);
@@ -139,9 +176,10 @@ public final class PendingWrites {
           + (MAX_BYTES >> 20) + " MiB of keys and values until it commits, and this write would pass that: write less"
           + " in one transaction");
     }
-    writes.add(write);
+    Pending p = new Pending(write, size, after);
+    writes.add(p);
     bytes += size;
-    overlay.computeIfAbsent(write.store(), s -> new TreeMap<>(Keys.UTF8_ORDER)).put(write.key(), after);
+    keep(p);
   }
 
   /** What the overlay says of {@code key}: present (null inside for absent), or null when it says nothing. */

@@ -10,7 +10,7 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * The key-value writes of the Spring transaction of the calling thread: one {@link PendingWrites} per
  * transaction, bound to it as a resource, applied after it commits and dropped after it rolls back
  * (or ends in an unknown state). A transaction suspended for another ({@code REQUIRES_NEW}) keeps
- * its own writes apart.
+ * its own writes apart; a rollback to a savepoint ({@code NESTED}) drops the writes made since it.
  */
 final class SpringKeyValueTransactions implements KeyValueTransactions {
   @Override
@@ -25,6 +25,21 @@ final class SpringKeyValueTransactions implements KeyValueTransactions {
     PendingWrites writes = new PendingWrites();
     TransactionSynchronizationManager.bindResource(this, writes);
     TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+      /** The savepoints taken since these writes were bound, each with the writes kept when it was taken. */
+      private final java.util.Map<Object, Integer> marks = new java.util.IdentityHashMap<>();
+
+      @Override
+      public void savepoint(Object savepoint) {
+        marks.put(savepoint, writes.mark());
+      }
+
+      @Override
+      public void savepointRollback(Object savepoint) {
+        // A savepoint taken before these writes were bound precedes them all.
+        Integer mark = marks.remove(savepoint);
+        writes.rollBackTo(mark == null ? 0 : mark);
+      }
+
       @Override
       public void suspend() {
         TransactionSynchronizationManager.unbindResource(SpringKeyValueTransactions.this);

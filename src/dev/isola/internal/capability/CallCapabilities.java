@@ -125,7 +125,7 @@ public final class CallCapabilities {
       trace = t = t == null ? dev.isola.internal.capability.component.Traceparent.root() : t;
     }
     return new dev.isola.internal.capability.component.Components.Hop(route.route(), depth, requestId, t,
-        deadlineNanos, maxResponseBytes, pendingWrites);
+        deadlineNanos, maxResponseBytes, pendingWrites, options);
   }
 
   /** The first denial of this call, if any: what a failed call reports. */

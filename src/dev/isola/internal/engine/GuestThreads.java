@@ -54,6 +54,10 @@ public final class GuestThreads implements AutoCloseable {
   /** Guests on a thread now, written off or not. */
   private final AtomicInteger running = new AtomicInteger();
   private final AtomicLong writtenOff = new AtomicLong();
+  /** Set while a thread runs a {@link #nested} call. */
+  private static final ThreadLocal<Boolean> NESTED = new ThreadLocal<>();
+  /** The threads of nested calls' guests. */
+  private final java.util.concurrent.ThreadFactory nestedThreads;
 
   /**
    * @param threads how many guests run at once (more wait, up to {@link #QUEUED_PER_THREAD} per
@@ -69,6 +73,8 @@ public final class GuestThreads implements AutoCloseable {
         new LinkedBlockingQueue<>(threads * QUEUED_PER_THREAD),
         Thread.ofPlatform().daemon().priority(Thread.NORM_PRIORITY).name(name + "-", 1).factory());
     pool.allowCoreThreadTimeOut(true);
+    this.nestedThreads = Thread.ofPlatform().daemon().priority(Thread.NORM_PRIORITY).name(name + "-nested-", 1)
+        .factory();
   }
 
   /** One guest run: what it does on its thread, and how it is stopped. */
@@ -109,7 +115,16 @@ public final class GuestThreads implements AutoCloseable {
       guest.dropped();
       throw suspended;
     }
-    Run<T> run = new Run<>(route, requestId, deadlineNanos, memoryBudget, guest);
+    boolean nested = Boolean.TRUE.equals(NESTED.get());
+    Run<T> run = new Run<>(route, requestId, deadlineNanos, memoryBudget, guest, !nested);
+    if (nested) { // its caller waits for it: a thread of its own, never one a queued call could take first
+      if (pool.isShutdown()) {
+        guest.dropped();
+        throw new IsolaException("this Isola is closed: build a new one with Isola.newBuilder()");
+      }
+      nestedThreads.newThread(run).start();
+      return run.await();
+    }
     try {
       pool.execute(run);
     } catch (RejectedExecutionException e) {
@@ -177,22 +192,18 @@ public final class GuestThreads implements AutoCloseable {
   }
 
   /**
-   * One more thread while a guest of this pool (or any caller) waits for a nested call that may
-   * itself need a thread here (a component call), so that waiting guests never hold every thread
-   * their callees need; {@link #shrink()} gives it back.
+   * Runs {@code call}, a nested call (a local component call) whose caller waits for it, on the
+   * current thread, which must be a thread of its own: the guests it hands to {@link #call} run on
+   * threads of their own too, never in this pool. Calls queued for the pool's threads therefore
+   * never stand between a waiting caller and its callee, and a caller never holds a thread its
+   * callee needs. As many such threads run as callers wait for callees.
    */
-  public void grow() {
-    synchronized (pool) {
-      pool.setMaximumPoolSize(pool.getMaximumPoolSize() + 1);
-      pool.setCorePoolSize(pool.getCorePoolSize() + 1);
-    }
-  }
-
-  /** Gives back a thread of {@link #grow()}. */
-  public void shrink() {
-    synchronized (pool) {
-      pool.setCorePoolSize(pool.getCorePoolSize() - 1);
-      pool.setMaximumPoolSize(pool.getMaximumPoolSize() - 1);
+  public static <T> T nested(java.util.function.Supplier<T> call) {
+    NESTED.set(Boolean.TRUE);
+    try {
+      return call.get();
+    } finally {
+      NESTED.remove();
     }
   }
 
@@ -200,9 +211,11 @@ public final class GuestThreads implements AutoCloseable {
     writtenOff.incrementAndGet();
     stuck.incrementAndGet();
     stuckByRoute.computeIfAbsent(run.route, r -> new AtomicInteger()).incrementAndGet();
-    synchronized (pool) { // a new thread for the one the guest keeps
-      pool.setMaximumPoolSize(pool.getMaximumPoolSize() + 1);
-      pool.setCorePoolSize(pool.getCorePoolSize() + 1);
+    if (run.pooled) {
+      synchronized (pool) { // a new thread for the one the guest keeps
+        pool.setMaximumPoolSize(pool.getMaximumPoolSize() + 1);
+        pool.setCorePoolSize(pool.getCorePoolSize() + 1);
+      }
     }
     log.error("route \"{}\": call {} did not stop {} ms after its {} and was written off: its caller was answered,"
         + " its thread is left to the guest and replaced ({} such calls still running; the route is suspended at {})",
@@ -214,9 +227,11 @@ public final class GuestThreads implements AutoCloseable {
   private void recovered(Run<?> run) {
     stuck.decrementAndGet();
     stuckByRoute.get(run.route).decrementAndGet();
-    synchronized (pool) {
-      pool.setCorePoolSize(pool.getCorePoolSize() - 1);
-      pool.setMaximumPoolSize(pool.getMaximumPoolSize() - 1);
+    if (run.pooled) {
+      synchronized (pool) {
+        pool.setCorePoolSize(pool.getCorePoolSize() - 1);
+        pool.setMaximumPoolSize(pool.getMaximumPoolSize() - 1);
+      }
     }
     log.warn("route \"{}\": written-off call {} ended after all; its thread is back", run.route, run.requestId);
   }
@@ -233,13 +248,16 @@ public final class GuestThreads implements AutoCloseable {
     final long deadlineNanos;
     final long memoryBudget;
     final Guest<T> guest;
+    /** Whether it runs on a thread of the pool (else on one of its own: a nested call). */
+    final boolean pooled;
     final CompletableFuture<T> answer = new CompletableFuture<>();
     /** The caller's MDC (route, request id, the embedder's own keys), for log lines of the guest. */
     final @Nullable Map<String, String> mdc = MDC.getCopyOfContextMap();
     final AtomicInteger state = new AtomicInteger(QUEUED);
     volatile Watchdog.@Nullable Guard guard;
 
-    Run(String route, String requestId, long deadlineNanos, long memoryBudget, Guest<T> guest) {
+    Run(String route, String requestId, long deadlineNanos, long memoryBudget, Guest<T> guest, boolean pooled) {
+      this.pooled = pooled;
       this.route = route;
       this.requestId = requestId;
       this.deadlineNanos = deadlineNanos;

@@ -90,7 +90,7 @@ final class ComponentEndpoint {
         .headers(Components.withoutToken(request.headers()))
         .build();
     return pipeline.component(name, callee, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis), depth,
-        null, null);
+        null, null, dev.isola.CallOptions.none());
   }
 
   private static int indexOfAny(String s, String chars) {

@@ -52,6 +52,9 @@ public final class IsolaRuntime {
   /** The threads JavaScript guests run on, for every caller (see GuestThreads). */
   private final GuestThreads guestThreads;
   private final ThreadPoolExecutor callThreads;
+  /** The threads of local component calls (see {@link #nested}). */
+  private final java.util.concurrent.ThreadFactory nestedThreads =
+      Thread.ofPlatform().daemon().name("isola-component-", 1).factory();
   /** Resolves routes' grants while building; holds the outbound HTTP client. */
   private final GrantResolver grants;
   /** Stores registered with {@code Isola.Builder.ownedStore}. */
@@ -100,54 +103,37 @@ public final class IsolaRuntime {
   }
 
   /**
-   * Runs {@code call}, a component call of a call already running, on a call thread and waits for
-   * it: the callee gets its own thread (its memory and interrupts are its own, not its caller's), and
-   * while it runs both pools have one thread more, so callers waiting for callees never hold every
-   * thread their callees need. The callee's deadline is never later than its caller's, so the wait
-   * is bounded; an interrupt of the waiting caller (its guard stopping it) runs {@code cancel}, which
-   * stops the callee.
+   * Runs {@code call}, a component call of a call already running, on a platform thread of its own
+   * and waits for it: the callee's memory and interrupts are its own, not its caller's, and neither
+   * it nor its JavaScript guest ever waits behind calls queued for the pools (see {@link
+   * GuestThreads#nested}), so a caller waiting for its callee never holds a thread the callee needs,
+   * however busy the node. As many such threads run as callers wait, at most {@code max_call_depth}
+   * per routed call. The callee's deadline is never later than its caller's, so the wait is bounded;
+   * an interrupt of the waiting caller (its guard stopping it) runs {@code cancel}, which stops the
+   * callee.
    */
   public dev.isola.Response nested(Supplier<dev.isola.Response> call, Runnable cancel) {
-    grow(callThreads, 1);
-    guestThreads.grow();
-    try {
-      java.util.concurrent.Future<dev.isola.Response> future;
-      try {
-        future = callThreads.submit(call::get);
-      } catch (RejectedExecutionException e) {
-        throw overloaded(e);
-      }
-      try {
-        return future.get();
-      } catch (java.util.concurrent.ExecutionException e) {
-        if (e.getCause() instanceof RuntimeException r) {
-          throw r;
-        }
-        if (e.getCause() instanceof Error err) {
-          throw err;
-        }
-        throw new IsolaException("a component call failed: " + e.getCause(), e.getCause());
-      } catch (InterruptedException e) {
-        cancel.run();
-        future.cancel(true);
-        Thread.currentThread().interrupt();
-        throw new IsolaException("interrupted while waiting for a component call, which was stopped too", e);
-      }
-    } finally {
-      guestThreads.shrink();
-      grow(callThreads, -1);
+    if (closed.get()) {
+      throw new IsolaException("this Isola is closed: build a new one with Isola.newBuilder()");
     }
-  }
-
-  private static void grow(ThreadPoolExecutor pool, int by) {
-    synchronized (pool) {
-      if (by > 0) {
-        pool.setMaximumPoolSize(pool.getMaximumPoolSize() + by);
-        pool.setCorePoolSize(pool.getCorePoolSize() + by);
-      } else {
-        pool.setCorePoolSize(pool.getCorePoolSize() + by);
-        pool.setMaximumPoolSize(pool.getMaximumPoolSize() + by);
+    java.util.concurrent.FutureTask<dev.isola.Response> future =
+        new java.util.concurrent.FutureTask<>(() -> GuestThreads.nested(call));
+    nestedThreads.newThread(future).start();
+    try {
+      return future.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
       }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw new IsolaException("a component call failed: " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      cancel.run();
+      future.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new IsolaException("interrupted while waiting for a component call, which was stopped too", e);
     }
   }
 

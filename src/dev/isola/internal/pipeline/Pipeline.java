@@ -55,8 +55,8 @@ public final class Pipeline {
         new Diagnostics(),                          // MDC keys, debug log, on the guest's thread
         new Sandbox());                             // PreparedHandler.call in a fresh sandbox
     this.componentFirst = first.next;
-    directory.bind((name, request, deadline, depth, link, writes) ->
-        runtime.nested(() -> component(name, request, deadline, depth, link, writes), link::cancel));
+    directory.bind((name, request, deadline, depth, link, writes, options) ->
+        runtime.nested(() -> component(name, request, deadline, depth, link, writes, options), link::cancel));
   }
 
   private static Stage chain(Stage... stages) {
@@ -80,13 +80,14 @@ public final class Pipeline {
 
   /**
    * Runs one call of component {@code name}, served here: from {@link Observation} on, as a routed
-   * call, with no path parameters, at call depth {@code depth} and never past {@code callerDeadline}.
+   * call, with no path parameters, at call depth {@code depth}, never past {@code callerDeadline} and
+   * narrowed by {@code options} as its caller was.
    */
   Response component(String name, Request request, long callerDeadline, int depth,
       dev.isola.internal.capability.component.@org.jspecify.annotations.Nullable CalleeLink link,
-      dev.isola.kv.@org.jspecify.annotations.Nullable PendingWrites writes) {
+      dev.isola.kv.@org.jspecify.annotations.Nullable PendingWrites writes, CallOptions options) {
     Route route = components.get(name);
-    Exchange exchange = new Exchange(request, CallOptions.none());
+    Exchange exchange = new Exchange(request, options);
     exchange.route = route;
     exchange.depth = depth;
     exchange.hasCallerDeadline = true;

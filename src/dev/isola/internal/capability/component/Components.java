@@ -77,14 +77,18 @@ public final class Components {
      * @param depth the callee's depth (1 for a call made by a route's handler)
      * @param link what stops the callee when its caller stops waiting
      * @param pendingWrites the caller's writes waiting for a transaction, which the callee's join; or null
+     * @param options how the embedder narrowed the caller's call, which narrows the callee's the same way
      */
     Response call(String component, Request request, long deadlineNanos, int depth, CalleeLink link,
-        dev.isola.kv.@Nullable PendingWrites pendingWrites);
+        dev.isola.kv.@Nullable PendingWrites pendingWrites, dev.isola.CallOptions options);
   }
 
-  /** What a component call carries from its caller. */
+  /**
+   * What a component call carries from its caller; {@code options} is how the embedder narrowed the
+   * caller's call (a tenant's key prefix, fewer origins), which a callee never escapes.
+   */
   public record Hop(String caller, int depth, String requestId, Traceparent trace, long deadlineNanos,
-      long maxResponseBytes, dev.isola.kv.@Nullable PendingWrites pendingWrites) {}
+      long maxResponseBytes, dev.isola.kv.@Nullable PendingWrites pendingWrites, dev.isola.CallOptions options) {}
 
   private final Set<String> local;
   private final Map<String, URI> remotes;
@@ -179,12 +183,19 @@ public final class Components {
     if (remaining <= 0) {
       throw timedOut(hop, name);
     }
+    boolean here = local.contains(name);
+    if (!here && narrowed(hop.options())) {
+      throw new OutboundHttpException("component " + name + " runs on another node, and this call is narrowed by"
+          + " its CallOptions (key prefix, origins or capabilities), which a remote call cannot carry: the callee"
+          + " would run unnarrowed; serve " + name + " on this node (Isola.Builder.serveComponents) or make the call"
+          + " without narrowing it");
+    }
     Map<String, List<String>> headers = callerHeaders(call.headers());
     headers.put("X-Request-Id", List.of(hop.requestId()));
     headers.put(Traceparent.HEADER, List.of(hop.trace().child().toString()));
     headers.put(DEPTH_HEADER, List.of(Integer.toString(depth)));
     headers.put(TIMEOUT_HEADER, List.of(Long.toString(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remaining)))));
-    HttpResult result = local.contains(name)
+    HttpResult result = here
         ? callLocal(name, call, target, headers, hop, depth)
         : callRemote(name, call, target, headers, hop, depth, remaining);
     if (result.body().length > hop.maxResponseBytes()) {
@@ -209,7 +220,8 @@ public final class Components {
     }
     Response response;
     try {
-      response = calls.call(name, request.build(), hop.deadlineNanos(), depth, new CalleeLink(), hop.pendingWrites());
+      response = calls.call(name, request.build(), hop.deadlineNanos(), depth, new CalleeLink(), hop.pendingWrites(),
+          hop.options());
     } catch (IsolaException e) {
       // As a node serving the call over HTTP would answer it (see FailureAnswer): the same status and text.
       FailureAnswer answer = FailureAnswer.of(e, hop.requestId());
@@ -267,6 +279,12 @@ public final class Components {
       }
     });
     return new HttpResult(response.statusCode(), h, response.body(), call.uri());
+  }
+
+  /** Whether {@code options} take anything away from the call's grants (its time budget does not). */
+  private static boolean narrowed(dev.isola.CallOptions options) {
+    return !options.keyPrefix().isEmpty() || options.outboundHttp().isPresent()
+        || !options.narrowedCapabilities().isEmpty();
   }
 
   private RuntimeException remoteFailure(Hop hop, String name, URI base, Throwable error) {
