@@ -56,8 +56,12 @@ public final class GuestThreads implements AutoCloseable {
   private final AtomicLong writtenOff = new AtomicLong();
   /** Set while a thread runs a {@link #nested} call. */
   private static final ThreadLocal<Boolean> NESTED = new ThreadLocal<>();
-  /** The threads of nested calls' guests. */
-  private final java.util.concurrent.ThreadFactory nestedThreads;
+  /**
+   * The threads of nested calls' guests: a hand-off queue, so a guest gets an idle thread or a new
+   * one, never a place behind queued calls; idle ones are kept 30 s. As many as callers wait for
+   * callees (bounded by whoever makes nested calls).
+   */
+  private final ThreadPoolExecutor nestedThreads;
 
   /**
    * @param threads how many guests run at once (more wait, up to {@link #QUEUED_PER_THREAD} per
@@ -73,8 +77,9 @@ public final class GuestThreads implements AutoCloseable {
         new LinkedBlockingQueue<>(threads * QUEUED_PER_THREAD),
         Thread.ofPlatform().daemon().priority(Thread.NORM_PRIORITY).name(name + "-", 1).factory());
     pool.allowCoreThreadTimeOut(true);
-    this.nestedThreads = Thread.ofPlatform().daemon().priority(Thread.NORM_PRIORITY).name(name + "-nested-", 1)
-        .factory();
+    this.nestedThreads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
+        new java.util.concurrent.SynchronousQueue<>(),
+        Thread.ofPlatform().daemon().priority(Thread.NORM_PRIORITY).name(name + "-nested-", 1).factory());
   }
 
   /** One guest run: what it does on its thread, and how it is stopped. */
@@ -122,7 +127,12 @@ public final class GuestThreads implements AutoCloseable {
         guest.dropped();
         throw new IsolaException("this Isola is closed: build a new one with Isola.newBuilder()");
       }
-      nestedThreads.newThread(run).start();
+      try {
+        nestedThreads.execute(run);
+      } catch (RejectedExecutionException e) {
+        guest.dropped();
+        throw new IsolaException("this Isola is closed: build a new one with Isola.newBuilder()", e);
+      }
       return run.await();
     }
     try {
@@ -169,6 +179,7 @@ public final class GuestThreads implements AutoCloseable {
   /** Refuses new calls; running ones go on (stop them through the watchdog). */
   public void shutdown() {
     pool.shutdown();
+    nestedThreads.shutdown();
   }
 
   /**

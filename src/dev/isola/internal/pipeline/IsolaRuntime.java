@@ -52,9 +52,13 @@ public final class IsolaRuntime {
   /** The threads JavaScript guests run on, for every caller (see GuestThreads). */
   private final GuestThreads guestThreads;
   private final ThreadPoolExecutor callThreads;
-  /** The threads of local component calls (see {@link #nested}). */
-  private final java.util.concurrent.ThreadFactory nestedThreads =
-      Thread.ofPlatform().daemon().name("isola-component-", 1).factory();
+  /**
+   * The threads of local component calls (see {@link #nested}): one per waiting caller, made on
+   * demand and kept 30 s when idle, so a steady stream of component calls reuses them.
+   */
+  private final ThreadPoolExecutor nestedThreads;
+  /** Local component calls that may run at once, per call thread. */
+  static final int NESTED_PER_THREAD = 8;
   /** Resolves routes' grants while building; holds the outbound HTTP client. */
   private final GrantResolver grants;
   /** Stores registered with {@code Isola.Builder.ownedStore}. */
@@ -86,6 +90,9 @@ public final class IsolaRuntime {
         new LinkedBlockingQueue<>(callThreads * QUEUED_PER_THREAD),
         Thread.ofPlatform().daemon().name("isola-call-", 1).factory());
     this.callThreads.allowCoreThreadTimeOut(true);
+    // A hand-off queue: a task goes to an idle thread or a new one, never behind another.
+    this.nestedThreads = new ThreadPoolExecutor(0, callThreads * NESTED_PER_THREAD, 30, TimeUnit.SECONDS,
+        new java.util.concurrent.SynchronousQueue<>(), Thread.ofPlatform().daemon().name("isola-component-", 1).factory());
   }
 
   /**
@@ -108,7 +115,8 @@ public final class IsolaRuntime {
    * it nor its JavaScript guest ever waits behind calls queued for the pools (see {@link
    * GuestThreads#nested}), so a caller waiting for its callee never holds a thread the callee needs,
    * however busy the node. As many such threads run as callers wait, at most {@code max_call_depth}
-   * per routed call. The callee's deadline is never later than its caller's, so the wait is bounded;
+   * per routed call and {@link #NESTED_PER_THREAD} per call thread in all (past that a component call
+   * is refused, {@code OverloadedException}); idle ones are reused. The callee's deadline is never later than its caller's, so the wait is bounded;
    * an interrupt of the waiting caller (its guard stopping it) runs {@code cancel}, which stops the
    * callee.
    */
@@ -118,7 +126,13 @@ public final class IsolaRuntime {
     }
     java.util.concurrent.FutureTask<dev.isola.Response> future =
         new java.util.concurrent.FutureTask<>(() -> GuestThreads.nested(call));
-    nestedThreads.newThread(future).start();
+    try {
+      nestedThreads.execute(future);
+    } catch (RejectedExecutionException e) {
+      throw new OverloadedException("this Isola already runs its limit of " + nestedThreads.getMaximumPoolSize()
+          + " local component calls at once (" + NESTED_PER_THREAD + " per call thread, Isola.Builder.callThreads);"
+          + " try again shortly", Duration.ofSeconds(1));
+    }
     try {
       return future.get();
     } catch (java.util.concurrent.ExecutionException e) {
@@ -211,6 +225,7 @@ public final class IsolaRuntime {
   public void abandon(RuntimeException failure) {
     closed.set(true);
     callThreads.shutdown();
+    nestedThreads.shutdown();
     try {
       preparer.close();
     } catch (RuntimeException closing) {
@@ -265,6 +280,7 @@ public final class IsolaRuntime {
       return;
     }
     callThreads.shutdown();
+    nestedThreads.shutdown();
     guestThreads.shutdown();
     watchdog.cancelAll();
     preparer.close(); // after cancelAll: it waits for a build in progress, which is stopped now
