@@ -106,13 +106,14 @@ class ComponentQueueTest {
             "export default { async fetch() { return new Response(\"quick\"); } };"))
         .build()) {
       assertEquals("200", isola.handle(Request.get("/loop")).bodyText());
-      // One call at a time: idle threads are reused, so a few serve all 200 calls, which would take 400
-      // threads otherwise (one of each kind per call). A spare is made only when a thread had not yet
+      // One call at a time: idle threads are reused, so a few serve all 200 calls, which would take 200
+      // threads otherwise. A spare is made only when a thread had not yet
       // gone back to waiting as the next call came, which load makes likelier: a loose bound.
+      String prefix = "isola-js-nested-"; // a JavaScript callee's guest threads
       List<String> idle = Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
-          .filter(n -> n.startsWith("isola-component-")).toList();
-      assertFalse(idle.isEmpty(), "idle component threads wait for the next call");
-      assertTrue(idle.stream().allMatch(n -> Integer.parseInt(n.substring("isola-component-".length())) <= 40),
+          .filter(n -> n.startsWith(prefix)).toList();
+      assertFalse(idle.isEmpty(), "idle guest threads wait for the next component call");
+      assertTrue(idle.stream().allMatch(n -> Integer.parseInt(n.substring(prefix.length())) <= 40),
           "threads made for 200 calls, one at a time: " + idle);
     }
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

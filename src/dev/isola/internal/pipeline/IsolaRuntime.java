@@ -110,6 +110,25 @@ public final class IsolaRuntime {
   }
 
   /**
+   * Runs {@code call}, a component call whose engine runs its guest on a thread of its own (see
+   * {@link GuestThreads#nested}), here, with the caller waiting in place: no thread between them. If
+   * the waiting caller is interrupted (its guard stopping it), {@code cancel} stops the callee.
+   */
+  public dev.isola.Response nestedInPlace(Supplier<dev.isola.Response> call, Runnable cancel) {
+    if (closed.get()) {
+      throw new IsolaException("this Isola is closed: build a new one with Isola.newBuilder()");
+    }
+    try {
+      return GuestThreads.nested(call);
+    } catch (RuntimeException e) {
+      if (Thread.currentThread().isInterrupted()) {
+        cancel.run(); // the wait was interrupted: the caller is gone
+      }
+      throw e;
+    }
+  }
+
+  /**
    * Runs {@code call}, a component call of a call already running, on a platform thread of its own
    * and waits for it: the callee's memory and interrupts are its own, not its caller's, and neither
    * it nor its JavaScript guest ever waits behind calls queued for the pools (see {@link

@@ -55,8 +55,12 @@ public final class Pipeline {
         new Diagnostics(),                          // MDC keys, debug log, on the guest's thread
         new Sandbox());                             // PreparedHandler.call in a fresh sandbox
     this.componentFirst = first.next;
+    // A JavaScript callee's guest gets a thread of its own anyway (GuestThreads.nested): its caller
+    // waits for it in place. Any other callee gets a thread of its own here (IsolaRuntime.nested).
     directory.bind((name, request, deadline, depth, link, writes, options) ->
-        runtime.nested(() -> component(name, request, deadline, depth, link, writes, options), link::cancel));
+        this.components.get(name).handler().runsOnOwnThreads()
+            ? runtime.nestedInPlace(() -> component(name, request, deadline, depth, link, writes, options), link::cancel)
+            : runtime.nested(() -> component(name, request, deadline, depth, link, writes, options), link::cancel));
   }
 
   private static Stage chain(Stage... stages) {
