@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>Writes are checked against the key and value rules when made, but against a store's {@link
  *       StoreLimits} only when applied: a write refused then is logged at ERROR and skipped, for the
- *       transaction has already committed.
+ *       transaction has already committed. So is an {@code increment}, {@code compareAndSet} or
+ *       time to live that a store of one's own does not support (the built-in stores support them
+ *       all).
  *   <li>{@code increment} answers from the view, and adds the same delta to the store when applied,
  *       atomically: concurrent increments of other nodes are never lost, though the stored sum may
  *       then differ from the one the guest saw.
