@@ -8,7 +8,6 @@ import dev.isola.Request;
 import dev.isola.Response;
 import dev.isola.server.DevServer;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -18,7 +17,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -184,22 +182,8 @@ public class ComponentCallBenchmark {
           .remote("callee", backServer.uri().toString()).build();
       expect(front, CALL, "ok");
 
-      int threads = Math.min(64, Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
-      plainPool = Executors.newFixedThreadPool(threads);
-      plainServer = HttpServer.create(loopback, 0);
-      byte[] ok = "ok".getBytes(StandardCharsets.UTF_8);
-      plainServer.createContext("/", exchange -> {
-        try (exchange) {
-          exchange.getRequestBody().readAllBytes();
-          exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-          exchange.sendResponseHeaders(200, ok.length);
-          try (OutputStream body = exchange.getResponseBody()) {
-            body.write(ok);
-          }
-        }
-      });
-      plainServer.setExecutor(plainPool);
-      plainServer.start();
+      plainPool = HttpServers.plainPool();
+      plainServer = HttpServers.plainServer(loopback, plainPool);
       client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
           .followRedirects(HttpClient.Redirect.NEVER).version(HttpClient.Version.HTTP_1_1).build();
       plainGet = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + plainServer.getAddress().getPort() + "/x"))

@@ -27,6 +27,30 @@ import java.util.concurrent.Executors;
 public final class HttpServers {
   private HttpServers() {}
 
+  /** The request threads of {@link #plainServer}: as many as the dev server would have. */
+  static ExecutorService plainPool() {
+    return Executors.newFixedThreadPool(Math.min(64, Math.max(4, 2 * Runtime.getRuntime().availableProcessors())));
+  }
+
+  /** A started JDK {@code HttpServer} on {@code address} answering every request "ok", on {@code pool}. */
+  static HttpServer plainServer(InetSocketAddress address, ExecutorService pool) throws IOException {
+    HttpServer server = HttpServer.create(address, 0);
+    byte[] ok = "ok".getBytes(StandardCharsets.UTF_8);
+    server.createContext("/", exchange -> {
+      try (exchange) {
+        exchange.getRequestBody().readAllBytes();
+        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        exchange.sendResponseHeaders(200, ok.length);
+        try (OutputStream body = exchange.getResponseBody()) {
+          body.write(ok);
+        }
+      }
+    });
+    server.setExecutor(pool);
+    server.start();
+    return server;
+  }
+
   public static void main(String[] args) throws IOException, InterruptedException {
     if (args.length < 1 || !(args[0].equals("isola") || args[0].equals("plain"))) {
       System.err.println("usage: HttpServers isola|plain [seconds]");
@@ -42,22 +66,8 @@ public final class HttpServers {
         serve(server.port(), seconds);
       }
     } else {
-      int threads = Math.min(64, Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
-      ExecutorService pool = Executors.newFixedThreadPool(threads);
-      HttpServer server = HttpServer.create(loopback, 0);
-      byte[] ok = "ok".getBytes(StandardCharsets.UTF_8);
-      server.createContext("/", exchange -> {
-        try (exchange) {
-          exchange.getRequestBody().readAllBytes();
-          exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-          exchange.sendResponseHeaders(200, ok.length);
-          try (OutputStream body = exchange.getResponseBody()) {
-            body.write(ok);
-          }
-        }
-      });
-      server.setExecutor(pool);
-      server.start();
+      ExecutorService pool = plainPool();
+      HttpServer server = plainServer(loopback, pool);
       try {
         serve(server.getAddress().getPort(), seconds);
       } finally {
