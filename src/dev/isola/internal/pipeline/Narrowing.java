@@ -1,15 +1,15 @@
 package dev.isola.internal.pipeline;
 
-import dev.isola.internal.capability.CallCapabilities;
-import dev.isola.internal.route.Lookup;
-import java.util.Map;
 import dev.isola.CallOptions;
 import dev.isola.Limits;
 import dev.isola.Response;
+import dev.isola.internal.capability.CallCapabilities;
 import dev.isola.internal.capability.CapabilityObserver;
 import dev.isola.internal.capability.http.OriginAllowList;
 import dev.isola.internal.engine.Call;
 import dev.isola.internal.engine.GuestLog;
+import dev.isola.internal.route.Lookup;
+import java.util.Map;
 
 /**
  * Makes the {@link Call} the engine gets, with the call's own capabilities: the route's, narrowed by
