@@ -204,7 +204,17 @@ public final class Isola implements AutoCloseable {
     Objects.requireNonNull(request, "request");
     checkOpen();
     try {
-      return CompletableFuture.supplyAsync(() -> handle(request), runtime.callThreads());
+      java.util.concurrent.Callable<Response> call =
+          dev.isola.internal.engine.CallerMdc.carried(() -> handle(request)); // the caller's MDC goes along
+      return CompletableFuture.supplyAsync(() -> {
+        try {
+          return call.call();
+        } catch (RuntimeException | Error e) {
+          throw e;
+        } catch (Exception e) {
+          throw new IsolaException("the call failed: " + e, e); // call() throws nothing checked
+        }
+      }, runtime.callThreads());
     } catch (RejectedExecutionException e) {
       return CompletableFuture.failedFuture(runtime.overloaded(e));
     }

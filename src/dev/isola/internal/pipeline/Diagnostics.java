@@ -21,6 +21,8 @@ final class Diagnostics extends Stage {
   @Override
   Response handle(Exchange exchange) {
     Request request = exchange.request;
+    String outerRoute = MDC.get(MDC_ROUTE); // a component call's caller, waiting on this thread
+    String outerRequestId = MDC.get(MDC_REQUEST_ID);
     MDC.put(MDC_ROUTE, exchange.route.spec());
     MDC.put(MDC_REQUEST_ID, exchange.requestId);
     long start = System.nanoTime();
@@ -33,8 +35,16 @@ final class Diagnostics extends Stage {
       log.debug("{} {} -> {}", request.method(), request.path(), e.getMessage());
       throw e;
     } finally {
-      MDC.remove(MDC_ROUTE);
-      MDC.remove(MDC_REQUEST_ID);
+      restore(MDC_ROUTE, outerRoute);
+      restore(MDC_REQUEST_ID, outerRequestId);
+    }
+  }
+
+  private static void restore(String key, @org.jspecify.annotations.Nullable String value) {
+    if (value == null) {
+      MDC.remove(key);
+    } else {
+      MDC.put(key, value);
     }
   }
 }

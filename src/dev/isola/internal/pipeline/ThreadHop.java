@@ -28,7 +28,7 @@ final class ThreadHop extends Stage {
     }
     Future<Response> future;
     try {
-      future = runtime.callThreads().submit(exchange.resumingAt(next));
+      future = runtime.callThreads().submit(dev.isola.internal.engine.CallerMdc.carried(exchange.resumingAt(next)));
     } catch (RejectedExecutionException e) {
       throw runtime.overloaded(e);
     }
