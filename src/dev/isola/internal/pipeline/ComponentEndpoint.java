@@ -44,18 +44,26 @@ final class ComponentEndpoint {
     if (components.token() == null || !path.startsWith(Components.PATH_PREFIX)) {
       return java.util.Optional.empty();
     }
-    String rest = path.substring(Components.PATH_PREFIX.length());
-    int end = indexOfAny(rest, "/?");
-    Route route = routes.get(end < 0 ? rest : rest.substring(0, end));
+    Route route = routes.get(nameIn(path.substring(Components.PATH_PREFIX.length())));
     return route == null ? java.util.Optional.empty() : java.util.Optional.of(route.limits());
+  }
+
+  /** The component named at the start of what follows the prefix: up to the first '/' or '?'. */
+  private static String nameIn(String rest) {
+    for (int i = 0; i < rest.length(); i++) {
+      if (rest.charAt(i) == '/' || rest.charAt(i) == '?') {
+        return rest.substring(0, i);
+      }
+    }
+    return rest;
   }
 
   Response handle(Request request) {
     NodeToken token = components.token();
     String rest = request.target().substring(Components.PATH_PREFIX.length());
-    int end = indexOfAny(rest, "/?");
-    String name = end < 0 ? rest : rest.substring(0, end);
-    String target = end < 0 ? "/" : rest.charAt(end) == '?' ? "/" + rest.substring(end) : rest.substring(end);
+    String name = nameIn(rest);
+    String after = rest.substring(name.length()); // "", "/path?query" or "?query"
+    String target = after.startsWith("/") ? after : "/" + after;
     String requestId = request.headers().first("X-Request-Id").orElse("");
     int depth = intHeader(request, Components.DEPTH_HEADER);
     long timeoutMillis = intHeader(request, Components.TIMEOUT_HEADER);
@@ -91,15 +99,6 @@ final class ComponentEndpoint {
         .build();
     return pipeline.component(name, callee, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis), depth,
         null, null, dev.isola.CallOptions.none());
-  }
-
-  private static int indexOfAny(String s, String chars) {
-    for (int i = 0; i < s.length(); i++) {
-      if (chars.indexOf(s.charAt(i)) >= 0) {
-        return i;
-      }
-    }
-    return -1;
   }
 
   /** The header's value as a non-negative int, or 0 when it is missing or not one. */
