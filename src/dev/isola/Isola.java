@@ -204,17 +204,9 @@ public final class Isola implements AutoCloseable {
     Objects.requireNonNull(request, "request");
     checkOpen();
     try {
-      java.util.concurrent.Callable<Response> call =
-          dev.isola.internal.engine.CallerMdc.carried(() -> handle(request)); // the caller's MDC goes along
-      return CompletableFuture.supplyAsync(() -> {
-        try {
-          return call.call();
-        } catch (RuntimeException | Error e) {
-          throw e;
-        } catch (Exception e) {
-          throw new IsolaException("the call failed: " + e, e); // call() throws nothing checked
-        }
-      }, runtime.callThreads());
+      // The caller's MDC goes along to the call thread.
+      return CompletableFuture.supplyAsync(dev.isola.internal.engine.CallerMdc.carried(() -> handle(request)),
+          runtime.callThreads());
     } catch (RejectedExecutionException e) {
       return CompletableFuture.failedFuture(runtime.overloaded(e));
     }

@@ -1,7 +1,7 @@
 package dev.isola.internal.engine;
 
 import java.util.Map;
-import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.MDC;
 
@@ -14,7 +14,7 @@ public final class CallerMdc {
   private CallerMdc() {}
 
   /** {@code task} with the MDC of the thread calling this method, for another thread to run. */
-  public static <T> Callable<T> carried(Callable<T> task) {
+  public static <T> Supplier<T> carried(Supplier<T> task) {
     @Nullable Map<String, String> caller = MDC.getCopyOfContextMap();
     return () -> {
       if (caller == null || caller.isEmpty()) {
@@ -23,7 +23,7 @@ public final class CallerMdc {
         MDC.setContextMap(caller);
       }
       try {
-        return task.call();
+        return task.get();
       } finally {
         MDC.clear();
       }

@@ -144,7 +144,7 @@ public final class IsolaRuntime {
       throw new IsolaException("this Isola is closed: build a new one with Isola.newBuilder()");
     }
     java.util.concurrent.FutureTask<dev.isola.Response> future =
-        new java.util.concurrent.FutureTask<>(dev.isola.internal.engine.CallerMdc.carried(() -> GuestThreads.nested(call)));
+        new java.util.concurrent.FutureTask<>(dev.isola.internal.engine.CallerMdc.carried(() -> GuestThreads.nested(call))::get);
     try {
       nestedThreads.execute(future);
     } catch (RejectedExecutionException e) {

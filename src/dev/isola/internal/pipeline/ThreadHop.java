@@ -28,7 +28,8 @@ final class ThreadHop extends Stage {
     }
     Future<Response> future;
     try {
-      future = runtime.callThreads().submit(dev.isola.internal.engine.CallerMdc.carried(exchange.resumingAt(next)));
+      future = runtime.callThreads().submit(
+          dev.isola.internal.engine.CallerMdc.carried(exchange.resumingAt(next)::call)::get);
     } catch (RejectedExecutionException e) {
       throw runtime.overloaded(e);
     }
