@@ -3,11 +3,8 @@ package dev.isola;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.isola.kv.KeyValueStore;
-import dev.isola.kv.KeyValueStores;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -18,44 +15,9 @@ import org.slf4j.MDC;
  * is, and gone from it after the call.
  */
 class CallerMdcTest {
-  /** A store that notes the MDC's trace id of the thread each read runs on. */
-  static final class Witness implements KeyValueStore {
-    final KeyValueStore store = KeyValueStores.inMemory();
-    final List<String> seen = new CopyOnWriteArrayList<>();
-
-    @Override
-    public Optional<byte[]> get(String key) {
-      seen.add(String.valueOf(MDC.get("traceId")));
-      return store.get(key);
-    }
-
-    @Override
-    public void put(String key, byte[] value) {
-      store.put(key, value);
-    }
-
-    @Override
-    public boolean delete(String key) {
-      return store.delete(key);
-    }
-
-    @Override
-    public boolean exists(String key) {
-      return store.exists(key);
-    }
-
-    @Override
-    public List<String> list(String prefix, int limit) {
-      return store.list(prefix, limit);
-    }
-
-    @Override
-    public void close() {
-      store.close();
-    }
-  }
-
-  private final Witness witness = new Witness();
+  /** The MDC's trace id of the thread each read of the store ran on. */
+  private final List<String> seen = new CopyOnWriteArrayList<>();
+  private final ObservedStore witness = new ObservedStore(() -> seen.add(String.valueOf(MDC.get("traceId"))));
 
   @AfterEach
   void clear() {
@@ -87,7 +49,7 @@ class CallerMdcTest {
       caller.join();
       Thread bare = Thread.ofVirtual().start(() -> isola.handle(Request.get("/kv/s/k"))); // no MDC
       bare.join();
-      assertEquals(List.of("t-virtual", "null"), witness.seen, "the same call thread, cleared between calls");
+      assertEquals(List.of("t-virtual", "null"), seen, "the same call thread, cleared between calls");
     }
   }
 
@@ -98,7 +60,7 @@ class CallerMdcTest {
       isola.handleAsync(Request.get("/kv/s/k")).get();
       MDC.clear();
       isola.handleAsync(Request.get("/kv/s/k")).get();
-      assertEquals(List.of("t-async", "null"), witness.seen);
+      assertEquals(List.of("t-async", "null"), seen);
     }
   }
 
@@ -109,7 +71,7 @@ class CallerMdcTest {
       MDC.put("isola.route", "the embedder's own value");
       Response r = isola.handle(Request.get("/via"));
       assertEquals(200, r.status(), r.bodyText());
-      assertEquals(List.of("t-chain"), witness.seen, "the Wasm callee, on a thread of its own");
+      assertEquals(List.of("t-chain"), seen, "the Wasm callee, on a thread of its own");
       assertEquals("t-chain", MDC.get("traceId"));
       assertEquals("the embedder's own value", MDC.get("isola.route"), "restored after the call");
     }
@@ -120,7 +82,7 @@ class CallerMdcTest {
     try (Isola isola = isola()) {
       MDC.put("traceId", "t-platform");
       isola.handle(Request.get("/kv/s/k"));
-      assertEquals(List.of("t-platform"), witness.seen);
+      assertEquals(List.of("t-platform"), seen);
       assertEquals("t-platform", MDC.get("traceId"));
       assertNull(MDC.get("isola.route"));
     }

@@ -6,14 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.isola.kv.KeyValueStore;
 import dev.isola.metrics.IsolaMetrics;
-import dev.isola.kv.KeyValueStores;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -167,38 +164,6 @@ class IsolaMetricsTest {
 
   /** A store whose reads note the inflight gauge: a call's view of the metrics while it runs. */
   private KeyValueStore inflightProbe() {
-    KeyValueStore store = KeyValueStores.inMemory();
-    return new KeyValueStore() {
-      @Override
-      public Optional<byte[]> get(String key) {
-        inflightSeen.set(registry.get("isola.calls.inflight").gauge().value());
-        return store.get(key);
-      }
-
-      @Override
-      public void put(String key, byte[] value) {
-        store.put(key, value);
-      }
-
-      @Override
-      public boolean delete(String key) {
-        return store.delete(key);
-      }
-
-      @Override
-      public boolean exists(String key) {
-        return store.exists(key);
-      }
-
-      @Override
-      public List<String> list(String prefix, int limit) {
-        return store.list(prefix, limit);
-      }
-
-      @Override
-      public void close() {
-        store.close();
-      }
-    };
+    return new ObservedStore(() -> inflightSeen.set(registry.get("isola.calls.inflight").gauge().value()));
   }
 }
