@@ -51,10 +51,9 @@ public record Traceparent(String traceId, String spanId, String flags) {
 
   private static String randomHex(int bytes) {
     byte[] b = new byte[bytes];
-    ThreadLocalRandom random = ThreadLocalRandom.current();
     do {
-      random.nextBytes(b);
-    } while (zeros(HEX.formatHex(b)));
+      ThreadLocalRandom.current().nextBytes(b);
+    } while (java.util.Arrays.equals(b, new byte[bytes])); // all zeros is not a valid id
     return HEX.formatHex(b);
   }
 
